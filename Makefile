@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.kzgeo-installed
+
+.PHONY: install demo test lint browser data model bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench,train]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/kzgeo demo
+
+# Browser tests need Debian's chromium and chromium-driver; scripts/ensure-chromium.sh installs them when
+# it can (root with apt-get) and says so when it cannot.
+test: install browser
+	$(PY) -m pytest -n 2 --dist loadfile
+
+browser:
+	bash scripts/ensure-chromium.sh
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
+
+# Rebuild the bundled demo data from ../shared/data (deterministic).
+data: install
+	$(PY) scripts/build_demo_data.py
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache build src/*.egg-info

@@ -1,0 +1,91 @@
+"""The ``kzgeo`` command line: a click group, one module per subcommand.
+
+Subcommands are imported only when run, so ``kzgeo --help`` stays fast. Every
+:class:`~kzgeo.errors.KzgeoError` becomes a one-line message on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import warnings
+
+import click
+
+from kzgeo.errors import KzgeoError
+
+__all__ = ["cli", "main"]
+
+# command name -> (module, function, one-line help)
+_COMMANDS = {
+    "info": ("kzgeo.cli.info", "info", "Describe a layer: kind, CRS, features, bounds, hectares, validity."),
+    "demo": ("kzgeo.cli.demo", "demo", "Run the main job on the bundled Kazakhstan data."),
+    "area": ("kzgeo.cli.stats", "area", "Hectares of each feature on the WGS84 ellipsoid."),
+    "coverage": ("kzgeo.cli.stats", "coverage", "Share of each zone covered by a layer, overlaps counted once."),
+    "overlap": ("kzgeo.cli.stats", "overlap", "Hectares of every intersecting pair of two layers."),
+    "progress": ("kzgeo.cli.stats", "progress", "Tree planting per region and year against the plan."),
+    "index": ("kzgeo.cli.raster", "index", "Write a spectral index (NDVI, BSI, ...) of a scene as a GeoTIFF."),
+    "zonal": ("kzgeo.cli.raster", "zonal", "Coverage-weighted zonal statistics of a raster per zone."),
+    "detect-dumps": ("kzgeo.cli.dumps", "detect_dumps", "Find candidate illegal dump sites in a Sentinel-2 scene."),
+    "map": ("kzgeo.cli.map", "map_command", "Write a layered, trilingual web map as one HTML file."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attr, _ = _COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug output).")
+@click.option("-q", "--quiet", count=True, help="Fewer messages; -q hides warnings.")
+@click.version_option(package_name="kzgeo")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """kzgeo: hectares, satellite overlays, dump detection and web maps for Kazakhstan."""
+    _configure_logging(verbose, quiet)
+    ctx.ensure_object(dict)
+    ctx.obj["verbosity"] = verbose - quiet
+    if quiet:
+        warnings.simplefilter("ignore")
+    else:
+        warnings.showwarning = _show_warning
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kzgeo`` console script."""
+    try:
+        cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
+    except KzgeoError as exc:
+        click.echo(f"kzgeo: error: {exc}", err=True)
+        return 1
+    except click.exceptions.Abort:
+        click.echo("kzgeo: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0

@@ -1,0 +1,32 @@
+"""``kzgeo info``: describe a layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kzgeo.cli._options import assume_crs_opt, kind_opt, layer_opt
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@kind_opt
+@layer_opt
+@assume_crs_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+def info(source: Path, kind: str | None, layer: str | None, assume_crs: str | None, as_json: bool) -> None:
+    """Describe SOURCE: kind, CRS, feature count, bounds, hectares and a validity report."""
+    import json
+
+    from kzgeo.io import describe
+
+    desc = describe(source, kind, layer=layer, assume_crs=assume_crs)
+    if as_json:
+        click.echo(json.dumps(desc, ensure_ascii=False, indent=2))
+        return
+    width = max(map(len, desc))
+    for key, value in desc.items():
+        if key == "area_ha" and value is not None:
+            value = f"{value:,.1f}"
+        click.echo(f"{key:<{width}}  {value}")

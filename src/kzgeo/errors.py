@@ -1,0 +1,61 @@
+"""The exception and warning hierarchy of kzgeo.
+
+Every error kzgeo raises derives from :class:`KzgeoError`; each subclass also derives from the
+matching built-in exception, so ``except ValueError`` or ``except OSError`` keeps working.
+Messages name the input, the problem and the fix, on one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "DataError",
+    "GeometryError",
+    "KzgeoError",
+    "KzgeoWarning",
+    "LayerReadError",
+    "OutputExistsError",
+    "RasterError",
+    "RepairWarning",
+    "SchemaError",
+]
+
+
+class KzgeoError(Exception):
+    """Root of every error kzgeo raises."""
+
+
+class DataError(KzgeoError, ValueError):
+    """The input data are unusable as given (wrong values, wrong shape, wrong kind)."""
+
+
+class SchemaError(DataError):
+    """A layer lacks a column its kind requires, or has duplicate ids."""
+
+
+class GeometryError(DataError):
+    """Geometries of the wrong type, or that cannot be repaired."""
+
+
+class CRSError(DataError):
+    """A missing coordinate reference system, or coordinates that cannot be in the declared one."""
+
+
+class LayerReadError(KzgeoError, OSError):
+    """A file that is missing, unreadable or of an unknown format."""
+
+
+class OutputExistsError(KzgeoError, FileExistsError):
+    """An output file exists and ``overwrite`` was not asked for."""
+
+
+class RasterError(KzgeoError, ValueError):
+    """A raster without georeferencing, without the bands asked for, or otherwise unusable."""
+
+
+class KzgeoWarning(UserWarning):
+    """Root of kzgeo's warnings."""
+
+
+class RepairWarning(KzgeoWarning):
+    """Input was repaired or features were dropped; the message gives counts, ids and hectares."""

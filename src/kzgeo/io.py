@@ -1,0 +1,243 @@
+"""Reading and writing layers. The only module (with the CLI) that touches file paths.
+
+``read_layer`` reads GeoPackage, GeoJSON, Shapefile (also zipped), GeoParquet and FlatGeobuf
+through pyogrio, validates the layer and returns it in EPSG:4326. Every writer here writes to a
+temporary file next to the destination and renames it into place, so a failure never leaves a
+half-written output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from kzgeo.errors import DataError, LayerReadError, OutputExistsError
+from kzgeo.validate import ValidationReport, guess_kind, validate_layer
+
+__all__ = ["FORMATS", "atomic_output", "check_output", "list_layers", "read_layer", "write_layer"]
+
+# file suffix -> (pyogrio driver or "parquet", description)
+FORMATS = {
+    ".gpkg": ("GPKG", "GeoPackage"),
+    ".geojson": ("GeoJSON", "GeoJSON"),
+    ".json": ("GeoJSON", "GeoJSON"),
+    ".shp": ("ESRI Shapefile", "Shapefile"),
+    ".zip": ("ESRI Shapefile", "zipped Shapefile"),
+    ".parquet": ("parquet", "GeoParquet"),
+    ".geoparquet": ("parquet", "GeoParquet"),
+    ".fgb": ("FlatGeobuf", "FlatGeobuf"),
+}
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def _check_format(path: Path) -> str:
+    suffix = _suffix(path)
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise LayerReadError(f"{path}: unknown format {suffix or '(no suffix)'!r}; kzgeo reads and writes {known}")
+    return FORMATS[suffix][0]
+
+
+def list_layers(source: str | os.PathLike) -> list[str]:
+    """Names of the layers in a file (one name for single-layer formats)."""
+    path = Path(source)
+    if FORMATS.get(_suffix(path), ("",))[0] == "parquet":
+        return [path.stem]
+    try:
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except (DataSourceError, DataLayerError) as exc:
+        raise LayerReadError(f"{path}: cannot be read as a vector file ({exc})") from exc
+
+
+def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
+    if layer is not None or _suffix(path) != ".gpkg":
+        return layer
+    names = list_layers(path)
+    if len(names) == 1:
+        return names[0]
+    if kind in names:
+        return kind
+    raise LayerReadError(
+        f"{path}: holds {len(names)} layers ({', '.join(names)}); choose one with layer=... (CLI: --layer)"
+    )
+
+
+def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such file; check the path")
+    driver = _check_format(path)
+    try:
+        if driver == "parquet":
+            return gpd.read_parquet(path)
+        return gpd.read_file(path, engine="pyogrio", layer=_pick_layer(path, kind, layer))
+    except LayerReadError:
+        raise
+    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LayerReadError(f"{path}: cannot be read as {FORMATS[_suffix(path)][1]} ({detail})") from exc
+
+
+def read_layer(
+    source: str | os.PathLike | gpd.GeoDataFrame,
+    kind: str | None = None,
+    *,
+    layer: str | int | None = None,
+    assume_crs=None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a layer of a given kind, validated and in EPSG:4326.
+
+    Parameters
+    ----------
+    source : path or GeoDataFrame
+        A GeoPackage, GeoJSON, Shapefile (``.shp`` or ``.zip``), GeoParquet or FlatGeobuf file;
+        a GeoDataFrame is validated as it is.
+    kind : str, optional
+        ``regions``, ``districts``, ``protected_areas``, ``corridors``, ``plots`` or ``landfills``.
+        Foreign column names (WDPA, OpenStreetMap, HDX) are renamed onto the kind's schema; ``None``
+        validates geometry and CRS only.
+    layer : str or int, optional
+        Layer of a multi-layer file; by default the only layer, or the one named like ``kind``.
+    assume_crs : CRS-like, optional
+        CRS for a file that declares none.
+    report : ValidationReport, optional
+        Filled with what validation found and changed.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326, geometries valid, with the kind's id column.
+
+    Raises
+    ------
+    LayerReadError
+        Missing, unreadable or unknown-format file.
+    CRSError, GeometryError, SchemaError
+        A layer that cannot be used as the kind asked for.
+
+    Examples
+    --------
+    >>> import kzgeo
+    >>> regions = kzgeo.read_layer(kzgeo.datasets.path("regions"), kind="regions")
+    >>> len(regions)
+    20
+    """
+    if isinstance(source, gpd.GeoDataFrame):
+        return validate_layer(source, kind, name="GeoDataFrame", assume_crs=assume_crs, report=report)
+    path = Path(source)
+    raw = _read_raw(path, kind, layer)
+    return validate_layer(raw, kind, name=str(path), assume_crs=assume_crs, report=report)
+
+
+def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Raise :class:`OutputExistsError` if ``dest`` exists and ``overwrite`` is false."""
+    path = Path(dest)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    if not path.parent.exists():
+        raise LayerReadError(f"{path}: the folder {path.parent} does not exist; create it first")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to ``dest``; rename it onto ``dest`` when the block succeeds.
+
+    On any exception the temporary file is removed and ``dest`` is left as it was.
+    """
+    path = check_output(dest, overwrite=overwrite)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # writers such as GDAL refuse to write over an existing empty file
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def write_layer(
+    gdf: gpd.GeoDataFrame,
+    dest: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    layer: str | None = None,
+) -> Path:
+    """Write a layer atomically; the format follows the file suffix.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer; it must have a CRS.
+    dest : path
+        ``.gpkg``, ``.geojson``, ``.shp``, ``.parquet`` or ``.fgb``.
+    overwrite : bool
+        Replace an existing file. Without it an existing ``dest`` raises :class:`OutputExistsError`.
+    layer : str, optional
+        Layer name inside a GeoPackage (default: the file's stem).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(dest)
+    driver = _check_format(path)
+    if gdf.crs is None:
+        raise DataError(f"{path}: the GeoDataFrame has no CRS; set one with gdf.set_crs(...) before writing")
+    if _suffix(path) == ".zip":
+        raise LayerReadError(f"{path}: kzgeo does not write zipped Shapefiles; write .shp or .gpkg")
+    if driver == "ESRI Shapefile":
+        # a Shapefile is several files; write them into a temporary folder, then move each into place
+        check_output(path, overwrite=overwrite)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir:
+            tmp = Path(tmpdir) / path.name
+            gdf.to_file(tmp, driver=driver, engine="pyogrio")
+            for part in Path(tmpdir).iterdir():
+                os.replace(part, path.with_suffix(part.suffix))
+        return path
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        if driver == "parquet":
+            gdf.to_parquet(tmp)
+        else:
+            gdf.to_file(tmp, driver=driver, engine="pyogrio", layer=layer or path.stem)
+    return path
+
+
+def describe(source: str | os.PathLike, kind: str | None = None, *, layer=None, assume_crs=None) -> dict:
+    """Read a layer and return what ``kzgeo info`` prints: kind, CRS, counts, bounds, hectares, validity."""
+    from kzgeo.area import hectares
+
+    path = Path(source)
+    raw = _read_raw(path, kind, layer)
+    declared_crs = raw.crs.to_string() if raw.crs is not None else None
+    kind = kind or guess_kind(raw)
+    report = ValidationReport()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gdf = validate_layer(raw, kind, name=str(path), assume_crs=assume_crs, report=report)
+    area = hectares(gdf) if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).any() else None
+    return {
+        "source": str(path),
+        "kind": kind or "(unknown)",
+        "crs": declared_crs,
+        "features": len(raw),
+        "geometry_types": ", ".join(sorted(set(raw.geom_type.dropna()))),
+        "bounds_wgs84": tuple(round(float(v), 4) for v in gdf.total_bounds),
+        "area_ha": float(area.sum()) if area is not None else None,
+        "validity": report.summary(),
+    }

@@ -1,0 +1,193 @@
+"""Layer kinds: the columns each kind of layer carries, and how foreign files map onto them.
+
+Each kind has an id column (unique per feature), a set of named columns with units in their
+names, and the geometry types it accepts. :func:`kzgeo.read_layer` renames the columns of
+WDPA, OpenStreetMap, geoBoundaries and HDX/geokz files onto these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["KIND_NAMES", "LAYER_KINDS", "LayerKind", "get_kind"]
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+PUNCTUAL = ("Point", "MultiPoint")
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """The schema of one kind of layer.
+
+    Attributes
+    ----------
+    name : str
+        The kind's name, as passed to ``read_layer(kind=...)``.
+    id_column : str
+        Column that identifies a feature; must be unique. Generated as 1..n when the source has none.
+    columns : dict
+        Column name -> description (units in the name where there are units).
+    geometry_types : tuple of str
+        Geometry types accepted, after repair.
+    renames : dict
+        Foreign column name (case-insensitive) -> schema column.
+    """
+
+    name: str
+    id_column: str
+    columns: dict[str, str]
+    geometry_types: tuple[str, ...] = POLYGONAL
+    renames: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+_NAMES = {
+    "name_en": "name in English",
+    "name_kk": "name in Kazakh (Cyrillic)",
+    "name_ru": "name in Russian",
+}
+
+LAYER_KINDS: dict[str, LayerKind] = {
+    kind.name: kind
+    for kind in (
+        LayerKind(
+            name="regions",
+            id_column="kato",
+            description="first-level administrative units (17 regions and 3 cities of republican status)",
+            columns={
+                "kato": "KATO code of the unit (classifier of administrative-territorial objects)",
+                **_NAMES,
+                "iso_3166_2": "ISO 3166-2 code, e.g. KZ-AKM",
+            },
+            renames={
+                "KATO": "kato",
+                "ADM1_EN": "name_en",
+                "ADM1_KK": "name_kk",
+                "ADM1_RU": "name_ru",
+                "ADM1_PCODE": "pcode",
+                "ISO_3166_2": "iso_3166_2",
+                "shapeName": "name_en",
+                "shapeISO": "iso_3166_2",
+                "name": "name_en",
+                "name:en": "name_en",
+                "name:kk": "name_kk",
+                "name:ru": "name_ru",
+            },
+        ),
+        LayerKind(
+            name="districts",
+            id_column="kato",
+            description="second-level units (districts and cities of regional status)",
+            columns={
+                "kato": "KATO code of the district",
+                **_NAMES,
+                "region_en": "name of the region in English",
+                "region_kato": "KATO code of the region",
+            },
+            renames={
+                "KATO": "kato",
+                "ADM2_EN": "name_en",
+                "ADM2_KK": "name_kk",
+                "ADM2_RU": "name_ru",
+                "ADM2_PCODE": "pcode",
+                "ADM1_EN": "region_en",
+                "ADM1_PCODE": "region_pcode",
+                "shapeName": "name_en",
+                "name": "name_en",
+                "name:en": "name_en",
+                "name:kk": "name_kk",
+                "name:ru": "name_ru",
+            },
+        ),
+        LayerKind(
+            name="protected_areas",
+            id_column="pa_id",
+            description="specially protected natural areas (reserves, national parks, sanctuaries)",
+            columns={
+                "pa_id": "identifier (WDPA id, OSM id, or 1..n)",
+                "name": "name",
+                **_NAMES,
+                "designation": "designation, e.g. State Nature Reserve",
+                "iucn_cat": "IUCN management category (Ia, Ib, II ... VI)",
+                "year": "year of establishment",
+                "official_area_ha": "area in the founding act, hectares",
+                "geometry_source": "'official', 'osm', 'wdpa' or 'illustrative'",
+            },
+            renames={
+                "WDPAID": "pa_id",
+                "WDPA_PID": "pa_id",
+                "NAME": "name",
+                "ORIG_NAME": "name_local",
+                "DESIG_ENG": "designation",
+                "DESIG": "designation_local",
+                "IUCN_CAT": "iucn_cat",
+                "STATUS_YR": "year",
+                "osm_id": "pa_id",
+                "name:en": "name_en",
+                "name:kk": "name_kk",
+                "name:ru": "name_ru",
+                "protect_class": "iucn_cat",
+                "protection_title": "designation",
+            },
+        ),
+        LayerKind(
+            name="corridors",
+            id_column="corridor_id",
+            description="ecological corridors linking protected areas along migration routes",
+            columns={
+                "corridor_id": "identifier",
+                "name": "name",
+                **_NAMES,
+                "year": "year of establishment",
+                "official_area_ha": "declared area, hectares",
+                "geometry_source": "'official' or 'illustrative'",
+            },
+            renames={"NAME": "name", "name:en": "name_en", "name:kk": "name_kk", "name:ru": "name_ru"},
+        ),
+        LayerKind(
+            name="plots",
+            id_column="plot_id",
+            description="tree-planting plots",
+            columns={
+                "plot_id": "identifier",
+                "region": "region (English name)",
+                "year": "planting year",
+                "species": "main species planted",
+                "seedlings": "number of seedlings planted",
+                "declared_ha": "area declared by the planter, hectares",
+                "survival_pct": "share of seedlings alive at the last count, percent (may be missing)",
+                "geometry_source": "'surveyed' or 'illustrative'",
+            },
+            renames={"id": "plot_id", "area_ha": "declared_ha", "survival": "survival_pct"},
+        ),
+        LayerKind(
+            name="landfills",
+            id_column="landfill_id",
+            description="authorised waste disposal sites, as points or boundary polygons",
+            columns={
+                "landfill_id": "identifier",
+                "name": "name",
+                "permitted_ha": "permitted area, hectares (polygons)",
+                "source": "where the record comes from",
+            },
+            geometry_types=POLYGONAL + PUNCTUAL,
+            renames={"asset_id": "landfill_id", "asset_name": "name", "name:en": "name_en"},
+        ),
+    )
+}
+
+KIND_NAMES = tuple(LAYER_KINDS)
+
+# OSM protect_class -> IUCN category (https://wiki.openstreetmap.org/wiki/Key:protect_class)
+OSM_PROTECT_CLASS_TO_IUCN = {"1a": "Ia", "1b": "Ib", "1": "Ia", "2": "II", "3": "III", "4": "IV", "5": "V",
+                             "6": "VI"}
+
+
+def get_kind(kind: str) -> LayerKind:
+    """Return the schema of ``kind``, or raise a :class:`~kzgeo.errors.DataError` listing the kinds."""
+    from kzgeo.errors import DataError
+
+    try:
+        return LAYER_KINDS[kind]
+    except KeyError:
+        raise DataError(f"unknown layer kind {kind!r}; use one of: {', '.join(KIND_NAMES)}") from None

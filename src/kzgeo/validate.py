@@ -1,0 +1,289 @@
+"""Validation and repair of layers: CRS, plausible coordinates, geometry validity and type, ids.
+
+Everything here works on GeoDataFrames; :func:`kzgeo.read_layer` calls :func:`validate_layer` on
+every file it reads.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from kzgeo.errors import CRSError, GeometryError, RepairWarning, SchemaError
+from kzgeo.schemas import OSM_PROTECT_CLASS_TO_IUCN, POLYGONAL, LayerKind, get_kind
+
+__all__ = ["KAZAKHSTAN_BOUNDS", "ValidationReport", "guess_kind", "validate_layer"]
+
+# lon_min, lat_min, lon_max, lat_max of the country (46.49E..87.32E, 40.57N..55.44N), with a margin
+# wide enough for layers that reach into neighbouring countries (basins, migration routes).
+KAZAKHSTAN_BOUNDS = (46.4, 40.5, 87.4, 55.5)
+_PLAUSIBLE = (35.0, 30.0, 100.0, 62.0)
+_MAX_IDS_SHOWN = 5
+
+
+@dataclass
+class ValidationReport:
+    """What validation found and changed in a layer."""
+
+    features_read: int = 0
+    dropped_empty: list = field(default_factory=list)
+    repaired: list = field(default_factory=list)
+    repaired_ha_change: float = 0.0
+    generated_ids: bool = False
+    renamed: dict = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.dropped_empty or self.repaired)
+
+    def summary(self) -> str:
+        parts = [f"{self.features_read} features read"]
+        parts.append(f"{len(self.dropped_empty)} empty dropped" if self.dropped_empty else "no empty geometries")
+        if self.repaired:
+            parts.append(f"{len(self.repaired)} invalid repaired ({self.repaired_ha_change:+.2f} ha)")
+        else:
+            parts.append("all geometries valid")
+        return ", ".join(parts)
+
+
+def _show_ids(ids) -> str:
+    ids = list(ids)
+    shown = ", ".join(str(i) for i in ids[:_MAX_IDS_SHOWN])
+    return shown + (f" and {len(ids) - _MAX_IDS_SHOWN} more" if len(ids) > _MAX_IDS_SHOWN else "")
+
+
+def guess_kind(gdf: gpd.GeoDataFrame) -> str | None:
+    """Guess the layer kind from column names and geometry type; ``None`` when nothing fits."""
+    cols = {c.lower() for c in gdf.columns}
+    types = set(gdf.geom_type.dropna())
+    if types and types <= {"Point", "MultiPoint"}:
+        return "landfills" if {"landfill_id", "asset_id"} & cols else None
+    if "adm2_en" in cols or "adm2_pcode" in cols:
+        return "districts"
+    if "adm1_en" in cols or "adm1_pcode" in cols or "shapename" in cols:
+        return "regions"
+    if {"wdpaid", "desig_eng", "iucn_cat", "protect_class", "pa_id"} & cols:
+        return "protected_areas"
+    if "corridor_id" in cols:
+        return "corridors"
+    if "plot_id" in cols or "seedlings" in cols:
+        return "plots"
+    if "landfill_id" in cols or "asset_id" in cols:
+        return "landfills"
+    if "admin_level" in cols:
+        return "regions"
+    return None
+
+
+def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
+    if gdf.crs is not None:
+        return gdf
+    if assume_crs is None:
+        raise CRSError(
+            f"{name}: the layer has no coordinate reference system; "
+            "pass assume_crs='EPSG:4326' (CLI: --assume-crs) with the CRS its coordinates are in"
+        )
+    try:
+        crs = CRS.from_user_input(assume_crs)
+    except ProjCRSError as exc:
+        raise CRSError(f"{name}: assume_crs={assume_crs!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'") from exc
+    return gdf.set_crs(crs)
+
+
+def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Raise when coordinates cannot be in Kazakhstan for the declared CRS."""
+    present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    if present.empty:
+        return
+    x0, y0, x1, y1 = present.total_bounds
+    crs = gdf.crs
+    if crs.is_geographic:
+        if max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90:
+            raise CRSError(
+                f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
+                "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "
+                "(UTM 42N) or fix the .prj"
+            )
+    try:
+        lon0, lat0, lon1, lat1 = present.to_crs(4326).total_bounds
+    except Exception as exc:  # PROJ fails on coordinates far outside the CRS's domain
+        raise CRSError(f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}") from exc
+    px0, py0, px1, py1 = _PLAUSIBLE
+    inside = lon1 >= px0 and lon0 <= px1 and lat1 >= py0 and lat0 <= py1
+    if inside:
+        return
+    swapped = lat1 >= px0 and lat0 <= px1 and lon1 >= py0 and lon0 <= py1
+    if swapped:
+        raise CRSError(
+            f"{name}: coordinates look like (lat, lon) instead of (lon, lat): bounds x {lon0:.2f}..{lon1:.2f}, "
+            f"y {lat0:.2f}..{lat1:.2f}; swap the axes (shapely.ops.transform(lambda x, y: (y, x), geom)) "
+            "or re-export the file with longitude first"
+        )
+    raise CRSError(
+        f"{name}: coordinates ({lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N in WGS84) are far outside "
+        f"Kazakhstan for the declared CRS {crs.to_string()}; check the CRS (assume_crs=...) or the file"
+    )
+
+
+def _rename_columns(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
+    lower = {c.lower(): c for c in gdf.columns}
+    mapping = {}
+    for foreign, ours in kind.renames.items():
+        col = lower.get(foreign.lower())
+        if col is None or col == ours or ours in gdf.columns or ours in mapping.values():
+            continue
+        mapping[col] = ours
+    if "REP_AREA" in gdf.columns and "official_area_ha" not in gdf.columns:
+        # WDPA reports areas in km²
+        gdf = gdf.assign(official_area_ha=pd.to_numeric(gdf["REP_AREA"], errors="coerce") * 100.0)
+    report.renamed = mapping
+    gdf = gdf.rename(columns=mapping)
+    if kind.name == "protected_areas" and "iucn_cat" in gdf.columns and "protect_class" in lower:
+        gdf["iucn_cat"] = gdf["iucn_cat"].map(lambda v: OSM_PROTECT_CLASS_TO_IUCN.get(str(v).strip(), v))
+    return gdf
+
+
+def _drop_empty(gdf: gpd.GeoDataFrame, name: str, id_col: str | None, report: ValidationReport):
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        ids = gdf.loc[empty, id_col] if id_col in gdf.columns else gdf.index[empty]
+        report.dropped_empty = list(ids)
+        warnings.warn(
+            f"{name}: dropped {int(empty.sum())} feature(s) with null or empty geometry: {_show_ids(ids)}",
+            RepairWarning,
+            stacklevel=4,
+        )
+        gdf = gdf.loc[~empty]
+    return gdf
+
+
+def _polygonal_part(geom):
+    if geom is None:
+        return None
+    if geom.geom_type in POLYGONAL:
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in POLYGONAL]
+    if not parts:
+        return shapely.Polygon()
+    polys = []
+    for p in parts:
+        polys.extend(shapely.get_parts(p))
+    return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+
+
+def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: ValidationReport):
+    invalid = ~gdf.geometry.is_valid
+    if not invalid.any():
+        return gdf
+    from kzgeo.area import hectares
+
+    before = gdf.geometry[invalid]
+    repaired = shapely.make_valid(before.values)
+    polygonal = kind is None or set(kind.geometry_types) <= set(POLYGONAL) or any(
+        t in POLYGONAL for t in before.geom_type
+    )
+    if polygonal:
+        repaired = np.array([_polygonal_part(g) for g in repaired], dtype=object)
+    after = gpd.GeoSeries(repaired, index=before.index, crs=gdf.crs)
+    ha_before = np.nansum(hectares(gpd.GeoSeries(shapely.buffer(before.values, 0), crs=gdf.crs)))
+    ha_after = np.nansum(hectares(after))
+    id_col = kind.id_column if kind is not None else None
+    ids = gdf.loc[invalid, id_col] if id_col in gdf.columns else gdf.index[invalid]
+    report.repaired = list(ids)
+    report.repaired_ha_change = float(ha_after - ha_before)
+    reasons = shapely.is_valid_reason(before.values)
+    warnings.warn(
+        f"{name}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+        f"({_show_ids(ids)}; first problem: {reasons[0]}) with make_valid, keeping the polygonal parts; "
+        f"{ha_after:,.2f} ha after repair, {ha_after - ha_before:+,.2f} ha against the buffer(0) reading",
+        RepairWarning,
+        stacklevel=4,
+    )
+    gdf = gdf.copy()
+    gdf.loc[invalid, gdf.geometry.name] = after
+    return _drop_empty(gdf, name, id_col, report)
+
+
+def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
+    wrong = ~gdf.geom_type.isin(kind.geometry_types)
+    if wrong.any():
+        found = ", ".join(sorted(set(gdf.geom_type[wrong])))
+        raise GeometryError(
+            f"{name}: {int(wrong.sum())} feature(s) are {found} but a {kind.name} layer takes "
+            f"{' or '.join(kind.geometry_types)}; pass the right kind= or convert the geometries"
+        )
+
+
+def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport):
+    col = kind.id_column
+    if col not in gdf.columns:
+        report.generated_ids = True
+        return gdf.assign(**{col: np.arange(1, len(gdf) + 1)})
+    dup = gdf[col].duplicated(keep=False) & gdf[col].notna()
+    if dup.any():
+        values = pd.unique(gdf.loc[dup, col])
+        raise SchemaError(
+            f"{name}: column {col!r} must identify each feature, but {len(values)} value(s) repeat: "
+            f"{_show_ids(values)}; make the ids unique or drop the column to number features 1..n"
+        )
+    return gdf
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: str | None = None,
+    *,
+    name: str = "layer",
+    assume_crs=None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate and repair a layer, returning it in EPSG:4326 with the kind's column names.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer as read.
+    kind : str, optional
+        One of :data:`kzgeo.schemas.KIND_NAMES`; ``None`` checks geometry and CRS only.
+    name : str
+        How the layer is named in messages (usually the file name).
+    assume_crs : CRS-like, optional
+        CRS to use when the layer has none.
+    report : ValidationReport, optional
+        Filled with what was found and changed.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326, invalid geometries repaired, empty ones dropped.
+
+    Raises
+    ------
+    CRSError, GeometryError, SchemaError
+        When the layer cannot be used as the kind asked for.
+    """
+    report = report if report is not None else ValidationReport()
+    report.features_read = len(gdf)
+    spec = get_kind(kind) if kind is not None else None
+    gdf = _set_crs(gdf, name, assume_crs)
+    _check_coordinates(gdf, name)
+    if spec is not None:
+        gdf = _rename_columns(gdf, spec, report)
+    id_col = spec.id_column if spec is not None else None
+    gdf = _drop_empty(gdf, name, id_col, report)
+    gdf = _repair(gdf, name, spec, report)
+    if spec is not None:
+        _check_types(gdf, name, spec)
+        gdf = _check_ids(gdf, name, spec, report)
+    if not gdf.crs.equals(CRS.from_epsg(4326)):
+        gdf = gdf.to_crs(4326)
+    gdf = gdf.reset_index(drop=True)
+    gdf.attrs["kzgeo_kind"] = kind
+    return gdf
