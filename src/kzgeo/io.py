@@ -44,7 +44,9 @@ def _check_format(path: Path) -> str:
     suffix = _suffix(path)
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
-        raise LayerReadError(f"{path}: unknown format {suffix or '(no suffix)'!r}; kzgeo reads and writes {known}")
+        raise LayerReadError(
+            f"{path}: unknown format {suffix or '(no suffix)'!r}; kzgeo reads and writes {known}"
+        )
     return FORMATS[suffix][0]
 
 
@@ -143,7 +145,9 @@ def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Raise :class:`OutputExistsError` if ``dest`` exists and ``overwrite`` is false."""
     path = Path(dest)
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+        raise OutputExistsError(
+            f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+        )
     if not path.parent.exists():
         raise LayerReadError(f"{path}: the folder {path.parent} does not exist; create it first")
     return path
@@ -211,6 +215,9 @@ def write_layer(
     with atomic_output(path, overwrite=overwrite) as tmp:
         if driver == "parquet":
             gdf.to_parquet(tmp)
+        elif driver == "FlatGeobuf":
+            # the packed spatial index reorders features; keep the caller's order
+            gdf.to_file(tmp, driver=driver, engine="pyogrio", SPATIAL_INDEX="NO")
         else:
             gdf.to_file(tmp, driver=driver, engine="pyogrio", layer=layer or path.stem)
     return path

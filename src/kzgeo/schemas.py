@@ -122,6 +122,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "DESIG": "designation_local",
                 "IUCN_CAT": "iucn_cat",
                 "STATUS_YR": "year",
+                "official_a": "official_area_ha",
+                "geometry_s": "geometry_source",
                 "osm_id": "pa_id",
                 "name:en": "name_en",
                 "name:kk": "name_kk",
@@ -158,7 +160,15 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "survival_pct": "share of seedlings alive at the last count, percent (may be missing)",
                 "geometry_source": "'surveyed' or 'illustrative'",
             },
-            renames={"id": "plot_id", "area_ha": "declared_ha", "survival": "survival_pct"},
+            renames={
+                "id": "plot_id",
+                "area_ha": "declared_ha",
+                "survival": "survival_pct",
+                # Shapefile field names are cut to 10 characters
+                "declared_h": "declared_ha",
+                "survival_p": "survival_pct",
+                "geometry_s": "geometry_source",
+            },
         ),
         LayerKind(
             name="landfills",
@@ -179,8 +189,16 @@ LAYER_KINDS: dict[str, LayerKind] = {
 KIND_NAMES = tuple(LAYER_KINDS)
 
 # OSM protect_class -> IUCN category (https://wiki.openstreetmap.org/wiki/Key:protect_class)
-OSM_PROTECT_CLASS_TO_IUCN = {"1a": "Ia", "1b": "Ib", "1": "Ia", "2": "II", "3": "III", "4": "IV", "5": "V",
-                             "6": "VI"}
+OSM_PROTECT_CLASS_TO_IUCN = {
+    "1a": "Ia",
+    "1b": "Ib",
+    "1": "Ia",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "5": "V",
+    "6": "VI",
+}
 
 
 def get_kind(kind: str) -> LayerKind:

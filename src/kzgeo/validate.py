@@ -45,7 +45,9 @@ class ValidationReport:
 
     def summary(self) -> str:
         parts = [f"{self.features_read} features read"]
-        parts.append(f"{len(self.dropped_empty)} empty dropped" if self.dropped_empty else "no empty geometries")
+        parts.append(
+            f"{len(self.dropped_empty)} empty dropped" if self.dropped_empty else "no empty geometries"
+        )
         if self.repaired:
             parts.append(f"{len(self.repaired)} invalid repaired ({self.repaired_ha_change:+.2f} ha)")
         else:
@@ -93,7 +95,9 @@ def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     try:
         crs = CRS.from_user_input(assume_crs)
     except ProjCRSError as exc:
-        raise CRSError(f"{name}: assume_crs={assume_crs!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'") from exc
+        raise CRSError(
+            f"{name}: assume_crs={assume_crs!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'"
+        ) from exc
     return gdf.set_crs(crs)
 
 
@@ -104,17 +108,18 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
         return
     x0, y0, x1, y1 = present.total_bounds
     crs = gdf.crs
-    if crs.is_geographic:
-        if max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90:
-            raise CRSError(
-                f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
-                "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "
-                "(UTM 42N) or fix the .prj"
-            )
+    if crs.is_geographic and (max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90):
+        raise CRSError(
+            f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
+            "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "
+            "(UTM 42N) or fix the .prj"
+        )
     try:
         lon0, lat0, lon1, lat1 = present.to_crs(4326).total_bounds
     except Exception as exc:  # PROJ fails on coordinates far outside the CRS's domain
-        raise CRSError(f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}") from exc
+        raise CRSError(
+            f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}"
+        ) from exc
     px0, py0, px1, py1 = _PLAUSIBLE
     inside = lon1 >= px0 and lon0 <= px1 and lat1 >= py0 and lat0 <= py1
     if inside:
@@ -122,8 +127,9 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
     swapped = lat1 >= px0 and lat0 <= px1 and lon1 >= py0 and lon0 <= py1
     if swapped:
         raise CRSError(
-            f"{name}: coordinates look like (lat, lon) instead of (lon, lat): bounds x {lon0:.2f}..{lon1:.2f}, "
-            f"y {lat0:.2f}..{lat1:.2f}; swap the axes (shapely.ops.transform(lambda x, y: (y, x), geom)) "
+            f"{name}: coordinates look like (lat, lon) instead of (lon, lat): "
+            f"bounds x {lon0:.2f}..{lon1:.2f}, y {lat0:.2f}..{lat1:.2f}; "
+            "swap the axes (shapely.ops.transform(lambda x, y: (y, x), geom)) "
             "or re-export the file with longitude first"
         )
     raise CRSError(
@@ -186,8 +192,10 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: Va
 
     before = gdf.geometry[invalid]
     repaired = shapely.make_valid(before.values)
-    polygonal = kind is None or set(kind.geometry_types) <= set(POLYGONAL) or any(
-        t in POLYGONAL for t in before.geom_type
+    polygonal = (
+        kind is None
+        or set(kind.geometry_types) <= set(POLYGONAL)
+        or any(t in POLYGONAL for t in before.geom_type)
     )
     if polygonal:
         repaired = np.array([_polygonal_part(g) for g in repaired], dtype=object)

@@ -22,12 +22,24 @@ _COMMANDS = {
     "info": ("kzgeo.cli.info", "info", "Describe a layer: kind, CRS, features, bounds, hectares, validity."),
     "demo": ("kzgeo.cli.demo", "demo", "Run the main job on the bundled Kazakhstan data."),
     "area": ("kzgeo.cli.stats", "area", "Hectares of each feature on the WGS84 ellipsoid."),
-    "coverage": ("kzgeo.cli.stats", "coverage", "Share of each zone covered by a layer, overlaps counted once."),
+    "coverage": (
+        "kzgeo.cli.stats",
+        "coverage",
+        "Share of each zone covered by a layer, overlaps counted once.",
+    ),
     "overlap": ("kzgeo.cli.stats", "overlap", "Hectares of every intersecting pair of two layers."),
     "progress": ("kzgeo.cli.stats", "progress", "Tree planting per region and year against the plan."),
-    "index": ("kzgeo.cli.raster", "index", "Write a spectral index (NDVI, BSI, ...) of a scene as a GeoTIFF."),
+    "index": (
+        "kzgeo.cli.raster",
+        "index",
+        "Write a spectral index (NDVI, BSI, ...) of a scene as a GeoTIFF.",
+    ),
     "zonal": ("kzgeo.cli.raster", "zonal", "Coverage-weighted zonal statistics of a raster per zone."),
-    "detect-dumps": ("kzgeo.cli.dumps", "detect_dumps", "Find candidate illegal dump sites in a Sentinel-2 scene."),
+    "detect-dumps": (
+        "kzgeo.cli.dumps",
+        "detect_dumps",
+        "Find candidate illegal dump sites in a Sentinel-2 scene.",
+    ),
     "map": ("kzgeo.cli.map", "map_command", "Write a layered, trilingual web map as one HTML file."),
 }
 

