@@ -1,0 +1,552 @@
+"""Satellite scenes whose bands are addressed by name, read as surface reflectance.
+
+:func:`open_scene` is the I/O layer for rasters: it takes a multiband GeoTIFF or a folder of per-band
+files, and returns a :class:`Scene` that reads any window of the scene grid as float32 reflectance
+(0..1 after scale and offset) with NaN where the data are missing or masked by the scene's own
+cloud/shadow/snow classification.
+
+Scaling rules (documented in ``docs/indices.md``):
+
+* Sentinel-2 (L1C/L2A): ``(DN + offset) / 10000``. The offset is ``-1000`` for processing baseline
+  04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` GeoTIFF tag,
+  a ``PROCESSING_BASELINE`` tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
+  (``BOA_ADD_OFFSET``/``RADIO_ADD_OFFSET``/``PROCESSING_BASELINE``) or the ``_N0400_`` part of the
+  product name in the path. Without any of these the offset is 0 (baselines before 04.00, January 2022).
+  A ``QUANTIFICATION_VALUE`` tag replaces 10000. DN 0 is nodata.
+* Landsat: Collection-2 Level-2 surface reflectance ``DN * 2.75e-5 - 0.2``; other products with an MTL
+  file: top-of-atmosphere reflectance ``(REFLECTANCE_MULT * DN + REFLECTANCE_ADD) / sin(SUN_ELEVATION)``.
+  DN 0 is nodata. A multiband Landsat GeoTIFF without GDAL scale/offset is taken as Collection-2 Level-2.
+* Any other raster: stored values with the GDAL band scale/offset applied, nodata as declared.
+
+Masks: Sentinel-2 SCL classes 3 (cloud shadow), 8, 9 (cloud), 10 (cirrus) and 11 (snow); Landsat
+Collection-1 ``BQA`` (cloud bit, high-confidence shadow/snow/cirrus) or Collection-2 ``QA_PIXEL``
+(dilated cloud, cirrus, cloud, shadow, snow bits).
+
+Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
+SCL and QA by nearest neighbour (classes must not be blended).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+
+from kzgeo.errors import LayerReadError, RasterError
+
+__all__ = ["LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "open_scene"]
+
+S2_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
+# B01, B09 and B10 sense aerosols, water vapour and cirrus, not the ground: readable by name, not in `bands`.
+S2_ATMOSPHERIC = ("B01", "B09", "B10")
+LANDSAT_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+SCL_MASKED = (3, 8, 9, 10, 11)
+_QA_NAMES = ("QA_PIXEL", "BQA", "QA")
+
+# common band name -> band name, per sensor (Landsat 8/9 OLI; Landsat 4-7 TM/ETM+ differ)
+_COMMON = {
+    "sentinel-2": {
+        "blue": "B02",
+        "green": "B03",
+        "red": "B04",
+        "rededge1": "B05",
+        "rededge2": "B06",
+        "rededge3": "B07",
+        "nir": "B08",
+        "nir08": "B8A",
+        "swir16": "B11",
+        "swir22": "B12",
+    },
+    "landsat-oli": {
+        "coastal": "B1",
+        "blue": "B2",
+        "green": "B3",
+        "red": "B4",
+        "nir": "B5",
+        "swir16": "B6",
+        "swir22": "B7",
+    },
+    "landsat-tm": {"blue": "B1", "green": "B2", "red": "B3", "nir": "B4", "swir16": "B5", "swir22": "B7"},
+}
+
+_S2_FILE = re.compile(r"(?:^|_)(B\d\d|B8A|SCL)(?:_(\d+)m)?$", re.IGNORECASE)
+_LANDSAT_FILE = re.compile(r"_(?:SR_)?(B\d{1,2}|BQA|QA_PIXEL)$", re.IGNORECASE)
+_RASTER_SUFFIXES = {".jp2", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Where one named band lives and how its stored values become reflectance."""
+
+    dataset: object  # rasterio DatasetReader or WarpedVRT on the scene grid
+    index: int
+    scale: float
+    offset: float  # reflectance = (DN * scale + offset) * gain
+    nodata: float | None
+    gain: float = 1.0
+
+
+class Scene:
+    """A georeferenced satellite scene read band by band, window by window.
+
+    Use :func:`open_scene` to make one; close it (or use it as a context manager) when done.
+
+    Attributes
+    ----------
+    bands : tuple of str
+        Names of the surface bands, e.g. ``("B02", "B03", ..., "B12")`` or ``("B1", ..., "B7")``.
+    crs : rasterio.crs.CRS
+    transform : affine.Affine
+        Of the scene grid (the finest band of a folder).
+    width, height : int
+    res : tuple of float
+        ``(xres, yres)`` in CRS units, both positive.
+    sensor : str
+        ``"sentinel-2"``, ``"landsat"`` or ``"unknown"``.
+    source : pathlib.Path
+    """
+
+    def __init__(
+        self,
+        source: Path,
+        sensor: str,
+        bands: dict[str, _Band],
+        order: Sequence[str],
+        grid,
+        mask: tuple[str, _Band] | None,
+        datasets: list,
+        common: dict[str, str],
+    ):
+        self.source = source
+        self.sensor = sensor
+        self._bands = bands
+        self.bands = tuple(order)
+        self.crs, self.transform, self.width, self.height = grid
+        self.res = (abs(self.transform.a), abs(self.transform.e))
+        self._mask = mask
+        self._datasets = datasets
+        self._common = common
+
+    def __repr__(self) -> str:
+        return (
+            f"<Scene {self.source.name} {self.sensor} {self.width}x{self.height} "
+            f"{self.res[0]:g} m bands={','.join(self.bands)}>"
+        )
+
+    def __enter__(self) -> Scene:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying files."""
+        for ds in reversed(self._datasets):
+            ds.close()
+        self._datasets = []
+
+    @property
+    def bounds(self) -> rasterio.coords.BoundingBox:
+        """Scene bounds in its CRS."""
+        return rasterio.transform.array_bounds(self.height, self.width, self.transform)
+
+    @property
+    def has_mask(self) -> bool:
+        """Whether an SCL or QA band masks cloud, shadow and snow."""
+        return self._mask is not None
+
+    def band_name(self, common: str) -> str:
+        """The scene's band for a common name (``"red"``, ``"nir"``, ``"swir16"``, ...).
+
+        Raises
+        ------
+        RasterError
+            If the sensor has no such band or the scene lacks it.
+        """
+        name = self._common.get(common)
+        if name is None or name not in self._bands:
+            raise RasterError(
+                f"{self.source}: no {common!r} band in this {self.sensor} scene "
+                f"(bands: {', '.join(self.bands)}); "
+                "name the bands B02..B12 (Sentinel-2) or B1..B7 (Landsat) in the band descriptions"
+            )
+        return name
+
+    def _check_window(self, window: Window | None) -> Window:
+        if window is None:
+            return Window(0, 0, self.width, self.height)
+        w = Window(*(round(v) for v in (window.col_off, window.row_off, window.width, window.height)))
+        if (
+            w.col_off < 0
+            or w.row_off < 0
+            or w.col_off + w.width > self.width
+            or w.row_off + w.height > self.height
+        ):
+            raise RasterError(
+                f"{self.source}: window {w} is outside the {self.width}x{self.height} scene; "
+                "clip it with window.intersection(Window(0, 0, scene.width, scene.height))"
+            )
+        return w
+
+    def _raw(self, band: _Band, window: Window) -> np.ndarray:
+        return band.dataset.read(band.index, window=window)
+
+    def _invalid(self, window: Window) -> np.ndarray | None:
+        """Boolean mask of cloud/shadow/snow (and QA fill) pixels, or None without a mask band."""
+        if self._mask is None:
+            return None
+        kind, band = self._mask
+        raw = self._raw(band, window)
+        if kind == "SCL":
+            return np.isin(raw, SCL_MASKED)
+        if kind == "BQA":  # Landsat Collection 1: fill, cloud, high-confidence shadow/snow/cirrus
+            raw = raw.astype(np.uint32)
+            return (
+                ((raw & 1) != 0)
+                | ((raw >> 4) & 1 != 0)
+                | ((raw >> 7) & 3 == 3)
+                | ((raw >> 9) & 3 == 3)
+                | ((raw >> 11) & 3 == 3)
+            )
+        # Landsat Collection 2 QA_PIXEL: fill, dilated cloud, cirrus, cloud, shadow, snow
+        return (raw.astype(np.uint32) & 0b111111) != 0
+
+    def _band(self, name: str) -> _Band:
+        band = self._bands.get(name)
+        if band is None:
+            raise RasterError(f"{self.source}: no band {name!r}; the scene has {', '.join(self._bands)}")
+        return band
+
+    def _reflectance(self, band: _Band, window: Window, invalid: np.ndarray | None) -> np.ndarray:
+        raw = self._raw(band, window)
+        out = raw.astype(np.float32)
+        if band.scale != 1.0 or band.offset != 0.0 or band.gain != 1.0:
+            out *= np.float32(band.scale * band.gain)
+            out += np.float32(band.offset * band.gain)
+        if band.nodata is not None:
+            nod = (
+                np.isnan(raw)
+                if isinstance(band.nodata, float) and math.isnan(band.nodata)
+                else raw == band.nodata
+            )
+            out[nod] = np.nan
+        if invalid is not None:
+            out[invalid] = np.nan
+        return out
+
+    def read(self, bands: Sequence[str] | None = None, window: Window | None = None) -> np.ndarray:
+        """Read bands as float32 reflectance, shape ``(n, h, w)``.
+
+        Parameters
+        ----------
+        bands : sequence of str, optional
+            Band names; default all of :attr:`bands`.
+        window : rasterio.windows.Window, optional
+            Part of the scene grid; default the whole scene.
+
+        Returns
+        -------
+        numpy.ndarray of float32
+            NaN where the band is nodata or the pixel is masked as cloud, shadow or snow.
+        """
+        names = self.bands if bands is None else ([bands] if isinstance(bands, str) else list(bands))
+        window = self._check_window(window)
+        chosen = [self._band(n) for n in names]
+        invalid = self._invalid(window)
+        out = np.empty((len(chosen), int(window.height), int(window.width)), dtype=np.float32)
+        for i, band in enumerate(chosen):
+            out[i] = self._reflectance(band, window, invalid)
+        return out
+
+    def read_band(self, name: str, window: Window | None = None) -> np.ndarray:
+        """Read one band as float32 reflectance, shape ``(h, w)``; NaN where nodata or masked."""
+        window = self._check_window(window)
+        return self._reflectance(self._band(name), window, self._invalid(window))
+
+    def scl(self, window: Window | None = None) -> np.ndarray | None:
+        """The Sentinel-2 scene classification as uint8 ``(h, w)``, or None if the scene has none."""
+        if self._mask is None or self._mask[0] != "SCL":
+            return None
+        return self._raw(self._mask[1], self._check_window(window)).astype(np.uint8)
+
+    def windows(self, size: int = 1024, overlap: int = 0) -> Iterator[Window]:
+        """Windows of ``size`` × ``size`` pixels covering the scene, row by row.
+
+        Each window is grown by ``overlap`` pixels on every side (a halo for neighbourhood operations)
+        and clipped to the scene, so edge windows are smaller.
+        """
+        if size < 1 or overlap < 0:
+            raise RasterError(
+                f"{self.source}: windows(size={size}, overlap={overlap}) needs size >= 1 and overlap >= 0"
+            )
+        for row in range(0, self.height, size):
+            for col in range(0, self.width, size):
+                r0, c0 = max(row - overlap, 0), max(col - overlap, 0)
+                r1 = min(row + size + overlap, self.height)
+                c1 = min(col + size + overlap, self.width)
+                yield Window(c0, r0, c1 - c0, r1 - r0)
+
+
+# --- opening --------------------------------------------------------------------------------------
+
+
+def _open(path: Path):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise LayerReadError(
+            f"{path}: cannot be read as a raster ({exc}); give a GeoTIFF, a JPEG2000 file or "
+            "a folder of band files"
+        ) from exc
+    if ds.crs is None or (ds.transform.is_identity and not ds.gcps[0]):
+        ds.close()
+        raise RasterError(
+            f"{path}: the raster has no georeferencing (no CRS or geotransform); use the "
+            "georeferenced product (e.g. the full-resolution .jp2, not a preview) or assign one "
+            "with gdal_edit.py -a_srs/-a_ullr"
+        )
+    return ds
+
+
+def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float]:
+    """(offset in DN, quantification value) of a Sentinel-2 product."""
+    quant = float(tags.get("QUANTIFICATION_VALUE", tags.get("BOA_QUANTIFICATION_VALUE", 10000)))
+    for key in ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"):
+        if key in tags:
+            return float(tags[key]), quant
+    if "PROCESSING_BASELINE" in tags:
+        return (-1000.0 if float(tags["PROCESSING_BASELINE"]) >= 4.0 else 0.0), quant
+    match = re.search(r"_N(\d{2})(\d{2})_", str(path.resolve()))
+    if match:
+        return (-1000.0 if int(match.group(1)) >= 4 else 0.0), quant
+    return 0.0, quant
+
+
+def _s2_metadata_tags(folder: Path) -> dict[str, str]:
+    """Offset and baseline from an ``MTD_MSI*.xml`` in the folder or up to three levels above it."""
+    for parent in [folder, *list(folder.parents)[:3]]:
+        for xml in sorted(parent.glob("MTD_MSI*.xml")):
+            text = xml.read_text(errors="replace")
+            tags = {}
+            for key in ("PROCESSING_BASELINE", "QUANTIFICATION_VALUE", "BOA_QUANTIFICATION_VALUE"):
+                m = re.search(rf"<{key}[^>]*>\s*([\d.]+)\s*<", text)
+                if m:
+                    tags[key] = m.group(1)
+            m = re.search(r"<(BOA_ADD_OFFSET|RADIO_ADD_OFFSET)[^>]*>\s*(-?[\d.]+)\s*<", text)
+            if m:
+                tags[m.group(1)] = m.group(2)
+            return tags
+    return {}
+
+
+def _sensor_of(names: Sequence[str]) -> str:
+    upper = {n.upper() for n in names} - {"SCL", *_QA_NAMES}
+    if upper and upper <= set(S2_BANDS):
+        return "sentinel-2"
+    if upper and upper <= {f"B{i}" for i in range(1, 12)}:
+        return "landsat"
+    return "unknown"
+
+
+def _landsat_common(spacecraft: str) -> dict[str, str]:
+    return _COMMON["landsat-oli" if spacecraft.upper() in ("", "LANDSAT_8", "LANDSAT_9") else "landsat-tm"]
+
+
+def _open_multiband(path: Path) -> Scene:
+    ds = _open(path)
+    tags = {k.upper(): v for k, v in ds.tags().items()}
+    names = [(d or f"band{i + 1}").strip() for i, d in enumerate(ds.descriptions)]
+    sensor = _sensor_of(names)
+    bands: dict[str, _Band] = {}
+    mask = None
+    for i, name in enumerate(names):
+        idx = i + 1
+        gdal_scale, gdal_offset = ds.scales[i], ds.offsets[i]
+        if name.upper() == "SCL":
+            mask = ("SCL", _Band(ds, idx, 1.0, 0.0, None))
+            continue
+        if name.upper() in _QA_NAMES:
+            mask = ("BQA" if name.upper() == "BQA" else "QA_PIXEL", _Band(ds, idx, 1.0, 0.0, None))
+            continue
+        nodata = ds.nodatavals[i]
+        if sensor == "sentinel-2":
+            offset, quant = _s2_offset(tags, path)
+            band = _Band(ds, idx, 1.0 / quant, offset / quant, 0 if nodata is None else nodata)
+        elif sensor == "landsat" and (gdal_scale, gdal_offset) == (1.0, 0.0) and ds.dtypes[i] == "uint16":
+            band = _Band(ds, idx, 2.75e-5, -0.2, 0 if nodata is None else nodata)
+        else:
+            band = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+        bands[name.upper() if sensor != "unknown" else name] = band
+    if sensor == "sentinel-2":
+        order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
+        common = _COMMON["sentinel-2"]
+    elif sensor == "landsat":
+        order = [b for b in LANDSAT_BANDS if b in bands]
+        common = _landsat_common(tags.get("SPACECRAFT_ID", ""))
+    else:
+        order, common = list(bands), {}
+    return Scene(path, sensor, bands, order, (ds.crs, ds.transform, ds.width, ds.height), mask, [ds], common)
+
+
+def _parse_mtl(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text(errors="replace").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out.setdefault(key.strip(), value.strip().strip('"'))
+    return out
+
+
+def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
+    """Sensor and band name -> file of a folder (searched recursively); the finest file wins."""
+    s2: dict[str, tuple[float, Path]] = {}
+    landsat: dict[str, Path] = {}
+    for f in sorted(folder.rglob("*")):
+        if f.suffix.lower() not in _RASTER_SUFFIXES or f.name.lower().startswith("preview"):
+            continue
+        m = _LANDSAT_FILE.search(f.stem)
+        if m and f.stem.upper().startswith(("LC0", "LE0", "LT0", "LO0", "LC9", "LT4", "LT5")):
+            landsat[m.group(1).upper()] = f
+            continue
+        m = _S2_FILE.search(f.stem)
+        if m:
+            name, res = m.group(1).upper(), float(m.group(2) or 0)
+            if name not in s2 or res < s2[name][0]:
+                s2[name] = (res, f)
+    if landsat:
+        return "landsat", landsat
+    if s2:
+        return "sentinel-2", {k: v[1] for k, v in s2.items()}
+    raise RasterError(
+        f"{folder}: no band files found; expected Sentinel-2 files like *_B04.jp2 or Landsat "
+        "files like *_B4.TIF with an *_MTL.txt"
+    )
+
+
+def _on_grid(ds, grid, resampling: Resampling, nodata):
+    """The dataset itself if it is on the scene grid, else a WarpedVRT resampling it onto the grid."""
+    crs, transform, width, height = grid
+    if ds.crs == crs and ds.transform == transform and (ds.width, ds.height) == (width, height):
+        return ds
+    return WarpedVRT(
+        ds,
+        crs=crs,
+        transform=transform,
+        width=width,
+        height=height,
+        resampling=resampling,
+        src_nodata=nodata,
+        nodata=nodata,
+    )
+
+
+def _open_folder(folder: Path) -> Scene:
+    sensor, files = _band_files(folder)
+    datasets = []
+    try:
+        opened = {name: _open(f) for name, f in files.items()}
+        datasets.extend(opened.values())
+        finest = min(opened.values(), key=lambda d: (abs(d.transform.a), -d.width))
+        grid = (finest.crs, finest.transform, finest.width, finest.height)
+        bands: dict[str, _Band] = {}
+        mask = None
+        if sensor == "landsat":
+            mtl_files = sorted(folder.rglob("*_MTL.txt"))
+            if not mtl_files:
+                raise RasterError(
+                    f"{folder}: Landsat bands without an *_MTL.txt; put the product's MTL file "
+                    "next to the bands (it gives the reflectance scale)"
+                )
+            mtl = _parse_mtl(mtl_files[0])
+            c2_l2 = mtl.get("COLLECTION_NUMBER") == "02" and (
+                mtl.get("PROCESSING_LEVEL", "").startswith("L2")
+                or any("_SR_" in f.name for f in files.values())
+            )
+            sun = math.sin(math.radians(float(mtl.get("SUN_ELEVATION", 90))))
+            common = _landsat_common(mtl.get("SPACECRAFT_ID", ""))
+            order = [b for b in LANDSAT_BANDS if b in opened]
+        else:
+            tags = _s2_metadata_tags(folder)
+            offset, quant = _s2_offset(tags, next(iter(files.values())))
+            common = _COMMON["sentinel-2"]
+            order = [b for b in S2_BANDS if b in opened and b not in S2_ATMOSPHERIC]
+        for name, ds in opened.items():
+            if name == "SCL" or name in _QA_NAMES:
+                vrt = _on_grid(ds, grid, Resampling.nearest, None)
+                mask = ("SCL" if name == "SCL" else name, _Band(vrt, 1, 1.0, 0.0, None))
+            elif sensor == "landsat":
+                if not re.fullmatch(r"B[1-7]|B9", name):
+                    continue  # panchromatic and thermal bands are not surface reflectance
+                vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
+                if c2_l2:
+                    band = _Band(vrt, 1, 2.75e-5, -0.2, 0)
+                else:
+                    n = name[1:]
+                    band = _Band(
+                        vrt,
+                        1,
+                        float(mtl[f"REFLECTANCE_MULT_BAND_{n}"]),
+                        float(mtl[f"REFLECTANCE_ADD_BAND_{n}"]),
+                        0,
+                        1.0 / sun,
+                    )
+                bands[name] = band
+            else:
+                vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
+                bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0)
+            if vrt is not ds:
+                datasets.append(vrt)
+    except BaseException:
+        for ds in reversed(datasets):
+            with contextlib.suppress(Exception):
+                ds.close()
+        raise
+    return Scene(folder, sensor, bands, order, grid, mask, datasets, common)
+
+
+def open_scene(source: str | os.PathLike) -> Scene:
+    """Open a satellite scene: a multiband GeoTIFF or a folder of per-band files.
+
+    Parameters
+    ----------
+    source : path
+        A multiband raster whose band descriptions name the bands (``B02``..``B12`` and ``SCL`` for
+        Sentinel-2, ``B1``..``B7`` and ``QA_PIXEL``/``BQA`` for Landsat), or a folder holding a
+        Sentinel-2 granule's ``*_B04.jp2`` files (optionally ``*_SCL_20m.jp2``) or a Landsat product's
+        ``*_B4.TIF`` files with its ``*_MTL.txt``.
+
+    Returns
+    -------
+    Scene
+        A context manager; see the module docstring for scaling and masking rules.
+
+    Raises
+    ------
+    LayerReadError
+        If the source does not exist or cannot be read.
+    RasterError
+        If it has no georeferencing, or a folder holds no recognisable band files.
+
+    Examples
+    --------
+    >>> with open_scene("tests/data/rasters/s2_berlin") as scene:  # doctest: +SKIP
+    ...     red = scene.read_band("B04")
+    """
+    path = Path(source)
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such file or folder; check the path to the scene")
+    return _open_folder(path) if path.is_dir() else _open_multiband(path)

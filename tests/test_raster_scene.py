@@ -1,0 +1,200 @@
+"""open_scene: band names, reflectance scaling, masks, resampling onto one grid, windows, errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.windows import Window
+
+import kzgeo
+from kzgeo.errors import KzgeoError, LayerReadError, RasterError
+from test_raster_fixtures import L8_CROP, S2_CROP, s2_stack, write_tif
+
+
+def test_multiband_s2_names_and_scaling(tmp_path):
+    path = s2_stack(tmp_path / "s2.tif")
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "sentinel-2"
+        assert scene.bands == ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
+        assert (scene.width, scene.height, scene.res) == (3, 3, (10.0, 10.0))
+        assert scene.crs.to_epsg() == 32642
+        data = scene.read()
+        assert data.dtype == np.float32 and data.shape == (10, 3, 3)
+        # DN 1000*(i+1) / 10000 -> 0.1, 0.2, ...
+        np.testing.assert_allclose(data[:, 1, 1], np.arange(1, 11) / 10, rtol=1e-6)
+        np.testing.assert_allclose(scene.read_band("B04"), np.full((3, 3), 0.3), rtol=1e-6)
+        assert scene.scl() is None
+        assert scene.band_name("nir") == "B08"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"PROCESSING_BASELINE": "04.00"},
+        {"PROCESSING_BASELINE": "05.09"},
+        {"BOA_ADD_OFFSET": "-1000"},
+        {"RADIO_ADD_OFFSET": "-1000"},
+    ],
+)
+def test_baseline_04_offset(tmp_path, tags):
+    with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", tags=tags)) as scene:
+        # (2000 - 1000) / 10000
+        np.testing.assert_allclose(scene.read_band("B03"), 0.1, rtol=1e-6)
+
+
+def test_baseline_before_04_has_no_offset(tmp_path):
+    with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", tags={"PROCESSING_BASELINE": "02.14"})) as scene:
+        np.testing.assert_allclose(scene.read_band("B03"), 0.2, rtol=1e-6)
+
+
+def test_baseline_from_product_name_in_folder(tmp_path):
+    folder = tmp_path / "S2B_MSIL2A_20230601T061629_N0509_R034_T42UXE_20230601T091013.SAFE" / "IMG_DATA"
+    folder.mkdir(parents=True)
+    for name, dn in (("B04", 2000), ("B08", 5000)):
+        write_tif(folder / f"T42UXE_20230601T061629_{name}_10m.tif", np.full((2, 2), dn, np.uint16))
+    with kzgeo.open_scene(folder) as scene:
+        np.testing.assert_allclose(scene.read_band("B04"), 0.1, rtol=1e-6)
+        np.testing.assert_allclose(scene.read_band("B08"), 0.4, rtol=1e-6)
+
+
+def test_nodata_and_scl_mask(tmp_path):
+    scl = np.array([[4, 3, 8], [9, 10, 11], [5, 6, 7]])
+    values = dict.fromkeys(["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"], 3000)
+    values["B04"] = np.array([[0, 3000, 3000], [3000, 3000, 3000], [3000, 3000, 0]])
+    with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", scl=scl, values=values)) as scene:
+        assert "SCL" not in scene.bands and scene.has_mask
+        np.testing.assert_array_equal(scene.scl(), scl.astype(np.uint8))
+        red = scene.read_band("B04")
+        expected_nan = np.array(
+            [[1, 1, 1], [1, 1, 1], [0, 0, 1]], bool
+        )  # nodata, shadow, cloud, cirrus, snow
+        np.testing.assert_array_equal(np.isnan(red), expected_nan)
+        np.testing.assert_allclose(red[2, :2], 0.3, rtol=1e-6)
+        green = scene.read(["B03"])[0]
+        np.testing.assert_array_equal(np.isnan(green), np.isin(scl, (3, 8, 9, 10, 11)))
+
+
+def test_window_reads_the_same_pixels(tmp_path):
+    rng = np.random.default_rng(1)
+    arr = rng.integers(1, 10000, (10, 7, 9), dtype=np.uint16)
+    names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+    path = write_tif(tmp_path / "s.tif", arr, descriptions=names)
+    with kzgeo.open_scene(path) as scene:
+        full = scene.read()
+        w = Window(2, 3, 4, 2)
+        np.testing.assert_array_equal(scene.read(window=w), full[:, 3:5, 2:6])
+        np.testing.assert_array_equal(scene.read_band("B8A", window=w), full[7, 3:5, 2:6])
+        with pytest.raises(RasterError, match="outside"):
+            scene.read(window=Window(5, 0, 10, 2))
+        with pytest.raises(RasterError, match="no band 'B99'"):
+            scene.read_band("B99")
+
+
+@pytest.mark.parametrize("size,overlap", [(1, 0), (3, 0), (4, 1), (5, 2), (100, 3)])
+def test_windows_cover_the_scene(tmp_path, size, overlap):
+    path = write_tif(tmp_path / "s.tif", np.ones((7, 9), np.uint16), descriptions=["B04"])
+    with kzgeo.open_scene(path) as scene:
+        hits = np.zeros((7, 9), int)
+        for w in scene.windows(size=size, overlap=overlap):
+            assert w.col_off >= 0 and w.row_off >= 0
+            assert w.col_off + w.width <= 9 and w.row_off + w.height <= 7
+            assert w.width <= size + 2 * overlap and w.height <= size + 2 * overlap
+            hits[w.row_off : w.row_off + w.height, w.col_off : w.col_off + w.width] += 1
+        assert hits.min() >= 1
+        if overlap == 0:
+            assert hits.max() == 1
+        with pytest.raises(RasterError, match="size >= 1"):
+            list(scene.windows(size=0))
+
+
+def test_unknown_raster_keeps_values_and_nodata(tmp_path):
+    arr = np.array([[1.5, -9999.0], [2.5, 3.5]], np.float32)
+    with kzgeo.open_scene(write_tif(tmp_path / "f.tif", arr, nodata=-9999.0)) as scene:
+        assert scene.sensor == "unknown" and scene.bands == ("band1",)
+        out = scene.read_band("band1")
+        assert np.isnan(out[0, 1]) and out[1, 1] == 3.5
+        with pytest.raises(RasterError, match="no 'red' band"):
+            scene.band_name("red")
+
+
+def test_landsat_multiband_c2_scaling(tmp_path):
+    arr = np.full((7, 2, 2), 10000, np.uint16)
+    arr[:, 0, 0] = 0
+    path = write_tif(tmp_path / "l.tif", arr, descriptions=[f"B{i}" for i in range(1, 8)])
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "landsat" and scene.band_name("nir") == "B5"
+        out = scene.read_band("B5")
+        np.testing.assert_allclose(out[1, 1], 10000 * 2.75e-5 - 0.2, rtol=1e-6)
+        assert np.isnan(out[0, 0])
+
+
+def test_real_sentinel2_folder_resamples_onto_10m_grid():
+    with kzgeo.open_scene(S2_CROP) as scene:
+        assert scene.sensor == "sentinel-2"
+        assert scene.bands == ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
+        assert (scene.width, scene.height, scene.res) == (120, 120, (10.0, 10.0))
+        data = scene.read()
+        assert not np.isnan(data).any()
+        assert np.nanmin(data) > 0.0 and np.nanmax(data) < 1.0
+        # a 20 m band resampled bilinearly keeps the mean of the native band (within 1 %)
+        with rasterio.open(next(S2_CROP.glob("*_B11.tif"))) as src:
+            native = src.read(1).astype(float) / 10000
+        assert native.shape == (60, 60)
+        assert scene.read_band("B11").mean() == pytest.approx(native.mean(), rel=0.01)
+        # a 10 m band is read unchanged
+        with rasterio.open(next(S2_CROP.glob("*_B04.tif"))) as src:
+            np.testing.assert_allclose(scene.read_band("B04"), src.read(1) / 10000, rtol=1e-6)
+        # the 60 m atmospheric bands are readable by name but not part of `bands`
+        assert scene.read_band("B01").shape == (120, 120)
+
+
+def test_real_landsat_folder_toa_and_bqa_mask():
+    with kzgeo.open_scene(L8_CROP) as scene:
+        assert scene.sensor == "landsat" and scene.has_mask and scene.scl() is None
+        assert scene.bands == ("B2", "B3", "B4", "B5", "B6")
+        b4 = scene.read_band("B4")
+        with rasterio.open(next(L8_CROP.glob("*_B4.TIF"))) as src:
+            dn = src.read(1).astype(float)
+        with rasterio.open(next(L8_CROP.glob("*_BQA.TIF"))) as src:
+            qa = src.read(1)
+        # MTL: REFLECTANCE_MULT 2e-5, ADD -0.1, SUN_ELEVATION 62.17310472
+        toa = (dn * 2e-5 - 0.1) / np.sin(np.radians(62.17310472))
+        cloud = (
+            (qa & 1).astype(bool)
+            | ((qa >> 4) & 1).astype(bool)
+            | ((qa >> 7) & 3 == 3)
+            | ((qa >> 9) & 3 == 3)
+            | ((qa >> 11) & 3 == 3)
+        )
+        assert cloud.any() and (~cloud).any()
+        np.testing.assert_array_equal(np.isnan(b4), cloud | (dn == 0))
+        np.testing.assert_allclose(b4[~np.isnan(b4)], toa[~np.isnan(b4)], rtol=1e-5)
+
+
+def test_landsat_folder_needs_mtl(tmp_path):
+    for f in L8_CROP.glob("*.TIF"):
+        shutil.copy(f, tmp_path / f.name)
+    with pytest.raises(RasterError, match="MTL"):
+        kzgeo.open_scene(tmp_path)
+
+
+def test_no_georeferencing_is_a_raster_error(tmp_path):
+    path = tmp_path / "plain.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="uint16") as dst:
+        dst.write(np.ones((1, 2, 2), np.uint16))
+    with pytest.raises(RasterError, match="no georeferencing") as info:
+        kzgeo.open_scene(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_errors_for_missing_and_empty_sources(tmp_path):
+    with pytest.raises(LayerReadError, match="no such file"):
+        kzgeo.open_scene(tmp_path / "nope.tif")
+    with pytest.raises(RasterError, match="no band files"):
+        kzgeo.open_scene(tmp_path)
+    (tmp_path / "junk.tif").write_text("not a raster")
+    with pytest.raises(KzgeoError, match="cannot be read"):
+        kzgeo.open_scene(tmp_path / "junk.tif")
