@@ -19,6 +19,7 @@ timestamp, so two runs give identical files. Usage::
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import Transformer
 
 from kzgeo.area import KZ_ALBERS, hectares
 from kzgeo.io import write_layer
@@ -156,6 +158,287 @@ def _locate(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
     return joined["name_en"].reindex(points.index)
 
 
+# --------------------------------------------------------------------------- illustrative shapes
+
+AREA_TOLERANCE = 2e-4  # relative; shapes are rescaled until their hectares are this close to the target
+
+
+@dataclass(frozen=True)
+class Part:
+    """One polygon of a site: centre (degrees), hectares, elongation and orientation (degrees from east)."""
+
+    lon: float
+    lat: float
+    ha: float
+    aspect: float = 1.4
+    angle: float = 0.0
+
+
+@dataclass(frozen=True)
+class Site:
+    """A protected area: names, designation and the parts its illustrative shape is made of."""
+
+    pa_id: str
+    name_en: str
+    name_kk: str
+    name_ru: str
+    designation: str
+    iucn_cat: str
+    year: int
+    official_area_ha: float
+    area_source: str
+    parts: tuple[Part, ...]
+    nested: bool = False  # an overlapping designation (Ramsar, World Heritage); the others are kept apart
+
+
+RESERVE = "State Nature Reserve (zapovednik)"
+REZERVAT = "State Nature Reserve (rezervat)"
+PARK = "State National Nature Park"
+RAMSAR = "Ramsar Site, Wetland of International Importance"
+REF = "kz_protected_areas_reference_areas.csv"
+RECALLED = "published figure, not in the reference file (medium confidence)"
+
+SITES = (
+    Site("altyn-dala", "Altyn-Dala", "Алтын Дала", "Алтын-Дала", REZERVAT, "VI", 2012, 489_766,
+         f"{REF} (high)", (Part(64.25, 50.35, 52_115, 1.4, 30), Part(63.55, 49.6, 95_981, 1.7, -25),
+          Part(64.75, 49.0, 341_670, 1.9, 15))),
+    Site("irgiz-torgai", "Irgiz-Torgai", "Ырғыз-Торғай", "Иргиз-Тургайский", REZERVAT, "VI", 2007, 763_549,
+         RECALLED, (Part(62.0, 48.55, 763_549, 1.5, 25),)),
+    Site("ile-balkhash", "Ile-Balkhash", "Іле-Балқаш", "Иле-Балхаш", REZERVAT, "VI", 2018, 415_164.2,
+         f"{REF} (high)", (Part(74.85, 45.7, 415_164.2, 1.7, 35),)),
+    Site("akzhayik", "Akzhayik", "Ақжайық", "Акжайык", REZERVAT, "VI", 2009, 111_500, f"{REF} (high)",
+         (Part(51.9, 46.9, 111_500, 1.5, 80),)),
+    Site("buyratau", "Buyratau", "Бұйратау", "Буйратау", PARK, "II", 2011, 88_968, f"{REF} (high)",
+         (Part(73.45, 51.3, 88_968, 1.6, 10),)),
+    Site("zhongar-alatau", "Zhongar-Alatau", "Жоңғар Алатауы", "Жонгар-Алатау", PARK, "II", 2010, 356_022,
+         f"{REF} (high)", (Part(80.3, 45.15, 356_022, 2.4, 5),)),
+    Site("tarbagatai", "Tarbagatai", "Тарбағатай", "Тарбагатай", PARK, "II", 2018, 143_550.5, f"{REF} (high)",
+         (Part(82.3, 47.2, 143_550.5, 3.0, 5),)),
+    Site("korgalzhyn", "Korgalzhyn", "Қорғалжын", "Коргалжынский", RESERVE, "Ia", 1968, 543_171,
+         f"{REF} (medium)", (Part(69.35, 50.45, 543_171, 1.4, 0),)),
+    Site("naurzum", "Naurzum", "Наурызым", "Наурзумский", RESERVE, "Ia", 1931, 191_400,
+         f"{REF} (medium); split over the three clusters is illustrative",
+         (Part(64.45, 51.55, 100_000, 1.6, 40), Part(63.8, 51.9, 53_400, 1.5, -30),
+          Part(65.0, 51.3, 38_000, 1.4, 60))),
+    Site("aksu-zhabagly", "Aksu-Zhabagly", "Ақсу-Жабағылы", "Аксу-Жабаглинский", RESERVE, "Ia", 1926, 131_934,
+         f"{REF} (medium)", (Part(70.55, 42.4, 131_934, 1.5, 30),)),
+    Site("altyn-emel", "Altyn-Emel", "Алтынемел", "Алтын-Эмель", PARK, "II", 1996, 307_653.35,
+         f"{REF} (low: 209,553 / 307,653 / 460,000 ha all published)",
+         (Part(78.55, 44.05, 307_653.35, 2.0, 10),)),
+    Site("ustyurt", "Ustyurt", "Үстірт", "Устюртский", RESERVE, "Ia", 1984, 223_342, RECALLED,
+         (Part(54.9, 42.85, 223_342, 1.6, -20),)),
+    Site("katon-karagai", "Katon-Karagai", "Катонқарағай", "Катон-Карагайский", PARK, "II", 2001, 643_477,
+         RECALLED, (Part(85.6, 49.25, 643_477, 2.6, 0),)),
+    Site("markakol", "Markakol", "Марқакөл", "Маркакольский", RESERVE, "Ia", 1976, 102_979, RECALLED,
+         (Part(85.9, 48.75, 102_979, 1.6, 10),)),
+    Site("bayanaul", "Bayanaul", "Баянауыл", "Баянаульский", PARK, "II", 1985, 68_453, RECALLED,
+         (Part(75.75, 50.8, 68_453, 1.3, 20),)),
+    Site("burabay", "Burabay", "Бурабай", "Бурабай", PARK, "II", 2000, 129_935, RECALLED,
+         (Part(70.3, 53.05, 129_935, 1.3, 60),)),
+    Site("kokshetau", "Kokshetau", "Көкшетау", "Кокшетау", PARK, "II", 1996, 182_076, RECALLED,
+         (Part(69.05, 53.05, 182_076, 1.5, -40),)),
+    Site("karkaraly", "Karkaraly", "Қарқаралы", "Каркаралинский", PARK, "II", 1998, 112_120, RECALLED,
+         (Part(75.5, 49.35, 112_120, 1.4, 30),)),
+    Site("ile-alatau", "Ile-Alatau", "Іле Алатауы", "Иле-Алатауский", PARK, "II", 1996, 199_702, RECALLED,
+         (Part(76.85, 43.08, 199_702, 4.0, 0),)),
+    Site("almaty-reserve", "Almaty", "Алматы", "Алматинский", RESERVE, "Ia", 1931, 71_700, RECALLED,
+         (Part(77.6, 43.1, 71_700, 1.5, 0),)),
+    Site("charyn", "Charyn", "Шарын", "Чарынский", PARK, "II", 2004, 127_050, RECALLED,
+         (Part(79.1, 43.45, 127_050, 2.5, 75),)),
+    Site("kolsai-kolderi", "Kolsai Kolderi", "Көлсай көлдері", "Кольсай колдери", PARK, "II", 2007, 161_045,
+         RECALLED, (Part(78.35, 42.95, 161_045, 2.0, 0),)),
+    Site("sairam-ugam", "Sairam-Ugam", "Сайрам-Өгем", "Сайрам-Угамский", PARK, "II", 2006, 149_053, RECALLED,
+         (Part(69.95, 42.0, 149_053, 1.6, 45),)),
+    Site("barsakelmes", "Barsakelmes", "Барсакелмес", "Барсакельмес", RESERVE, "Ia", 1939, 160_826, RECALLED,
+         (Part(59.95, 45.6, 160_826, 1.5, 60),)),
+    Site("karatau", "Karatau", "Қаратау", "Каратауский", RESERVE, "Ia", 2004, 34_300, RECALLED,
+         (Part(68.85, 43.35, 34_300, 1.8, -50),)),
+    Site("saryarka", "Saryarka – Steppe and Lakes of Northern Kazakhstan", "Сарыарқа", "Сарыарка",
+         "World Heritage Site (natural)", "Not Applicable", 2008, 450_344,
+         f"{REF} (high): Korgalzhyn 258,963 + Naurzum 191,381 ha",
+         (Part(69.2, 50.4, 258_963, 1.3, 10), Part(64.4, 51.6, 191_381, 1.3, 40)), nested=True),
+    Site("tengiz-korgalzhyn", "Tengiz-Korgalzhyn Lake System", "Теңіз-Қорғалжын көлдер жүйесі",
+         "Система озёр Тенгиз-Коргалжын", RAMSAR, "Not Reported", 1976, 353_341, RECALLED,
+         (Part(69.05, 50.4, 353_341, 1.3, -10),), nested=True),
+    Site("ili-delta-ramsar", "Ili River Delta and South Lake Balkhash",
+         "Іле өзенінің атырауы және Оңтүстік Балқаш", "Дельта реки Или и Южное Прибалхашье", RAMSAR,
+         "Not Reported", 2012, 976_630, RECALLED, (Part(75.0, 45.75, 976_630, 1.8, 35),), nested=True),
+    Site("lower-turgay-irgiz", "Lakes of the lower Turgay and Irgiz", "Төменгі Торғай мен Ырғыз көлдері",
+         "Озёра нижнего Тургая и Иргиза", RAMSAR, "Not Reported", 1976, 348_000, RECALLED,
+         (Part(62.25, 48.4, 348_000, 1.4, 0),), nested=True),
+)  # fmt: skip
+
+
+def _local(lon: float, lat: float) -> Transformer:
+    """Metres in a Lambert azimuthal equal-area plane centred on (lon, lat) -> degrees."""
+    return Transformer.from_crs(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84", 4326, always_xy=True)
+
+
+def _round(geom):
+    return shapely.set_precision(geom, COORD_GRID_DEG)
+
+
+def _polygonal(geom):
+    """The polygonal parts of ``geom`` (intersections can leave lines and points behind)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _ha(geom) -> float:
+    return float(hectares(gpd.GeoSeries([geom], crs=4326))[0])
+
+
+def fit_area(make, target_ha: float, allowed, start: float) -> shapely.Geometry:
+    """Rescale a shape until its hectares, once clipped to ``allowed``, are within ``AREA_TOLERANCE``.
+
+    ``make(scale)`` returns the shape in degrees for a scale factor; the area grows about as the
+    square of the scale for blobs and linearly for corridors, so the update uses the square root
+    (it converges either way, the linear case just takes a few more steps).
+    """
+    scale = start
+    for _ in range(60):
+        geom = _round(_polygonal(shapely.intersection(make(scale), allowed)))
+        ha = _ha(geom) if not geom.is_empty else 0.0
+        if ha > 0 and abs(ha / target_ha - 1.0) < AREA_TOLERANCE:
+            return geom
+        scale *= np.sqrt(target_ha / ha) if ha > 0 else 2.0
+    raise RuntimeError(f"could not fit a shape of {target_ha} ha")
+
+
+def _blob_xy(rng: np.random.Generator, aspect: float, angle: float, vertices: int = 96) -> np.ndarray:
+    """An irregular star-shaped outline of about unit radius: a circle with low-frequency wobbles."""
+    theta = np.linspace(0.0, 2.0 * np.pi, vertices, endpoint=False)
+    log_r = np.zeros(vertices)
+    for k in range(2, 10):
+        log_r += rng.normal(0.0, 0.22 / k**0.7) * np.cos(k * theta + rng.uniform(0.0, 2.0 * np.pi))
+    r = np.exp(log_r)
+    x, y = r * np.cos(theta) * np.sqrt(aspect), r * np.sin(theta) / np.sqrt(aspect)
+    a = np.radians(angle)
+    return np.column_stack([x * np.cos(a) - y * np.sin(a), x * np.sin(a) + y * np.cos(a)])
+
+
+def blob(rng: np.random.Generator, part: Part, allowed) -> shapely.Geometry:
+    """An irregular polygon centred on the part's location whose clipped hectares match ``part.ha``."""
+    xy = _blob_xy(rng, part.aspect, part.angle)
+    to_deg = _local(part.lon, part.lat)
+    unit_m2 = shapely.Polygon(xy).area
+
+    def make(scale: float):
+        lon, lat = to_deg.transform(xy[:, 0] * scale, xy[:, 1] * scale)
+        return shapely.Polygon(np.column_stack([lon, lat]))
+
+    return fit_area(make, part.ha, allowed, np.sqrt(part.ha * 1e4 / unit_m2))
+
+
+def build_protected_areas(country, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Illustrative protected areas at their real locations with their official hectares.
+
+    Sites that are not nested designations are kept apart (each is clipped by those placed before
+    it); Ramsar and World Heritage sites overlap the reserves they contain, as they do in reality.
+    """
+    shapely.prepare(country)
+    taken = shapely.Polygon()
+    rows, geoms = [], []
+    for site in SITES:
+        shapes = []
+        for part in site.parts:
+            # a 1 m gap keeps neighbours apart after their vertices are rounded to the grid
+            allowed = country if site.nested else shapely.difference(country, shapely.buffer(taken, 1e-5))
+            shape = blob(rng, part, allowed)
+            if not site.nested:
+                taken = shapely.union(taken, shape)
+            shapes.append(shape)
+        rows.append(
+            {
+                "pa_id": site.pa_id,
+                "name": f"{site.name_en} {site.designation}",
+                "name_en": site.name_en,
+                "name_kk": site.name_kk,
+                "name_ru": site.name_ru,
+                "designation": site.designation,
+                "iucn_cat": site.iucn_cat,
+                "year": site.year,
+                "official_area_ha": float(site.official_area_ha),
+                "area_source": site.area_source,
+                "geometry_source": "illustrative",
+            }
+        )
+        geoms.append(shapely.union_all(shapes))
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """An ecological corridor: names, year, the hectares given to it, and the lines it follows."""
+
+    corridor_id: str
+    name_en: str
+    name_kk: str
+    name_ru: str
+    year: int
+    ha: float
+    lines: tuple[tuple[tuple[float, float], ...], ...]
+
+
+# Only the total (2.9 million ha) is published; "more than 2 million ha" for Yrgyz-Torgay-Zhylanshyk.
+CORRIDORS = (
+    Corridor("yrgyz-torgay-zhylanshyk", "Yrgyz–Torgay–Zhylanshyk", "Ырғыз–Торғай–Жыланшық",
+             "Иргиз–Тургай–Жыланшик", 2014, 2_300_000,
+             (((62.0, 48.55), (62.8, 48.95), (63.55, 49.6), (64.25, 50.35)), ((63.55, 49.6), (64.75, 49.0)))),
+    Corridor("kapshagay-balkhash", "Kapshagay–Balkhash", "Қапшағай–Балқаш", "Капчагай–Балхаш", 2018, 600_000,
+             (((78.55, 44.05), (77.7, 44.25), (77.0, 44.55), (76.3, 44.95), (75.6, 45.35), (74.85, 45.7)),)),
+)  # fmt: skip
+
+
+def corridor_shape(rng: np.random.Generator, corridor: Corridor, allowed) -> shapely.Geometry:
+    """A band of varying width along the corridor's lines, fitted to its hectares."""
+    lon0, lat0 = np.mean([p for line in corridor.lines for p in line], axis=0)
+    to_deg = _local(float(lon0), float(lat0))
+    to_m = Transformer.from_crs(4326, to_deg.source_crs, always_xy=True)
+    # stations every ~10 km along each line, each with a smoothly varying relative width
+    stations = []
+    for line in corridor.lines:
+        x, y = to_m.transform(*np.array(line).T)
+        path = shapely.segmentize(shapely.LineString(np.column_stack([x, y])), 10_000.0)
+        xy = shapely.get_coordinates(path)
+        t = np.linspace(0.0, 1.0, len(xy))
+        width = 1.0 + sum(0.3 / k * np.sin(np.pi * k * t + rng.uniform(0, 2 * np.pi)) for k in (1, 2, 3, 5))
+        stations.append((xy, width))
+    length_m = sum(shapely.length(shapely.LineString(xy)) for xy, _ in stations)
+
+    def make(half_width: float):
+        pieces = []
+        for xy, width in stations:
+            discs = shapely.buffer(shapely.points(xy), half_width * width, quad_segs=8)
+            pieces.extend(shapely.convex_hull(shapely.union(discs[:-1], discs[1:])))
+        band = shapely.union_all(pieces)
+        coords = shapely.get_coordinates(band)
+        lon, lat = to_deg.transform(coords[:, 0], coords[:, 1])
+        return _polygonal(shapely.make_valid(shapely.set_coordinates(band, np.column_stack([lon, lat]))))
+
+    return fit_area(make, corridor.ha, allowed, corridor.ha * 1e4 / (2 * length_m))
+
+
+def build_corridors(country, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """The two illustrative corridors, overlapping the protected areas they link."""
+    rows, geoms = [], []
+    for c in CORRIDORS:
+        geoms.append(corridor_shape(rng, c, country))
+        rows.append(
+            {
+                "corridor_id": c.corridor_id,
+                "name": f"{c.name_en} ecological corridor",
+                "name_en": c.name_en,
+                "name_kk": c.name_kk,
+                "name_ru": c.name_ru,
+                "year": c.year,
+                "official_area_ha": float(c.ha),
+                "geometry_source": "illustrative",
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -182,7 +465,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"districts: {len(districts)} units, {info}")
     landfills = build_landfills(args.shared, regions, districts)
     print(f"landfills: {len(landfills)} points")
-    for name, gdf in (("regions", regions), ("districts", districts), ("landfills", landfills)):
+    rng = np.random.default_rng(SEED)
+    country = shapely.union_all(regions.geometry.values)
+    protected = build_protected_areas(country, rng)
+    print(f"protected_areas: {len(protected)} sites")
+    corridors = build_corridors(country, rng)
+    print(f"corridors: {len(corridors)}, {hectares(corridors).round(0)} ha")
+    layers = {"regions": regions, "districts": districts, "landfills": landfills,
+              "protected_areas": protected, "corridors": corridors}  # fmt: skip
+    for name, gdf in layers.items():
         print(f"wrote {write(gdf, args.out, name)}")
 
 
