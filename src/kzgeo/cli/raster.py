@@ -1,0 +1,115 @@
+"""``kzgeo index`` and ``kzgeo zonal``: spectral indices of a scene and zonal statistics per zone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kzgeo.cli._options import assume_crs_opt, format_opt, kind_opt, layer_opt, output_opt, overwrite_opt
+
+_INDEX_NAMES = ["ndvi", "ndwi", "mndwi", "ndbi", "bsi", "savi", "nbr", "pi", "ndsw"]
+_STAT_NAMES = [
+    "mean",
+    "min",
+    "max",
+    "std",
+    "variance",
+    "median",
+    "sum",
+    "count",
+    "majority",
+    "minority",
+    "cv",
+]
+
+
+@click.command()
+@click.argument("scene", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--index",
+    "index_name",
+    type=click.Choice(_INDEX_NAMES, case_sensitive=False),
+    required=True,
+    help="Spectral index to compute.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output GeoTIFF (Cloud-Optimized, DEFLATE, float32 with NaN nodata).",
+)
+@click.option(
+    "--block",
+    type=click.IntRange(64),
+    default=1024,
+    show_default=True,
+    help="Side of the windows computed at a time, in pixels (memory use grows with its square).",
+)
+@overwrite_opt
+def index(scene: Path, index_name: str, output: Path, block: int, overwrite: bool) -> None:
+    """Write a spectral index of SCENE (a multiband GeoTIFF or a folder of band files) as a GeoTIFF."""
+    from kzgeo.raster import open_scene, write_index
+
+    with open_scene(scene) as opened:
+        write_index(opened, index_name, output, overwrite=overwrite, block=block)
+        click.echo(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)", err=True)
+
+
+@click.command()
+@click.argument("zones", type=click.Path(exists=True, path_type=Path))
+@click.argument("raster", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--stat",
+    "stats",
+    multiple=True,
+    type=click.Choice(_STAT_NAMES),
+    default=("mean",),
+    show_default=True,
+    help="Statistic per zone; repeat for several.",
+)
+@click.option(
+    "--index",
+    "indices",
+    multiple=True,
+    type=click.Choice(_INDEX_NAMES, case_sensitive=False),
+    help="Spectral index computed from the scene's bands; repeat for several.",
+)
+@click.option("--band", "bands", multiple=True, help="Band to summarise (e.g. B04); repeat for several.")
+@click.option("--zone-id", default=None, help="Column identifying the zones (default: the kind's id column).")
+@kind_opt
+@layer_opt
+@assume_crs_opt
+@output_opt
+@format_opt
+@overwrite_opt
+def zonal(
+    zones: Path,
+    raster: Path,
+    stats: tuple[str, ...],
+    indices: tuple[str, ...],
+    bands: tuple[str, ...],
+    zone_id: str | None,
+    kind: str | None,
+    layer: str | None,
+    assume_crs: str | None,
+    output: Path | None,
+    fmt: str | None,
+    overwrite: bool,
+) -> None:
+    """Coverage-weighted statistics of RASTER (a scene, a band folder or any GeoTIFF) per zone of ZONES."""
+    from kzgeo.cli._options import emit_table
+    from kzgeo.io import read_layer
+    from kzgeo.raster import zonal_stats
+
+    layer_gdf = read_layer(zones, kind, layer=layer, assume_crs=assume_crs)
+    table = zonal_stats(
+        layer_gdf,
+        raster,
+        stats=stats,
+        band=list(bands) or None,
+        index=[i.lower() for i in indices] or None,
+        zone_id=zone_id,
+    )
+    emit_table(table.reset_index(), output, fmt, overwrite)

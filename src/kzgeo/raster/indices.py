@@ -1,0 +1,260 @@
+"""Spectral indices of a scene, computed window by window, and a COG writer for them.
+
+Formulas and their sources are in ``docs/indices.md``. Bands are addressed by common name (``red``,
+``nir``, ``swir16`` ...), so one formula serves Sentinel-2 and Landsat. Division by zero gives NaN.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from rasterio.windows import Window
+
+from kzgeo.errors import RasterError
+from kzgeo.raster.scene import Scene
+
+__all__ = ["INDICES", "SpectralIndex", "compute_index", "spectral_index", "write_index"]
+
+
+def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Normalised difference (a - b) / (a + b); NaN where a + b is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (a - b) / (a + b)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class SpectralIndex:
+    """A spectral index: its bands (common names), formula and source."""
+
+    name: str
+    bands: tuple[str, ...]
+    formula: Callable[..., np.ndarray]
+    description: str
+
+
+SAVI_L = 0.5
+
+INDICES: dict[str, SpectralIndex] = {
+    i.name: i
+    for i in (
+        SpectralIndex(
+            "ndvi",
+            ("nir", "red"),
+            lambda nir, red: _nd(nir, red),
+            "(NIR - Red) / (NIR + Red); Rouse et al. 1974",
+        ),
+        SpectralIndex(
+            "ndwi",
+            ("green", "nir"),
+            lambda green, nir: _nd(green, nir),
+            "(Green - NIR) / (Green + NIR); McFeeters 1996",
+        ),
+        SpectralIndex(
+            "mndwi",
+            ("green", "swir16"),
+            lambda green, swir16: _nd(green, swir16),
+            "(Green - SWIR1) / (Green + SWIR1); Xu 2006",
+        ),
+        SpectralIndex(
+            "ndbi",
+            ("swir16", "nir"),
+            lambda swir16, nir: _nd(swir16, nir),
+            "(SWIR1 - NIR) / (SWIR1 + NIR); Zha et al. 2003",
+        ),
+        SpectralIndex(
+            "bsi",
+            ("swir16", "red", "nir", "blue"),
+            lambda swir16, red, nir, blue: _nd(swir16 + red, nir + blue),
+            "((SWIR1 + Red) - (NIR + Blue)) / ((SWIR1 + Red) + (NIR + Blue)); Rikimaru et al. 2002",
+        ),
+        SpectralIndex(
+            "savi",
+            ("nir", "red"),
+            lambda nir, red: _ratio((1 + SAVI_L) * (nir - red), nir + red + SAVI_L),
+            "(1 + L)(NIR - Red) / (NIR + Red + L), L = 0.5; Huete 1988",
+        ),
+        SpectralIndex(
+            "nbr",
+            ("nir", "swir22"),
+            lambda nir, swir22: _nd(nir, swir22),
+            "(NIR - SWIR2) / (NIR + SWIR2); Key & Benson 2006",
+        ),
+        SpectralIndex(
+            "pi",
+            ("nir", "red"),
+            lambda nir, red: _ratio(nir, nir + red),
+            "NIR / (NIR + Red); plastic index, Themistocleous et al. 2020",
+        ),
+        SpectralIndex(
+            "ndsw",
+            ("swir22", "swir16"),
+            lambda swir22, swir16: _nd(swir22, swir16),
+            "(SWIR2 - SWIR1) / (SWIR2 + SWIR1); normalised difference of the SWIR bands",
+        ),
+    )
+}
+
+
+def _lookup(name: str) -> SpectralIndex:
+    index = INDICES.get(str(name).lower())
+    if index is None:
+        raise RasterError(f"unknown spectral index {name!r}; choose one of {', '.join(INDICES)}")
+    return index
+
+
+def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Compute an index from reflectance arrays keyed by common band name.
+
+    Parameters
+    ----------
+    name : str
+        ``ndvi``, ``ndwi``, ``mndwi``, ``ndbi``, ``bsi``, ``savi``, ``nbr``, ``pi`` or ``ndsw``
+        (case-insensitive).
+    bands : mapping of str to ndarray
+        Reflectance (0..1) by common name: ``blue``, ``green``, ``red``, ``nir``, ``swir16``, ``swir22``.
+
+    Returns
+    -------
+    numpy.ndarray of float32
+        NaN where an input is NaN or the denominator is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(compute_index("ndvi", {"nir": np.array([0.5]), "red": np.array([0.1])})[0])
+    0.6666666...
+    """
+    index = _lookup(name)
+    missing = [b for b in index.bands if b not in bands]
+    if missing:
+        raise RasterError(f"{index.name}: needs the {', '.join(missing)} band(s); pass them by common name")
+    args = [np.asarray(bands[b], dtype=np.float32) for b in index.bands]
+    return index.formula(*args).astype(np.float32, copy=False)
+
+
+def spectral_index(scene: Scene, name: str, *, window: Window | None = None) -> np.ndarray:
+    """A spectral index of a scene (or of one window of it) as float32.
+
+    Parameters
+    ----------
+    scene : Scene
+        From :func:`kzgeo.open_scene`.
+    name : str
+        One of :data:`INDICES` (case-insensitive).
+    window : rasterio.windows.Window, optional
+        Part of the scene grid; default the whole scene. Use windows for rasters larger than memory.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (h, w)
+        NaN where a band is nodata, masked (cloud, shadow, snow) or the denominator is 0.
+
+    Raises
+    ------
+    RasterError
+        For an unknown index or a scene lacking a band the index needs.
+    """
+    index = _lookup(name)
+    names = [scene.band_name(b) for b in index.bands]
+    data = scene.read(list(dict.fromkeys(names)), window=window)
+    by_name = dict(zip(dict.fromkeys(names), data, strict=True))
+    return compute_index(
+        index.name, {common: by_name[n] for common, n in zip(index.bands, names, strict=True)}
+    )
+
+
+def write_index(
+    scene: Scene,
+    name: str,
+    dest: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    block: int = 1024,
+    progress: bool | None = None,
+) -> Path:
+    """Write a spectral index as a Cloud-Optimized GeoTIFF, window by window.
+
+    Memory use depends on ``block``, not on the scene size. The output is float32, NaN nodata,
+    512 × 512 tiles, DEFLATE with the floating-point predictor, with overviews (COG layout); it is
+    written next to ``dest`` and renamed onto it only when complete.
+
+    Parameters
+    ----------
+    scene : Scene
+    name : str
+        Index name, see :data:`INDICES`.
+    dest : path
+        Output ``.tif``.
+    overwrite : bool
+        Replace an existing ``dest``; otherwise it raises :class:`~kzgeo.errors.OutputExistsError`.
+    block : int
+        Side of the square windows computed at a time, in pixels.
+    progress : bool, optional
+        Show a tqdm progress bar; default: when there is more than one window and stderr is a terminal.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest``.
+    """
+    from tqdm import tqdm
+
+    from kzgeo.io import atomic_output
+
+    index = _lookup(name)
+    for b in index.bands:
+        scene.band_name(b)
+    windows = list(scene.windows(size=block))
+    profile = {
+        "driver": "GTiff",
+        "width": scene.width,
+        "height": scene.height,
+        "count": 1,
+        "dtype": "float32",
+        "crs": scene.crs,
+        "transform": scene.transform,
+        "nodata": float("nan"),
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
+        "compress": "deflate",
+        "predictor": 3,
+        "bigtiff": "IF_SAFER",
+    }
+    disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
+    with atomic_output(dest, overwrite=overwrite) as tmp:
+        stage = tmp.with_name(tmp.stem + ".stage.tif")
+        try:
+            with rasterio.open(stage, "w", **profile) as dst:
+                for w in tqdm(windows, desc=f"{index.name} {Path(dest).name}", unit="win", disable=disable):
+                    dst.write(spectral_index(scene, index.name, window=w), 1, window=w)
+                dst.set_band_description(1, index.name.upper())
+                dst.update_tags(KZGEO_INDEX=index.name, KZGEO_FORMULA=index.description)
+            rasterio.shutil.copy(
+                stage,
+                tmp,
+                driver="COG",
+                compress="DEFLATE",
+                predictor="YES",
+                blocksize=512,
+                overview_resampling="average",
+                bigtiff="IF_SAFER",
+            )
+        finally:
+            stage.unlink(missing_ok=True)
+    return Path(dest)

@@ -1,0 +1,109 @@
+"""Per-plot time series of a spectral index over several scenes, with a survival proxy.
+
+The rule for ``greenness_lost`` (also in ``docs/indices.md``): with at least two valid observations
+(``valid_pct >= min_valid_pct``), a plot has lost greenness when its latest index value is at least
+``min_drop`` below the highest earlier value **and** the least-squares trend over all valid dates is
+negative. Compare scenes of the same season (e.g. every July), or phenology will look like loss.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from kzgeo.errors import DataError
+from kzgeo.raster.zonal import zonal_stats
+
+__all__ = ["zonal_timeseries"]
+
+
+def _trend(group: pd.DataFrame, value: str, min_drop: float) -> pd.Series:
+    days = (group["date"] - group["date"].min()).dt.days.to_numpy(dtype=float)
+    y = group[value].to_numpy(dtype=float)
+    n = len(y)
+    slope = float(np.polyfit(days / 365.25, y, 1)[0]) if n >= 2 and np.ptp(days) > 0 else np.nan
+    first, last = (y[0], y[-1]) if n else (np.nan, np.nan)
+    peak_before = float(np.max(y[:-1])) if n >= 2 else np.nan
+    lost = bool(slope < 0 and peak_before - last >= min_drop) if n >= 2 else pd.NA
+    return pd.Series(
+        {
+            "n_valid_dates": n,
+            "first": first,
+            "last": last,
+            "peak_before_last": peak_before,
+            "change": last - first,
+            "slope_per_yr": slope,
+            "greenness_lost": lost,
+        }
+    )
+
+
+def zonal_timeseries(
+    zones: gpd.GeoDataFrame,
+    scenes: Mapping[dt.date | str, object],
+    index: str = "ndvi",
+    *,
+    stats: Iterable[str] = ("mean",),
+    zone_id: str | None = None,
+    min_valid_pct: float = 50.0,
+    min_drop: float = 0.15,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A long table of an index per zone and date, and a per-zone trend with a greenness-lost flag.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Plots or other polygons, any CRS.
+    scenes : mapping of date to scene
+        Each value is anything :func:`kzgeo.zonal_stats` takes (a path or an open Scene).
+        Keys are dates or ISO date strings.
+    index : str
+        Spectral index, default ``ndvi``.
+    stats : iterable of str
+        Statistics per zone and date; ``mean`` is always included (the trend uses it).
+    zone_id : str, optional
+        Id column, as in :func:`kzgeo.zonal_stats`.
+    min_valid_pct : float
+        Observations with less valid (cloud-free, non-nodata) coverage are kept in the long table
+        but left out of the trend.
+    min_drop : float
+        Index drop from the earlier peak to the latest value that counts as lost greenness.
+
+    Returns
+    -------
+    long : pandas.DataFrame
+        Columns ``<zone id>, date, <index>_mean, ..., valid_pct, pixel_area_ha, used_in_trend``, one row
+        per zone and date, sorted by zone and date.
+    trend : pandas.DataFrame
+        Indexed by zone id: ``n_valid_dates``, ``<index>_first``, ``<index>_last``,
+        ``<index>_peak_before_last``, ``<index>_change``, ``<index>_slope_per_yr`` (per year, least
+        squares) and ``greenness_lost`` (boolean; NA with fewer than two valid dates).
+    """
+    if not scenes:
+        raise DataError("zonal_timeseries: no scenes given; pass a mapping {date: scene or path}")
+    stats = list(dict.fromkeys(["mean", *stats]))
+    name = index.lower()
+    frames = []
+    for when, scene in scenes.items():
+        table = zonal_stats(zones, scene, stats=stats, index=name, zone_id=zone_id)
+        frames.append(table.reset_index().assign(date=pd.Timestamp(when)))
+    long = pd.concat(frames, ignore_index=True)
+    id_col = long.columns[0]
+    long = long[[id_col, "date", *[c for c in long.columns if c not in (id_col, "date")]]]
+    long = long.sort_values([id_col, "date"], kind="stable").reset_index(drop=True)
+    value = f"{name}_mean"
+    long["used_in_trend"] = (long["valid_pct"] >= min_valid_pct) & long[value].notna()
+    used = long[long["used_in_trend"]]
+    ids = pd.Index(long[id_col].unique(), name=id_col)
+    rows = {key: _trend(group, value, min_drop) for key, group in used.groupby(id_col, sort=False)}
+    trend = pd.DataFrame.from_dict(rows, orient="index").reindex(ids)
+    trend["n_valid_dates"] = trend["n_valid_dates"].fillna(0).astype(int)
+    trend["greenness_lost"] = trend["greenness_lost"].astype("boolean")
+    trend = trend.rename(
+        columns={c: f"{name}_{c}" for c in ("first", "last", "peak_before_last", "change", "slope_per_yr")}
+    )
+    return long, trend
