@@ -78,13 +78,14 @@ def hectares(
 
     Examples
     --------
-    A 100 m × 100 m square in UTM zone 42N is one hectare:
+    A 100 m × 100 m square drawn in UTM zone 42N on the central meridian covers 1 / 0.9996² ha on
+    the ground, because UTM shrinks lengths there by its scale factor 0.9996:
 
     >>> import geopandas as gpd
     >>> from shapely import box
     >>> square = gpd.GeoSeries([box(500_000, 5_000_000, 500_100, 5_000_100)], crs="EPSG:32642")
-    >>> round(float(hectares(square)[0]), 4)
-    1.0
+    >>> round(float(hectares(square)[0]), 6), round(1 / 0.9996**2, 6)
+    (1.0008, 1.0008)
     """
     target = _TARGETS.get(method)
     if target is None:

@@ -1,0 +1,527 @@
+"""Hectare statistics that can be published: flattened coverage, overlaps, planting progress.
+
+Every area comes from :func:`kzgeo.area.hectares` (ellipsoidal, WGS84). Geometry operations run in
+the CRS of the first layer given; overlapping designations are dissolved before anything is counted,
+so nested or partly overlapping protected areas never count twice.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.errors import GEOSException
+
+from kzgeo.area import _polygonal_parts, hectares
+from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
+
+__all__ = [
+    "NATIONAL",
+    "NATIONAL_PLAN",
+    "SLIVER_PCT",
+    "TOTAL",
+    "coverage",
+    "flatten",
+    "overlap_table",
+    "planting_progress",
+]
+
+SLIVER_PCT = 0.1
+"""Default sliver threshold of :func:`overlap_table`, percent: a pair whose overlap is below this share
+of *both* features is a digitising sliver along a shared boundary, not a real overlap."""
+
+TOTAL = "total"
+"""Zone id of the national total row of :func:`coverage`."""
+
+NATIONAL = "Kazakhstan"
+"""Region name of the national rows of :func:`planting_progress` and of a national plan row."""
+
+NATIONAL_PLAN = pd.DataFrame(
+    {"region": [NATIONAL], "year": [2025], "seedlings_plan": [336_500_000.0], "ha_plan": [494_000.0]}
+)
+"""The national plan used when no plan table is given: 2025, 336.5 million seedlings on 494,000 ha
+(Taza Kazakhstan / 2 billion trees by 2027)."""
+
+PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
+PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
+
+# id columns of the layer kinds, in the order they are tried when no id column is named
+_KIND_IDS = ("kato", "pa_id", "corridor_id", "plot_id", "landfill_id")
+# precision grid for the fallback when GEOS fails: about 1 cm in degrees, 1 cm in metres
+_GRID_DEG = 1e-7
+_GRID_M = 0.01
+
+
+def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
+    if gdf.crs is None:
+        raise CRSError(
+            f"{role}: the layer has no CRS; set one with gdf.set_crs(...) or read it with read_layer"
+        )
+
+
+def _grid(crs) -> float:
+    return _GRID_DEG if crs.is_geographic else _GRID_M
+
+
+def _robust(op: Callable, role: str, crs, *geoms):
+    """Run a GEOS operation; on a topology failure, retry on a precision grid and warn."""
+    try:
+        return op(*geoms)
+    except GEOSException as exc:
+        grid = _grid(crs)
+        warnings.warn(
+            f"{role}: GEOS failed ({str(exc).splitlines()[0]}); retried with coordinates snapped to a "
+            f"{grid:g} {'degree' if crs.is_geographic else 'metre'} grid (about 1 cm)",
+            RepairWarning,
+            stacklevel=3,
+        )
+        snapped = [shapely.set_precision(g, grid) for g in geoms]
+        try:
+            return op(*snapped)
+        except GEOSException as exc2:
+            raise GeometryError(
+                f"{role}: geometries cannot be combined even on a {grid:g} grid "
+                f"({str(exc2).splitlines()[0]}); repair the layer (kzgeo info shows the invalid features) "
+                "and try again"
+            ) from exc2
+
+
+def _clean(geoms: gpd.GeoSeries, role: str) -> np.ndarray:
+    """Valid polygonal geometries; invalid ones are repaired with a warning, missing ones become empty."""
+    values = np.asarray(geoms.values, dtype=object)
+    values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
+    invalid = ~shapely.is_valid(values)
+    if invalid.any():
+        warnings.warn(
+            f"{role}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+            "with make_valid before counting hectares",
+            RepairWarning,
+            stacklevel=3,
+        )
+        values = values.copy()
+        values[invalid] = shapely.make_valid(values[invalid])
+    return _polygonal_parts(values)
+
+
+def _union(values: np.ndarray, role: str, crs):
+    merged = _robust(shapely.union_all, role, crs, values)
+    return _polygonal_parts(np.array([merged], dtype=object))[0]
+
+
+def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Dissolve overlapping features so that no area is counted twice.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygonal features in any CRS; invalid ones are repaired with :class:`RepairWarning`.
+    by : str or list of str, optional
+        Column(s) to dissolve within (e.g. ``"iucn_cat"``); ``None`` dissolves everything into one
+        feature.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per group (a single row without ``by``), with the ``by`` columns, ``features`` (how
+        many input features were merged), ``area_ha`` (ellipsoidal) and the dissolved geometry, in
+        the input CRS.
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS.
+    SchemaError
+        A ``by`` column is missing.
+    GeometryError
+        GEOS fails even after snapping to a 1 cm precision grid.
+
+    Warns
+    -----
+    RepairWarning
+        Invalid input repaired, or a union that only succeeded on a precision grid.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> pas = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 1), box(1, 0, 3, 1)], crs="EPSG:32642")
+    >>> flat = flatten(pas)
+    >>> int(flat["features"][0]), round(float(shapely.area(flat.geometry[0])))
+    (2, 3)
+    """
+    _need_crs(gdf, "flatten")
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in gdf.columns]
+    if missing:
+        raise SchemaError(
+            f"flatten: column(s) {', '.join(missing)} not in the layer "
+            f"(columns: {', '.join(map(str, gdf.columns))}); pass by= with existing column names"
+        )
+    geoms = _clean(gdf.geometry, "flatten")
+    if keys:
+        groups = gdf.groupby(keys, sort=True, dropna=False).indices
+        rows = pd.DataFrame([k if isinstance(k, tuple) else (k,) for k in groups], columns=keys)
+        members = list(groups.values())
+    else:
+        rows = pd.DataFrame(index=range(1))
+        members = [np.arange(len(gdf))]
+    merged = [_union(geoms[m], f"flatten (group {i})", gdf.crs) for i, m in enumerate(members)]
+    out = gpd.GeoDataFrame(rows, geometry=merged, crs=gdf.crs)
+    out.insert(len(keys), "features", [len(m) for m in members])
+    out.insert(len(keys) + 1, "area_ha", hectares(out))
+    return out
+
+
+def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) -> pd.Series:
+    """The ids of a layer's features: the column named, else the kind's id column, else the index."""
+    if given is not None:
+        if given not in gdf.columns:
+            raise SchemaError(
+                f"{role}: no column {given!r} (columns: {', '.join(map(str, gdf.columns))}); "
+                f"pass {param}= with one of them"
+            )
+        ids = gdf[given]
+    else:
+        found = next((c for c in _KIND_IDS if c in gdf.columns), None)
+        ids = gdf[found] if found else pd.Series(gdf.index, index=gdf.index, name=gdf.index.name or "id")
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        raise SchemaError(
+            f"{role}: id column {ids.name!r} repeats the value {dup!r}; make the ids unique or pass {param}= "
+            "naming a unique column"
+        )
+    return ids
+
+
+def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str | None = None) -> pd.DataFrame:
+    """Hectares and share of each zone covered by a layer, overlapping features counted once.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Zones such as regions or districts (any CRS).
+    layer : GeoDataFrame
+        The covering layer, e.g. protected areas; flattened with :func:`flatten` first, so nested
+        and partly overlapping designations count once. Reprojected to the zones' CRS.
+    zone_id : str, optional
+        Column identifying the zones; by default the kind's id column (``kato`` for regions and
+        districts, ``pa_id``, ...) or else the index. Must be unique.
+
+    Returns
+    -------
+    DataFrame
+        One row per zone, in input order, then a national total row whose id is ``"total"``:
+        the zone id column, ``name_en`` when the zones carry it, ``zone_ha``, ``covered_ha`` and
+        ``covered_pct`` (``100 * covered_ha / zone_ha``). The total row measures the union of the
+        zones and its intersection with the flattened layer, so it is right even if zones overlap.
+
+    Raises
+    ------
+    CRSError
+        Either layer has no CRS.
+    SchemaError
+        ``zone_id`` is missing or not unique.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> zones = gpd.GeoDataFrame({"zone": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+    ...                          crs="EPSG:32642")
+    >>> pas = gpd.GeoDataFrame(geometry=[box(50, 0, 150, 100), box(60, 0, 140, 100)], crs="EPSG:32642")
+    >>> coverage(zones, pas, zone_id="zone")["covered_pct"].round(4).tolist()
+    [50.0, 50.0, 50.0]
+    """
+    _need_crs(zones, "coverage zones")
+    _need_crs(layer, "coverage layer")
+    ids = _id_column(zones, zone_id, "coverage zones", "zone_id")
+    zone_geoms = _clean(zones.geometry, "coverage zones")
+    cover = _union(_clean(layer.geometry.to_crs(zones.crs), "coverage layer"), "coverage layer", zones.crs)
+    parts = shapely.get_parts(cover)
+    tree = shapely.STRtree(parts)
+    covered = np.empty(len(zone_geoms), dtype=object)
+    for i, zone in enumerate(zone_geoms):
+        near = parts[tree.query(zone, predicate="intersects")]
+        covered[i] = _robust(shapely.intersection, "coverage", zones.crs, zone, shapely.multipolygons(near))
+    all_zones = _union(zone_geoms, "coverage zones", zones.crs)
+    total_cover = _robust(shapely.intersection, "coverage", zones.crs, all_zones, cover)
+    zone_ha = hectares(gpd.GeoSeries(np.append(zone_geoms, all_zones), crs=zones.crs))
+    covered_ha = hectares(gpd.GeoSeries(np.append(covered, total_cover), crs=zones.crs))
+    table = pd.DataFrame({ids.name: [*ids.tolist(), TOTAL]})
+    if "name_en" in zones.columns and ids.name != "name_en":
+        table["name_en"] = [*zones["name_en"].tolist(), TOTAL]
+    table["zone_ha"] = zone_ha
+    table["covered_ha"] = covered_ha
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["covered_pct"] = np.where(zone_ha > 0, 100.0 * covered_ha / zone_ha, np.nan)
+    return table
+
+
+def overlap_table(
+    left: gpd.GeoDataFrame,
+    right: gpd.GeoDataFrame,
+    *,
+    left_id: str | None = None,
+    right_id: str | None = None,
+    sliver_pct: float = SLIVER_PCT,
+) -> pd.DataFrame:
+    """Hectares of every overlapping pair of features of two layers.
+
+    Candidate pairs come from an STR-tree; a pair where one feature contains the other needs no
+    intersection (its overlap is the smaller feature's area), which is the common case of plots
+    inside a reserve. Only the remaining pairs are intersected.
+
+    Parameters
+    ----------
+    left, right : GeoDataFrame
+        Polygonal layers in any CRS (``right`` is reprojected to ``left``'s CRS), e.g. plots and
+        protected areas.
+    left_id, right_id : str, optional
+        Id columns; by default each layer's kind id column (``plot_id``, ``pa_id``, ``kato``, ...)
+        or its index. Must be unique. If both have the same name they become ``<name>_left`` and
+        ``<name>_right``.
+    sliver_pct : float, default 0.1
+        A pair whose overlap is below ``sliver_pct`` percent of **both** features is a sliver
+        (boundaries digitised slightly apart) and is dropped; 0 keeps every pair with a positive
+        overlap. Pairs that only touch are never listed, nor a feature with itself when ``left``
+        and ``right`` are the same GeoDataFrame (overlaps within one layer).
+
+    Returns
+    -------
+    DataFrame
+        One row per overlapping pair, sorted by left then right feature: the two id columns,
+        ``overlap_ha``, ``left_share_pct`` (share of the left feature inside the right one) and
+        ``right_share_pct``. ``df.attrs`` holds ``sliver_pct``, ``slivers_dropped`` (count) and
+        ``sliver_ha`` (their hectares).
+
+    Raises
+    ------
+    CRSError
+        Either layer has no CRS.
+    SchemaError
+        An id column is missing or not unique.
+    DataError
+        ``sliver_pct`` is negative.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> plots = gpd.GeoDataFrame({"plot_id": [1, 2]}, geometry=[box(0, 0, 100, 100), box(150, 0, 250, 100)],
+    ...                          crs="EPSG:32642")
+    >>> pas = gpd.GeoDataFrame({"pa_id": [7]}, geometry=[box(-50, -50, 200, 150)], crs="EPSG:32642")
+    >>> overlap_table(plots, pas)[["plot_id", "pa_id", "left_share_pct"]].round(3).to_dict("records")
+    [{'plot_id': 1, 'pa_id': 7, 'left_share_pct': 100.0}, {'plot_id': 2, 'pa_id': 7, 'left_share_pct': 50.0}]
+    """
+    _need_crs(left, "overlap_table left")
+    _need_crs(right, "overlap_table right")
+    if not sliver_pct >= 0:
+        raise DataError(
+            f"overlap_table: sliver_pct={sliver_pct!r} must be a percentage ≥ 0 (0 keeps every pair)"
+        )
+    lids = _id_column(left, left_id, "overlap_table left", "left_id")
+    rids = _id_column(right, right_id, "overlap_table right", "right_id")
+    lname, rname = str(lids.name), str(rids.name)
+    if lname == rname:
+        lname, rname = f"{lname}_left", f"{rname}_right"
+    lg = _clean(left.geometry, "overlap_table left")
+    rg = _clean(right.geometry.to_crs(left.crs), "overlap_table right")
+    left_ha = hectares(gpd.GeoSeries(lg, crs=left.crs))
+    right_ha = hectares(gpd.GeoSeries(rg, crs=left.crs))
+
+    ri, li = shapely.STRtree(lg).query(rg, predicate="intersects")
+    if left is right:
+        ri, li = ri[ri != li], li[ri != li]
+    order = np.lexsort((ri, li))
+    li, ri = li[order], ri[order]
+    overlap = np.full(len(li), np.nan)
+    shapely.prepare(rg)
+    inside = shapely.contains(rg[ri], lg[li])
+    overlap[inside] = left_ha[li[inside]]
+    rest = np.flatnonzero(~inside)
+    holds = shapely.contains(lg[li[rest]], rg[ri[rest]])
+    overlap[rest[holds]] = right_ha[ri[rest[holds]]]
+    cut = rest[~holds]
+    pieces = _robust(shapely.intersection, "overlap_table", left.crs, lg[li[cut]], rg[ri[cut]])
+    overlap[cut] = hectares(gpd.GeoSeries(pieces, crs=left.crs))
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        left_share = 100.0 * overlap / left_ha[li]
+        right_share = 100.0 * overlap / right_ha[ri]
+    positive = overlap > 0
+    sliver = positive & (np.fmax(left_share, right_share) < sliver_pct)
+    keep = positive & ~sliver
+    table = pd.DataFrame(
+        {
+            lname: lids.to_numpy()[li[keep]],
+            rname: rids.to_numpy()[ri[keep]],
+            "overlap_ha": overlap[keep],
+            "left_share_pct": left_share[keep],
+            "right_share_pct": right_share[keep],
+        }
+    )
+    table.attrs.update(
+        sliver_pct=float(sliver_pct),
+        slivers_dropped=int(sliver.sum()),
+        sliver_ha=float(overlap[sliver].sum()),
+    )
+    return table
+
+
+def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_col: str) -> pd.Series:
+    """Region name of each plot: its own ``region`` value, else the region holding its inner point."""
+    given = (
+        plots["region"] if "region" in plots.columns else pd.Series(np.nan, index=plots.index, dtype=object)
+    )
+    unknown = given.isna()
+    if unknown.any():
+        points = gpd.GeoSeries(
+            shapely.point_on_surface(np.asarray(plots.geometry[unknown].values)),
+            index=given.index[unknown],
+            crs=plots.crs,
+        ).to_crs(regions.crs)
+        tree = shapely.STRtree(np.asarray(regions.geometry.values))
+        pi, rj = tree.query(np.asarray(points.values), predicate="within")
+        found = pd.Series(regions[name_col].to_numpy()[rj], index=points.index[pi])
+        given = given.copy()
+        given.loc[found.index[~found.index.duplicated()]] = found[~found.index.duplicated()]
+    return given
+
+
+def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
+    if missing:
+        raise SchemaError(
+            f"planting_progress plan: column(s) {', '.join(missing)} missing (columns: "
+            f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)}"
+        )
+    plan = plan.loc[:, list(PLAN_COLUMNS)].copy()
+    for col in ("year", "seedlings_plan", "ha_plan"):
+        values = pd.to_numeric(plan[col], errors="coerce")
+        if values.isna().any():
+            bad = plan.loc[values.isna(), col].iloc[0]
+            raise DataError(
+                f"planting_progress plan: column {col!r} holds {bad!r}, not a number; fix the plan table"
+            )
+        plan[col] = values
+    plan["year"] = plan["year"].astype(int)
+    if plan.duplicated(["region", "year"]).any():
+        region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
+        raise DataError(
+            f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
+        )
+    return plan
+
+
+def planting_progress(
+    plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, plan: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Tree planting per region and year, with survival and progress against the plan.
+
+    Parameters
+    ----------
+    plots : GeoDataFrame
+        Planting plots with the ``plots`` kind's columns: ``region`` (English name), ``year``,
+        ``seedlings``, ``declared_ha`` and ``survival_pct`` (may be missing). A plot without a
+        region gets the region that holds its inner point.
+    regions : GeoDataFrame
+        Regions with ``name_en``; used to place plots without a region and to check region names.
+    plan : DataFrame, optional
+        Columns ``region, year, seedlings_plan, ha_plan``; a row whose region is ``"Kazakhstan"``
+        is the national plan. By default only the national 2025 plan (:data:`NATIONAL_PLAN`).
+
+    Returns
+    -------
+    DataFrame
+        One row per region and year with plots or a plan, then one national row (``region ==
+        "Kazakhstan"``) per year: ``region``, ``year``, ``plots``, ``planted_ha`` (ellipsoidal area
+        of the plots), ``declared_ha``, ``seedlings``, ``survival_pct`` (seedling-weighted mean over
+        plots with a count, ``nan`` when none), ``seedlings_plan``, ``ha_plan``,
+        ``seedlings_done_pct`` and ``ha_done_pct`` (``nan`` without a plan).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing from ``plots``, ``regions`` or ``plan``.
+    DataError
+        A plan value is not a number, or a region and year are planned twice.
+
+    Warns
+    -----
+    KzgeoWarning
+        Plots whose region is not among ``regions`` (kept under their own name) or lies in none.
+    """
+    _need_crs(plots, "planting_progress plots")
+    _need_crs(regions, "planting_progress regions")
+    missing = [c for c in PLOT_COLUMNS if c not in plots.columns and c != "region"]
+    if missing:
+        raise SchemaError(
+            f"planting_progress plots: column(s) {', '.join(missing)} missing; a plots layer has "
+            f"{', '.join(PLOT_COLUMNS)} (read it with read_layer(..., kind='plots'))"
+        )
+    if "name_en" not in regions.columns:
+        raise SchemaError(
+            "planting_progress regions: no 'name_en' column; "
+            "read the regions with read_layer(..., kind='regions')"
+        )
+    plan = NATIONAL_PLAN if plan is None else _check_plan(plan)
+    region = _region_of_plots(plots, regions, "name_en")
+    known = set(regions["name_en"])
+    strays = sorted({str(r) for r in region.dropna() if r not in known})
+    if strays or region.isna().any():
+        warnings.warn(
+            f"planting_progress: {int(region.isna().sum())} plot(s) lie in no region and "
+            f"{len(strays)} region name(s) are not in the regions layer ({', '.join(strays[:5])}); "
+            "they are reported under their own name or left out of the regional rows",
+            KzgeoWarning,
+            stacklevel=2,
+        )
+    seedlings = pd.to_numeric(plots["seedlings"], errors="coerce")
+    survival = pd.to_numeric(plots["survival_pct"], errors="coerce")
+    counted = survival.notna() & seedlings.notna()
+    frame = pd.DataFrame(
+        {
+            "region": region,
+            "year": pd.to_numeric(plots["year"], errors="coerce").astype("Int64"),
+            "planted_ha": hectares(plots),
+            "declared_ha": pd.to_numeric(plots["declared_ha"], errors="coerce"),
+            "seedlings": seedlings,
+            "_alive": (seedlings * survival / 100.0).where(counted),
+            "_counted": seedlings.where(counted),
+        }
+    )
+
+    def summarise(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        out = df.groupby(keys, sort=True).agg(
+            plots=("planted_ha", "size"),
+            planted_ha=("planted_ha", "sum"),
+            declared_ha=("declared_ha", "sum"),
+            seedlings=("seedlings", "sum"),
+            _alive=("_alive", lambda s: s.sum(min_count=1)),
+            _counted=("_counted", lambda s: s.sum(min_count=1)),
+        )
+        return out.reset_index()
+
+    regional = summarise(frame.dropna(subset=["region", "year"]), ["region", "year"])
+    national = summarise(frame.dropna(subset=["year"]), ["year"]).assign(region=NATIONAL)
+    table = pd.concat([regional, national], ignore_index=True)
+    table["year"] = table["year"].astype(int)
+    table = table.merge(plan, on=["region", "year"], how="outer")
+    table["_national"] = table["region"] == NATIONAL
+    table = table.sort_values(["year", "_national", "region"], kind="stable").reset_index(drop=True)
+    table["plots"] = table["plots"].fillna(0).astype(int)
+    for col in ("planted_ha", "declared_ha", "seedlings"):
+        table[col] = table[col].fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["survival_pct"] = 100.0 * table["_alive"] / table["_counted"]
+        table["seedlings_done_pct"] = 100.0 * table["seedlings"] / table["seedlings_plan"]
+        table["ha_done_pct"] = 100.0 * table["planted_ha"] / table["ha_plan"]
+    columns = [
+        "region", "year", "plots", "planted_ha", "declared_ha", "seedlings", "survival_pct",
+        "seedlings_plan", "ha_plan", "seedlings_done_pct", "ha_done_pct",
+    ]  # fmt: skip
+    return table[columns]
