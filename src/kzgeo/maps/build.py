@@ -1,0 +1,388 @@
+"""``make_map``: the layers of a kzgeo web map, styled, labelled and lightened for the browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kzgeo.area import hectares
+from kzgeo.errors import DataError
+from kzgeo.maps.elements import Legend, PageStyle, PlotLayer, encode_geometries
+from kzgeo.maps.i18n import check_lang, fmt_number, labels
+from kzgeo.maps.raster import score_overlay
+from kzgeo.maps.simplify import simplify_for_web
+
+__all__ = ["LEAFLET_CSS", "LEAFLET_JS", "make_map"]
+
+LayerInput = gpd.GeoDataFrame | str | os.PathLike | None
+
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+
+# ColorBrewer YlGn, 5 classes
+_SHADES = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+_PROTECTED_BINS_PCT = (0.0, 2.0, 5.0, 10.0, 20.0)
+_STYLE = {
+    "protected_areas": {"color": "#1b5e20", "weight": 1.5, "fillColor": "#43a047", "fillOpacity": 0.35},
+    "corridors": {
+        "color": "#6a1b9a",
+        "weight": 2,
+        "dashArray": "6 4",
+        "fillColor": "#ab47bc",
+        "fillOpacity": 0.15,
+    },
+    "plots": {"color": "#bf360c", "weight": 1, "fillColor": "#ff7043", "fillOpacity": 0.7},
+}
+_DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
+_PLOT_OUTLINE_MIN_ZOOM = 11
+_KAZAKHSTAN_CENTRE = (48.0, 67.0)
+
+
+def _read(source: LayerInput, kind: str | None) -> gpd.GeoDataFrame | None:
+    from kzgeo.io import read_layer
+
+    if source is None:
+        return None
+    return read_layer(source, kind=kind)
+
+
+def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """Feature names in ``lang``, falling back to English, then to ``name``, then to the id."""
+    names = pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    for column in (f"name_{lang}", "name_en", "name"):
+        if column in gdf:
+            names = names.fillna(gdf[column].where(gdf[column].astype(str).str.strip() != ""))
+    return names.fillna(pd.Series(gdf.index.astype(str), index=gdf.index)).astype(str)
+
+
+def _text(value, lang: str, digits: int = 1) -> str:
+    """A value as popup text: numbers in the language's format, missing values as "no data"."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return labels(lang)["no_data"]
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return fmt_number(value, lang, 0)
+    if isinstance(value, (float, np.floating)):
+        return fmt_number(value, lang, digits)
+    return str(value)
+
+
+def _feature_collection(
+    gdf: gpd.GeoDataFrame, titles: pd.Series, rows: list[list], styles: list[dict]
+) -> dict:
+    features = []
+    for geom, title, row, style in zip(gdf.geometry, titles, rows, styles, strict=True):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {"title": title, "tip": title, "rows": row, "style": style},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _add_geojson(m: folium.Map, collection: dict, name: str, *, control: bool = True) -> folium.GeoJson:
+    layer = folium.GeoJson(
+        collection,
+        name=name,
+        control=control,
+        on_each_feature=folium.JsCode("kzgeo.bind"),
+        smooth_factor=0.5,
+    )
+    layer.add_to(m)
+    return layer
+
+
+def _bin_index(values: np.ndarray, bins: tuple[float, ...]) -> np.ndarray:
+    return np.clip(np.searchsorted(bins, values, side="right") - 1, 0, len(bins) - 1)
+
+
+def _planted_bins(planted_ha: np.ndarray) -> tuple[float, ...]:
+    top = float(np.nanmax(planted_ha)) if len(planted_ha) and np.nanmax(planted_ha) > 0 else 1.0
+    return tuple(float(f"{top * q:.2g}") for q in (0.0, 0.2, 0.4, 0.6, 0.8))
+
+
+def region_statistics(
+    regions: gpd.GeoDataFrame,
+    protected_areas: gpd.GeoDataFrame | None = None,
+    plots: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Hectares of each region and what the map shades it by.
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        The zones, in any CRS.
+    protected_areas : GeoDataFrame, optional
+        Flattened (overlaps counted once) before they are intersected with the regions.
+    plots : GeoDataFrame, optional
+        Each plot counts for the region that holds a point inside it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``regions``: ``area_ha``; with protected areas ``protected_ha`` and
+        ``protected_pct``; with plots ``planted_ha`` and ``plots``.
+    """
+    zones = regions.to_crs(4326)
+    stats = pd.DataFrame({"area_ha": hectares(zones)}, index=zones.index)
+    if protected_areas is not None:
+        flat = shapely.union_all(protected_areas.to_crs(4326).geometry.values)
+        inside = gpd.GeoSeries(shapely.intersection(zones.geometry.values, flat), index=zones.index, crs=4326)
+        stats["protected_ha"] = hectares(inside)
+        stats["protected_pct"] = 100.0 * stats["protected_ha"] / stats["area_ha"]
+    if plots is not None:
+        points = plots.to_crs(4326)
+        points = gpd.GeoDataFrame(
+            {"plot_ha": hectares(points)}, geometry=points.geometry.representative_point(), crs=4326
+        )
+        joined = gpd.sjoin(points, zones[["geometry"]], predicate="within", how="inner")
+        grouped = joined.groupby("index_right")["plot_ha"]
+        stats["planted_ha"] = grouped.sum().reindex(zones.index).fillna(0.0)
+        stats["plots"] = grouped.size().reindex(zones.index).fillna(0).astype(int)
+    return stats
+
+
+def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
+    lab = labels(lang)
+    stats = region_statistics(regions, protected_areas, plots)
+    if "protected_pct" in stats:
+        measure, bins, unit = stats["protected_pct"].to_numpy(), _PROTECTED_BINS_PCT, "protected_pct"
+    elif "planted_ha" in stats:
+        measure = stats["planted_ha"].to_numpy()
+        bins, unit = _planted_bins(measure), "planted_ha"
+    else:
+        measure, bins, unit = None, None, None
+    drawn = simplify_for_web(regions, coverage=True, digits=5)
+    names = _name_column(regions, lang)
+    rows, styles = [], []
+    shade = _bin_index(measure, bins) if measure is not None else None
+    for i, key in enumerate(regions.index):
+        row = [[lab["area_ha"], _text(stats.at[key, "area_ha"], lang)]]
+        for column in ("protected_ha", "protected_pct", "planted_ha", "plots"):
+            if column in stats:
+                label = lab["plots_count" if column == "plots" else column]
+                row.append([label, _text(stats.at[key, column], lang, 0 if column == "plots" else 1)])
+        rows.append(row)
+        fill = _SHADES[shade[i]] if shade is not None else "#ffffff"
+        styles.append({"color": "#555555", "weight": 1, "fillColor": fill, "fillOpacity": 0.55})
+    _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab["regions"])
+    if bins is not None:
+        edges = [*bins[1:], None]
+        entries = []
+        for colour, low, high in zip(_SHADES, bins, edges, strict=True):
+            span = (
+                f"{_text(low, lang, 0)} – {_text(high, lang, 0)}"
+                if high is not None
+                else f"≥ {_text(low, lang, 0)}"
+            )
+            entries.append((colour, span))
+        legend.swatches(f"{lab['regions']}: {lab[unit]}", entries)
+
+
+def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
+    lab = labels(lang)
+    drawn = simplify_for_web(gdf, digits=5)
+    area = hectares(gdf)
+    names = _name_column(gdf, lang)
+    rows = []
+    for i, key in enumerate(gdf.index):
+        row = [[lab["area_ha"], _text(area[i], lang)]]
+        for column in columns:
+            if column in gdf and not pd.isna(gdf.at[key, column]):
+                value = gdf.at[key, column]
+                if column == "geometry_source" and value == "illustrative":
+                    value = lab["illustrative"]
+                row.append([lab[column], _text(value, lang, 0 if column == "year" else 1)])
+        rows.append(row)
+    styles = [_STYLE[kind]] * len(gdf)
+    _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab[kind])
+    legend.swatches(None, [(_STYLE[kind]["fillColor"], lab[kind])])
+
+
+def _add_dumps(m, dumps, lang, legend) -> None:
+    lab = labels(lang)
+    drawn = simplify_for_web(dumps, digits=6)
+    area = hectares(dumps)
+    titles = pd.Series(
+        [f"{lab['site_id']} {v}" for v in dumps.get("site_id", dumps.index)], index=dumps.index
+    )
+    rows, styles = [], []
+    for i, key in enumerate(dumps.index):
+        row = [[lab["area_ha"], _text(area[i], lang, 2)]]
+        for column in ("score", "tier", "status"):
+            if column in dumps:
+                row.append([lab[column], _text(dumps.at[key, column], lang, 2)])
+        rows.append(row)
+        colour = _DUMP_COLOURS.get(str(dumps.at[key, "tier"]) if "tier" in dumps else "", "#b71c1c")
+        styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
+    _add_geojson(m, _feature_collection(drawn, titles, rows, styles), lab["dumps"])
+    legend.swatches(lab["dumps"], [(c, t) for t, c in _DUMP_COLOURS.items()])
+
+
+def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
+    lab = labels(lang)
+    drawn = simplify_for_web(plots, digits=6)
+    points = shapely.get_coordinates(drawn.geometry.representative_point().values)
+    columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), 0)]
+    columns.append(("area_ha", pd.Series(hectares(plots), index=plots.index), 2))
+    for column, digits in (
+        ("region", 0),
+        ("year", 0),
+        ("species", 0),
+        ("seedlings", 0),
+        ("declared_ha", 2),
+        ("survival_pct", 1),
+    ):
+        if column in plots:
+            columns.append((column, plots[column], digits))
+    cols = []
+    for column, values, digits in columns:
+        text = [_text(v, lang, digits) for v in values]
+        label = lab["region"] if column == "region" else lab[column]
+        uniques, codes = np.unique(text, return_inverse=True)
+        if len(uniques) * 4 < len(text):
+            cols.append({"label": label, "dict": uniques.tolist(), "codes": codes.tolist()})
+        else:
+            cols.append({"label": label, "values": text})
+    return {
+        "n": len(plots),
+        "pts": np.round(points[:, ::-1], 5).ravel().tolist(),
+        "geom": encode_geometries(drawn.geometry.values, digits=6),
+        "scale": 10**6,
+        "title": lab["plots"],
+        "cols": cols,
+        "style": _STYLE["plots"],
+        "min_zoom": _PLOT_OUTLINE_MIN_ZOOM,
+    }
+
+
+def _basemap(m: folium.Map, regions: gpd.GeoDataFrame, lang: str) -> None:
+    """The offline basemap: the country's outline filled, drawn below every layer."""
+    outline = shapely.union_all(simplify_for_web(regions, coverage=True, digits=4).geometry.values)
+    folium.GeoJson(
+        shapely.geometry.mapping(outline),
+        name=labels(lang)["basemap"],
+        control=False,
+        style_function=lambda _: {
+            "color": "#8d8d8d",
+            "weight": 1.5,
+            "fillColor": "#f2efe6",
+            "fillOpacity": 1,
+        },
+        interactive=False,
+    ).add_to(m)
+
+
+def make_map(
+    *,
+    regions: LayerInput = None,
+    protected_areas: LayerInput = None,
+    corridors: LayerInput = None,
+    plots: LayerInput = None,
+    dumps: LayerInput = None,
+    score_raster: str | os.PathLike | None = None,
+    lang: str = "en",
+    offline: bool = False,
+) -> folium.Map:
+    """A layered web map of the programmes' geography, in Kazakh, Russian or English.
+
+    Parameters
+    ----------
+    regions, protected_areas, corridors, plots : GeoDataFrame or path, optional
+        Layers of those kinds (read with :func:`kzgeo.read_layer`). A layer left out is not drawn;
+        :func:`kzgeo.maps.bundled_layers` gives the bundled Kazakhstan data. Regions are shaded by
+        their protected share (when protected areas are given) or by planted hectares.
+    dumps : GeoDataFrame or path, optional
+        Candidate dump sites: polygons with ``site_id, score, area_ha, tier, status``.
+    score_raster : path, optional
+        Single-band GeoTIFF of dump scores 0..1 in any CRS; reprojected to Web Mercator and laid
+        on the map as a colour image.
+    lang : {"en", "ru", "kk"}
+        Language of labels, legend, popups and region names.
+    offline : bool
+        No tiles: a plain basemap drawn from the country outline. :func:`kzgeo.maps.save_map` then
+        inlines Leaflet so the file needs no network.
+
+    Returns
+    -------
+    folium.Map
+        With a layer control, legend and scale bar. Popups show hectares of the original geometry
+        (drawn geometry is lighter, within 0.1 % of each feature's hectares).
+
+    Examples
+    --------
+    >>> import kzgeo
+    >>> m = kzgeo.make_map(regions=kzgeo.datasets.load("regions"), lang="kk")  # doctest: +SKIP
+    >>> kzgeo.maps.save_map(m, "regions.html")  # doctest: +SKIP
+    """
+    check_lang(lang)
+    lab = labels(lang)
+    layers = {
+        "regions": _read(regions, "regions"),
+        "protected_areas": _read(protected_areas, "protected_areas"),
+        "corridors": _read(corridors, "corridors"),
+        "plots": _read(plots, "plots"),
+        "dumps": _read(dumps, None),
+    }
+    for kind, gdf in layers.items():
+        if gdf is not None and len(gdf) == 0:
+            raise DataError(f"{lab.get(kind, kind)}: the {kind} layer has no features; leave it out instead")
+    m = folium.Map(
+        location=_KAZAKHSTAN_CENTRE,
+        zoom_start=5,
+        tiles=None if offline else "OpenStreetMap",
+        control_scale=True,
+    )
+    # the map's own zoom limits: marker clustering needs them even when there is no tile layer
+    m.options.update(min_zoom=3, max_zoom=18)
+    # Only Leaflet itself: folium's defaults also pull in jQuery, Bootstrap and web fonts, unused here.
+    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    m.kzgeo_offline = offline
+    m.get_root().title = lab["title"]
+    m.add_child(PageStyle(background="#cfdbe3" if offline else None))
+    legend = Legend(lab["legend"])
+
+    if offline and layers["regions"] is not None:
+        _basemap(m, layers["regions"], lang)
+    if layers["regions"] is not None:
+        _add_regions(m, layers["regions"], layers["protected_areas"], layers["plots"], lang, legend)
+    if layers["corridors"] is not None:
+        _add_polygons(
+            m, layers["corridors"], "corridors", lang, legend, ("official_area_ha", "year", "geometry_source")
+        )
+    if layers["protected_areas"] is not None:
+        _add_polygons(
+            m,
+            layers["protected_areas"],
+            "protected_areas",
+            lang,
+            legend,
+            ("designation", "iucn_cat", "year", "official_area_ha", "geometry_source"),
+        )
+    if score_raster is not None:
+        overlay, colours = score_overlay(Path(score_raster), name=lab["score_raster"])
+        overlay.add_to(m)
+        legend.colour_bar(lab["score_raster"], colours, f"0 ({lab['low']})", f"1 ({lab['high']})")
+    if layers["plots"] is not None:
+        PlotLayer(_plot_payload(layers["plots"], lang), name=lab["plots"]).add_to(m)
+        legend.swatches(None, [(_STYLE["plots"]["fillColor"], f"{lab['plots']} ({lab['zoom_for_plots']})")])
+    if layers["dumps"] is not None:
+        _add_dumps(m, layers["dumps"], lang, legend)
+
+    drawn = [g for g in layers.values() if g is not None]
+    if drawn:
+        west, south, east, north = np.array([g.total_bounds for g in drawn]).T
+        m.fit_bounds([[south.min(), west.min()], [north.max(), east.max()]])
+    m.add_child(legend)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,249 @@
+"""The pieces of a kzgeo map that folium does not offer: safe popups, a plot layer for 20,000+ plots,
+and a legend.
+
+Safety: folium's ``GeoJsonPopup`` and ``GeoJsonTooltip`` put attribute values into the page as HTML, so
+a feature named ``<img src=x onerror=alert(1)>`` runs script. kzgeo never does that: popups and tooltips
+are built as DOM nodes whose text is set with ``textContent``, which the browser never parses as HTML,
+and the legend's text is escaped with :func:`html.escape`. Data reach the page through Jinja's
+``tojson``, which escapes ``<``, ``>`` and ``&``, so no value can close the surrounding ``<script>``.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+
+import numpy as np
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from kzgeo.errors import GeometryError
+
+__all__ = ["KZGEO_JS", "Legend", "PageStyle", "PlotLayer", "encode_geometries"]
+
+# Builds popups and tooltips from plain text: values go through textContent, never innerHTML.
+KZGEO_JS = """
+window.kzgeo = {
+  text: function (s) {
+    var e = document.createElement('span');
+    e.textContent = s;
+    return e;
+  },
+  table: function (title, rows) {
+    var box = document.createElement('div');
+    box.className = 'kzgeo-popup';
+    if (title) {
+      var h = document.createElement('div');
+      h.className = 'kzgeo-title';
+      h.textContent = title;
+      box.appendChild(h);
+    }
+    var t = document.createElement('table');
+    rows.forEach(function (r) {
+      var tr = t.insertRow();
+      var th = document.createElement('th');
+      th.textContent = r[0];
+      tr.appendChild(th);
+      tr.insertCell().textContent = r[1];
+    });
+    box.appendChild(t);
+    return box;
+  },
+  bind: function (feature, layer) {
+    var p = feature.properties;
+    if (p.tip) layer.bindTooltip(function () { return kzgeo.text(p.tip); }, {sticky: true});
+    if (p.rows) layer.bindPopup(function () { return kzgeo.table(p.title, p.rows); });
+  }
+};
+"""
+
+_CSS = """
+.kzgeo-popup table { border-collapse: collapse; font: 12px/1.4 sans-serif; }
+.kzgeo-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal; }
+.kzgeo-popup td { text-align: right; padding: 1px 0; }
+.kzgeo-title { font: bold 13px/1.4 sans-serif; margin-bottom: 4px; }
+.kzgeo-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-width: 260px; }
+.kzgeo-legend .h { font-weight: bold; margin: 4px 0 2px; }
+.kzgeo-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+  vertical-align: middle; border: 1px solid #666; }
+.kzgeo-legend .bar { height: 10px; width: 180px; border: 1px solid #666; }
+.kzgeo-legend .ends { display: flex; justify-content: space-between; width: 182px; }
+"""
+
+
+class PageStyle(MacroElement):
+    """kzgeo's CSS and popup helper in the page header; an optional background colour for the map."""
+
+    def __init__(self, background: str | None = None):
+        super().__init__()
+        self._name = "KzgeoPageStyle"
+        self.background = background
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "add the map to a Figure first"
+        css = _CSS
+        if self.background:
+            css += f".leaflet-container {{ background: {self.background}; }}\n"
+        figure.header.add_child(Element(f"<style>{css}</style>"), name="kzgeo_css")
+        figure.header.add_child(Element(f"<script>{KZGEO_JS}</script>"), name="kzgeo_js")
+        super().render(**kwargs)
+
+
+class Legend(MacroElement):
+    """A legend control; ``items`` are ``(heading, [(swatch_css, label), ...])`` or a colour bar."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: 'bottomright'});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create('div', 'kzgeo-legend');
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str):
+        super().__init__()
+        self._name = "KzgeoLegend"
+        self.parts = [f'<div class="h">{html.escape(title)}</div>']
+
+    def swatches(self, heading: str | None, entries: list[tuple[str, str]]) -> None:
+        """Add a heading (if any) and one coloured box per ``(css_background, label)``."""
+        if heading:
+            self.parts.append(f'<div class="h">{html.escape(heading)}</div>')
+        for colour, label in entries:
+            self.parts.append(
+                f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
+            )
+
+    def colour_bar(self, heading: str, colours: list[str], low: str, high: str) -> None:
+        """Add a heading and a gradient bar from ``low`` to ``high``."""
+        gradient = ",".join(html.escape(c) for c in colours)
+        self.parts.append(f'<div class="h">{html.escape(heading)}</div>')
+        self.parts.append(f'<div class="bar" style="background:linear-gradient(to right,{gradient})"></div>')
+        self.parts.append(
+            f'<div class="ends"><span>{html.escape(low)}</span><span>{html.escape(high)}</span></div>'
+        )
+
+    @property
+    def html(self) -> str:
+        return "".join(self.parts)
+
+
+def encode_geometries(geoms: np.ndarray, digits: int = 6) -> list:
+    """Polygons as nested lists of delta-encoded integers, about a third of the size of GeoJSON.
+
+    Each geometry becomes ``[part, ...]``, each part ``[ring, ...]`` (exterior first), each ring a flat
+    list ``[x0, y0, dx1, dy1, ...]`` in units of ``10**-digits`` degrees, without the closing vertex.
+
+    Examples
+    --------
+    >>> encode_geometries(np.array([shapely.box(0, 0, 0.5, 0.25)]), digits=1)
+    [[[[5, 0, 0, 2, -5, 0, 0, -2]]]]
+    """
+    if len(geoms) == 0:
+        return []
+    kind, coords, offsets = shapely.to_ragged_array(geoms)
+    if kind == shapely.GeometryType.POLYGON:
+        ring_offsets, part_offsets = offsets
+        geom_offsets = np.arange(len(part_offsets))
+    elif kind == shapely.GeometryType.MULTIPOLYGON:
+        ring_offsets, part_offsets, geom_offsets = offsets
+    else:
+        raise GeometryError(f"cannot draw {kind.name.lower()} geometries as polygons; pass a polygon layer")
+    xy = np.rint(coords * 10**digits).astype(np.int64)
+    deltas = np.diff(xy, axis=0, prepend=xy[:1])
+    starts = ring_offsets[:-1]
+    deltas[starts] = xy[starts]
+    flat = deltas.ravel().tolist()
+    rings = [flat[2 * s : 2 * (e - 1)] for s, e in itertools.pairwise(ring_offsets)]
+    parts = [rings[s:e] for s, e in itertools.pairwise(part_offsets)]
+    return [parts[s:e] for s, e in itertools.pairwise(geom_offsets)]
+
+
+class PlotLayer(JSCSSMixin, Layer):
+    """Many small polygons: clustered points when zoomed out, canvas-drawn outlines when zoomed in.
+
+    Parameters
+    ----------
+    payload : dict
+        ``n`` (count), ``pts`` (flat lat, lon of a point inside each plot), ``geom`` (from
+        :func:`encode_geometries`), ``scale``, ``title``, ``cols`` (``{"label", "values"}`` or
+        ``{"label", "dict", "codes"}`` per popup row), ``style`` (Leaflet path options), ``min_zoom``.
+    name : str
+        Name in the layer control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var d = {{ this.payload|tojson }};
+            var map = {{ this._parent.get_name() }};
+            var group = L.layerGroup();
+            var renderer = L.canvas({padding: 0.5});
+            var cluster = L.markerClusterGroup({showCoverageOnHover: false});
+            var outlines = L.featureGroup();
+            function value(col, i) { return col.dict ? col.dict[col.codes[i]] : col.values[i]; }
+            function popup(i) {
+                return function () {
+                    return kzgeo.table(d.title, d.cols.map(function (c) { return [c.label, value(c, i)]; }));
+                };
+            }
+            function decode(parts) {
+                return parts.map(function (rings) {
+                    return rings.map(function (r) {
+                        var out = [], x = 0, y = 0;
+                        for (var k = 0; k < r.length; k += 2) {
+                            x += r[k]; y += r[k + 1];
+                            out.push([y / d.scale, x / d.scale]);
+                        }
+                        return out;
+                    });
+                });
+            }
+            var markers = [];
+            for (var i = 0; i < d.n; i++) {
+                var p = popup(i);
+                markers.push(L.circleMarker([d.pts[2 * i], d.pts[2 * i + 1]],
+                    Object.assign({radius: 5}, d.style)).bindPopup(p));
+                outlines.addLayer(L.polygon(decode(d.geom[i]),
+                    Object.assign({renderer: renderer}, d.style)).bindPopup(p));
+            }
+            cluster.addLayers(markers);
+            function sync() {
+                if (!map.hasLayer(group)) return;
+                var near = map.getZoom() >= d.min_zoom;
+                var show = near ? outlines : cluster, hide = near ? cluster : outlines;
+                if (group.hasLayer(hide)) group.removeLayer(hide);
+                if (!group.hasLayer(show)) group.addLayer(show);
+            }
+            map.on('zoomend', sync);
+            group.on('add', sync);
+            return group;
+        })();
+        {%- if this.show %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    default_js = MarkerCluster.default_js
+    default_css = MarkerCluster.default_css
+
+    def __init__(self, payload: dict, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "KzgeoPlotLayer"
+        self.payload = payload
