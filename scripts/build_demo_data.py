@@ -439,6 +439,293 @@ def build_corridors(country, rng: np.random.Generator) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
 
 
+# --------------------------------------------------------------------------- planting plots
+
+
+@dataclass(frozen=True)
+class Species:
+    name: str
+    weight: float
+    seedlings_per_ha: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Zone:
+    """What is planted in a landscape zone, and how big the plots typically are."""
+
+    species: tuple[Species, ...]
+    median_ha: float
+    max_ha: float = 500.0
+
+
+ZONES = {
+    "forest-steppe": Zone(
+        (
+            Species("Scots pine", 0.45, (2500, 4000)),
+            Species("silver birch", 0.25, (2000, 3500)),
+            Species("Siberian larch", 0.1, (2500, 4000)),
+            Species("balsam poplar", 0.1, (1000, 2000)),
+            Species("Siberian elm", 0.1, (1500, 3000)),
+        ),
+        median_ha=5.0,
+    ),
+    "mountain-east": Zone(
+        (
+            Species("Scots pine", 0.35, (2500, 4000)),
+            Species("Siberian larch", 0.25, (2500, 4000)),
+            Species("silver birch", 0.2, (2000, 3500)),
+            Species("balsam poplar", 0.1, (1000, 2000)),
+            Species("Siberian elm", 0.1, (1500, 3000)),
+        ),
+        median_ha=4.0,
+    ),
+    "dry-steppe": Zone(
+        (
+            Species("Siberian elm", 0.35, (1500, 3000)),
+            Species("oleaster", 0.2, (1500, 2500)),
+            Species("balsam poplar", 0.2, (1000, 2000)),
+            Species("Scots pine", 0.15, (2500, 3500)),
+            Species("silver birch", 0.1, (2000, 3000)),
+        ),
+        median_ha=4.0,
+    ),
+    "west": Zone(
+        (
+            Species("Siberian elm", 0.35, (1500, 3000)),
+            Species("oleaster", 0.25, (1500, 2500)),
+            Species("green ash", 0.15, (1500, 3000)),
+            Species("white poplar", 0.15, (1000, 2000)),
+            Species("black saxaul", 0.1, (400, 1200)),
+        ),
+        median_ha=4.0,
+    ),
+    "desert": Zone(
+        (
+            Species("black saxaul", 0.75, (400, 1200)),
+            Species("white saxaul", 0.15, (400, 1000)),
+            Species("tamarisk", 0.1, (800, 1500)),
+        ),
+        median_ha=12.0,
+    ),
+    "south": Zone(
+        (
+            Species("Siberian elm", 0.25, (1500, 3000)),
+            Species("poplar", 0.2, (1000, 2000)),
+            Species("green ash", 0.15, (1500, 3000)),
+            Species("Tatar maple", 0.1, (1500, 3000)),
+            Species("oleaster", 0.1, (1500, 2500)),
+            Species("apricot", 0.1, (400, 1000)),
+            Species("walnut", 0.05, (200, 600)),
+            Species("Schrenk spruce", 0.05, (2500, 4000)),
+        ),
+        median_ha=3.0,
+    ),
+    "city": Zone(
+        (
+            Species("Siberian elm", 0.3, (400, 1200)),
+            Species("green ash", 0.2, (400, 1200)),
+            Species("Tatar maple", 0.2, (400, 1200)),
+            Species("silver birch", 0.15, (400, 1200)),
+            Species("poplar", 0.15, (400, 1200)),
+        ),
+        median_ha=1.5,
+        max_ha=30.0,
+    ),
+}
+
+# region -> number of plots and the zones its plots fall in (share of plots)
+REGION_PLOTS = {
+    "North Kazakhstan": (2200, {"forest-steppe": 1.0}),
+    "Kostanay": (2000, {"forest-steppe": 0.65, "dry-steppe": 0.35}),
+    "Almaty": (2000, {"south": 0.75, "desert": 0.25}),
+    "Akmola": (1800, {"forest-steppe": 0.7, "dry-steppe": 0.3}),
+    "East Kazakhstan": (1800, {"mountain-east": 1.0}),
+    "Zhetysu": (1600, {"south": 0.8, "desert": 0.2}),
+    "Pavlodar": (1500, {"forest-steppe": 0.6, "dry-steppe": 0.4}),
+    "Turkestan": (1300, {"south": 0.5, "desert": 0.5}),
+    "Abay": (1200, {"mountain-east": 0.6, "dry-steppe": 0.4}),
+    "Zhambyl": (1100, {"south": 0.6, "desert": 0.4}),
+    "Kyzylorda": (900, {"desert": 1.0}),
+    "Karagandy": (900, {"dry-steppe": 1.0}),
+    "Aktobe": (700, {"west": 0.6, "desert": 0.4}),
+    "West Kazakhstan": (600, {"west": 1.0}),
+    "Atyrau": (400, {"desert": 0.8, "west": 0.2}),
+    "Ulytau": (350, {"dry-steppe": 0.5, "desert": 0.5}),
+    "Mangystau": (350, {"desert": 1.0}),
+    "Astana (city)": (60, {"city": 1.0}),
+    "Almaty (city)": (50, {"city": 1.0}),
+    "Shymkent (city)": (40, {"city": 1.0}),
+}
+YEARS = {2021: 0.15, 2022: 0.18, 2023: 0.2, 2024: 0.22, 2025: 0.25}
+PLANTERS = {"state forestry institution": 0.55, "akimat": 0.3, "company": 0.15}
+IN_PROTECTED_SHARE = 0.04  # share of a region's plots placed in the parks and corridors inside it
+PLANTED_IN = (
+    "buyratau",
+    "zhongar-alatau",
+    "tarbagatai",
+    "ile-alatau",
+    "katon-karagai",
+    "bayanaul",
+    "burabay",
+    "kokshetau",
+    "karkaraly",
+    "charyn",
+    "ile-balkhash",
+    "barsakelmes",
+    "altyn-dala",
+)
+PILOT = {"region": "Kostanay", "lon": 63.9, "lat": 53.05, "ha": 500.0, "species": "Scots pine", "year": 2024}
+M_PER_DEG_LAT = 111_132.0
+M_PER_DEG_LON_EQUATOR = 111_320.0
+
+
+def _points_in(geom, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random points inside a polygon, by rejection from its bounding box."""
+    x0, y0, x1, y1 = geom.bounds
+    shapely.prepare(geom)
+    found = np.empty((0, 2))
+    while len(found) < n:
+        xy = rng.uniform((x0, y0), (x1, y1), size=(max(4 * (n - len(found)), 64), 2))
+        found = np.vstack([found, xy[shapely.contains_xy(geom, xy[:, 0], xy[:, 1])]])
+    return found[:n]
+
+
+def _quadrilaterals(centres: np.ndarray, ha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Irregular quadrilaterals (jittered, rotated rectangles) of about ``ha`` hectares around ``centres``."""
+    n = len(centres)
+    aspect = rng.uniform(1.0, 3.0, n)
+    corners = np.array([(-1, -1), (1, -1), (1, 1), (-1, 1)], dtype=float) * 0.5
+    xy = corners[None, :, :] * np.column_stack([np.sqrt(aspect), 1 / np.sqrt(aspect)])[:, None, :]
+    xy = xy + rng.uniform(-0.12, 0.12, (n, 4, 2)) / np.sqrt(aspect)[:, None, None]
+    x, y = xy[..., 0], xy[..., 1]
+    unit_area = 0.5 * np.abs(np.sum(x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y, axis=1))
+    side_m = np.sqrt(ha * 1e4 / unit_area)
+    angle = rng.uniform(0.0, np.pi, n)[:, None]
+    dx_m = (x * np.cos(angle) - y * np.sin(angle)) * side_m[:, None]
+    dy_m = (x * np.sin(angle) + y * np.cos(angle)) * side_m[:, None]
+    lon = centres[:, 0:1] + dx_m / (M_PER_DEG_LON_EQUATOR * np.cos(np.radians(centres[:, 1:2])))
+    lat = centres[:, 1:2] + dy_m / M_PER_DEG_LAT
+    rings = np.concatenate(
+        [np.stack([lon, lat], axis=-1), np.stack([lon[:, :1], lat[:, :1]], axis=-1)], axis=1
+    )
+    polys = shapely.polygons(rings)
+    # one correction on the ellipsoid, scaling each plot about its centre
+    factor = np.sqrt(ha / hectares(gpd.GeoSeries(polys, crs=4326)))
+    rings[..., 0] = centres[:, 0:1] + (rings[..., 0] - centres[:, 0:1]) * factor[:, None]
+    rings[..., 1] = centres[:, 1:2] + (rings[..., 1] - centres[:, 1:2]) * factor[:, None]
+    return shapely.polygons(np.round(rings, 6))
+
+
+def _plot_sizes(zone: Zone, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Log-normal plot sizes: most plots small, a few large, within 0.5 ha .. the zone's maximum."""
+    return np.round(np.clip(rng.lognormal(np.log(zone.median_ha), 1.1, n), 0.5, zone.max_ha), 2)
+
+
+def _candidate_plots(region, protected, n: int, zone: Zone, rng: np.random.Generator) -> tuple:
+    """Centres and sizes of ``n`` candidate plots in a region, some of them in its parks and corridors."""
+    n_protected = round(n * IN_PROTECTED_SHARE) if not protected.is_empty else 0
+    centres = [_points_in(region, n - n_protected, rng)]
+    if n_protected:
+        centres.append(_points_in(protected, n_protected, rng))
+    centres = np.vstack(centres)
+    return centres, _plot_sizes(zone, len(centres), rng)
+
+
+def _drop_overlaps(geoms: np.ndarray, keep_first: int = 0) -> np.ndarray:
+    """Mask of plots to keep so that none overlaps an earlier one (the first ``keep_first`` always stay)."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    later = left < right
+    keep = np.ones(len(geoms), dtype=bool)
+    for i, j in zip(left[later], right[later], strict=True):
+        if keep[i] and keep[j]:
+            keep[j if j >= keep_first else i] = False
+    return keep
+
+
+def _attributes(zone: Zone, region: str, ha: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    n = len(ha)
+    weights = np.array([s.weight for s in zone.species])
+    pick = rng.choice(len(zone.species), n, p=weights / weights.sum())
+    low = np.array([zone.species[k].seedlings_per_ha[0] for k in pick])
+    high = np.array([zone.species[k].seedlings_per_ha[1] for k in pick])
+    year = rng.choice(list(YEARS), n, p=list(YEARS.values()))
+    # survival is counted a season after planting: known for part of the older plots only
+    known = (year < 2025) & (rng.random(n) < 0.6)
+    survival = np.where(known, np.round(60.0 + 35.0 * rng.beta(4.0, 2.5, n), 1), np.nan)
+    # a few planters declare more than they planted: the mapped plot is smaller than declared
+    over = rng.random(n) < 0.05
+    declared = np.round(np.minimum(ha * np.where(over, rng.uniform(1.05, 1.2, n), 1.0), zone.max_ha), 2)
+    return pd.DataFrame(
+        {
+            "region": region,
+            "year": year,
+            "species": [zone.species[k].name for k in pick],
+            "seedlings": np.round(ha * rng.uniform(low, high)).astype(np.int64),
+            "declared_ha": declared,
+            "survival_pct": survival,
+            "planter": rng.choice(list(PLANTERS), n, p=list(PLANTERS.values())),
+        }
+    )
+
+
+def build_plots(
+    regions: gpd.GeoDataFrame,
+    protected: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame,
+    rng: np.random.Generator,
+    scale: float = 1.0,
+) -> gpd.GeoDataFrame:
+    """Illustrative planting plots inside their regions, none overlapping another.
+
+    ``scale`` multiplies the number of plots per region (tests build a small set).
+    """
+    pilot_centre = np.array([[PILOT["lon"], PILOT["lat"]]])
+    pilot = _quadrilaterals(pilot_centre, np.array([PILOT["ha"]]), rng)
+    frames, geoms = [], [pilot]
+    plantable = shapely.union_all(
+        [*protected.loc[protected["pa_id"].isin(PLANTED_IN)].geometry.values, *corridors.geometry.values]
+    )
+    # nothing is planted in strict nature reserves (zapovedniks)
+    strict = shapely.union_all(protected.loc[protected["designation"].eq(RESERVE)].geometry.values)
+    by_name = regions.set_index("name_en").geometry
+    for region, (count, zones) in REGION_PLOTS.items():
+        polygon = by_name[region]
+        shapely.prepare(polygon)
+        open_land = shapely.difference(polygon, strict)
+        in_protected = shapely.intersection(polygon, plantable)
+        for zone_name, share in zones.items():
+            zone = ZONES[zone_name]
+            wanted = max(1, round(count * share * scale))
+            while wanted > 0:
+                centres, ha = _candidate_plots(open_land, in_protected, wanted, zone, rng)
+                shapes = _quadrilaterals(centres, ha, rng)
+                inside = shapely.contains(polygon, shapes)
+                shapes, ha = shapes[inside], ha[inside]
+                keep = _drop_overlaps(np.concatenate([*geoms, shapes]), keep_first=sum(map(len, geoms)))
+                keep = keep[-len(shapes) :] if len(shapes) else keep[:0]
+                shapes, ha = shapes[keep], ha[keep]
+                geoms.append(shapes)
+                frames.append(_attributes(zone, region, ha, rng))
+                wanted -= len(shapes)
+    table = pd.concat(frames, ignore_index=True)
+    pilot_row = pd.DataFrame(
+        {
+            "region": [PILOT["region"]],
+            "year": [PILOT["year"]],
+            "species": [PILOT["species"]],
+            "seedlings": [int(PILOT["ha"] * 3300)],
+            "declared_ha": [PILOT["ha"]],
+            "survival_pct": [np.nan],
+            "planter": ["company (pilot forest, to grow to 1,500 ha)"],
+        }
+    )
+    table = pd.concat([pilot_row, table], ignore_index=True)
+    table.insert(0, "plot_id", [f"P{i:06d}" for i in range(1, len(table) + 1)])
+    table["geometry_source"] = "illustrative"
+    return gpd.GeoDataFrame(table, geometry=np.concatenate(geoms), crs=4326)
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -471,8 +758,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"protected_areas: {len(protected)} sites")
     corridors = build_corridors(country, rng)
     print(f"corridors: {len(corridors)}, {hectares(corridors).round(0)} ha")
+    plots = build_plots(regions, protected, corridors, rng)
+    print(f"plots: {len(plots)} in {plots['region'].nunique()} regions")
     layers = {"regions": regions, "districts": districts, "landfills": landfills,
-              "protected_areas": protected, "corridors": corridors}  # fmt: skip
+              "protected_areas": protected, "corridors": corridors, "plots": plots}  # fmt: skip
     for name, gdf in layers.items():
         print(f"wrote {write(gdf, args.out, name)}")
 
