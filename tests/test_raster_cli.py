@@ -1,0 +1,89 @@
+"""``kzgeo index`` and ``kzgeo zonal`` end to end on files built in the test."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+
+from kzgeo.cli import main
+from test_raster_fixtures import ORIGIN, UTM42, s2_stack
+
+X0, Y0 = ORIGIN
+
+
+@pytest.fixture
+def scene(tmp_path):
+    # B04 3000, B08 7000 -> NDVI 0.4 everywhere on a 4 x 4 scene
+    values = dict.fromkeys(["B02", "B03", "B05", "B06", "B07", "B8A", "B11", "B12"], 1000) | {
+        "B04": 3000,
+        "B08": 7000,
+    }
+    return s2_stack(tmp_path / "scene.tif", h=4, w=4, values=values)
+
+
+@pytest.fixture
+def plots(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"plot_id": [1, 2]},
+        geometry=[shapely.box(X0, Y0 - 20, X0 + 20, Y0), shapely.box(X0 + 500, Y0 - 600, X0 + 600, Y0 - 500)],
+        crs=UTM42,
+    )
+    path = tmp_path / "plots.geojson"
+    gdf.to_crs(4326).to_file(path)
+    return path
+
+
+def test_index_writes_a_geotiff(tmp_path, scene, capsys):
+    out = tmp_path / "ndvi.tif"
+    assert main(["index", str(scene), "--index", "ndvi", "-o", str(out)]) == 0
+    with rasterio.open(out) as ds:
+        np.testing.assert_allclose(ds.read(1), 0.4, rtol=1e-6)
+    assert "wrote" in capsys.readouterr().err
+    assert main(["index", str(scene), "--index", "ndvi", "-o", str(out)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["index", str(scene), "--index", "ndvi", "-o", str(out), "--overwrite"]) == 0
+
+
+def test_zonal_csv_with_index_and_warning(tmp_path, scene, plots, capsys):
+    out = tmp_path / "ndvi.csv"
+    code = main(
+        [
+            "zonal",
+            str(plots),
+            str(scene),
+            "--stat",
+            "mean",
+            "--stat",
+            "max",
+            "--index",
+            "ndvi",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["plot_id", "ndvi_mean", "ndvi_max", "valid_pct", "pixel_area_ha"]
+    assert table.loc[0, "ndvi_mean"] == pytest.approx(0.4, rel=1e-5)
+    assert table.loc[0, "pixel_area_ha"] == pytest.approx(0.04, rel=1e-6)
+    assert np.isnan(table.loc[1, "ndvi_mean"])
+    assert "1 of 2 zones have no pixel" in capsys.readouterr().err
+
+
+def test_zonal_on_an_index_raster_and_band(tmp_path, scene, plots, capsys):
+    ndvi = tmp_path / "ndvi.tif"
+    assert main(["index", str(scene), "--index", "ndvi", "-o", str(ndvi)]) == 0
+    assert main(["zonal", str(plots), str(ndvi), "--format", "csv"]) == 0
+    assert "ndvi_mean" in capsys.readouterr().out
+    assert main(["zonal", str(plots), str(scene), "--band", "B04", "--format", "csv"]) == 0
+    assert "b04_mean" in capsys.readouterr().out
+
+
+def test_zonal_errors_are_one_line(tmp_path, scene, plots, capsys):
+    assert main(["zonal", str(plots), str(scene), "--band", "B99"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kzgeo: error:") and "B99" in err and err.count("\n") == 1

@@ -1,0 +1,76 @@
+"""zonal_timeseries: long table per plot and date, and the greenness-lost rule on hand-made scenes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import kzgeo
+from kzgeo.errors import DataError
+from test_raster_fixtures import ORIGIN, UTM42, s2_stack
+
+X0, Y0 = ORIGIN
+# plot "lost" covers the left 2 x 2 pixels, plot "kept" the right 2 x 2 of a 2 x 4 scene
+PLOTS = gpd.GeoDataFrame(
+    {"plot_id": ["lost", "kept"]},
+    geometry=[shapely.box(X0, Y0 - 20, X0 + 20, Y0), shapely.box(X0 + 20, Y0 - 20, X0 + 40, Y0)],
+    crs=UTM42,
+)
+
+
+def scene_with_ndvi(path, left: float, right: float, cloud_left: bool = False):
+    """A 2 x 4 Sentinel-2 stack with red 0.1 and NIR set so NDVI is `left` / `right` on each half."""
+    nir = np.empty((2, 4))
+    nir[:, :2] = 0.1 * (1 + left) / (1 - left)
+    nir[:, 2:] = 0.1 * (1 + right) / (1 - right)
+    values = {n: np.full((2, 4), 1000) for n in ["B02", "B03", "B05", "B06", "B07", "B8A", "B11", "B12"]}
+    values |= {"B04": np.full((2, 4), 1000), "B08": np.round(nir * 10000)}
+    scl = np.full((2, 4), 4)
+    if cloud_left:
+        scl[:, :2] = 9
+    return s2_stack(path, h=2, w=4, values=values, scl=scl)
+
+
+@pytest.fixture
+def scenes(tmp_path):
+    return {
+        dt.date(2022, 7, 1): scene_with_ndvi(tmp_path / "a.tif", 0.60, 0.50),
+        dt.date(2023, 7, 1): scene_with_ndvi(tmp_path / "b.tif", 0.55, 0.50, cloud_left=True),
+        dt.date(2024, 7, 1): scene_with_ndvi(tmp_path / "c.tif", 0.20, 0.52),
+    }
+
+
+def test_long_table_and_trend(scenes):
+    long, trend = kzgeo.zonal_timeseries(PLOTS, scenes, "NDVI", stats=["max"])
+    assert list(long.columns[:3]) == ["plot_id", "date", "ndvi_mean"]
+    assert {"ndvi_max", "valid_pct", "pixel_area_ha", "used_in_trend"} <= set(long.columns)
+    assert len(long) == 6 and long["plot_id"].tolist() == ["kept"] * 3 + ["lost"] * 3
+    lost = long[long.plot_id == "lost"]
+    np.testing.assert_allclose(lost["ndvi_mean"].to_numpy()[[0, 2]], [0.60, 0.20], atol=1e-3)
+    assert lost["ndvi_mean"].isna().tolist() == [False, True, False]  # cloud on 2023
+    assert lost["used_in_trend"].tolist() == [True, False, True]
+    assert trend.loc["lost", "greenness_lost"] and not trend.loc["kept", "greenness_lost"]
+    assert trend.loc["lost", "n_valid_dates"] == 2 and trend.loc["kept", "n_valid_dates"] == 3
+    assert trend.loc["lost", "ndvi_change"] == pytest.approx(-0.4, abs=1e-3)
+    assert trend.loc["lost", "ndvi_slope_per_yr"] == pytest.approx(-0.4 / (731 / 365.25), abs=1e-3)
+    assert trend.loc["kept", "ndvi_slope_per_yr"] == pytest.approx(0.01, abs=2e-3)
+
+
+def test_small_drop_is_not_loss(scenes):
+    _, trend = kzgeo.zonal_timeseries(PLOTS, scenes, min_drop=0.5)
+    assert not trend["greenness_lost"].any()
+
+
+def test_one_valid_date_gives_na(tmp_path):
+    one = {"2024-07-01": scene_with_ndvi(tmp_path / "a.tif", 0.6, 0.5)}
+    _, trend = kzgeo.zonal_timeseries(PLOTS, one)
+    assert trend["greenness_lost"].isna().all() and (trend["n_valid_dates"] == 1).all()
+
+
+def test_no_scenes_is_an_error():
+    with pytest.raises(DataError, match="no scenes"):
+        kzgeo.zonal_timeseries(PLOTS, {})

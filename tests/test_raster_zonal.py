@@ -1,0 +1,241 @@
+"""zonal_stats: hand-worked answers, agreement with exactextract, hectares, reprojection, stacks, errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from exactextract import exact_extract
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from rasterio.transform import from_origin
+
+import kzgeo
+from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
+from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack, write_tif
+
+X0, Y0 = ORIGIN
+T10 = from_origin(X0, Y0, 10, 10)
+
+
+def cell_box(col0, row0, col1, row1):
+    """Box over grid cells [col0, col1) x [row0, row1) of the 10 m grid (fractions allowed)."""
+    return shapely.box(X0 + 10 * col0, Y0 - 10 * row1, X0 + 10 * col1, Y0 - 10 * row0)
+
+
+def zones(*geoms, crs=UTM42, ids=None):
+    ids = ids if ids is not None else [f"p{i}" for i in range(len(geoms))]
+    return gpd.GeoDataFrame({"plot_id": ids}, geometry=list(geoms), crs=crs)
+
+
+@pytest.fixture
+def block():
+    """10 x 10 zeros with a 3 x 3 block of ones at rows/cols 3..5 (the rasterio test image)."""
+    arr = np.zeros((10, 10), np.float32)
+    arr[3:6, 3:6] = 1
+    return arr
+
+
+def test_three_by_three_block(block):
+    z = zones(cell_box(3, 3, 6, 6), cell_box(3, 3, 6, 7), cell_box(0, 0, 10, 10))
+    out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean", "sum", "count", "min", "max"])
+    assert list(out.index) == ["p0", "p1", "p2"] and out.index.name == "plot_id"
+    np.testing.assert_allclose(out["band1_mean"], [1.0, 9 / 12, 9 / 100])
+    np.testing.assert_allclose(out["band1_sum"], [9, 9, 9])
+    np.testing.assert_allclose(out["band1_count_px"], [9, 12, 100])
+    np.testing.assert_allclose(out["band1_min"], [1, 0, 0])
+    np.testing.assert_allclose(out["pixel_area_ha"], [0.09, 0.12, 1.0])
+    np.testing.assert_allclose(out["valid_pct"], [100, 100, 100])
+
+
+def test_polygon_covering_half_a_pixel():
+    arr = np.array([[2, 8], [4, 6]], np.float32)
+    z = zones(cell_box(0, 0, 0.5, 1), cell_box(0.5, 0, 2, 1), cell_box(0, 0.5, 1, 1))
+    out = kzgeo.zonal_stats(z, (arr, T10, UTM42), stats=["mean", "count"])
+    # half of the 2-pixel; half of the 2 plus all of the 8: (0.5*2 + 8) / 1.5; lower half of the 2
+    np.testing.assert_allclose(out["band1_mean"], [2.0, 6.0, 2.0])
+    np.testing.assert_allclose(out["band1_count_px"], [0.5, 1.5, 0.5])
+    np.testing.assert_allclose(out["pixel_area_ha"], [0.005, 0.015, 0.005])
+
+
+def test_nodata_lowers_valid_pct_not_the_mean():
+    arr = np.array([[1, np.nan], [3, 5]], np.float32)
+    out = kzgeo.zonal_stats(zones(cell_box(0, 0, 2, 2)), (arr, T10, UTM42), stats=["mean"])
+    assert out["band1_mean"].iloc[0] == pytest.approx(3.0)
+    assert out["valid_pct"].iloc[0] == pytest.approx(75.0)
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(0.04)
+
+
+def test_matches_exactextract_exactly(tmp_path):
+    rng = np.random.default_rng(7)
+    arr = rng.normal(0.4, 0.2, (60, 80)).astype(np.float32)
+    arr[rng.random(arr.shape) < 0.05] = np.nan
+    path = write_tif(tmp_path / "v.tif", arr, nodata=float("nan"))
+    centers = shapely.points(X0 + rng.uniform(20, 780, 25), Y0 - rng.uniform(20, 580, 25))
+    geoms = shapely.buffer(centers, rng.uniform(5, 120, 25), quad_segs=5)
+    z = zones(*geoms)
+    ours = kzgeo.zonal_stats(z, path, stats=["mean", "min", "max", "std", "sum", "count", "median"])
+    theirs = exact_extract(
+        str(path),
+        z,
+        ["mean", "min", "max", "stdev", "sum", "count", "median"],
+        include_cols=["plot_id"],
+        output="pandas",
+    ).set_index("plot_id")
+    for mine, ref in [
+        ("mean", "mean"),
+        ("min", "min"),
+        ("max", "max"),
+        ("std", "stdev"),
+        ("sum", "sum"),
+        ("count_px", "count"),
+        ("median", "median"),
+    ]:
+        np.testing.assert_array_equal(ours[f"band1_{mine}"].to_numpy(), theirs[ref].to_numpy(), err_msg=mine)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cx=st.floats(200, 1800),
+    cy=st.floats(200, 1800),
+    radius=st.floats(40, 150),
+    n=st.integers(3, 12),
+    seed=st.integers(0, 2**16),
+)
+def test_pixel_area_matches_hectares_for_plots_over_half_a_hectare(cx, cy, radius, n, seed):
+    # an irregular polygon (random star) of >= 0.5 ha on a 10 m UTM grid in Kazakhstan
+    rng = np.random.default_rng(seed)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+    radii = radius * rng.uniform(0.6, 1.0, n)
+    poly = shapely.Polygon(np.c_[X0 + cx + radii * np.cos(angles), Y0 - cy + radii * np.sin(angles)])
+    assume(poly.is_valid and poly.area >= 5000)
+    z = zones(poly)
+    arr = np.ones((200, 200), np.float32)
+    out = kzgeo.zonal_stats(z, (arr, T10, UTM42), stats=["mean"])
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(z)[0], rel=0.005)
+
+
+def test_zones_in_another_crs_are_reprojected(block):
+    z = zones(cell_box(2, 2, 7, 6), cell_box(0, 0, 4, 4))
+    utm = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean"])
+    wgs = kzgeo.zonal_stats(z.to_crs(4326), (block, T10, UTM42), stats=["mean"])
+    pd.testing.assert_frame_equal(utm, wgs, rtol=1e-6)
+
+
+def test_zones_outside_get_nan_and_a_warning(block):
+    z = zones(cell_box(3, 3, 6, 6), cell_box(50, 50, 60, 60), shapely.Polygon(), ids=[1, 2, 3])
+    with pytest.warns(KzgeoWarning, match=r"2 of 3 zones have no pixel .*plot_id: 2, 3"):
+        out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean", "count"])
+    assert out.loc[1, "band1_mean"] == 1.0
+    assert out.loc[[2, 3], ["band1_mean", "band1_count_px", "valid_pct"]].isna().all().all()
+    assert (out.loc[[2, 3], "pixel_area_ha"] == 0).all()
+
+
+def test_no_warning_when_all_zones_hit(block):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kzgeo.zonal_stats(zones(cell_box(0, 0, 1, 1)), (block, T10, UTM42))
+
+
+def test_scene_bands_and_indices_in_one_call(tmp_path):
+    # B04 3000, B08 7000 -> NDVI 0.4; a cloud (SCL 9) on one pixel of nine
+    scl = np.full((3, 3), 4)
+    scl[0, 0] = 9
+    values = dict.fromkeys(["B02", "B03", "B05", "B06", "B07", "B8A", "B11", "B12"], 1000) | {
+        "B04": 3000,
+        "B08": 7000,
+    }
+    path = s2_stack(tmp_path / "s2.tif", values=values, scl=scl)
+    z = zones(cell_box(0, 0, 3, 3), cell_box(1, 1, 3, 3))
+    out = kzgeo.zonal_stats(z, path, stats=["mean"], band=["B04"], index=["ndvi", "pi"])
+    np.testing.assert_allclose(out["ndvi_mean"], [0.4, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(out["pi_mean"], [0.7, 0.7], rtol=1e-6)
+    np.testing.assert_allclose(out["b04_mean"], [0.3, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(out["ndvi_valid_pct"], [800 / 9, 100])
+    all_bands = kzgeo.zonal_stats(z, path, stats=["mean"])
+    assert [c for c in all_bands.columns if c.endswith("_mean")] == [
+        "b02_mean",
+        "b03_mean",
+        "b04_mean",
+        "b05_mean",
+        "b06_mean",
+        "b07_mean",
+        "b08_mean",
+        "b8a_mean",
+        "b11_mean",
+        "b12_mean",
+    ]
+
+
+def test_multi_date_mapping_in_one_call(tmp_path, block):
+    z = zones(cell_box(3, 3, 6, 6))
+    out = kzgeo.zonal_stats(
+        z, {"2024-06-01": (block, T10, UTM42), "2025-06-01": (block * 2, T10, UTM42)}, stats=["mean"]
+    )
+    assert list(out.columns) == [
+        "band1_mean_2024-06-01",
+        "valid_pct_2024-06-01",
+        "pixel_area_ha_2024-06-01",
+        "band1_mean_2025-06-01",
+        "valid_pct_2025-06-01",
+        "pixel_area_ha_2025-06-01",
+    ]
+    assert out.iloc[0]["band1_mean_2025-06-01"] == 2.0
+
+
+def test_open_scene_object_stays_open(tmp_path):
+    with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif")) as scene:
+        kzgeo.zonal_stats(zones(cell_box(0, 0, 1, 1)), scene, index="ndvi")
+        assert scene.read_band("B04").shape == (3, 3)
+
+
+def test_real_crop_pixel_aligned_zone_equals_numpy_mean():
+    with kzgeo.open_scene(S2_CROP) as scene:
+        ndvi = kzgeo.spectral_index(scene, "ndvi")
+        t = scene.transform
+        box = shapely.box(t.c + 10 * 20, t.f - 10 * 70, t.c + 10 * 50, t.f - 10 * 30)
+        z = gpd.GeoDataFrame({"zone_id": ["a"]}, geometry=[box], crs=scene.crs)
+        out = kzgeo.zonal_stats(z, scene, index="ndvi", stats=["mean", "max"])
+    assert out.loc["a", "ndvi_mean"] == pytest.approx(
+        float(ndvi[30:70, 20:50].astype(float).mean()), rel=1e-6
+    )
+    assert out.loc["a", "ndvi_max"] == pytest.approx(float(ndvi[30:70, 20:50].max()))
+    assert out.loc["a", "pixel_area_ha"] == pytest.approx(12.0)
+
+
+def test_geographic_raster_pixel_area_is_ellipsoidal():
+    arr = np.ones((100, 100), np.float32)
+    t = from_origin(70.0, 50.0, 0.001, 0.001)
+    z = zones(shapely.box(70.0123, 49.9456, 70.0789, 49.9877), crs=4326)
+    out = kzgeo.zonal_stats(z, (arr, t, "EPSG:4326"), stats=["mean"])
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(z)[0], rel=1e-4)
+
+
+def test_zone_id_choice(block):
+    z = zones(cell_box(0, 0, 1, 1), ids=["a"]).assign(name=["Alpha"])
+    assert kzgeo.zonal_stats(z, (block, T10, UTM42), zone_id="name").index.tolist() == ["Alpha"]
+    unnamed = gpd.GeoDataFrame(geometry=[cell_box(0, 0, 1, 1)], crs=UTM42, index=[7])
+    assert kzgeo.zonal_stats(unnamed.geometry, (block, T10, UTM42)).index.tolist() == [7]
+
+
+def test_errors(tmp_path, block):
+    z = zones(cell_box(0, 0, 1, 1))
+    raster = (block, T10, UTM42)
+    with pytest.raises(DataError, match="unknown statistic mode"):
+        kzgeo.zonal_stats(z, raster, stats=["mode"])
+    with pytest.raises(DataError, match="no column 'nope'"):
+        kzgeo.zonal_stats(z, raster, zone_id="nope")
+    with pytest.raises(CRSError, match="no CRS"):
+        kzgeo.zonal_stats(z.set_crs(None, allow_override=True), raster)
+    with pytest.raises(RasterError, match="index needs named bands"):
+        kzgeo.zonal_stats(z, raster, index="ndvi")
+    with pytest.raises(RasterError, match="no band 'B04'"):
+        kzgeo.zonal_stats(z, raster, band="B04")
+    with pytest.raises(RasterError, match="tuple"):
+        kzgeo.zonal_stats(z, 42)
+    with pytest.raises(RasterError, match="no band 'B99'"):
+        kzgeo.zonal_stats(z, s2_stack(tmp_path / "s2.tif"), band="B99")
