@@ -1,0 +1,178 @@
+"""``kzgeo area``, ``kzgeo coverage``, ``kzgeo overlap`` and ``kzgeo progress``: hectare tables.
+
+Each command reads its layers with :func:`kzgeo.io.read_layer` (any supported format) and writes
+its table with :func:`~kzgeo.cli._options.emit_table`: CSV, JSON or Markdown by the output's
+extension or ``--format``, a readable table on stdout by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kzgeo.cli._options import assume_crs_opt, format_opt, kind_opt, layer_opt, output_opt, overwrite_opt
+
+__all__ = ["area", "coverage", "overlap", "progress"]
+
+_source = click.Path(path_type=Path)
+
+
+def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | None):
+    """Read a layer; without a kind, guess it so that its columns get the kind's names (kato, pa_id...)."""
+    from kzgeo.io import read_layer
+    from kzgeo.validate import guess_kind
+
+    gdf = read_layer(source, kind, layer=layer, assume_crs=assume_crs)
+    guessed = None if kind is not None else guess_kind(gdf)
+    return gdf if guessed is None else read_layer(gdf, guessed)
+
+
+@click.command()
+@click.argument("source", type=_source)
+@kind_opt
+@layer_opt
+@assume_crs_opt
+@click.option(
+    "--method",
+    type=click.Choice(["albers", "mollweide"]),
+    default="albers",
+    show_default=True,
+    help="albers: ellipsoidal (WGS84) hectares; mollweide: ESRI:54009, as global protected-area statistics.",
+)
+@click.option("--id", "id_column", default=None, help="Column identifying features (default: the kind's id).")
+@output_opt
+@format_opt
+@overwrite_opt
+def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwrite) -> None:
+    """Hectares of each feature of SOURCE on the WGS84 ellipsoid, whatever its CRS."""
+    import pandas as pd
+
+    from kzgeo.area import hectares
+    from kzgeo.cli._options import emit_table
+    from kzgeo.stats import _id_column
+
+    gdf = _read(source, kind, layer, assume_crs)
+    ids = _id_column(gdf, id_column, str(source), "--id")
+    table = pd.DataFrame({ids.name: ids.to_numpy()})
+    if "name_en" in gdf.columns and ids.name != "name_en":
+        table["name_en"] = gdf["name_en"].to_numpy()
+    table["area_ha"] = hectares(gdf, method=method)
+    emit_table(table, output, fmt, overwrite)
+
+
+@click.command()
+@click.argument("zones", type=_source)
+@click.argument("layer", type=_source)
+@click.option(
+    "--zone-id", default=None, help="Column identifying the zones (default: the kind's id, e.g. kato)."
+)
+@click.option("--zones-layer", default=None, help="Layer of a multi-layer ZONES file (GeoPackage).")
+@click.option("--layer", "layer_name", default=None, help="Layer of a multi-layer LAYER file (GeoPackage).")
+@assume_crs_opt
+@output_opt
+@format_opt
+@overwrite_opt
+def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output, fmt, overwrite) -> None:
+    """Hectares and share of each zone of ZONES covered by LAYER, overlaps counted once.
+
+    Ends with a national total row (zone id "total").
+    """
+    from kzgeo.cli._options import emit_table
+    from kzgeo.stats import coverage as compute
+
+    table = compute(
+        _read(zones, None, zones_layer, assume_crs),
+        _read(layer, None, layer_name, assume_crs),
+        zone_id=zone_id,
+    )
+    emit_table(table, output, fmt, overwrite)
+
+
+@click.command()
+@click.argument("left", type=_source)
+@click.argument("right", type=_source)
+@click.option("--left-id", default=None, help="Id column of LEFT (default: the kind's id, e.g. plot_id).")
+@click.option("--right-id", default=None, help="Id column of RIGHT (default: the kind's id, e.g. pa_id).")
+@click.option("--left-layer", default=None, help="Layer of a multi-layer LEFT file.")
+@click.option("--right-layer", default=None, help="Layer of a multi-layer RIGHT file.")
+@click.option(
+    "--sliver-pct",
+    type=float,
+    default=None,
+    help="Drop pairs overlapping less than this percent of both features [default: 0.1]; 0 keeps all.",
+)
+@assume_crs_opt
+@output_opt
+@format_opt
+@overwrite_opt
+def overlap(
+    left, right, left_id, right_id, left_layer, right_layer, sliver_pct, assume_crs, output, fmt, overwrite
+) -> None:
+    """Hectares of every overlapping pair of LEFT and RIGHT features (e.g. plots inside reserves).
+
+    Give the same file twice to list the overlaps within one layer.
+    """
+    from kzgeo.cli._options import emit_table
+    from kzgeo.stats import SLIVER_PCT, overlap_table
+
+    left_gdf = _read(left, None, left_layer, assume_crs)
+    same = left.resolve() == right.resolve() and left_layer == right_layer
+    table = overlap_table(
+        left_gdf,
+        left_gdf if same else _read(right, None, right_layer, assume_crs),
+        left_id=left_id,
+        right_id=right_id,
+        sliver_pct=SLIVER_PCT if sliver_pct is None else sliver_pct,
+    )
+    attrs = table.attrs
+    click.echo(
+        f"{len(table)} overlapping pairs; {attrs['slivers_dropped']} sliver(s) under "
+        f"{attrs['sliver_pct']:g} % dropped ({attrs['sliver_ha']:,.4f} ha)",
+        err=True,
+    )
+    emit_table(table, output, fmt, overwrite)
+
+
+@click.command()
+@click.argument("plots", type=_source)
+@click.argument("regions", type=_source)
+@click.option(
+    "--plan",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Plan CSV with columns region, year, seedlings_plan, ha_plan (default: the national 2025 plan).",
+)
+@click.option("--plots-layer", default=None, help="Layer of a multi-layer PLOTS file.")
+@click.option("--regions-layer", default=None, help="Layer of a multi-layer REGIONS file.")
+@assume_crs_opt
+@output_opt
+@format_opt
+@overwrite_opt
+def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, output, fmt, overwrite) -> None:
+    """Tree planting of PLOTS per region of REGIONS and year: hectares, seedlings, survival, plan."""
+    from kzgeo.cli._options import emit_table
+    from kzgeo.stats import planting_progress
+
+    table = planting_progress(
+        _read(plots, "plots", plots_layer, assume_crs),
+        _read(regions, "regions", regions_layer, assume_crs),
+        plan=None if plan is None else _read_plan(plan),
+    )
+    emit_table(table, output, fmt, overwrite)
+
+
+def _read_plan(path: Path):
+    import pandas as pd
+
+    from kzgeo.errors import LayerReadError
+
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise LayerReadError(
+            f"{path}: cannot be read as a CSV plan ({str(exc).splitlines()[0]}); "
+            "save it as UTF-8 CSV with columns region, year, seedlings_plan, ha_plan"
+        ) from exc
