@@ -1,0 +1,341 @@
+"""Window-by-window dump detection: scores, hysteresis, polygons, merged across window borders.
+
+Each window of the scene is read with a halo of :data:`WINDOW_HALO` pixels, so its core gets the same
+features and the same hysteresis as if the whole scene were in memory. Only the core is vectorised;
+polygons of neighbouring windows that touch are merged at the end, so a site on a window border is one
+site. Memory depends on the window size, not on the scene size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from affine import Affine
+from rasterio import features as rfeatures
+from rasterio.windows import Window
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from skimage.filters import apply_hysteresis_threshold
+
+from kzgeo.dumps.features import BANDS, FEATURE_NAMES, HALO, compute_features, spectral_mask
+from kzgeo.dumps.model import DumpModel, load_model
+from kzgeo.dumps.status import assign_status, compare_sites
+from kzgeo.errors import RasterError
+
+__all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube"]
+
+WINDOW_HALO = HALO + 16
+"""Halo read around each window: the features' reach plus room for hysteresis to connect."""
+
+SITE_COLUMNS = ("site_id", "score", "max_score", "area_ha", "tier", "status")
+"""Columns of the site layer (plus ``change`` when a previous season is given, and ``geometry``)."""
+
+_EIGHT = np.ones((3, 3), dtype=bool)
+_NDVI = FEATURE_NAMES.index("ndvi")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the per-pixel score (defaults from the model card).
+
+    Attributes
+    ----------
+    high : float
+        Score a pixel needs to seed a site.
+    low : float
+        Score that lets a pixel join a site it touches (hysteresis).
+    confident : float
+        Mean score above which a site's tier is ``confident`` rather than ``review``.
+    min_area_ha : float
+        Smaller sites are dropped (0.03 ha is three 10 m pixels).
+    max_ndvi : float
+        Pixels greener than this are not scored at all (dense vegetation is never a dump).
+    """
+
+    high: float = 0.6
+    low: float = 0.35
+    confident: float = 0.75
+    min_area_ha: float = 0.03
+    max_ndvi: float = 0.6
+
+    @classmethod
+    def from_card(cls, card: dict, **override) -> Thresholds:
+        known = {k: v for k, v in card.get("thresholds", {}).items() if k in cls.__dataclass_fields__}
+        known.update({k: v for k, v in override.items() if v is not None})
+        return cls(**known)
+
+
+class _ArrayScene:
+    """Band arrays in memory behind the reading interface of :class:`kzgeo.raster.Scene`."""
+
+    def __init__(self, bands: Mapping[str, np.ndarray], transform, crs):
+        missing = [b for b in BANDS if b not in bands]
+        if missing:
+            raise RasterError(
+                f"band arrays: missing {', '.join(missing)}; detect_dumps needs {' '.join(BANDS)} "
+                "(Sentinel-2 reflectance 0..1, 20 m bands resampled to 10 m)"
+            )
+        if transform is None or crs is None:
+            raise RasterError(
+                "band arrays: no georeferencing; pass transform= (affine.Affine) and crs= (e.g. 'EPSG:32642')"
+            )
+        shapes = {np.shape(bands[b]) for b in BANDS}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+            raise RasterError(f"band arrays: bands must be 2-D and of one shape, got {sorted(shapes)}")
+        self._bands = {b: np.asarray(bands[b], dtype=np.float32) for b in BANDS}
+        self.bands = BANDS
+        self.height, self.width = next(iter(shapes))
+        self.transform = Affine(*transform[:6]) if not isinstance(transform, Affine) else transform
+        self.crs = rasterio.crs.CRS.from_user_input(crs)
+        self.has_mask = False
+        self.source = Path("band arrays")
+
+    def read(self, bands, window: Window) -> np.ndarray:
+        r0, c0 = int(window.row_off), int(window.col_off)
+        sl = (slice(r0, r0 + int(window.height)), slice(c0, c0 + int(window.width)))
+        return np.stack([self._bands[b][sl] for b in bands])
+
+
+def _windows(height: int, width: int, size: int, halo: int) -> Iterator[tuple[Window, Window]]:
+    """(core, core grown by the halo and clipped to the scene), row by row."""
+    for row in range(0, height, size):
+        for col in range(0, width, size):
+            core = Window(col, row, min(size, width - col), min(size, height - row))
+            r0, c0 = max(row - halo, 0), max(col - halo, 0)
+            r1, c1 = min(row + size + halo, height), min(col + size + halo, width)
+            yield core, Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def score_cube(
+    cube: np.ndarray, model: DumpModel | None = None, *, has_mask: bool = False, max_ndvi: float = 0.6
+) -> np.ndarray:
+    """Per-pixel dump score in [0, 1] of a ``(10, h, w)`` reflectance cube (NaN where not scored).
+
+    Parameters
+    ----------
+    cube : ndarray
+        Reflectance in the order of :data:`~kzgeo.dumps.features.BANDS`, NaN = nodata or masked.
+    model : DumpModel, optional
+        Default: the shipped model.
+    has_mask : bool
+        The cube is already masked by a scene classification (SCL); otherwise cloud, snow and water
+        are found from the spectra.
+    max_ndvi : float
+        Pixels greener than this are left unscored.
+    """
+    model = model or load_model()
+    invalid = None if has_mask else spectral_mask(cube)
+    feats = compute_features(cube, invalid)
+    ndvi = feats[_NDVI]
+    with np.errstate(invalid="ignore"):
+        candidate = np.isfinite(feats).all(axis=0) & (ndvi < max_ndvi)
+    return model.score(feats, candidate)
+
+
+def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
+    """Labels of candidate sites: hysteresis, holes filled, 8-connected."""
+    filled = np.nan_to_num(score, nan=0.0)
+    mask = apply_hysteresis_threshold(filled, th.low, th.high)
+    mask = ndimage.binary_fill_holes(mask)
+    labels, _ = ndimage.label(mask, structure=_EIGHT)
+    return labels
+
+
+def _vectorise(labels: np.ndarray, score: np.ndarray, transform: Affine) -> list[dict]:
+    """One record per site part in this core: geometry, pixel count, score sum and max."""
+    if not labels.any():
+        return []
+    ids = labels.ravel()
+    n_px = np.bincount(ids)
+    s = np.nan_to_num(score, nan=0.0).ravel()
+    s_sum = np.bincount(ids, weights=s)
+    s_max = np.zeros(len(n_px))
+    np.maximum.at(s_max, ids, s)
+    parts: dict[int, list] = {}
+    for geom, value in rfeatures.shapes(
+        labels.astype(np.int32), mask=labels > 0, connectivity=8, transform=transform
+    ):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    return [
+        {
+            "geometry": shapely.union_all(g),
+            "n_px": int(n_px[k]),
+            "score_sum": float(s_sum[k]),
+            "max_score": float(s_max[k]),
+        }
+        for k, g in parts.items()
+    ]
+
+
+def _merge(records: list[dict], crs) -> gpd.GeoDataFrame:
+    """Merge the parts that touch (a site cut by window borders) into one site each."""
+    if not records:
+        return gpd.GeoDataFrame({"n_px": [], "score_sum": [], "max_score": []}, geometry=[], crs=crs)
+    df = gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
+    geoms = df.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(df), len(df)))
+    _, group = connected_components(graph, directed=False)
+    df["group"] = group
+    merged = df.dissolve(by="group", aggfunc={"n_px": "sum", "score_sum": "sum", "max_score": "max"})
+    return merged.reset_index(drop=True)
+
+
+def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContextManager]:
+    if isinstance(scene, (str, os.PathLike)):
+        from kzgeo.raster import open_scene
+
+        opened = open_scene(scene)
+        return opened, opened
+    if isinstance(scene, Mapping):
+        return _ArrayScene(scene, transform, crs), contextlib.nullcontext()
+    if hasattr(scene, "data") and hasattr(scene, "transform") and not hasattr(scene, "read"):
+        # a kzgeo.synth.SyntheticScene or anything carrying a (10, h, w) cube
+        return _ArrayScene(
+            dict(zip(BANDS, scene.data, strict=True)), scene.transform, scene.crs
+        ), contextlib.nullcontext()
+    return scene, contextlib.nullcontext()
+
+
+def _check_bands(src) -> None:
+    missing = [b for b in BANDS if b not in src.bands]
+    if missing:
+        raise RasterError(
+            f"{src.source}: missing band(s) {', '.join(missing)}; dump detection needs "
+            f"{' '.join(BANDS)} (name them in the band descriptions, or give a Sentinel-2 granule folder)"
+        )
+
+
+def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool):
+    from kzgeo.io import atomic_output
+
+    tmp = stack.enter_context(atomic_output(dest, overwrite=overwrite))
+    profile = {
+        "driver": "GTiff",
+        "width": src.width,
+        "height": src.height,
+        "count": 1,
+        "dtype": "float32",
+        "nodata": float("nan"),
+        "crs": src.crs,
+        "transform": src.transform,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 3,
+    }
+    dst = stack.enter_context(rasterio.open(tmp, "w", **profile))
+    dst.set_band_description(1, "dump_score")
+    return dst
+
+
+def detect_dumps(
+    scene,
+    *,
+    transform=None,
+    crs=None,
+    landfills: gpd.GeoDataFrame | None = None,
+    previous=None,
+    model: DumpModel | None = None,
+    thresholds: Thresholds | None = None,
+    window_size: int = 1024,
+    score_raster: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    landfill_radius_m: float = 300.0,
+) -> gpd.GeoDataFrame:
+    """Find candidate dump sites in a Sentinel-2 scene.
+
+    Parameters
+    ----------
+    scene : path, Scene, SyntheticScene or mapping of band arrays
+        A multiband GeoTIFF or granule folder (opened with :func:`kzgeo.open_scene`), an open scene,
+        or ``{"B02": array, ...}`` of reflectance (0..1, NaN = nodata) with ``transform`` and ``crs``.
+        Bands ``B02 B03 B04 B05 B06 B07 B08 B8A B11 B12`` on one 10 m grid are needed.
+    transform, crs : optional
+        Georeferencing of band arrays.
+    landfills : GeoDataFrame, optional
+        Authorised landfills (polygons or points, any CRS) for the ``status`` column.
+    previous : same kinds as ``scene``, or GeoDataFrame of sites, optional
+        The previous season: adds a ``change`` column (``new``/``grown``/``persisting``).
+    model : DumpModel, optional
+        Default: the model shipped in the package.
+    thresholds : Thresholds, optional
+        Default: the thresholds in the model card.
+    window_size : int
+        Core size of the processing windows, pixels.
+    score_raster : path, optional
+        Also write the per-pixel score as a float32 GeoTIFF (NaN = not scored), atomically.
+    overwrite : bool
+        Replace ``score_raster`` if it exists.
+    landfill_radius_m : float
+        Radius a landfill given as a point covers.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326, one row per site, highest score first: ``site_id`` (1..n), ``score`` (mean pixel
+        score), ``max_score``, ``area_ha`` (ellipsoidal), ``tier`` (``confident``/``review``),
+        ``status`` (``illegal``/``legal_landfill``/``landfill_overspill``), ``change`` (with
+        ``previous``), ``geometry``.
+
+    Raises
+    ------
+    RasterError
+        Missing bands or no georeferencing.
+    """
+    from kzgeo.area import hectares
+
+    model = model or load_model()
+    th = thresholds or Thresholds.from_card(model.card)
+    src, closer = _as_scene(scene, transform, crs)
+    records: list[dict] = []
+    with closer, contextlib.ExitStack() as stack:
+        _check_bands(src)
+        has_mask = bool(getattr(src, "has_mask", False))
+        dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
+        for core, win in _windows(src.height, src.width, window_size, WINDOW_HALO):
+            cube = src.read(BANDS, window=win)
+            score = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
+            labels = _segment(score, th)
+            r, c = int(core.row_off - win.row_off), int(core.col_off - win.col_off)
+            sl = (slice(r, r + int(core.height)), slice(c, c + int(core.width)))
+            core_transform = rasterio.windows.transform(core, src.transform)
+            records += _vectorise(labels[sl], score[sl], core_transform)
+            if dst is not None:
+                dst.write(score[sl][None], window=core)
+        sites = _merge(records, src.crs)
+    return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m)
+
+
+def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) -> gpd.GeoDataFrame:
+    sites = sites.to_crs(4326)
+    sites["area_ha"] = hectares(sites) if len(sites) else np.array([], dtype=float)
+    sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9].copy()
+    sites["score"] = (sites["score_sum"] / sites["n_px"]).astype(float)
+    sites = sites.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    sites["site_id"] = np.arange(1, len(sites) + 1)
+    sites["tier"] = np.where(sites["score"] >= th.confident, "confident", "review")
+    sites["status"] = assign_status(sites, landfills, point_radius_m=landfill_radius_m)
+    columns = list(SITE_COLUMNS)
+    if previous is not None:
+        before = (
+            previous
+            if isinstance(previous, gpd.GeoDataFrame)
+            else detect_dumps(previous, model=model, thresholds=th)
+        )
+        sites["change"] = compare_sites(sites, before)
+        columns.append("change")
+    out = gpd.GeoDataFrame(pd.DataFrame(sites[columns]), geometry=sites.geometry.to_numpy(), crs=4326)
+    out["site_id"] = out["site_id"].astype(np.int64)
+    return out

@@ -1,0 +1,150 @@
+"""Per-pixel features for dump detection, from a cube of Sentinel-2 reflectance.
+
+Everything here takes and returns numpy arrays: a ``(10, h, w)`` float32 cube in the band order of
+:data:`BANDS` (NaN = nodata or masked) in, a ``(n_features, h, w)`` float32 stack out. Neighbourhood
+features are NaN-aware box means (normalised convolution), so a masked cloud does not darken the
+context of the pixels next to it. The widest box is :data:`HALO` pixels from its centre: a window
+read with that halo gives the same features in its core as the whole scene would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = ["BANDS", "FEATURE_NAMES", "HALO", "compute_features", "spectral_mask"]
+
+BANDS = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
+"""Bands the detector needs, in the order of the input cube."""
+
+_SHAPE_BANDS = ("B02", "B03", "B04", "B05", "B08", "B11", "B12")
+_INDICES = ("ndvi", "ndbi", "bsi", "mndwi", "plastic", "ndsw", "redness", "ndre", "swir_nir")
+_LOCAL = ("bright", "ndvi", "bsi", "ndsw")  # smoothed over 50 m
+_CONTEXT = ("bright", "ndvi", "bsi", "ndbi", "ndsw", "redness")  # 50 m against the surrounding 150 m
+_WIDE = ("bright", "ndvi", "bsi")  # 50 m against the surrounding 310 m
+_TEXTURE = ("bright", "ndvi", "ndsw", "redness", "bsi")  # local std over 50 m
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"shape_{b}" for b in _SHAPE_BANDS),
+    "bright",
+    *_INDICES,
+    *(f"mean50_{n}" for n in _LOCAL),
+    *(f"contrast150_{n}" for n in _CONTEXT),
+    *(f"contrast310_{n}" for n in _WIDE),
+    "std30_bright_rel",
+    *(f"std50_{n}" for n in _TEXTURE),
+)
+"""Names of the feature stack's layers, in order."""
+
+HALO = 16
+"""Pixels of context the widest neighbourhood feature reads on each side (31 px box)."""
+
+
+def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a - b) / (a + b)
+
+
+def spectral_mask(cube: np.ndarray) -> np.ndarray:
+    """Cloud, snow and water from the spectra alone (for scenes without an SCL band).
+
+    Cloud: bright and white in the visible, bright in SWIR, in patches wider than 50 m (so a bright
+    plastic sheet is not taken for a cloud), grown by 30 m to cover the thin edges. Snow: NDSI > 0.4
+    and green > 0.15. Water: MNDWI > 0.3 with NIR < 0.1.
+
+    Parameters
+    ----------
+    cube : ndarray
+        ``(10, h, w)`` reflectance in the order of :data:`BANDS`.
+
+    Returns
+    -------
+    ndarray of bool
+        True where the pixel must not be scored.
+    """
+    b = dict(zip(BANDS, cube, strict=True))
+    with np.errstate(invalid="ignore"):
+        vis_min = np.minimum(np.minimum(b["B02"], b["B03"]), b["B04"])
+        white = np.abs(_nd(b["B04"], b["B02"])) < 0.12
+        cloud = (vis_min > 0.18) & white & (b["B11"] > 0.15)
+        cloud = ndimage.binary_opening(cloud, np.ones((5, 5), bool))
+        cloud = ndimage.binary_dilation(cloud, np.ones((7, 7), bool))
+        snow = (_nd(b["B03"], b["B11"]) > 0.4) & (b["B03"] > 0.15)
+        water = (_nd(b["B03"], b["B11"]) > 0.3) & (b["B08"] < 0.1)
+    return cloud | snow | water
+
+
+class _Box:
+    """NaN-aware box means of one window (normalised convolution)."""
+
+    def __init__(self, valid: np.ndarray):
+        self.valid = valid.astype(np.float32)
+        self._weights: dict[int, np.ndarray] = {}
+
+    def weight(self, size: int) -> np.ndarray:
+        if size not in self._weights:
+            self._weights[size] = ndimage.uniform_filter(self.valid, size, mode="constant")
+        return self._weights[size]
+
+    def mean(self, x: np.ndarray, size: int) -> np.ndarray:
+        num = ndimage.uniform_filter(np.where(self.valid > 0, x, 0).astype(np.float32), size, mode="constant")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return num / self.weight(size)
+
+    def std(self, x: np.ndarray, size: int) -> np.ndarray:
+        m = self.mean(x, size)
+        m2 = self.mean(x * x, size)
+        return np.sqrt(np.maximum(m2 - m * m, 0))
+
+
+def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.ndarray:
+    """The feature stack of a reflectance cube.
+
+    Parameters
+    ----------
+    cube : ndarray
+        ``(10, h, w)`` float32 reflectance in the order of :data:`BANDS`; NaN = nodata.
+    invalid : ndarray of bool, optional
+        Extra pixels to leave out (clouds, water); they get NaN features.
+
+    Returns
+    -------
+    ndarray
+        ``(len(FEATURE_NAMES), h, w)`` float32; NaN where the pixel is invalid.
+    """
+    if cube.ndim != 3 or cube.shape[0] != len(BANDS):
+        raise ValueError(
+            f"cube of shape {cube.shape}: expected ({len(BANDS)}, height, width) in band order {BANDS}"
+        )
+    cube = cube.astype(np.float32, copy=False)
+    valid = np.isfinite(cube).all(axis=0)
+    if invalid is not None:
+        valid &= ~invalid
+    b = dict(zip(BANDS, cube, strict=True))
+    bright = cube.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        layers = {
+            "bright": bright,
+            "ndvi": _nd(b["B08"], b["B04"]),
+            "ndbi": _nd(b["B11"], b["B08"]),
+            "bsi": _nd(b["B11"] + b["B04"], b["B08"] + b["B02"]),
+            "mndwi": _nd(b["B03"], b["B11"]),
+            "plastic": b["B08"] / (b["B08"] + b["B04"]),
+            "ndsw": _nd(b["B12"], b["B11"]),
+            "redness": _nd(b["B04"], b["B02"]),
+            "ndre": _nd(b["B8A"], b["B05"]),
+            "swir_nir": _nd(b["B12"], b["B8A"]),
+        }
+        shape = [b[name] / bright for name in _SHAPE_BANDS]
+    box = _Box(valid)
+    out = [*shape, bright, *(layers[n] for n in _INDICES)]
+    mean5 = {n: box.mean(layers[n], 5) for n in set(_LOCAL) | set(_CONTEXT)}
+    out += [mean5[n] for n in _LOCAL]
+    out += [mean5[n] - box.mean(layers[n], 15) for n in _CONTEXT]
+    out += [mean5[n] - box.mean(layers[n], 31) for n in _WIDE]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.append(box.std(bright, 3) / mean5["bright"])
+    out += [box.std(layers[n], 5) for n in _TEXTURE]
+    stack = np.stack(out).astype(np.float32, copy=False)
+    stack[:, ~valid] = np.nan
+    return stack

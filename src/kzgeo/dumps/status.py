@@ -1,0 +1,119 @@
+"""Site status against authorised landfills, and change against an earlier season.
+
+Both take and return GeoDataFrames (any CRS; lengths and areas are measured in the sites' local UTM
+zone) and never touch files.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+__all__ = ["CHANGES", "STATUSES", "assign_status", "compare_sites"]
+
+STATUSES = ("illegal", "legal_landfill", "landfill_overspill")
+CHANGES = ("new", "grown", "persisting")
+
+
+def _local(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoSeries:
+    return gdf.geometry.to_crs(crs)
+
+
+def assign_status(
+    sites: gpd.GeoDataFrame,
+    landfills: gpd.GeoDataFrame | None,
+    *,
+    point_radius_m: float = 300.0,
+    tolerance_m: float = 15.0,
+    overspill_min_ha: float = 0.05,
+    overspill_min_share: float = 0.1,
+) -> np.ndarray:
+    """Status of each site: ``illegal``, ``legal_landfill`` or ``landfill_overspill``.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Site polygons (any CRS).
+    landfills : GeoDataFrame or None
+        Authorised landfills as boundary polygons and/or points (any CRS). ``None`` or empty: every site
+        is ``illegal``.
+    point_radius_m : float
+        A landfill known only as a point covers this radius around it: a site within it is
+        ``legal_landfill`` (a point has no boundary to spill over).
+    tolerance_m : float
+        A polygon boundary is widened by this much before measuring a spill (one or two pixels of
+        blur at 10 m must not turn a landfill into an overspill).
+    overspill_min_ha, overspill_min_share : float
+        A site touching a landfill polygon is ``landfill_overspill`` when the part outside the widened
+        boundary is at least this many hectares *and* this share of the site; otherwise it is
+        ``legal_landfill``.
+
+    Returns
+    -------
+    ndarray of str
+        One status per site, in the order of ``sites``.
+    """
+    status = np.full(len(sites), "illegal", dtype=object)
+    if landfills is None or landfills.empty or sites.empty:
+        return status
+    crs = sites.estimate_utm_crs() if sites.crs.is_geographic else sites.crs
+    geoms = _local(sites, crs)
+    fills = _local(landfills, crs)
+    is_area = fills.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    zones = [*fills[is_area].buffer(tolerance_m), *fills[~is_area].buffer(point_radius_m)]
+    if not zones:
+        return status
+    zone_tree = shapely.STRtree(zones)
+    site_idx, zone_idx = zone_tree.query(geoms.to_numpy(), predicate="intersects")
+    n_area = int(is_area.sum())
+    for i in np.unique(site_idx):
+        hit = zone_idx[site_idx == i]
+        geom = geoms.iloc[i]
+        if (hit >= n_area).any() and not (hit < n_area).any():
+            status[i] = "legal_landfill"
+            continue
+        outside = shapely.difference(geom, shapely.union_all([zones[j] for j in hit])).area
+        spill = outside / 10_000 >= overspill_min_ha and outside >= overspill_min_share * geom.area
+        status[i] = "landfill_overspill" if spill else "legal_landfill"
+    return status
+
+
+def compare_sites(
+    sites: gpd.GeoDataFrame,
+    previous: gpd.GeoDataFrame,
+    *,
+    growth_factor: float = 1.25,
+    growth_min_ha: float = 0.1,
+    tolerance_m: float = 10.0,
+) -> np.ndarray:
+    """Change of each site against an earlier season: ``new``, ``grown`` or ``persisting``.
+
+    Parameters
+    ----------
+    sites, previous : GeoDataFrame
+        This season's and the earlier season's sites (any CRS each).
+    growth_factor, growth_min_ha : float
+        ``grown`` when the site's area is at least ``growth_factor`` times the area of the earlier
+        sites it overlaps *and* at least ``growth_min_ha`` larger; else ``persisting``.
+    tolerance_m : float
+        Sites closer than this count as overlapping (registration differs by a pixel between dates).
+
+    Returns
+    -------
+    ndarray of str
+    """
+    change = np.full(len(sites), "new", dtype=object)
+    if previous is None or previous.empty or sites.empty:
+        return change
+    crs = sites.estimate_utm_crs() if sites.crs.is_geographic else sites.crs
+    now = _local(sites, crs).to_numpy()
+    before = _local(previous, crs).to_numpy()
+    tree = shapely.STRtree(before)
+    idx_now, idx_before = tree.query(shapely.buffer(now, tolerance_m), predicate="intersects")
+    for i in np.unique(idx_now):
+        old_area = shapely.area(before[idx_before[idx_now == i]]).sum()
+        new_area = now[i].area
+        grown = new_area >= growth_factor * old_area and (new_area - old_area) / 10_000 >= growth_min_ha
+        change[i] = "grown" if grown else "persisting"
+    return change
