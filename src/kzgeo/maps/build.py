@@ -122,9 +122,9 @@ def region_statistics(
     regions : GeoDataFrame
         The zones, in any CRS.
     protected_areas : GeoDataFrame, optional
-        Flattened (overlaps counted once) before they are intersected with the regions.
+        Flattened by :func:`kzgeo.stats.coverage` first, so nested designations count once.
     plots : GeoDataFrame, optional
-        Each plot counts for the region that holds a point inside it.
+        Each plot counts, whole, for the region that holds a point inside it.
 
     Returns
     -------
@@ -132,22 +132,24 @@ def region_statistics(
         Indexed like ``regions``: ``area_ha``; with protected areas ``protected_ha`` and
         ``protected_pct``; with plots ``planted_ha`` and ``plots``.
     """
-    zones = regions.to_crs(4326)
-    stats = pd.DataFrame({"area_ha": hectares(zones)}, index=zones.index)
+    stats = pd.DataFrame({"area_ha": hectares(regions)}, index=regions.index)
+    zones = gpd.GeoDataFrame(
+        {"zone": np.arange(len(regions))}, geometry=regions.geometry.values, crs=regions.crs
+    )
     if protected_areas is not None:
-        flat = shapely.union_all(protected_areas.to_crs(4326).geometry.values)
-        inside = gpd.GeoSeries(shapely.intersection(zones.geometry.values, flat), index=zones.index, crs=4326)
-        stats["protected_ha"] = hectares(inside)
-        stats["protected_pct"] = 100.0 * stats["protected_ha"] / stats["area_ha"]
+        from kzgeo.stats import coverage
+
+        table = coverage(zones, protected_areas, zone_id="zone").iloc[: len(zones)]
+        stats["protected_ha"] = table["covered_ha"].to_numpy()
+        stats["protected_pct"] = table["covered_pct"].to_numpy()
     if plots is not None:
-        points = plots.to_crs(4326)
         points = gpd.GeoDataFrame(
-            {"plot_ha": hectares(points)}, geometry=points.geometry.representative_point(), crs=4326
-        )
-        joined = gpd.sjoin(points, zones[["geometry"]], predicate="within", how="inner")
-        grouped = joined.groupby("index_right")["plot_ha"]
-        stats["planted_ha"] = grouped.sum().reindex(zones.index).fillna(0.0)
-        stats["plots"] = grouped.size().reindex(zones.index).fillna(0).astype(int)
+            {"plot_ha": hectares(plots)}, geometry=plots.geometry.representative_point(), crs=plots.crs
+        ).to_crs(zones.crs)
+        joined = gpd.sjoin(points, zones, predicate="within", how="inner")
+        grouped = joined.groupby("zone")["plot_ha"]
+        stats["planted_ha"] = grouped.sum().reindex(zones["zone"]).fillna(0.0).to_numpy()
+        stats["plots"] = grouped.size().reindex(zones["zone"]).fillna(0).astype(int).to_numpy()
     return stats
 
 
@@ -170,7 +172,7 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
         for column in ("protected_ha", "protected_pct", "planted_ha", "plots"):
             if column in stats:
                 label = lab["plots_count" if column == "plots" else column]
-                row.append([label, _text(stats.at[key, column], lang, 0 if column == "plots" else 1)])
+                row.append([label, _text(stats.at[key, column], lang)])
         rows.append(row)
         fill = _SHADES[shade[i]] if shade is not None else "#ffffff"
         styles.append({"color": "#555555", "weight": 1, "fillColor": fill, "fillOpacity": 0.55})
