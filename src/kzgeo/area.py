@@ -18,6 +18,7 @@ the measured accuracy and the Mollweide compatibility mode.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 import geopandas as gpd
@@ -118,18 +119,24 @@ def _polygonal_parts(values: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=32)
+def _transformer(src: CRS, dst: CRS) -> Transformer:
+    # building a transformer takes tens of milliseconds; hectares() is called per table and per pair set
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
 def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
     _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
     ring_off, poly_off = offsets[0], offsets[1]
     # only plain Polygons: one polygon per feature
     geom_off = offsets[2] if len(offsets) == 3 else np.arange(len(geoms) + 1)
     if crs != _WGS84:
-        lon, lat = Transformer.from_crs(crs, _WGS84, always_xy=True).transform(coords[:, 0], coords[:, 1])
+        lon, lat = _transformer(crs, _WGS84).transform(coords[:, 0], coords[:, 1])
         coords = np.column_stack([lon, lat])
     geodesic = target is KZ_ALBERS
     if geodesic:
         coords, ring_off = _densify_geodesic(coords, ring_off, DENSIFY_M)
-    to_target = Transformer.from_crs(_WGS84, target, always_xy=True)
+    to_target = _transformer(_WGS84, target)
     x, y = to_target.transform(coords[:, 0], coords[:, 1])
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise CRSError(

@@ -1,0 +1,225 @@
+"""hectares(): known answers, agreement with pyproj.Geod on real boundaries, any input CRS."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod
+from shapely import box
+
+from kzgeo import CRSError, DataError, KzgeoError
+from kzgeo.area import DENSIFY_M, hectares
+
+GEOD = Geod(ellps="WGS84")
+# Lambert azimuthal equal-area on the WGS84 ellipsoid centred in Kazakhstan: a 100 m square drawn
+# near its centre is 1 ha on the ground (area is exact; edges of 100 m bend by nanometres). PROJ's
+# inverse is a millimetre off right at the centre, so the squares below keep a few metres away.
+LAEA = "+proj=laea +lat_0=48 +lon_0=68 +ellps=WGS84 +units=m +no_defs"
+GEOKZ = "geokz/kaz_admbnda_adm{}_{}.shp"
+# CRSs a ministry's files come in: degrees, UTM 40N/42N/44N, Web Mercator, SK-42 Gauss-Krüger zone 13,
+# Kazakhstan's QazTRF-23 frame, EASE-Grid 2.0
+CRSS = ["EPSG:4326", "EPSG:32640", "EPSG:32642", "EPSG:32644", "EPSG:3857", "EPSG:28413", "EPSG:6933"]
+
+
+def geod_ha(geoms: gpd.GeoSeries) -> np.ndarray:
+    """The reference: pyproj.Geod's geodesic area of each feature, holes subtracted.
+
+    Each ring is measured on its own and taken positive: a few holes of the real files are so thin
+    that their orientation flips in a reprojection round trip.
+    """
+
+    def ring_m2(ring) -> float:
+        lon, lat = np.asarray(ring.coords).T
+        return abs(GEOD.polygon_area_perimeter(lon, lat)[0])
+
+    out = []
+    for geom in geoms.to_crs(4326).values:
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+        total = sum(ring_m2(p.exterior) - sum(ring_m2(h) for h in p.interiors) for p in parts)
+        out.append(total / 10_000.0)
+    return np.array(out)
+
+
+def square_lonlat(lon: float, lat: float, side_deg: float) -> shapely.Polygon:
+    """A 4-vertex 'square' whose sides are side_deg of latitude and the same length of longitude."""
+    dx = side_deg / np.cos(np.radians(lat))
+    return shapely.Polygon([(lon, lat), (lon + dx, lat), (lon + dx, lat + side_deg), (lon, lat + side_deg)])
+
+
+# --- known answers worked out by hand -------------------------------------------------------------
+
+
+def test_100m_square_in_an_equal_area_projection_is_one_hectare():
+    square = gpd.GeoSeries([box(10, 10, 110, 110), box(-500, 300, -400, 400)], crs=LAEA)
+    np.testing.assert_allclose(hectares(square), [1.0, 1.0], rtol=1e-9)
+
+
+def test_utm_square_on_the_central_meridian_is_larger_by_the_scale_factor():
+    # UTM shrinks lengths by k0 = 0.9996 on its central meridian: 100 m on the map is 100 / 0.9996 m
+    square = gpd.GeoSeries([box(500_000, 5_300_000, 500_100, 5_300_100)], crs="EPSG:32642")
+    assert hectares(square)[0] == pytest.approx(1 / 0.9996**2, rel=1e-9)
+
+
+def test_web_mercator_square_shrinks_by_cos_squared_latitude():
+    # Web Mercator enlarges lengths by 1/cos(lat) on the sphere: +90..190 % in area at 45..55°N
+    lat = 50.0
+    x, y = gpd.GeoSeries.from_xy([68.0], [lat], crs=4326).to_crs(3857).iloc[0].coords[0]
+    square = gpd.GeoSeries([box(x, y, x + 100, y + 100)], crs="EPSG:3857")
+    expected = np.cos(np.radians(lat)) ** 2
+    # the sphere/ellipsoid difference of the radius of curvature at 50°N is below 0.5 %
+    assert hectares(square)[0] == pytest.approx(expected, rel=5e-3)
+    assert 1 / hectares(square)[0] - 1 > 0.9
+
+
+def test_ease_grid_square_kilometre_is_100_hectares():
+    square = gpd.GeoSeries([box(6_000_000, 5_000_000, 6_001_000, 5_001_000)], crs="EPSG:6933")
+    assert hectares(square)[0] == pytest.approx(100.0, rel=1e-8)
+
+
+def test_geodesic_circle_has_area_pi_r_squared():
+    r = 10_000.0
+    az = np.linspace(0, 360, 3600, endpoint=False)
+    lon, lat, _ = GEOD.fwd(np.full(az.size, 70.0), np.full(az.size, 50.0), az, np.full(az.size, r))
+    circle = gpd.GeoSeries([shapely.Polygon(np.column_stack([lon, lat]))], crs=4326)
+    # a 3600-gon inscribed in the circle has (1 - (2π/3600)²/6) of its area; curvature adds -r²/(12 R²)
+    expected = np.pi * r**2 / 10_000 * (1 - (2 * np.pi / 3600) ** 2 / 6)
+    assert hectares(circle)[0] == pytest.approx(expected, rel=1e-5)
+    assert hectares(circle)[0] == pytest.approx(geod_ha(circle)[0], rel=1e-9)
+
+
+def test_holes_are_subtracted_and_multipolygon_parts_added():
+    outer, hole = box(10, 10, 310, 310), box(110, 110, 210, 210)
+    geoms = gpd.GeoSeries(
+        [
+            shapely.Polygon(outer.exterior, [hole.exterior]),
+            shapely.MultiPolygon([box(10, 10, 110, 110), box(1000, 10, 1100, 210)]),
+        ],
+        crs=LAEA,
+    )
+    np.testing.assert_allclose(hectares(geoms), [8.0, 3.0], rtol=1e-9)
+
+
+def test_missing_is_nan_and_non_polygons_are_zero():
+    collection = shapely.GeometryCollection([box(10, 10, 110, 110), shapely.LineString([(0, 0), (5, 5)])])
+    geoms = gpd.GeoSeries(
+        [None, shapely.Polygon(), shapely.Point(1, 1), shapely.LineString([(0, 0), (1, 1)]), collection],
+        crs=LAEA,
+    )
+    result = hectares(geoms)
+    assert np.isnan(result[0])
+    np.testing.assert_allclose(result[1:], [0.0, 0.0, 0.0, 1.0], rtol=1e-9)
+
+
+def test_geodataframe_and_geoseries_give_the_same_array_in_input_order():
+    gdf = gpd.GeoDataFrame({"v": [1, 2]}, geometry=[box(10, 10, 210, 110), box(10, 10, 110, 110)], crs=LAEA)
+    gdf.index = [10, 5]
+    result = hectares(gdf)
+    assert isinstance(result, np.ndarray)
+    np.testing.assert_allclose(result, [2.0, 1.0], rtol=1e-9)
+    np.testing.assert_array_equal(result, hectares(gdf.geometry))
+
+
+def test_errors_name_the_problem_and_derive_from_kzgeo_error():
+    with pytest.raises(CRSError, match="no CRS") as info:
+        hectares(gpd.GeoSeries([box(0, 0, 1, 1)]))
+    assert isinstance(info.value, KzgeoError)
+    with pytest.raises(DataError, match="unknown method 'utm'"):
+        hectares(gpd.GeoSeries([box(0, 0, 1, 1)], crs=LAEA), method="utm")
+
+
+# --- agreement with pyproj.Geod -------------------------------------------------------------------
+
+
+def test_1000_km_square_with_four_vertices_agrees_with_geod():
+    # 9° of latitude by ~12.7° of longitude: edges of 1,000 km that are geodesics, not parallels
+    squares = gpd.GeoSeries([square_lonlat(60, 45, 9.0), square_lonlat(50, 41, 9.0)], crs=4326)
+    perimeters = [GEOD.geometry_area_perimeter(p)[1] for p in squares]
+    assert min(perimeters) > 3_800_000
+    result, reference = hectares(squares), geod_ha(squares)
+    assert np.abs(result / reference - 1).max() < 1e-9
+
+
+def test_without_densification_the_1000_km_square_is_off(monkeypatch):
+    # guards the test above: the densification step is what makes long edges right
+    square = gpd.GeoSeries([square_lonlat(60, 45, 9.0)], crs=4326)
+    monkeypatch.setattr("kzgeo.area.DENSIFY_M", 1e9)
+    assert abs(hectares(square)[0] / geod_ha(square)[0] - 1) > 1e-6
+    assert DENSIFY_M <= 5_000
+
+
+@pytest.mark.parametrize("side_m", [10.0, 100.0, 1_000.0, 10_000.0, 100_000.0])
+@pytest.mark.parametrize(("lon", "lat"), [(47.0, 41.0), (68.0, 48.0), (87.0, 55.0)])
+def test_plots_to_regions_agree_with_geod_across_the_country(side_m, lon, lat):
+    side = side_m / 111_320.0
+    triangle = shapely.Polygon([(lon, lat), (lon + side / 0.6, lat + side / 3), (lon + side / 3, lat + side)])
+    geoms = gpd.GeoSeries([square_lonlat(lon, lat, side), triangle], crs=4326)
+    assert hectares(geoms)[0] == pytest.approx(geod_ha(geoms)[0], rel=1e-6)
+    assert hectares(geoms)[1] == pytest.approx(geod_ha(geoms)[1], rel=1e-6)
+
+
+@pytest.mark.parametrize(("level", "year", "count"), [(0, 2018, 1), (1, 2024, 20), (2, 2024, 224)])
+def test_real_country_regions_and_districts_agree_with_geod(admin_dir, level, year, count):
+    gdf = gpd.read_file(admin_dir / GEOKZ.format(level, year))
+    assert len(gdf) == count
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.values)  # one district is invalid in the source
+    relative = np.abs(hectares(gdf) / geod_ha(gdf.geometry) - 1)
+    assert relative.max() < 1e-6
+    if level == 0:
+        # about 2,724,900 km² of land (the outline includes the Kazakh parts of the Caspian and Aral)
+        assert 2.70e8 < hectares(gdf)[0] < 2.76e8
+
+
+@pytest.mark.parametrize("crs", CRSS)
+def test_real_regions_in_any_crs_agree_with_geod_on_the_same_vertices(admin_dir, crs):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1, 2024)).to_crs(crs)
+    relative = np.abs(hectares(regions) / geod_ha(regions.geometry) - 1)
+    assert relative.max() < 1e-6
+
+
+# --- the Mollweide compatibility mode -------------------------------------------------------------
+
+
+def test_mollweide_mode_is_planar_area_in_esri_54009(admin_dir):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1, 2024))
+    planar = regions.to_crs("ESRI:54009").area.to_numpy() / 10_000
+    np.testing.assert_allclose(hectares(regions, method="mollweide"), planar, rtol=1e-12)
+
+
+def test_mollweide_differs_from_the_ellipsoid_by_latitude(admin_dir):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1, 2024))
+    diff_pct = 100 * (hectares(regions, method="mollweide") / hectares(regions) - 1)
+    by_name = dict(zip(regions["ADM1_EN"], diff_pct, strict=True))
+    # PROJ evaluates Mollweide on a sphere of radius a: too small in the north, too large in the south
+    assert -0.21 < by_name["North Kazakhstan"] < -0.19
+    assert 0.05 < by_name["Shymkent (city)"] < 0.07
+    assert diff_pct.min() > -0.21
+    assert diff_pct.max() < 0.07
+    country = 100 * (hectares(regions, method="mollweide").sum() / hectares(regions).sum() - 1)
+    assert -0.1 < country < -0.03
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+lons = st.floats(47.0, 86.0)
+lats = st.floats(41.0, 55.0)
+sizes = st.floats(10.0, 50_000.0)  # metres: 0.01 ha plots to 2,500 km² areas
+
+
+@settings(max_examples=40, deadline=None)
+@given(lon=lons, lat=lats, size=sizes, seed=st.integers(0, 2**31))
+def test_area_does_not_depend_on_the_input_crs(lon, lat, size, seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, size / 111_320.0, (8, 2)) + np.array([lon, lat])
+    hull = shapely.convex_hull(shapely.multipoints(pts))
+    if hull.geom_type != "Polygon":
+        return
+    geoms = gpd.GeoSeries([hull], crs=4326)
+    expected = hectares(geoms)[0]
+    zone = int((lon + 180) // 6) + 1
+    for crs in (f"EPSG:{32600 + zone}", "EPSG:3857", "EPSG:6933"):
+        assert hectares(geoms.to_crs(crs))[0] == pytest.approx(expected, rel=1e-8)
+    assert expected == pytest.approx(geod_ha(geoms)[0], rel=1e-6)
