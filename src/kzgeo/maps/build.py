@@ -61,10 +61,13 @@ def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
     return names.fillna(pd.Series(gdf.index.astype(str), index=gdf.index)).astype(str)
 
 
-def _text(value, lang: str, digits: int = 1) -> str:
-    """A value as popup text: numbers in the language's format, missing values as "no data"."""
+def _text(value, lang: str, digits: int | None = 1) -> str:
+    """A value as popup text: numbers in the language's format (``digits=None``: a plain integer, as
+    for years and ids), missing values as "no data"."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return labels(lang)["no_data"]
+    if digits is None and isinstance(value, (int, float, np.integer, np.floating)):
+        return str(int(value))
     if isinstance(value, (bool, np.bool_)):
         return str(value)
     if isinstance(value, (int, np.integer)):
@@ -203,7 +206,7 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
                 value = gdf.at[key, column]
                 if column == "geometry_source" and value == "illustrative":
                     value = lab["illustrative"]
-                row.append([lab[column], _text(value, lang, 0 if column == "year" else 1)])
+                row.append([lab[column], _text(value, lang, None if column == "year" else 1)])
         rows.append(row)
     styles = [_STYLE[kind]] * len(gdf)
     _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab[kind])
@@ -234,7 +237,7 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
     lab = labels(lang)
     drawn = simplify_for_web(plots, digits=6)
     points = shapely.get_coordinates(drawn.geometry.representative_point().values)
-    columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), 0)]
+    columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), None)]
     columns.append(("area_ha", pd.Series(hectares(plots), index=plots.index), 2))
     for column, digits in (
         ("region", 0),

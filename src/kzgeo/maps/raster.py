@@ -83,8 +83,8 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
             dst_nodata=np.nan,
             resampling=Resampling.bilinear,
         )
-    west, north = transform * (0, 0)
-    east, south = transform * (width, height)
+    west, north = transform @ (0, 0)
+    east, south = transform @ (width, height)
     to_degrees = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     (lon_w, lon_e), (lat_s, lat_n) = to_degrees.transform([west, east], [south, north])
     return score, (lon_w, lat_s, lon_e, lat_n)

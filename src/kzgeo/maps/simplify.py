@@ -35,7 +35,10 @@ def area_change_pct(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 
 def _rounded(geoms: np.ndarray, digits: int) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, digits))
+    # snap-rounding keeps polygons valid where plain rounding would let narrow parts cross; the final
+    # np.round only trims float noise (71.37318000000001) so that the JSON stays short
+    snapped = shapely.set_precision(geoms, 10.0**-digits)
+    return shapely.transform(snapped, lambda xy: np.round(xy, digits))
 
 
 def _ha(geoms: np.ndarray) -> np.ndarray:
@@ -75,8 +78,14 @@ def simplify_for_web(
     original_ha = _ha(geoms)
     best = _rounded(geoms, digits)
     if coverage:
+        if not shapely.coverage_is_valid(geoms):
+            # real boundary files rarely match edge for edge; simplifying two copies of a shared border
+            # apart would open slivers, so make the edges identical first
+            geoms = shapely.coverage_clean(geoms)
         for tol in _TOLERANCES_DEG:
-            candidate = _rounded(shapely.coverage_simplify(geoms, tol), digits) if tol else best
+            candidate = (
+                _rounded(shapely.coverage_simplify(geoms, tol), digits) if tol else _rounded(geoms, digits)
+            )
             if area_change_pct(original_ha, _ha(candidate)).max(initial=0.0) <= max_change_pct:
                 best = candidate
                 break

@@ -1,0 +1,417 @@
+"""Web maps: labels, lighter geometry within 0.1 % of the hectares, statistics, escaping, offline HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasterio.transform import from_origin
+from shapely import box
+
+import kzgeo
+from kzgeo.area import hectares
+from kzgeo.cli import main
+from kzgeo.errors import DataError, LayerReadError, OutputExistsError, RasterError
+from kzgeo.maps import make_map, map_html, region_statistics, save_map, simplify_for_web
+from kzgeo.maps.elements import PlotLayer, encode_geometries
+from kzgeo.maps.i18n import LANGS, fmt_number, labels
+from kzgeo.maps.raster import to_web_mercator
+from kzgeo.maps.simplify import area_change_pct
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+UTM42 = "EPSG:32642"  # 66E..72E; the squares below sit at 69E, 45N
+
+
+def utm_square(x0: float, y0: float, side_m: float):
+    return box(x0, y0, x0 + side_m, y0 + side_m)
+
+
+@pytest.fixture
+def regions() -> gpd.GeoDataFrame:
+    """Two neighbouring 10 km x 10 km regions (10,000 ha each) in UTM 42N."""
+    return gpd.GeoDataFrame(
+        {
+            "kato": ["A", "B"],
+            "name_en": ["West", "East"],
+            "name_kk": ["Батыс", "Шығыс"],
+            "name_ru": ["Запад", "Восток"],
+        },
+        geometry=[utm_square(500_000, 5_000_000, 10_000), utm_square(510_000, 5_000_000, 10_000)],
+        crs=UTM42,
+    )
+
+
+@pytest.fixture
+def protected_areas() -> gpd.GeoDataFrame:
+    """Half of region A, plus a nested reserve inside it that must not count twice."""
+    return gpd.GeoDataFrame(
+        {
+            "pa_id": [1, 2],
+            "name": [HOSTILE, "Inner"],
+            "designation": ["National park", "Reserve"],
+            "year": [2010, 2015],
+        },
+        geometry=[box(500_000, 5_000_000, 505_000, 5_010_000), utm_square(501_000, 5_001_000, 1_000)],
+        crs=UTM42,
+    )
+
+
+@pytest.fixture
+def plots() -> gpd.GeoDataFrame:
+    """Three 100 m x 100 m plots (1 ha each) in region B, one with a hostile species name."""
+    return gpd.GeoDataFrame(
+        {"plot_id": [1, 2, 3], "species": ["Scots pine", HOSTILE, "elm"], "year": [2022, 2023, 2024]},
+        geometry=[utm_square(512_000 + 500 * i, 5_002_000, 100) for i in range(3)],
+        crs=UTM42,
+    )
+
+
+@pytest.fixture
+def dumps() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"site_id": [7], "score": [0.91], "area_ha": [4.0], "tier": ["confident"], "status": [HOSTILE]},
+        geometry=[utm_square(515_000, 5_005_000, 200)],
+        crs=UTM42,
+    )
+
+
+def score_tif(path, *, bands: int = 1, crs=UTM42):
+    """A 10 x 10 score raster of 100 m pixels with a 3 x 3 block of 1.0 at rows/cols 2..4."""
+    data = np.zeros((bands, 10, 10), dtype="float32")
+    data[:, 2:5, 2:5] = 1.0
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=10,
+        height=10,
+        count=bands,
+        dtype="float32",
+        crs=crs,
+        transform=from_origin(510_000, 5_010_000, 100, 100),
+    ) as dst:
+        dst.write(data)
+    return path
+
+
+# --- labels ------------------------------------------------------------------------------------------
+
+
+def test_every_language_has_every_label():
+    keys = set(labels("en"))
+    for lang in LANGS:
+        assert set(labels(lang)) == keys, lang
+        assert all(text.strip() for text in labels(lang).values()), lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "1,234,567.9"), ("ru", "1\u202f234\u202f567,9"), ("kk", "1\u202f234\u202f567,9")],
+)
+def test_numbers_are_written_the_way_each_language_writes_them(lang, expected):
+    assert fmt_number(1_234_567.89, lang) == expected
+
+
+def test_missing_number_reads_no_data():
+    assert fmt_number(float("nan"), "ru") == "нет данных"
+
+
+def test_unknown_language_is_an_error(regions):
+    with pytest.raises(DataError, match=r"'de'.*kk, ru, en"):
+        make_map(regions=regions, lang="de")
+
+
+# --- lighter geometry --------------------------------------------------------------------------------
+
+
+def test_encoded_geometry_known_answer_and_round_trip():
+    assert encode_geometries(np.array([box(0, 0, 0.5, 0.25)]), digits=1) == [[[[5, 0, 0, 2, -5, 0, 0, -2]]]]
+    holed = shapely.MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3).difference(box(2.2, 2.2, 2.5, 2.5))])
+    (parts,) = encode_geometries(np.array([holed]), digits=6)
+    decoded = shapely.MultiPolygon([_decode_polygon(rings, 10**6) for rings in parts])
+    assert decoded.equals(holed)
+
+
+def _decode_polygon(rings: list[list[int]], scale: float) -> shapely.Polygon:
+    coords = [np.cumsum(np.reshape(ring, (-1, 2)), axis=0) / scale for ring in rings]
+    return shapely.Polygon(coords[0], coords[1:])
+
+
+def test_regions_simplified_together_keep_shared_borders_and_hectares(admin_dir):
+    real = kzgeo.read_layer(admin_dir / "geokz" / "kaz_admbnda_adm1_2024.shp", kind="regions")
+    drawn = simplify_for_web(real, coverage=True)
+    before, after = real.geometry.values, drawn.geometry.values
+    # the small cities (Almaty, Astana, Shymkent) bound the one tolerance all regions share
+    assert shapely.get_num_coordinates(after).sum() < 0.6 * shapely.get_num_coordinates(before).sum()
+    assert area_change_pct(hectares(real), hectares(drawn)).max() <= 0.1
+    # the file's own borders do not match edge for edge; the drawn ones do: no overlaps, no gaps
+    assert not shapely.coverage_is_valid(before)
+    assert shapely.coverage_is_valid(after)
+    union = shapely.union_all(after)
+    assert sum(shapely.get_num_interior_rings(shapely.get_parts(union))) == 0
+    assert hectares(drawn).sum() == pytest.approx(hectares(gpd.GeoSeries([union], crs=4326))[0], rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lon=st.floats(47, 87),
+    lat=st.floats(41, 55),
+    radius_m=st.floats(40, 20_000),
+    wiggle=st.floats(0, 0.3),
+    seed=st.integers(0, 2**16),
+)
+def test_no_feature_changes_by_more_than_a_tenth_of_a_percent(lon, lat, radius_m, wiggle, seed):
+    rng = np.random.default_rng(seed)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 60))
+    r = radius_m * (1 + wiggle * rng.uniform(-1, 1, 60))
+    deg = r / 111_000
+    shape = shapely.Polygon(
+        np.c_[lon + deg * np.cos(angles) / np.cos(np.radians(lat)), lat + deg * np.sin(angles)]
+    )
+    layer = gpd.GeoDataFrame(geometry=[shapely.make_valid(shape).buffer(0)], crs=4326)
+    drawn = simplify_for_web(layer, digits=6)
+    assert area_change_pct(hectares(layer), hectares(drawn))[0] <= 0.1
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+def test_region_statistics_known_answers(regions, protected_areas, plots):
+    stats = region_statistics(regions, protected_areas, plots)
+    assert stats["area_ha"].to_numpy() == pytest.approx([10_000, 10_000], rel=1e-3)
+    # the nested reserve lies inside the park: 5,000 ha, not 5,100
+    assert stats["protected_ha"].to_numpy() == pytest.approx([5_000, 0], rel=1e-3)
+    assert stats["protected_pct"].to_numpy() == pytest.approx([50, 0], abs=0.05)
+    assert stats["planted_ha"].to_numpy() == pytest.approx([0, 3], rel=1e-3)
+    assert stats["plots"].tolist() == [0, 3]
+
+
+# --- the map -----------------------------------------------------------------------------------------
+
+
+def _layer_names(m: folium.Map) -> list[str]:
+    return [
+        c.layer_name
+        for c in m._children.values()
+        if isinstance(c, folium.map.Layer) and c.control and c.overlay
+    ]
+
+
+def test_every_layer_is_in_the_layer_control(tmp_path, regions, protected_areas, plots, dumps):
+    m = make_map(
+        regions=regions,
+        protected_areas=protected_areas,
+        corridors=protected_areas.iloc[:1].assign(corridor_id=1),
+        plots=plots,
+        dumps=dumps,
+        score_raster=score_tif(tmp_path / "s.tif"),
+        lang="en",
+    )
+    assert _layer_names(m) == [
+        "Regions",
+        "Ecological corridors",
+        "Protected areas",
+        "Dump score",
+        "Tree-planting plots",
+        "Candidate dump sites",
+    ]
+    assert sum(isinstance(c, folium.LayerControl) for c in m._children.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "region", "layer"),
+    [("kk", "Батыс", "Өңірлер"), ("ru", "Запад", "Регионы"), ("en", "West", "Regions")],
+)
+def test_language_sets_layer_names_region_names_and_legend(regions, lang, region, layer):
+    m = make_map(regions=regions, lang=lang)
+    page = map_html(m)
+    assert layer in _layer_names(m)
+    assert _in_page(region, page)
+    assert _in_page(labels(lang)["legend"], page)
+
+
+def _in_page(text: str, page: str) -> bool:
+    """Text appears in the page, as it is or as JSON escapes it (non-ASCII letters as \\uXXXX)."""
+    return text in page or json.dumps(text)[1:-1] in page
+
+
+def _popups(m: folium.Map, layer_name: str) -> list[dict]:
+    (layer,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == layer_name]
+    return [f["properties"] for f in layer.data["features"]]
+
+
+def test_popups_show_hectares_of_the_original_geometry(regions, protected_areas):
+    m = make_map(regions=regions, protected_areas=protected_areas, lang="en")
+    park = _popups(m, "Protected areas")[0]
+    # 5 km x 10 km drawn in UTM on its central meridian, where UTM shrinks lengths by 0.9996
+    assert f"{5_000 / 0.9996**2:,.1f}" == "5,004.0"
+    assert ["Area, ha", "5,004.0"] in park["rows"]
+    assert ["Year", "2010"] in park["rows"]
+    west = _popups(m, "Regions")[0]
+    assert west["title"] == "West"
+    assert ["Protected share, %", "50.0"] in west["rows"]
+
+
+def test_hostile_names_reach_the_page_only_as_escaped_json(regions, protected_areas, plots, dumps):
+    page = map_html(make_map(regions=regions, protected_areas=protected_areas, plots=plots, dumps=dumps))
+    assert HOSTILE not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    # popups are built with textContent; no attribute value goes to innerHTML or folium's HTML popups
+    assert "GeoJsonPopup" not in page and "GeoJsonTooltip" not in page
+
+
+def test_plot_layer_carries_every_plot_and_its_popup_columns(plots):
+    m = make_map(plots=plots)
+    (layer,) = [c for c in m._children.values() if isinstance(c, PlotLayer)]
+    payload = layer.payload
+    assert payload["n"] == 3
+    labels_shown = [c["label"] for c in payload["cols"]]
+    assert labels_shown[:2] == ["Plot", "Area, ha"]
+    area = payload["cols"][1]
+    assert (area.get("values") or [area["dict"][i] for i in area["codes"]]) == ["1.00", "1.00", "1.00"]
+
+
+def test_online_map_uses_openstreetmap_tiles_with_attribution(regions):
+    page = map_html(make_map(regions=regions))
+    assert "tile.openstreetmap.org" in page
+    assert "OpenStreetMap" in page and "copyright" in page
+
+
+def test_offline_map_references_nothing_outside_itself(regions, plots):
+    page = map_html(make_map(regions=regions, plots=plots, offline=True))
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=", page)
+    css = "".join(re.findall(r"<style>(.*?)</style>", page, flags=re.S))
+    assert "leaflet-control-layers" in css
+    assert not re.search(r"url\((?!['\"]?data:)", css)
+    assert "tile.openstreetmap.org" not in page
+    assert "@font-face" not in page
+    assert "L.markerClusterGroup" in page and "Leaflet 1.9" in page
+
+
+def test_empty_layer_is_an_error(regions):
+    with pytest.raises(DataError, match="no features"):
+        make_map(regions=regions.iloc[:0])
+
+
+def test_missing_layer_file_is_an_error(tmp_path):
+    with pytest.raises(LayerReadError, match="no such file"):
+        make_map(regions=tmp_path / "nope.gpkg")
+
+
+# --- score raster ------------------------------------------------------------------------------------
+
+
+def test_score_raster_is_reprojected_to_web_mercator_where_it_belongs(tmp_path):
+    score, (west, south, east, north) = to_web_mercator(score_tif(tmp_path / "s.tif"))
+    # the raster's corners, taken to degrees, bound the image
+    corners = (
+        gpd.GeoSeries([box(510_000, 5_009_000, 511_000, 5_010_000)], crs=UTM42).to_crs(4326).total_bounds
+    )
+    assert (west, south, east, north) == pytest.approx(tuple(corners), abs=1e-3)
+    # the block of ones keeps its place: its centre (cols/rows 2..4 -> 350 m from the west and north edges)
+    rows, cols = np.nonzero(score > 0.5)
+    lon = west + (cols.mean() + 0.5) / score.shape[1] * (east - west)
+    expected = gpd.GeoSeries([shapely.Point(510_350, 5_009_650)], crs=UTM42).to_crs(4326).iloc[0]
+    assert lon == pytest.approx(expected.x, abs=0.0015)
+    assert 0 < len(rows) < score.size
+
+
+def test_score_raster_with_three_bands_is_an_error(tmp_path):
+    with pytest.raises(RasterError, match="3 bands"):
+        to_web_mercator(score_tif(tmp_path / "s.tif", bands=3))
+
+
+def test_score_raster_without_crs_is_an_error(tmp_path):
+    with pytest.raises(RasterError, match="no CRS"):
+        to_web_mercator(score_tif(tmp_path / "s.tif", crs=None))
+
+
+def test_missing_score_raster_is_an_error(tmp_path):
+    with pytest.raises(LayerReadError, match=r"nope\.tif"):
+        to_web_mercator(tmp_path / "nope.tif")
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def test_save_map_refuses_to_clobber_and_replaces_with_overwrite(tmp_path, regions):
+    dest = tmp_path / "map.html"
+    dest.write_text("old")
+    m = make_map(regions=regions)
+    with pytest.raises(OutputExistsError, match="overwrite"):
+        save_map(m, dest)
+    assert dest.read_text() == "old"
+    save_map(m, dest, overwrite=True)
+    assert dest.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+def test_cli_writes_a_map_from_given_layers(tmp_path, regions, protected_areas, plots, capsys):
+    paths = {}
+    for name, gdf in {"regions": regions, "protected-areas": protected_areas, "plots": plots}.items():
+        paths[name] = tmp_path / f"{name}.gpkg"
+        gdf.to_file(paths[name])
+    corridors = tmp_path / "corridors.gpkg"
+    protected_areas.iloc[:1].assign(corridor_id=1).to_file(corridors)
+    out = tmp_path / "map.html"
+    args = [f"--{k}={v}" for k, v in paths.items()] + [
+        f"--corridors={corridors}",
+        "--lang",
+        "ru",
+        "--offline",
+    ]
+    assert main(["map", *args, "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert _in_page("Регионы", page) and _in_page("Запад", page)
+    assert "wrote" in capsys.readouterr().err
+    assert main(["map", *args, "-o", str(out)]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+# --- the demo map: size and hectares -----------------------------------------------------------------
+
+
+def _drawn_hectares(m: folium.Map) -> dict[str, np.ndarray]:
+    """Hectares of every feature as drawn on the map, by layer name."""
+    drawn = {}
+    for child in m._children.values():
+        if isinstance(child, PlotLayer):
+            scale = child.payload["scale"]
+            geoms = [
+                shapely.MultiPolygon([_decode_polygon(r, scale) for r in parts])
+                for parts in child.payload["geom"]
+            ]
+        elif isinstance(child, folium.GeoJson) and child.control:
+            geoms = [shapely.geometry.shape(f["geometry"]) for f in child.data["features"]]
+        else:
+            continue
+        drawn[child.layer_name] = hectares(gpd.GeoSeries(geoms, crs=4326))
+    return drawn
+
+
+@pytest.mark.slow
+def test_demo_map_is_small_and_keeps_every_layers_hectares(tmp_path):
+    layers = kzgeo.maps.bundled_layers()
+    m = make_map(**layers, offline=True)
+    size = save_map(m, tmp_path / "kazakhstan.html").stat().st_size
+    assert size <= 5_000_000
+    drawn = _drawn_hectares(m)
+    names = {
+        "regions": "Regions",
+        "protected_areas": "Protected areas",
+        "corridors": "Ecological corridors",
+        "plots": "Tree-planting plots",
+    }
+    for kind, gdf in layers.items():
+        change = area_change_pct(hectares(gdf), drawn[names[kind]])
+        assert change.max() <= 0.1, kind
+        assert abs(drawn[names[kind]].sum() / hectares(gdf).sum() - 1) <= 0.001, kind
