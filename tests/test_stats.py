@@ -1,0 +1,408 @@
+"""flatten, coverage, overlap_table and planting_progress: hand-worked answers, real regions, properties."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import box
+from shapely.errors import GEOSException
+
+from kzgeo import CRSError, DataError, GeometryError, KzgeoError, KzgeoWarning, RepairWarning, SchemaError
+from kzgeo.area import hectares
+from kzgeo.stats import NATIONAL, TOTAL, coverage, flatten, overlap_table, planting_progress
+
+# Lambert azimuthal equal-area (WGS84) centred in Kazakhstan: 100 m squares drawn a few km from the
+# centre are 1 ha on the ground to 1e-9, so every expected value below is worked out by hand.
+LAEA = "+proj=laea +lat_0=48 +lon_0=68 +ellps=WGS84 +units=m +no_defs"
+GEOKZ = "geokz/kaz_admbnda_adm{}_2024.shp"
+
+
+def ha_box(x0: float, y0: float, width_ha: float, height_ha: float = 1.0) -> shapely.Polygon:
+    """A rectangle of width_ha × height_ha hectare-squares (100 m cells) with its corner at (x0, y0) km."""
+    x, y = 1000 * x0 + 10, 1000 * y0 + 10
+    return box(x, y, x + 100 * width_ha, y + 100 * height_ha)
+
+
+def layer(geoms, crs=LAEA, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=crs)
+
+
+# --- flatten --------------------------------------------------------------------------------------
+
+
+def test_flatten_counts_overlaps_once():
+    # 4 ha and 4 ha sharing 2 ha -> 6 ha; a 1 ha square nested inside adds nothing
+    pas = layer([ha_box(0, 0, 4), ha_box(0, 0, 4).union(ha_box(0, 0, 4)).buffer(0), ha_box(0, 0, 1)])
+    pas.loc[1, "geometry"] = shapely.affinity.translate(pas.geometry[1], 200, 0)
+    flat = flatten(pas)
+    assert len(flat) == 1
+    assert flat["features"][0] == 3
+    assert flat["area_ha"][0] == pytest.approx(6.0, rel=1e-7)
+    assert flat.crs == pas.crs
+
+
+def test_flatten_by_column_dissolves_within_groups():
+    pas = layer(
+        [ha_box(0, 0, 2), ha_box(0, 0, 2), ha_box(5, 0, 3), ha_box(9, 0, 1)],
+        iucn_cat=["Ia", "Ia", "II", "II"],
+    )
+    flat = flatten(pas, by="iucn_cat")
+    assert flat["iucn_cat"].tolist() == ["II", "Ia"]
+    assert flat["features"].tolist() == [2, 2]
+    np.testing.assert_allclose(flat["area_ha"], [4.0, 2.0], rtol=1e-7)
+
+
+def test_flatten_repairs_invalid_input_with_a_warning():
+    bowtie = shapely.Polygon([(10, 10), (210, 210), (210, 10), (10, 210)])  # two 1 ha triangles
+    with pytest.warns(RepairWarning, match="repaired 1 invalid geometry"):
+        flat = flatten(layer([bowtie]))
+    assert flat.geometry[0].is_valid
+    assert flat["area_ha"][0] == pytest.approx(2.0, rel=1e-7)
+
+
+def test_flatten_nearly_coincident_boundaries():
+    # the same 100 ha twice, one copy shifted by a micrometre and with extra vertices along its edges
+    a = ha_box(0, 0, 10, 10)
+    b = shapely.segmentize(shapely.affinity.translate(a, 1e-6, -1e-6), 7.0)
+    flat = flatten(layer([a, b]))
+    assert flat["area_ha"][0] == pytest.approx(100.0, rel=1e-6)
+
+
+def test_flatten_falls_back_to_a_precision_grid_when_geos_fails(monkeypatch):
+    real_union = shapely.union_all
+    calls = []
+
+    def flaky(geoms, *args, **kwargs):
+        calls.append(geoms)
+        if len(calls) == 1:
+            raise GEOSException("TopologyException: side location conflict at 10 10")
+        return real_union(geoms, *args, **kwargs)
+
+    monkeypatch.setattr(shapely, "union_all", flaky)
+    with pytest.warns(RepairWarning, match="TopologyException.*snapped to a 0.01 metre grid"):
+        flat = flatten(layer([ha_box(0, 0, 2), ha_box(0, 0, 3)]))
+    assert flat["area_ha"][0] == pytest.approx(3.0, rel=1e-7)
+    assert len(calls) == 2
+
+
+def test_no_topology_exception_reaches_the_user(monkeypatch):
+    def broken(*args, **kwargs):
+        raise GEOSException("TopologyException: found non-noded intersection")
+
+    monkeypatch.setattr(shapely, "union_all", broken)
+    with pytest.warns(RepairWarning), pytest.raises(GeometryError, match=r"even on a 0\.01 grid") as info:
+        flatten(layer([ha_box(0, 0, 2)]))
+    assert isinstance(info.value, KzgeoError)
+
+
+def test_flatten_errors():
+    with pytest.raises(CRSError, match="no CRS"):
+        flatten(gpd.GeoDataFrame(geometry=[ha_box(0, 0, 1)]))
+    with pytest.raises(SchemaError, match="column\\(s\\) kind not in the layer"):
+        flatten(layer([ha_box(0, 0, 1)]), by="kind")
+
+
+def test_region_is_the_union_of_its_districts_synthetic():
+    # a 3 × 2 km region cut into six 1 km² districts: 600 ha
+    districts = layer([ha_box(x, y, 10, 10) for x in range(3) for y in range(2)], region=["R"] * 6)
+    flat = flatten(districts, by="region")
+    assert flat["area_ha"][0] == pytest.approx(600.0, rel=1e-7)
+    assert flat.geometry[0].geom_type == "Polygon"
+
+
+def test_real_regions_sum_equals_their_union(admin_dir):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1))
+    union = flatten(regions)
+    assert union["features"][0] == 20
+    assert union["area_ha"][0] == pytest.approx(hectares(regions).sum(), rel=1e-4)  # 0.01 %
+
+
+def test_real_regions_equal_the_union_of_their_districts(admin_dir):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1))
+    districts = gpd.read_file(admin_dir / GEOKZ.format(2))
+    with pytest.warns(RepairWarning):  # one district polygon of the source is invalid
+        flat = flatten(districts, by="ADM1_EN")
+    relative = (
+        flat.set_index("ADM1_EN")["area_ha"] / pd.Series(hectares(regions), index=regions["ADM1_EN"]) - 1
+    )
+    # 17 of the 20 units match to 1e-6; Akmola, Zhambyl, Turkestan and Zhetysu differ by up to
+    # 0.012 % and Astana by 0.96 %: the 2024 district file was cut from slightly different lines
+    assert (relative.abs() < 1e-6).sum() >= 15
+    assert relative.drop("Astana (city)").abs().max() < 2e-4
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+def zones_and_pas():
+    # zone a: 30 ha at x 0..1 km; zone b: 30 ha at x 2..3 km (both 300 m tall)
+    zones = layer([ha_box(0, 0, 10, 3), ha_box(2, 0, 10, 3)], zone=["a", "b"], name_en=["Alpha", "Beta"])
+    # reserve 4 ha in a; a nested sanctuary of 2 ha inside it; a park of 3 ha half in b, half outside
+    pas = layer(
+        [ha_box(0.1, 0.1, 4), ha_box(0.1, 0.1, 2), ha_box(2.85, 0.1, 3)],
+        pa_id=["reserve", "sanctuary", "park"],
+    )
+    return zones, pas
+
+
+def test_coverage_counts_nested_designations_once():
+    zones, pas = zones_and_pas()
+    table = coverage(zones, pas, zone_id="zone")
+    assert table["zone"].tolist() == ["a", "b", TOTAL]
+    assert table["name_en"].tolist() == ["Alpha", "Beta", TOTAL]
+    np.testing.assert_allclose(table["zone_ha"], [30.0, 30.0, 60.0], rtol=1e-7)
+    np.testing.assert_allclose(table["covered_ha"], [4.0, 1.5, 5.5], rtol=1e-7)
+    np.testing.assert_allclose(table["covered_pct"], [40 / 3, 5.0, 55 / 6], rtol=1e-7)
+
+
+def test_coverage_total_is_not_fooled_by_overlapping_zones():
+    # the same zone listed twice: the total row measures the union, 10 ha with 4 ha covered
+    zones = layer([ha_box(0, 0, 10), ha_box(0, 0, 10)], zone=["a", "a-again"])
+    table = coverage(zones, layer([ha_box(0, 0, 4)]), zone_id="zone")
+    np.testing.assert_allclose(table["zone_ha"], [10.0, 10.0, 10.0], rtol=1e-7)
+    np.testing.assert_allclose(table["covered_pct"], [40.0, 40.0, 40.0], rtol=1e-7)
+
+
+def test_coverage_does_not_depend_on_the_layers_crs():
+    zones, pas = zones_and_pas()
+    base = coverage(zones, pas, zone_id="zone")
+    for crs in ("EPSG:4326", "EPSG:32642", "EPSG:3857"):
+        other = coverage(zones.to_crs(crs), pas.to_crs("EPSG:32641"), zone_id="zone")
+        np.testing.assert_allclose(other["zone_ha"], base["zone_ha"], rtol=1e-8)
+        # the park is cut by zone b's edge, a line that is straight in the zones' CRS only: between
+        # CRSs it moves by under a millimetre over 300 m
+        np.testing.assert_allclose(other["covered_ha"], base["covered_ha"], rtol=1e-5)
+
+
+def test_coverage_default_id_is_the_kind_id_then_the_index():
+    zones, pas = zones_and_pas()
+    by_kato = coverage(zones.assign(kato=[100, 200]), pas)
+    assert by_kato["kato"].tolist() == [100, 200, TOTAL]
+    by_index = coverage(zones.set_index(pd.Index([7, 8], name="zone_no")), pas)
+    assert by_index["zone_no"].tolist() == [7, 8, TOTAL]
+
+
+def test_coverage_of_an_empty_layer_is_zero():
+    zones, _ = zones_and_pas()
+    table = coverage(zones, layer([]), zone_id="zone")
+    assert table["covered_ha"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_coverage_errors():
+    zones, pas = zones_and_pas()
+    with pytest.raises(SchemaError, match=r"no column 'code'.*pass zone_id="):
+        coverage(zones, pas, zone_id="code")
+    with pytest.raises(SchemaError, match="repeats the value 'a'"):
+        coverage(zones.assign(zone=["a", "a"]), pas, zone_id="zone")
+    with pytest.raises(CRSError, match="coverage layer: the layer has no CRS"):
+        coverage(zones, gpd.GeoDataFrame(geometry=list(pas.geometry)), zone_id="zone")
+
+
+def test_coverage_of_real_regions_by_their_own_districts_is_complete(admin_dir):
+    regions = gpd.read_file(admin_dir / GEOKZ.format(1))
+    districts = gpd.read_file(admin_dir / GEOKZ.format(2))
+    with pytest.warns(RepairWarning):
+        table = coverage(regions, districts, zone_id="ADM1_EN")
+    total = table.set_index("ADM1_EN").loc[TOTAL]
+    # Kazakhstan: about 2,724,900 km² = 272.5 M ha
+    assert total["zone_ha"] == pytest.approx(2.7249e8, rel=2e-3)
+    assert total["covered_pct"] == pytest.approx(100.0, abs=0.01)
+    assert table["zone_ha"].iloc[:-1].sum() == pytest.approx(total["zone_ha"], rel=1e-4)
+
+
+# --- overlap_table --------------------------------------------------------------------------------
+
+
+def plots_and_pas():
+    plots = layer(
+        [ha_box(0.1, 0, 1), ha_box(0.35, 0, 2), ha_box(0.95, 0, 1), ha_box(5, 0, 1)],
+        plot_id=["inside", "straddles", "touches", "far"],
+    )
+    # plot 'straddles' spans x 350..550 m: half in the reserve (x ..450 m); 'touches' starts at 960 m
+    pas = layer([box(10, 10, 460, 1010), box(960, 110, 2000, 1000)], pa_id=["reserve", "park"])
+    return plots, pas
+
+
+def test_overlap_table_hand_worked():
+    plots, pas = plots_and_pas()
+    table = overlap_table(plots, pas, left_id="plot_id", right_id="pa_id")
+    assert list(table.columns) == ["plot_id", "pa_id", "overlap_ha", "left_share_pct", "right_share_pct"]
+    assert table[["plot_id", "pa_id"]].values.tolist() == [["inside", "reserve"], ["straddles", "reserve"]]
+    np.testing.assert_allclose(table["overlap_ha"], [1.0, 1.0], rtol=1e-7)
+    np.testing.assert_allclose(table["left_share_pct"], [100.0, 50.0], rtol=1e-7)
+    np.testing.assert_allclose(table["right_share_pct"], [100 / 45, 100 / 45], rtol=1e-7)
+    assert table.attrs["slivers_dropped"] == 0
+
+
+def test_overlap_table_drops_and_counts_slivers():
+    # a 10 ha plot and a 10 ha reserve digitised 2 cm apart along a shared edge: 0.002 % overlap
+    plot = layer([ha_box(0, 0, 10)], plot_id=[1])
+    reserve = layer([shapely.affinity.translate(ha_box(1, 0, 10), -0.02, 0)], pa_id=[9])
+    table = overlap_table(plot, reserve)
+    assert table.empty
+    assert table.attrs["slivers_dropped"] == 1
+    assert table.attrs["sliver_ha"] == pytest.approx(0.02 * 100 / 10_000, rel=1e-6)
+    assert table.attrs["sliver_pct"] == 0.1
+    kept = overlap_table(plot, reserve, sliver_pct=0)
+    assert len(kept) == 1
+    assert kept.attrs["slivers_dropped"] == 0
+
+
+def test_overlap_table_keeps_a_small_plot_inside_a_huge_reserve():
+    # 0.01 ha is 1e-6 of the reserve but 100 % of the plot: not a sliver
+    plot = layer([box(5000, 5000, 5010, 5010)], plot_id=[1])
+    reserve = layer([box(0, 0, 100_000, 100_000)], pa_id=[2])
+    table = overlap_table(plot, reserve)
+    assert table["overlap_ha"].iloc[0] == pytest.approx(0.01, rel=1e-8)
+
+
+def test_overlap_within_one_layer_skips_self_pairs_and_names_both_ids():
+    pas = layer([ha_box(0, 0, 4), ha_box(0.2, 0, 4)], pa_id=["a", "b"])
+    table = overlap_table(pas, pas)
+    assert table[["pa_id_left", "pa_id_right"]].values.tolist() == [["a", "b"], ["b", "a"]]
+    np.testing.assert_allclose(table["overlap_ha"], [2.0, 2.0], rtol=1e-7)
+
+
+def test_overlap_table_errors():
+    plots, pas = plots_and_pas()
+    with pytest.raises(DataError, match="sliver_pct=-1"):
+        overlap_table(plots, pas, sliver_pct=-1)
+    with pytest.raises(SchemaError, match=r"no column 'id'.*pass right_id="):
+        overlap_table(plots, pas, right_id="id")
+    with pytest.raises(CRSError):
+        overlap_table(plots, gpd.GeoDataFrame(geometry=list(pas.geometry)))
+
+
+def test_overlap_total_matches_geopandas_overlay():
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 20_000, (300, 2))
+    sizes = rng.uniform(50, 400, 300)
+    plots = layer(
+        [box(x, y, x + s, y + s) for (x, y), s in zip(centres, sizes, strict=True)], plot_id=range(300)
+    )
+    pas = layer(
+        [
+            shapely.Point(x, y).buffer(r)
+            for x, y, r in rng.uniform([0, 0, 1000], [20_000, 20_000, 4000], (12, 3))
+        ],
+        pa_id=range(12),
+    )
+    ours = overlap_table(plots, pas, sliver_pct=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = gpd.overlay(plots, pas, how="intersection")
+    assert ours["overlap_ha"].sum() == pytest.approx(hectares(theirs).sum(), rel=1e-7)
+    assert len(ours) == len(theirs)
+
+
+boxes = st.tuples(st.floats(0, 3000), st.floats(0, 3000), st.floats(10, 2000), st.floats(10, 2000)).map(
+    lambda t: box(t[0], t[1], t[0] + t[2], t[1] + t[3])
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(left=st.lists(boxes, min_size=1, max_size=6), right=st.lists(boxes, min_size=1, max_size=6))
+def test_overlap_is_symmetric_and_union_at_most_sum(left, right):
+    a = layer(left, a_id=range(len(left)))
+    b = layer(right, b_id=range(len(right)))
+    ab = overlap_table(a, b, left_id="a_id", right_id="b_id", sliver_pct=0)
+    ba = overlap_table(b, a, left_id="b_id", right_id="a_id", sliver_pct=0)
+    merged = ab.merge(ba, on=["a_id", "b_id"], suffixes=("", "_ba"))
+    assert len(merged) == len(ab) == len(ba)
+    np.testing.assert_allclose(merged["overlap_ha"], merged["overlap_ha_ba"], rtol=1e-7)
+    np.testing.assert_allclose(merged["left_share_pct"], merged["right_share_pct_ba"], rtol=1e-7)
+    assert (ab["left_share_pct"] <= 100 + 1e-9).all()
+    both = pd.concat([a, b], ignore_index=True)
+    assert flatten(both)["area_ha"][0] <= hectares(both).sum() * (1 + 1e-12)
+
+
+# --- planting_progress ----------------------------------------------------------------------------
+
+
+def regions_and_plots():
+    regions = layer([ha_box(0, 0, 100, 100), ha_box(20, 0, 100, 100)], name_en=["Kostanay", "Akmola"])
+    plots = layer(
+        [ha_box(1, 1, 5), ha_box(2, 1, 3), ha_box(21, 1, 2), ha_box(22, 2, 4), ha_box(3, 3, 1)],
+        plot_id=["p1", "p2", "p3", "p4", "p5"],
+        region=["Kostanay", "Kostanay", "Akmola", "Akmola", None],
+        year=[2024, 2025, 2025, 2025, 2025],
+        species=["pine"] * 5,
+        seedlings=[10_000, 6_000, 4_000, 8_000, 2_000],
+        declared_ha=[5.0, 3.2, 2.0, 4.0, 1.0],
+        survival_pct=[80.0, 90.0, np.nan, 50.0, 100.0],
+    )
+    return regions, plots
+
+
+def test_planting_progress_by_region_and_year_with_the_national_plan():
+    regions, plots = regions_and_plots()
+    table = planting_progress(plots, regions).set_index(["region", "year"])
+    assert list(table.index) == [
+        ("Kostanay", 2024), (NATIONAL, 2024), ("Akmola", 2025), ("Kostanay", 2025), (NATIONAL, 2025)
+    ]  # fmt: skip
+    kostanay = table.loc[("Kostanay", 2025)]  # p2 and p5 (placed by its location)
+    assert kostanay["plots"] == 2
+    assert kostanay["planted_ha"] == pytest.approx(4.0, rel=1e-7)
+    assert kostanay["declared_ha"] == pytest.approx(4.2)
+    # seedling-weighted: (6000·0.9 + 2000·1.0) / 8000
+    assert kostanay["survival_pct"] == pytest.approx(92.5)
+    akmola = table.loc[("Akmola", 2025)]
+    assert akmola["survival_pct"] == pytest.approx(50.0)  # p3 has no count
+    national = table.loc[(NATIONAL, 2025)]
+    assert national["seedlings"] == 20_000
+    assert national["planted_ha"] == pytest.approx(10.0, rel=1e-7)
+    assert national["seedlings_plan"] == 336_500_000
+    assert national["ha_plan"] == 494_000
+    assert national["seedlings_done_pct"] == pytest.approx(100 * 20_000 / 336.5e6)
+    assert national["ha_done_pct"] == pytest.approx(100 * 10.0 / 494_000, rel=1e-7)
+    assert np.isnan(table.loc[(NATIONAL, 2024), "ha_plan"])
+
+
+def test_planting_progress_against_a_regional_plan():
+    regions, plots = regions_and_plots()
+    plan = pd.DataFrame(
+        {"region": ["Akmola", "Akmola", NATIONAL], "year": [2025, 2026, 2025],
+         "seedlings_plan": [24_000, 5_000, 1e6], "ha_plan": [12.0, 3.0, 100.0]}
+    )  # fmt: skip
+    table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    assert table.loc[("Akmola", 2025), "ha_done_pct"] == pytest.approx(50.0, rel=1e-7)
+    planned_only = table.loc[("Akmola", 2026)]
+    assert planned_only["plots"] == 0
+    assert planned_only["ha_done_pct"] == 0.0
+    assert table.loc[(NATIONAL, 2025), "ha_done_pct"] == pytest.approx(10.0, rel=1e-7)
+
+
+def test_planting_progress_warns_about_unknown_regions():
+    regions, plots = regions_and_plots()
+    plots.loc[0, "region"] = "Kostanai"
+    with pytest.warns(KzgeoWarning, match="1 region name\\(s\\) are not in the regions layer \\(Kostanai\\)"):
+        table = planting_progress(plots, regions)
+    assert "Kostanai" in set(table["region"])
+
+
+def test_planting_progress_errors():
+    regions, plots = regions_and_plots()
+    with pytest.raises(SchemaError, match="seedlings missing"):
+        planting_progress(plots.drop(columns="seedlings"), regions)
+    with pytest.raises(SchemaError, match="no 'name_en' column"):
+        planting_progress(plots, regions.drop(columns="name_en"))
+    with pytest.raises(SchemaError, match="ha_plan missing"):
+        planting_progress(
+            plots, regions, plan=pd.DataFrame({"region": ["A"], "year": [2025], "seedlings_plan": [1]})
+        )
+    bad = pd.DataFrame({"region": ["A"], "year": [2025], "seedlings_plan": ["many"], "ha_plan": [1.0]})
+    with pytest.raises(DataError, match="'seedlings_plan' holds 'many'"):
+        planting_progress(plots, regions, plan=bad)
+    twice = pd.DataFrame(
+        {"region": ["A", "A"], "year": [2025, 2025], "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
+    )
+    with pytest.raises(DataError, match="planned twice"):
+        planting_progress(plots, regions, plan=twice)
