@@ -50,15 +50,19 @@ LANDFILLS = "waste/climatetrace/kz_landfills_climatetrace_2023.geojson"
 def simplify_coverage(geoms: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Simplify a polygon coverage as far as every unit keeps its hectares within the limit.
 
-    Tolerances are tried from coarse to fine (degrees, Visvalingam–Whyatt); the first that keeps every
-    unit within ``MAX_AREA_CHANGE_PCT`` wins. Returns the geometries, the tolerance and the largest
-    change in percent.
+    The source polygons do not quite match along shared borders (vertices a few metres apart), so
+    they are first cleaned into an exact coverage (``coverage_clean`` snaps them together); the
+    coverage simplification then moves each shared edge once for both neighbours, leaving neither
+    gaps nor overlaps. Tolerances are tried from coarse to fine (degrees, Visvalingam–Whyatt); the
+    first that keeps every unit within ``MAX_AREA_CHANGE_PCT`` of the original wins. Returns the
+    geometries, the tolerance and the largest change in percent.
     """
     before = hectares(gpd.GeoSeries(geoms, crs=4326))
+    clean = shapely.coverage_clean(geoms)
     for tolerance in 0.01 * 0.85 ** np.arange(40):
-        simplified = shapely.coverage_simplify(geoms, float(tolerance))
+        simplified = shapely.coverage_simplify(clean, float(tolerance))
         change = np.abs(hectares(gpd.GeoSeries(simplified, crs=4326)) / before - 1.0) * 100.0
-        if change.max() < MAX_AREA_CHANGE_PCT and shapely.is_valid(simplified).all():
+        if change.max() < MAX_AREA_CHANGE_PCT and shapely.coverage_is_valid(simplified):
             return simplified, float(tolerance), float(change.max())
     raise RuntimeError("no tolerance keeps the areas within the limit")
 
@@ -284,6 +288,11 @@ def _polygonal(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def _multi(geom) -> shapely.MultiPolygon:
+    """``geom`` as a MultiPolygon, the type a GeoPackage layer of mixed parts is stored as."""
+    return shapely.MultiPolygon(list(shapely.get_parts(geom)))
+
+
 def _ha(geom) -> float:
     return float(hectares(gpd.GeoSeries([geom], crs=4326))[0])
 
@@ -363,7 +372,7 @@ def build_protected_areas(country, rng: np.random.Generator) -> gpd.GeoDataFrame
                 "geometry_source": "illustrative",
             }
         )
-        geoms.append(shapely.union_all(shapes))
+        geoms.append(_multi(shapely.union_all(shapes)))
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
 
 
@@ -423,7 +432,7 @@ def build_corridors(country, rng: np.random.Generator) -> gpd.GeoDataFrame:
     """The two illustrative corridors, overlapping the protected areas they link."""
     rows, geoms = [], []
     for c in CORRIDORS:
-        geoms.append(corridor_shape(rng, c, country))
+        geoms.append(_multi(corridor_shape(rng, c, country)))
         rows.append(
             {
                 "corridor_id": c.corridor_id,
@@ -571,7 +580,6 @@ PLANTED_IN = (
     "karkaraly",
     "charyn",
     "ile-balkhash",
-    "barsakelmes",
     "altyn-dala",
 )
 PILOT = {"region": "Kostanay", "lon": 63.9, "lat": 53.05, "ha": 500.0, "species": "Scots pine", "year": 2024}
@@ -675,10 +683,12 @@ def build_plots(
     corridors: gpd.GeoDataFrame,
     rng: np.random.Generator,
     scale: float = 1.0,
+    originals: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Illustrative planting plots inside their regions, none overlapping another.
 
-    ``scale`` multiplies the number of plots per region (tests build a small set).
+    ``scale`` multiplies the number of plots per region (tests build a small set). With
+    ``originals`` (the unsimplified regions), plots also lie inside the original boundaries.
     """
     pilot_centre = np.array([[PILOT["lon"], PILOT["lat"]]])
     pilot = _quadrilaterals(pilot_centre, np.array([PILOT["ha"]]), rng)
@@ -691,6 +701,10 @@ def build_plots(
     by_name = regions.set_index("name_en").geometry
     for region, (count, zones) in REGION_PLOTS.items():
         polygon = by_name[region]
+        if originals is not None:
+            polygon = _polygonal(
+                shapely.intersection(polygon, originals.set_index("name_en").geometry[region])
+            )
         shapely.prepare(polygon)
         open_land = shapely.difference(polygon, strict)
         in_protected = shapely.intersection(polygon, plantable)
@@ -758,7 +772,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"protected_areas: {len(protected)} sites")
     corridors = build_corridors(country, rng)
     print(f"corridors: {len(corridors)}, {hectares(corridors).round(0)} ha")
-    plots = build_plots(regions, protected, corridors, rng)
+    originals = _read_admin(args.shared, 1).rename(columns={"ADM1_EN": "name_en"})
+    originals["geometry"] = shapely.make_valid(originals.geometry.values)
+    plots = build_plots(regions, protected, corridors, rng, originals=originals)
     print(f"plots: {len(plots)} in {plots['region'].nunique()} regions")
     layers = {"regions": regions, "districts": districts, "landfills": landfills,
               "protected_areas": protected, "corridors": corridors, "plots": plots}  # fmt: skip
