@@ -1,0 +1,148 @@
+"""`kzgeo area | coverage | overlap | progress`: files in, tables out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from kzgeo.cli import main
+from kzgeo.io import write_layer
+from test_stats import plots_and_pas, regions_and_plots, zones_and_pas
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def files(tmp_path):
+    """The hand-worked layers of test_stats written in several formats and CRSs."""
+    zones, pas = zones_and_pas()
+    plots, reserves = plots_and_pas()
+    regions, planted = regions_and_plots()
+    paths = {
+        "zones": write_layer(zones.rename(columns={"zone": "kato"}), tmp_path / "zones.gpkg"),
+        "pas": write_layer(pas.to_crs("EPSG:32642"), tmp_path / "pas.geojson"),
+        "plots": write_layer(plots.to_crs(4326), tmp_path / "plots.parquet"),
+        "reserves": write_layer(reserves.to_crs("EPSG:3857"), tmp_path / "reserves.fgb"),
+        "regions": write_layer(regions.to_crs(4326), tmp_path / "regions.gpkg"),
+        "planted": write_layer(planted.to_crs(4326), tmp_path / "planted.gpkg"),
+    }
+    return paths
+
+
+def test_area_writes_csv_by_extension(files, tmp_path, capsys):
+    out = tmp_path / "area.csv"
+    code, _, err = run(["area", files["pas"], "-o", out], capsys)
+    assert code == 0
+    assert "wrote" in err
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["pa_id", "area_ha"]
+    assert table["pa_id"].tolist() == ["reserve", "sanctuary", "park"]
+    assert table["area_ha"].round(6).tolist() == [4.0, 2.0, 3.0]
+
+
+def test_area_json_on_stdout_and_mollweide(files, capsys):
+    code, out, _ = run(["area", files["zones"], "--format", "json", "--method", "mollweide"], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["kato"] for r in rows] == ["a", "b"]
+    # spherical Mollweide at 48°N is about 0.08 % below the ellipsoid
+    assert all(29.9 < r["area_ha"] < 30.0 for r in rows)
+
+
+def test_coverage_prints_a_table_with_the_total_row(files, capsys):
+    code, out, _ = run(["coverage", files["zones"], files["pas"]], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].split() == ["kato", "name_en", "zone_ha", "covered_ha", "covered_pct"]
+    assert lines[-1].split() == ["total", "total", "60.00", "5.50", "9.17"]
+
+
+def test_coverage_to_json_file(files, tmp_path, capsys):
+    out = tmp_path / "coverage.json"
+    assert run(["coverage", files["zones"], files["pas"], "--zone-id", "name_en", "-o", out], capsys)[0] == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["name_en"] for r in rows] == ["Alpha", "Beta", "total"]
+    # the nested sanctuary shares edges with the reserve; dissolved in degrees (the CRS read_layer
+    # returns) the shared edges move by a millimetre
+    assert rows[0]["covered_ha"] == pytest.approx(4.0, rel=1e-4)
+
+
+def test_overlap_markdown_and_sliver_report(files, capsys):
+    code, out, err = run(["overlap", files["plots"], files["reserves"], "--format", "markdown"], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "| plot_id | pa_id | overlap_ha | left_share_pct | right_share_pct |"
+    assert lines[2].startswith("| inside | reserve | 1.00 | 100.00 |")
+    assert lines[3].startswith("| straddles | reserve | 1.00 | 50.00 |")
+    # 'touches' shares an edge with the park; read back from Web Mercator and parquet the edges
+    # differ by a hair, and that sliver is dropped and reported
+    assert "2 overlapping pairs; 1 sliver(s) under 0.1 % dropped (0.0000 ha)" in err
+
+
+def test_overlap_of_a_file_with_itself_lists_each_pair_both_ways(files, capsys):
+    code, out, _ = run(["overlap", files["pas"], files["pas"], "--format", "csv"], capsys)
+    assert code == 0
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert sorted(zip(table["pa_id_left"], table["pa_id_right"], strict=True)) == [
+        ("reserve", "sanctuary"), ("sanctuary", "reserve")
+    ]  # fmt: skip
+
+
+def test_progress_with_a_plan_csv(files, tmp_path, capsys):
+    plan = tmp_path / "plan.csv"
+    plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")
+    out = tmp_path / "progress.csv"
+    code, _, _ = run(["progress", files["planted"], files["regions"], "--plan", plan, "-o", out], capsys)
+    assert code == 0
+    table = pd.read_csv(out).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    assert table.loc[("Kazakhstan", 2025), "seedlings"] == 20_000
+    assert pd.isna(table.loc[("Kazakhstan", 2025), "ha_plan"])  # a plan replaces the default national row
+
+
+def test_progress_default_plan_is_the_national_2025_target(files, capsys):
+    code, out, _ = run(["progress", files["planted"], files["regions"], "--format", "json"], capsys)
+    assert code == 0
+    national = next(r for r in json.loads(out) if r["region"] == "Kazakhstan" and r["year"] == 2025)
+    assert national["seedlings_plan"] == 336_500_000
+    assert national["ha_plan"] == 494_000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["area", "{tmp}/missing.gpkg"], "missing.gpkg: no such file"),
+        (["area", "{pas}", "-o", "{tmp}/area.xlsx"], "cannot tell the format from '.xlsx'"),
+        (["area", "{pas}", "--id", "nope"], "no column 'nope'"),
+        (["coverage", "{zones}", "{pas}", "--zone-id", "nope"], "pass zone_id="),
+        (["overlap", "{plots}", "{reserves}", "--sliver-pct", "-2"], "sliver_pct=-2.0 must be"),
+        (["progress", "{planted}", "{regions}", "--plan", "{tmp}/none.csv"], "no such plan file"),
+        (["progress", "{planted}", "{regions}", "--plan", "{tmp}/bad.csv"], "ha_plan missing"),
+    ],
+)
+def test_errors_are_one_line_and_exit_1(files, tmp_path, capsys, args, message):
+    (tmp_path / "bad.csv").write_text("region,year,seedlings_plan\nAkmola,2025,1\n", encoding="utf-8")
+    names = {k: str(v) for k, v in files.items()}
+    code, out, err = run([a.format(tmp=tmp_path, **names) for a in args], capsys)
+    assert code == 1
+    assert err.startswith("kzgeo: error: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""
+
+
+def test_existing_output_needs_overwrite(files, tmp_path, capsys):
+    out = tmp_path / "area.md"
+    out.write_text("keep me", encoding="utf-8")
+    code, _, err = run(["area", files["pas"], "-o", out], capsys)
+    assert code == 1
+    assert "already exists" in err
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert run(["area", files["pas"], "-o", out, "--overwrite"], capsys)[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("| pa_id | area_ha |")
