@@ -17,7 +17,7 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from kzgeo.errors import RasterError
-from kzgeo.raster.scene import Scene
+from kzgeo.raster.scene import Scene, bounded_cache
 
 __all__ = ["INDICES", "SpectralIndex", "compute_index", "spectral_index", "write_index"]
 
@@ -49,61 +49,43 @@ class SpectralIndex:
 
 SAVI_L = 0.5
 
+
+def _bsi(swir16, red, nir, blue):
+    return _nd(swir16 + red, nir + blue)
+
+
+def _savi(nir, red):
+    return _ratio((1 + SAVI_L) * (nir - red), nir + red + SAVI_L)
+
+
+def _pi(nir, red):
+    return _ratio(nir, nir + red)
+
+
 INDICES: dict[str, SpectralIndex] = {
     i.name: i
     for i in (
-        SpectralIndex(
-            "ndvi",
-            ("nir", "red"),
-            lambda nir, red: _nd(nir, red),
-            "(NIR - Red) / (NIR + Red); Rouse et al. 1974",
-        ),
-        SpectralIndex(
-            "ndwi",
-            ("green", "nir"),
-            lambda green, nir: _nd(green, nir),
-            "(Green - NIR) / (Green + NIR); McFeeters 1996",
-        ),
-        SpectralIndex(
-            "mndwi",
-            ("green", "swir16"),
-            lambda green, swir16: _nd(green, swir16),
-            "(Green - SWIR1) / (Green + SWIR1); Xu 2006",
-        ),
-        SpectralIndex(
-            "ndbi",
-            ("swir16", "nir"),
-            lambda swir16, nir: _nd(swir16, nir),
-            "(SWIR1 - NIR) / (SWIR1 + NIR); Zha et al. 2003",
-        ),
+        SpectralIndex("ndvi", ("nir", "red"), _nd, "(NIR - Red) / (NIR + Red); Rouse et al. 1974"),
+        SpectralIndex("ndwi", ("green", "nir"), _nd, "(Green - NIR) / (Green + NIR); McFeeters 1996"),
+        SpectralIndex("mndwi", ("green", "swir16"), _nd, "(Green - SWIR1) / (Green + SWIR1); Xu 2006"),
+        SpectralIndex("ndbi", ("swir16", "nir"), _nd, "(SWIR1 - NIR) / (SWIR1 + NIR); Zha et al. 2003"),
         SpectralIndex(
             "bsi",
             ("swir16", "red", "nir", "blue"),
-            lambda swir16, red, nir, blue: _nd(swir16 + red, nir + blue),
+            _bsi,
             "((SWIR1 + Red) - (NIR + Blue)) / ((SWIR1 + Red) + (NIR + Blue)); Rikimaru et al. 2002",
         ),
         SpectralIndex(
-            "savi",
-            ("nir", "red"),
-            lambda nir, red: _ratio((1 + SAVI_L) * (nir - red), nir + red + SAVI_L),
-            "(1 + L)(NIR - Red) / (NIR + Red + L), L = 0.5; Huete 1988",
+            "savi", ("nir", "red"), _savi, "(1 + L)(NIR - Red) / (NIR + Red + L), L = 0.5; Huete 1988"
         ),
+        SpectralIndex("nbr", ("nir", "swir22"), _nd, "(NIR - SWIR2) / (NIR + SWIR2); Key & Benson 2006"),
         SpectralIndex(
-            "nbr",
-            ("nir", "swir22"),
-            lambda nir, swir22: _nd(nir, swir22),
-            "(NIR - SWIR2) / (NIR + SWIR2); Key & Benson 2006",
-        ),
-        SpectralIndex(
-            "pi",
-            ("nir", "red"),
-            lambda nir, red: _ratio(nir, nir + red),
-            "NIR / (NIR + Red); plastic index, Themistocleous et al. 2020",
+            "pi", ("nir", "red"), _pi, "NIR / (NIR + Red); plastic index, Themistocleous et al. 2020"
         ),
         SpectralIndex(
             "ndsw",
             ("swir22", "swir16"),
-            lambda swir22, swir16: _nd(swir22, swir16),
+            _nd,
             "(SWIR2 - SWIR1) / (SWIR2 + SWIR1); normalised difference of the SWIR bands",
         ),
     )
@@ -189,7 +171,8 @@ def write_index(
 ) -> Path:
     """Write a spectral index as a Cloud-Optimized GeoTIFF, window by window.
 
-    Memory use depends on ``block``, not on the scene size. The output is float32, NaN nodata,
+    Memory use depends on ``block``, not on the scene size (GDAL's block cache is capped at
+    :data:`~kzgeo.raster.scene.GDAL_CACHE_MB` while writing). The output is float32, NaN nodata,
     512 × 512 tiles, DEFLATE with the floating-point predictor, with overviews (COG layout); it is
     written next to ``dest`` and renamed onto it only when complete.
 
@@ -237,7 +220,7 @@ def write_index(
         "bigtiff": "IF_SAFER",
     }
     disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
-    with atomic_output(dest, overwrite=overwrite) as tmp:
+    with bounded_cache(), atomic_output(dest, overwrite=overwrite) as tmp:
         stage = tmp.with_name(tmp.stem + ".stage.tif")
         try:
             with rasterio.open(stage, "w", **profile) as dst:

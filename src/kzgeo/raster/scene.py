@@ -46,7 +46,10 @@ from rasterio.windows import Window
 
 from kzgeo.errors import LayerReadError, RasterError
 
-__all__ = ["LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "open_scene"]
+__all__ = ["GDAL_CACHE_MB", "LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "bounded_cache", "open_scene"]
+
+# GDAL's block cache defaults to 5 % of RAM; kzgeo's windowed work caps it so memory stays flat
+GDAL_CACHE_MB = 256
 
 S2_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
 # B01, B09 and B10 sense aerosols, water vapour and cirrus, not the ground: readable by name, not in `bands`.
@@ -297,6 +300,11 @@ class Scene:
                 r1 = min(row + size + overlap, self.height)
                 c1 = min(col + size + overlap, self.width)
                 yield Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def bounded_cache() -> rasterio.Env:
+    """A rasterio environment with GDAL's block cache capped at :data:`GDAL_CACHE_MB` megabytes."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20)
 
 
 # --- opening --------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rasterio.windows import Window
 
 from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
 from kzgeo.raster.indices import spectral_index
-from kzgeo.raster.scene import Scene, open_scene
+from kzgeo.raster.scene import Scene, bounded_cache, open_scene
 
 __all__ = ["STATS", "zonal_stats"]
 
@@ -212,9 +212,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
         sources.append(src)
         ops += [Operation(STATS[s], f"{prefix}_{'count_px' if s == 'count' else s}", src) for s in stats]
         ops.append(Operation("count", f"{prefix}__valid", src))
-    first = _WindowSource(grid, layers[0][1], "_all")
-    sources.append(first)
-    ops.append(Operation("count", "_total", first, None, {"default_value": -1}))
+    ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1}))
     cell_ha = _cell_area_ha(grid)
     if cell_ha is None:
         ones = _WindowSource(grid, lambda w: np.ones((w.height, w.width), np.float64), "_ones")
@@ -222,7 +220,8 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
         ops.append(Operation("weighted_sum", "_area_ha", ones, areas))
         sources += [ones, areas]
     if len(usable):
-        raw = exact_extract(None, usable, ops, include_cols=[_ROW], output="pandas")
+        with bounded_cache():
+            raw = exact_extract(None, usable, ops, include_cols=[_ROW], output="pandas")
     else:
         raw = pd.DataFrame({_ROW: pd.Series(dtype=int)})
     raw = raw.set_index(_ROW).reindex(np.arange(len(zones)))
