@@ -1,0 +1,153 @@
+"""Maps opened in real headless Chromium: no JavaScript errors, every layer, no network, no script from
+attribute values, a screenshot that is not blank."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from PIL import Image
+from rasterio.transform import from_origin
+from shapely import box
+
+import kzgeo
+from browser import chromium_page
+from kzgeo.maps import make_map, save_map
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+UTM42 = "EPSG:32642"
+
+# the folium map object's global name, and every layer's popup and tooltip opened in turn
+_FIND_MAP = "return Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);"
+_OPEN_ALL = """
+const map = window[arguments[0]];
+const seen = [];
+map.eachLayer(layer => {
+  if (layer.getPopup && layer.getPopup()) {
+    layer.openPopup(layer.getBounds ? layer.getBounds().getCenter() : undefined);
+    const box = document.querySelector('.leaflet-popup-content');
+    seen.push(box ? box.textContent : '');
+  }
+  if (layer.getTooltip && layer.getTooltip()) {
+    layer.openTooltip(layer.getBounds ? layer.getBounds().getCenter() : undefined);
+    const tips = document.querySelectorAll('.leaflet-tooltip');
+    seen.push(tips.length ? tips[tips.length - 1].textContent : '');
+  }
+});
+return seen;
+"""
+
+
+def _square(x0, y0, side):
+    return box(x0, y0, x0 + side, y0 + side)
+
+
+@pytest.fixture(scope="module")
+def hostile_map(tmp_path_factory) -> str:
+    """An offline map with every kind of layer, a hostile attribute in each."""
+    folder = tmp_path_factory.mktemp("maps")
+    regions = gpd.GeoDataFrame(
+        {"kato": ["A", "B"], "name_en": [HOSTILE, "East"]},
+        geometry=[_square(500_000, 5_000_000, 10_000), _square(510_000, 5_000_000, 10_000)],
+        crs=UTM42,
+    )
+    pas = gpd.GeoDataFrame(
+        {"pa_id": [1], "name": [HOSTILE], "designation": [HOSTILE]},
+        geometry=[box(500_000, 5_000_000, 505_000, 5_010_000)],
+        crs=UTM42,
+    )
+    corridors = gpd.GeoDataFrame(
+        {"corridor_id": [1], "name": [HOSTILE]},
+        geometry=[box(505_000, 5_004_000, 515_000, 5_006_000)],
+        crs=UTM42,
+    )
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1, 2], "species": [HOSTILE, "elm"]},
+        geometry=[_square(512_000, 5_002_000, 100), _square(512_500, 5_002_000, 100)],
+        crs=UTM42,
+    )
+    dumps = gpd.GeoDataFrame(
+        {"site_id": [HOSTILE], "score": [0.9], "area_ha": [4.0], "tier": ["review"], "status": [HOSTILE]},
+        geometry=[_square(515_000, 5_005_000, 200)],
+        crs=UTM42,
+    )
+    raster = folder / "score.tif"
+    data = np.zeros((1, 10, 10), dtype="float32")
+    data[0, 2:5, 2:5] = 1.0
+    with rasterio.open(raster, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs=UTM42,
+                       transform=from_origin(510_000, 5_010_000, 100, 100)) as dst:  # fmt: skip
+        dst.write(data)
+    m = make_map(regions=regions, protected_areas=pas, corridors=corridors, plots=plots, dumps=dumps,
+                 score_raster=raster, lang="en", offline=True)  # fmt: skip
+    return save_map(m, folder / "hostile.html")
+
+
+@pytest.fixture(scope="module")
+def page():
+    with chromium_page() as opened:
+        yield opened
+
+
+def _only_the_page(requests: list[str], path) -> list[str]:
+    return [u for u in requests if not u.startswith("data:") and u != path.resolve().as_uri()]
+
+
+def test_offline_map_loads_with_every_layer_and_no_network(page, hostile_map):
+    page.open(hostile_map, settle_js="return document.readyState === 'complete'")
+    assert page.js_errors() == []
+    assert _only_the_page(page.requests(), hostile_map) == []
+    overlays = page.js(
+        "return [...document.querySelectorAll('.leaflet-control-layers-overlays label > span > span')]"
+        ".map(e => e.textContent.trim())"
+    )
+    assert overlays == ["Regions", "Ecological corridors", "Protected areas", "Dump score",
+                        "Tree-planting plots", "Candidate dump sites"]  # fmt: skip
+    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") >= 6
+    assert page.js("return document.querySelectorAll('img.leaflet-image-layer').length") == 1
+    assert page.js("return document.querySelectorAll('.kzgeo-legend').length") == 1
+    assert page.js("return document.querySelectorAll('.leaflet-control-scale').length") == 1
+
+
+def test_hostile_attribute_is_shown_as_text_and_runs_nothing(page, hostile_map):
+    page.open(hostile_map, settle_js="return document.readyState === 'complete'")
+    page.js("window.__alerts = []; window.alert = m => window.__alerts.push(m);")
+    name = page.js(_FIND_MAP)
+    # zoom in far enough for plot outlines, so that they too carry their popups on the map
+    page.js(f"window['{name}'].setView([45.156, 69.16], 15, {{animate: false}});")
+    shown = page.js(_OPEN_ALL, name)
+    page.js(f"window['{name}'].setView([45.1, 69.1], 9, {{animate: false}});")
+    shown += page.js(_OPEN_ALL, name)
+    time.sleep(0.5)  # an injected <img src=x> would fail to load and fire onerror by now
+    assert sum(HOSTILE in text for text in shown) >= 6
+    assert (
+        page.js("return document.querySelectorAll('.leaflet-popup-content img, .leaflet-tooltip img').length")
+        == 0
+    )
+    assert page.js("return window.__alerts") == []
+    assert _only_the_page(page.requests(), hostile_map) == []
+    assert page.js_errors() == []
+
+
+@pytest.mark.slow
+def test_demo_map_renders_offline_and_its_screenshot_is_not_blank(page, tmp_path):
+    m = make_map(**kzgeo.maps.bundled_layers(), lang="kk", offline=True)
+    demo = save_map(m, tmp_path / "kazakhstan.html")
+    page.open(demo, settle_js="return document.readyState === 'complete'")
+    assert page.js_errors() == []
+    assert _only_the_page(page.requests(), demo) == []
+    assert page.js("return document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 4
+    assert page.js("return document.querySelectorAll('.marker-cluster').length") > 10
+    shot = page.screenshot(tmp_path / "demo.png")
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)
+    assert len(np.unique(pixels, axis=0)) > 50
+    assert pixels.std(axis=0).mean() > 20
+    # zoomed in, the plots are drawn as outlines on a canvas, without errors
+    name = page.js(_FIND_MAP)
+    page.js(f"window['{name}'].setView([53.2, 63.6], 12, {{animate: false}});")
+    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane canvas').length") >= 1
+    assert page.js_errors() == []
