@@ -198,3 +198,50 @@ def test_errors_for_missing_and_empty_sources(tmp_path):
     (tmp_path / "junk.tif").write_text("not a raster")
     with pytest.raises(KzgeoError, match="cannot be read"):
         kzgeo.open_scene(tmp_path / "junk.tif")
+
+
+def test_two_scenes_in_one_folder_is_an_error(tmp_path):
+    for date in ("20230601", "20230611"):
+        write_tif(tmp_path / f"T42UXE_{date}T061629_B04_10m.tif", np.ones((2, 2), np.uint16))
+    with pytest.raises(RasterError, match="two files for band B04"):
+        kzgeo.open_scene(tmp_path)
+
+
+def test_s2_metadata_xml_gives_the_offset_and_scl_is_resampled_by_nearest(tmp_path):
+    granule = tmp_path / "S2A_MSIL2A.SAFE"
+    img = granule / "GRANULE" / "L2A_T42UXE" / "IMG_DATA"
+    img.mkdir(parents=True)
+    (granule / "MTD_MSIL2A.xml").write_text(
+        "<root><PROCESSING_BASELINE>05.10</PROCESSING_BASELINE>"
+        '<BOA_ADD_OFFSET band_id="3">-1000</BOA_ADD_OFFSET>'
+        '<BOA_QUANTIFICATION_VALUE unit="none">10000</BOA_QUANTIFICATION_VALUE></root>'
+    )
+    write_tif(img / "T42UXE_20230601T061629_B04_10m.tif", np.full((4, 4), 3000, np.uint16))
+    write_tif(img / "T42UXE_20230601T061629_B11_20m.tif", np.full((2, 2), 5000, np.uint16), res=20.0)
+    write_tif(img / "T42UXE_20230601T061629_SCL_20m.tif", np.array([[4, 9], [5, 3]], np.uint16), res=20.0)
+    with kzgeo.open_scene(tmp_path) as scene:
+        assert scene.bands == ("B04", "B11") and scene.res == (10.0, 10.0)
+        expected_scl = np.repeat(np.repeat(np.array([[4, 9], [5, 3]], np.uint8), 2, 0), 2, 1)
+        np.testing.assert_array_equal(scene.scl(), expected_scl)
+        red = scene.read_band("B04")
+        np.testing.assert_array_equal(np.isnan(red), np.isin(expected_scl, (3, 9)))
+        np.testing.assert_allclose(red[0, 0], 0.2, rtol=1e-6)  # (3000 - 1000) / 10000
+        np.testing.assert_allclose(scene.read_band("B11")[2, 0], 0.4, rtol=1e-6)
+
+
+def test_landsat_collection2_level2_folder_with_qa_pixel(tmp_path):
+    stem = "LC09_L2SP_153026_20230715_20230717_02_T1"
+    (tmp_path / f"{stem}_MTL.txt").write_text(
+        'GROUP = L2_METADATA\n  COLLECTION_NUMBER = 02\n  PROCESSING_LEVEL = "L2SP"\n'
+        '  SPACECRAFT_ID = "LANDSAT_9"\n  SUN_ELEVATION = 60.0\nEND_GROUP = L2_METADATA\nEND\n'
+    )
+    for b in range(1, 8):
+        write_tif(tmp_path / f"{stem}_SR_B{b}.TIF", np.full((2, 2), 20000, np.uint16), res=30.0)
+    # clear (0b1000000 = clear bit 6), cloud (bit 3), shadow (bit 4), fill (bit 0)
+    qa = np.array([[1 << 6, 1 << 3], [1 << 4, 1]], np.uint16)
+    write_tif(tmp_path / f"{stem}_QA_PIXEL.TIF", qa, res=30.0)
+    with kzgeo.open_scene(tmp_path) as scene:
+        assert scene.sensor == "landsat" and scene.band_name("nir") == "B5"
+        nir = scene.read_band("B5")
+        np.testing.assert_allclose(nir[0, 0], 20000 * 2.75e-5 - 0.2, rtol=1e-6)
+        assert np.isnan(nir).tolist() == [[False, True], [True, True]]

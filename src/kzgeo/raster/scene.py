@@ -345,20 +345,22 @@ def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float]:
 
 
 def _s2_metadata_tags(folder: Path) -> dict[str, str]:
-    """Offset and baseline from an ``MTD_MSI*.xml`` in the folder or up to three levels above it."""
-    for parent in [folder, *list(folder.parents)[:3]]:
-        for xml in sorted(parent.glob("MTD_MSI*.xml")):
-            text = xml.read_text(errors="replace")
-            tags = {}
-            for key in ("PROCESSING_BASELINE", "QUANTIFICATION_VALUE", "BOA_QUANTIFICATION_VALUE"):
-                m = re.search(rf"<{key}[^>]*>\s*([\d.]+)\s*<", text)
-                if m:
-                    tags[key] = m.group(1)
-            m = re.search(r"<(BOA_ADD_OFFSET|RADIO_ADD_OFFSET)[^>]*>\s*(-?[\d.]+)\s*<", text)
-            if m:
-                tags[m.group(1)] = m.group(2)
-            return tags
-    return {}
+    """Offset and baseline from an ``MTD_MSI*.xml`` inside the folder or up to three levels above it."""
+    candidates = sorted(folder.rglob("MTD_MSI*.xml"))
+    for parent in list(folder.parents)[:3]:
+        candidates += sorted(parent.glob("MTD_MSI*.xml"))
+    if not candidates:
+        return {}
+    text = candidates[0].read_text(errors="replace")
+    tags = {}
+    for key in ("PROCESSING_BASELINE", "QUANTIFICATION_VALUE", "BOA_QUANTIFICATION_VALUE"):
+        m = re.search(rf"<{key}[^>]*>\s*([\d.]+)\s*<", text)
+        if m:
+            tags[key] = m.group(1)
+    m = re.search(r"<(BOA_ADD_OFFSET|RADIO_ADD_OFFSET)[^>]*>\s*(-?[\d.]+)\s*<", text)
+    if m:
+        tags[m.group(1)] = m.group(2)
+    return tags
 
 
 def _sensor_of(names: Sequence[str]) -> str:
@@ -419,6 +421,17 @@ def _parse_mtl(path: Path) -> dict[str, str]:
     return out
 
 
+def _add_once(found: dict, name: str, value, folder: Path) -> None:
+    if name in found:
+        first = found[name][1] if isinstance(found[name], tuple) else found[name]
+        second = value[1] if isinstance(value, tuple) else value
+        raise RasterError(
+            f"{folder}: two files for band {name} ({first.name}, {second.name}); keep one scene "
+            "per folder, or open the band files of one scene from its own folder"
+        )
+    found[name] = value
+
+
 def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
     """Sensor and band name -> file of a folder (searched recursively); the finest file wins."""
     s2: dict[str, tuple[float, Path]] = {}
@@ -428,11 +441,13 @@ def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
             continue
         m = _LANDSAT_FILE.search(f.stem)
         if m and f.stem.upper().startswith(("LC0", "LE0", "LT0", "LO0", "LC9", "LT4", "LT5")):
-            landsat[m.group(1).upper()] = f
+            _add_once(landsat, m.group(1).upper(), f, folder)
             continue
         m = _S2_FILE.search(f.stem)
         if m:
             name, res = m.group(1).upper(), float(m.group(2) or 0)
+            if name in s2 and s2[name][0] == res:
+                _add_once(s2, name, (res, f), folder)
             if name not in s2 or res < s2[name][0]:
                 s2[name] = (res, f)
     if landsat:
