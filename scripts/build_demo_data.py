@@ -200,14 +200,16 @@ REZERVAT = "State Nature Reserve (rezervat)"
 PARK = "State National Nature Park"
 RAMSAR = "Ramsar Site, Wetland of International Importance"
 REF = "kz_protected_areas_reference_areas.csv"
-RECALLED = "published figure, not in the reference file (medium confidence)"
+RECALLED = "published figure recalled, not checked against a source here (medium confidence)"
+RAMSAR_RIS = "Ramsar Sites Information Service"
 
 SITES = (
     Site("altyn-dala", "Altyn-Dala", "Алтын Дала", "Алтын-Дала", REZERVAT, "VI", 2012, 489_766,
          f"{REF} (high)", (Part(64.25, 50.35, 52_115, 1.4, 30), Part(63.55, 49.6, 95_981, 1.7, -25),
           Part(64.75, 49.0, 341_670, 1.9, 15))),
     Site("irgiz-torgai", "Irgiz-Torgai", "Ырғыз-Торғай", "Иргиз-Тургайский", REZERVAT, "VI", 2007, 763_549,
-         RECALLED, (Part(62.0, 48.55, 763_549, 1.5, 25),)),
+         "area at creation, Gov. Decree No. 109 of 14 Feb 2007 (silkadv.com); 1,173,511 ha also published",
+         (Part(62.75, 48.3, 763_549, 1.5, 25),)),
     Site("ile-balkhash", "Ile-Balkhash", "Іле-Балқаш", "Иле-Балхаш", REZERVAT, "VI", 2018, 415_164.2,
          f"{REF} (high)", (Part(74.85, 45.7, 415_164.2, 1.7, 35),)),
     Site("akzhayik", "Akzhayik", "Ақжайық", "Акжайык", REZERVAT, "VI", 2009, 111_500, f"{REF} (high)",
@@ -229,15 +231,17 @@ SITES = (
     Site("altyn-emel", "Altyn-Emel", "Алтынемел", "Алтын-Эмель", PARK, "II", 1996, 307_653.35,
          f"{REF} (low: 209,553 / 307,653 / 460,000 ha all published)",
          (Part(78.55, 44.05, 307_653.35, 2.0, 10),)),
-    Site("ustyurt", "Ustyurt", "Үстірт", "Устюртский", RESERVE, "Ia", 1984, 223_342, RECALLED,
-         (Part(54.9, 42.85, 223_342, 1.6, -20),)),
+    Site("ustyurt", "Ustyurt", "Үстірт", "Устюртский", RESERVE, "Ia", 1984, 223_300,
+         "223.3 thousand ha (several sources; Wikipedia: 223,000 ha)",
+         (Part(54.65, 43.15, 223_300, 1.6, -20),)),
     Site("katon-karagai", "Katon-Karagai", "Катонқарағай", "Катон-Карагайский", PARK, "II", 2001, 643_477,
-         RECALLED, (Part(85.6, 49.25, 643_477, 2.6, 0),)),
+         "Wikipedia (643,477 ha)", (Part(85.6, 49.25, 643_477, 2.6, 0),)),
     Site("markakol", "Markakol", "Марқакөл", "Маркакольский", RESERVE, "Ia", 1976, 102_979, RECALLED,
          (Part(85.9, 48.75, 102_979, 1.6, 10),)),
     Site("bayanaul", "Bayanaul", "Баянауыл", "Баянаульский", PARK, "II", 1985, 68_453, RECALLED,
          (Part(75.75, 50.8, 68_453, 1.3, 20),)),
-    Site("burabay", "Burabay", "Бурабай", "Бурабай", PARK, "II", 2000, 129_935, RECALLED,
+    Site("burabay", "Burabay", "Бурабай", "Бурабай", PARK, "II", 2000, 129_935,
+         "Wikipedia (129,935 ha since 2010; the park's site gives 129,299 ha)",
          (Part(70.3, 53.05, 129_935, 1.3, 60),)),
     Site("kokshetau", "Kokshetau", "Көкшетау", "Кокшетау", PARK, "II", 1996, 182_076, RECALLED,
          (Part(69.05, 53.05, 182_076, 1.5, -40),)),
@@ -247,14 +251,16 @@ SITES = (
          (Part(76.85, 43.08, 199_702, 4.0, 0),)),
     Site("almaty-reserve", "Almaty", "Алматы", "Алматинский", RESERVE, "Ia", 1931, 71_700, RECALLED,
          (Part(77.6, 43.1, 71_700, 1.5, 0),)),
-    Site("charyn", "Charyn", "Шарын", "Чарынский", PARK, "II", 2004, 127_050, RECALLED,
-         (Part(79.1, 43.45, 127_050, 2.5, 75),)),
+    Site("charyn", "Charyn", "Шарын", "Чарынский", PARK, "II", 2004, 127_050,
+         "charyn.kz: Gov. Decree No. 121 of 6 Feb 2009 (127,050 ha)",
+         (Part(79.07, 43.35, 127_050, 3.0, 45),)),
     Site("kolsai-kolderi", "Kolsai Kolderi", "Көлсай көлдері", "Кольсай колдери", PARK, "II", 2007, 161_045,
-         RECALLED, (Part(78.35, 42.95, 161_045, 2.0, 0),)),
+         "Gov. Decree No. 88 of 7 Feb 2007 (161,045 ha)", (Part(78.4, 42.93, 161_045, 2.0, 0),)),
     Site("sairam-ugam", "Sairam-Ugam", "Сайрам-Өгем", "Сайрам-Угамский", PARK, "II", 2006, 149_053, RECALLED,
          (Part(69.95, 42.0, 149_053, 1.6, 45),)),
-    Site("barsakelmes", "Barsakelmes", "Барсакелмес", "Барсакельмес", RESERVE, "Ia", 1939, 160_826, RECALLED,
-         (Part(59.95, 45.6, 160_826, 1.5, 60),)),
+    Site("barsakelmes", "Barsakelmes", "Барсакелмес", "Барсакельмес", RESERVE, "Ia", 1939, 160_826,
+         "kazmab.kz: clusters Barsakelmes 50,884 + Kaskakulan 109,942 ha (Kaskakulan placed approximately)",
+         (Part(59.9, 45.63, 50_884, 1.4, 60), Part(60.5, 45.3, 109_942, 1.5, 20))),
     Site("karatau", "Karatau", "Қаратау", "Каратауский", RESERVE, "Ia", 2004, 34_300, RECALLED,
          (Part(68.85, 43.35, 34_300, 1.8, -50),)),
     Site("saryarka", "Saryarka – Steppe and Lakes of Northern Kazakhstan", "Сарыарқа", "Сарыарка",
@@ -262,14 +268,16 @@ SITES = (
          f"{REF} (high): Korgalzhyn 258,963 + Naurzum 191,381 ha",
          (Part(69.2, 50.4, 258_963, 1.3, 10), Part(64.4, 51.6, 191_381, 1.3, 40)), nested=True),
     Site("tengiz-korgalzhyn", "Tengiz-Korgalzhyn Lake System", "Теңіз-Қорғалжын көлдер жүйесі",
-         "Система озёр Тенгиз-Коргалжын", RAMSAR, "Not Reported", 1976, 353_341, RECALLED,
-         (Part(69.05, 50.4, 353_341, 1.3, -10),), nested=True),
+         "Система озёр Тенгиз-Коргалжын", RAMSAR, "Not Reported", 1976, 353_341, f"{RAMSAR_RIS}, site 107",
+         (Part(69.2, 50.42, 353_341, 1.3, -10),), nested=True),
     Site("ili-delta-ramsar", "Ili River Delta and South Lake Balkhash",
          "Іле өзенінің атырауы және Оңтүстік Балқаш", "Дельта реки Или и Южное Прибалхашье", RAMSAR,
-         "Not Reported", 2012, 976_630, RECALLED, (Part(75.0, 45.75, 976_630, 1.8, 35),), nested=True),
+         "Not Reported", 2012, 976_630.3, f"{RAMSAR_RIS}, site 2020",
+         (Part(74.85, 45.65, 976_630.3, 1.8, 35),), nested=True),
     Site("lower-turgay-irgiz", "Lakes of the lower Turgay and Irgiz", "Төменгі Торғай мен Ырғыз көлдері",
-         "Озёра нижнего Тургая и Иргиза", RAMSAR, "Not Reported", 1976, 348_000, RECALLED,
-         (Part(62.25, 48.4, 348_000, 1.4, 0),), nested=True),
+         "Озёра нижнего Тургая и Иргиза", RAMSAR, "Not Reported", 1976, 348_000,
+         "Ramsar site 108 (Wikipedia, BirdLife)",
+         (Part(62.2, 48.7, 348_000, 1.4, 30),), nested=True),
 )  # fmt: skip
 
 
@@ -393,7 +401,7 @@ class Corridor:
 CORRIDORS = (
     Corridor("yrgyz-torgay-zhylanshyk", "Yrgyz–Torgay–Zhylanshyk", "Ырғыз–Торғай–Жыланшық",
              "Иргиз–Тургай–Жыланшик", 2014, 2_300_000,
-             (((62.0, 48.55), (62.8, 48.95), (63.55, 49.6), (64.25, 50.35)), ((63.55, 49.6), (64.75, 49.0)))),
+             (((62.75, 48.3), (63.1, 48.95), (63.55, 49.6), (64.25, 50.35)), ((63.55, 49.6), (64.75, 49.0)))),
     Corridor("kapshagay-balkhash", "Kapshagay–Balkhash", "Қапшағай–Балқаш", "Капчагай–Балхаш", 2018, 600_000,
              (((78.55, 44.05), (77.7, 44.25), (77.0, 44.55), (76.3, 44.95), (75.6, 45.35), (74.85, 45.7)),)),
 )  # fmt: skip
