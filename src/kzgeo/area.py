@@ -125,11 +125,20 @@ def _transformer(src: CRS, dst: CRS) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
+def _ragged(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates and the offsets of rings, polygons and features (as ``shapely.to_ragged_array``)."""
+    one_each = np.arange(len(geoms) + 1)
+    if (shapely.get_type_id(geoms) == 3).all() and not shapely.get_num_interior_rings(geoms).any():
+        # plain polygons without holes, the common case of plots: skip building ring objects
+        ring_off = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(geoms))])
+        return shapely.get_coordinates(geoms), ring_off, one_each, one_each
     _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
-    ring_off, poly_off = offsets[0], offsets[1]
-    # only plain Polygons: one polygon per feature
-    geom_off = offsets[2] if len(offsets) == 3 else np.arange(len(geoms) + 1)
+    # without MultiPolygons there is one polygon per feature and no third level
+    return coords, offsets[0], offsets[1], offsets[2] if len(offsets) == 3 else one_each
+
+
+def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
+    coords, ring_off, poly_off, geom_off = _ragged(geoms)
     if crs != _WGS84:
         lon, lat = _transformer(crs, _WGS84).transform(coords[:, 0], coords[:, 1])
         coords = np.column_stack([lon, lat])
@@ -153,9 +162,7 @@ def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
     if geodesic:
         # Each edge is a geodesic, slightly curved in the projection: add the parabolic segment
         # between the chord and the curve (Simpson), 4/3 of the triangle chord-midpoint.
-        mlon, mlat = _geodesic_midpoints(
-            coords[edge, 0], coords[edge, 1], coords[edge + 1, 0], coords[edge + 1, 1]
-        )
+        mlon, mlat = _geodesic_midpoints(coords[:, 0], coords[:, 1], edge)
         mx, my = to_target.transform(mlon, mlat)
         mx, my = mx - x0[edge] - x[edge], my - y0[edge] - y[edge]
         dx, dy = x[edge + 1] - x[edge], y[edge + 1] - y[edge]
@@ -169,27 +176,29 @@ def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
     return np.bincount(geom_of_poly, poly_area, len(geom_off) - 1)
 
 
-def _geodesic_midpoints(lon1, lat1, lon2, lat2) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoints of short geodesics on WGS84, from the great circle on Bessel's auxiliary sphere.
+def _geodesic_midpoints(lon: np.ndarray, lat: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoints of the short geodesics from vertex ``edge`` to ``edge + 1`` on WGS84.
 
-    On the auxiliary sphere (reduced latitude) a geodesic is a great circle up to a longitude drift
-    of the order of the flattening, so this midpoint is off the geodesic sideways by about 0.3 % of
-    the edge's bulge in the projection (6 mm on a 10 km edge, 0.07 mm on a 1 km edge): an error of
-    0.3 % on a correction that is itself below 1e-5 of the area once edges are at most
-    :data:`DENSIFY_M` long. Pure numpy, unlike a ``pyproj.Geod`` call per edge.
+    On Bessel's auxiliary sphere (reduced latitude ``beta``, ``tan(beta) = (1 - f) tan(phi)``) a
+    geodesic is a great circle up to a longitude drift of the order of the flattening, so the
+    midpoint of that great circle is off the geodesic sideways by about 0.3 % of the edge's bulge in
+    the projection (0.07 mm on a 1 km edge): 0.3 % of a correction that is itself below 1e-5 of the
+    area once edges are at most :data:`DENSIFY_M` long. Pure numpy, unlike a ``pyproj.Geod`` call
+    per edge.
     """
     one_minus_f = 1.0 - _GEOD.f
-    beta1 = np.arctan(one_minus_f * np.tan(np.radians(lat1)))
-    beta2 = np.arctan(one_minus_f * np.tan(np.radians(lat2)))
-    dlam = np.radians(lon2 - lon1)
-    cb2 = np.cos(beta2)
+    phi = np.radians(lat)
+    sin_phi, cos_phi = np.sin(phi), np.cos(phi)
+    norm = np.hypot(cos_phi, one_minus_f * sin_phi)
+    sin_beta, cos_beta = one_minus_f * sin_phi / norm, cos_phi / norm
+    dlam = np.radians(lon[edge + 1] - lon[edge])
+    cb2 = cos_beta[edge + 1]
     # the sum of the two unit vectors, in a frame turned so that the first point is at longitude 0
-    sx = np.cos(beta1) + cb2 * np.cos(dlam)
+    sx = cos_beta[edge] + cb2 * np.cos(dlam)
     sy = cb2 * np.sin(dlam)
-    sz = np.sin(beta1) + np.sin(beta2)
-    beta_m = np.arctan2(sz, np.hypot(sx, sy))
-    lat_m = np.degrees(np.arctan(np.tan(beta_m) / one_minus_f))
-    return lon1 + np.degrees(np.arctan2(sy, sx)), lat_m
+    sz = sin_beta[edge] + sin_beta[edge + 1]
+    lat_m = np.degrees(np.arctan2(sz, one_minus_f * np.hypot(sx, sy)))
+    return lon[edge] + np.degrees(np.arctan2(sy, sx)), lat_m
 
 
 def _densify_geodesic(
