@@ -277,7 +277,7 @@ SITES = (
     Site("lower-turgay-irgiz", "Lakes of the lower Turgay and Irgiz", "Төменгі Торғай мен Ырғыз көлдері",
          "Озёра нижнего Тургая и Иргиза", RAMSAR, "Not Reported", 1976, 348_000,
          "Ramsar site 108 (Wikipedia, BirdLife)",
-         (Part(62.2, 48.7, 348_000, 1.4, 30),), nested=True),
+         (Part(62.4, 48.55, 348_000, 1.4, 30),), nested=True),
 )  # fmt: skip
 
 
