@@ -170,6 +170,15 @@ def _geographic_cell_areas(grid: _Grid) -> Reader:
     return reader
 
 
+def _tile_order(zones: gpd.GeoDataFrame, grid: _Grid, tile: int = 512) -> gpd.GeoDataFrame:
+    """Zones sorted by the raster tile under their bounding-box centre, so tiles are decoded once."""
+    b = zones.geometry.bounds.to_numpy()
+    inv = ~grid.transform
+    cols, rows = inv @ ((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2)
+    order = np.lexsort((np.floor(cols / tile), np.floor(rows / tile)))
+    return zones.iloc[order]
+
+
 def _open(raster) -> tuple[Scene | None, bool]:
     """(scene, whether kzgeo opened it) of a raster given as a path or Scene; (None, False) for arrays."""
     if isinstance(raster, Scene):
@@ -204,7 +213,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     local = gpd.GeoDataFrame(
         {_ROW: np.arange(len(zones))}, geometry=zones.geometry.to_crs(grid.crs).values, crs=grid.crs
     )
-    usable = local[~(local.geometry.isna() | local.geometry.is_empty)]
+    usable = _tile_order(local[~(local.geometry.isna() | local.geometry.is_empty)], grid)
     ops = []
     sources = []  # exactextract's operations do not keep their Python raster sources alive
     for prefix, reader in layers:
