@@ -301,6 +301,15 @@ def _multi(geom) -> shapely.MultiPolygon:
     return shapely.MultiPolygon(list(shapely.get_parts(geom)))
 
 
+def _without_specks(geom):
+    """Drop the bits a clip cuts off (parts under 1 % of the largest), e.g. across a border bend."""
+    parts = shapely.get_parts(geom)
+    if len(parts) < 2:
+        return geom
+    areas = shapely.area(parts)
+    return shapely.union_all(parts[areas >= 0.01 * areas.max()])
+
+
 def _ha(geom) -> float:
     return float(hectares(gpd.GeoSeries([geom], crs=4326))[0])
 
@@ -314,7 +323,7 @@ def fit_area(make, target_ha: float, allowed, start: float) -> shapely.Geometry:
     """
     scale = start
     for _ in range(60):
-        geom = _round(_polygonal(shapely.intersection(make(scale), allowed)))
+        geom = _round(_without_specks(_polygonal(shapely.intersection(make(scale), allowed))))
         ha = _ha(geom) if not geom.is_empty else 0.0
         if ha > 0 and abs(ha / target_ha - 1.0) < AREA_TOLERANCE:
             return geom
