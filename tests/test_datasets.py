@@ -334,7 +334,8 @@ def test_quadrilaterals_are_valid_and_have_the_hectares_asked_for(lon, lat, ha, 
     quads = build._quadrilaterals(np.array([[lon, lat]]), np.array([ha]), rng)
     assert shapely.is_valid(quads).all()
     assert shapely.get_num_coordinates(quads)[0] == 5
-    assert kzgeo.hectares(gpd.GeoSeries(quads, crs=4326))[0] == pytest.approx(ha, rel=1e-3)
+    # exact before rounding; rounding the corners to 1e-6 degrees (5 cm) moves a 0.5 ha plot by up to 0.3 %
+    assert kzgeo.hectares(gpd.GeoSeries(quads, crs=4326))[0] == pytest.approx(ha, rel=5e-3)
 
 
 @settings(max_examples=15, deadline=None)
