@@ -63,6 +63,10 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
         )
 
 
+def _in_crs(geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries:
+    return geoms if geoms.crs == crs else geoms.to_crs(crs)
+
+
 def _grid(crs) -> float:
     return _GRID_DEG if crs.is_geographic else _GRID_M
 
@@ -90,9 +94,9 @@ def _robust(op: Callable, role: str, crs, *geoms):
             ) from exc2
 
 
-def _clean(geoms: gpd.GeoSeries, role: str) -> np.ndarray:
+def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str) -> np.ndarray:
     """Valid polygonal geometries; invalid ones are repaired with a warning, missing ones become empty."""
-    values = np.asarray(geoms.values, dtype=object)
+    values = np.asarray(geoms, dtype=object)
     values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
     invalid = ~shapely.is_valid(values)
     if invalid.any():
@@ -240,7 +244,7 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     _need_crs(layer, "coverage layer")
     ids = _id_column(zones, zone_id, "coverage zones", "zone_id")
     zone_geoms = _clean(zones.geometry, "coverage zones")
-    cover = _union(_clean(layer.geometry.to_crs(zones.crs), "coverage layer"), "coverage layer", zones.crs)
+    cover = _union(_clean(_in_crs(layer.geometry, zones.crs), "coverage layer"), "coverage layer", zones.crs)
     parts = shapely.get_parts(cover)
     tree = shapely.STRtree(parts)
     covered = np.empty(len(zone_geoms), dtype=object)
@@ -328,19 +332,28 @@ def overlap_table(
     lname, rname = str(lids.name), str(rids.name)
     if lname == rname:
         lname, rname = f"{lname}_left", f"{rname}_right"
-    lg = _clean(left.geometry, "overlap_table left")
-    rg = _clean(right.geometry.to_crs(left.crs), "overlap_table right")
-    left_ha = hectares(gpd.GeoSeries(lg, crs=left.crs))
-    right_ha = hectares(gpd.GeoSeries(rg, crs=left.crs))
-
-    ri, li = shapely.STRtree(lg).query(rg, predicate="intersects")
+    lg = np.asarray(left.geometry.values, dtype=object)
+    rg = np.asarray(_in_crs(right.geometry, left.crs).values, dtype=object)
+    # candidate pairs by bounding box; only features in a candidate pair are repaired and measured
+    ri, li = shapely.STRtree(lg).query(rg)
     if left is right:
         ri, li = ri[ri != li], li[ri != li]
-    order = np.lexsort((ri, li))
-    li, ri = li[order], ri[order]
-    overlap = np.full(len(li), np.nan)
+    lu, li = np.unique(li, return_inverse=True)
+    ru, ri = np.unique(ri, return_inverse=True)
+    lg, rg = _clean(lg[lu], "overlap_table left"), _clean(rg[ru], "overlap_table right")
+    left_ha = hectares(gpd.GeoSeries(lg, crs=left.crs))
+    right_ha = hectares(gpd.GeoSeries(rg, crs=left.crs))
     shapely.prepare(rg)
+    # most plots lie wholly inside a reserve: test that first, on prepared reserves, and only the
+    # other candidates for intersection at all
     inside = shapely.contains(rg[ri], lg[li])
+    rest = np.flatnonzero(~inside)
+    hit = inside.copy()
+    hit[rest] = shapely.intersects(rg[ri[rest]], lg[li[rest]])
+    order = np.lexsort((ru[ri[hit]], lu[li[hit]]))
+    li, ri, inside = li[hit][order], ri[hit][order], inside[hit][order]
+
+    overlap = np.full(len(li), np.nan)
     overlap[inside] = left_ha[li[inside]]
     rest = np.flatnonzero(~inside)
     holds = shapely.contains(lg[li[rest]], rg[ri[rest]])
@@ -357,8 +370,8 @@ def overlap_table(
     keep = positive & ~sliver
     table = pd.DataFrame(
         {
-            lname: lids.to_numpy()[li[keep]],
-            rname: rids.to_numpy()[ri[keep]],
+            lname: lids.to_numpy()[lu[li[keep]]],
+            rname: rids.to_numpy()[ru[ri[keep]]],
             "overlap_ha": overlap[keep],
             "left_share_pct": left_share[keep],
             "right_share_pct": right_share[keep],
