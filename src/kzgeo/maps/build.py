@@ -241,7 +241,7 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
     columns.append(("area_ha", pd.Series(hectares(plots), index=plots.index), 2))
     for column, digits in (
         ("region", 0),
-        ("year", 0),
+        ("year", None),
         ("species", 0),
         ("seedlings", 0),
         ("declared_ha", 2),

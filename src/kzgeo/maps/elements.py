@@ -192,7 +192,9 @@ class PlotLayer(JSCSSMixin, Layer):
             var d = {{ this.payload|tojson }};
             var map = {{ this._parent.get_name() }};
             var group = L.layerGroup();
-            var renderer = L.canvas({padding: 0.5});
+            // a pane of their own above the SVG overlays: Leaflet stacks every canvas below every SVG
+            if (!map.getPane('kzgeoPlots')) map.createPane('kzgeoPlots').style.zIndex = 450;
+            var renderer = L.canvas({padding: 0.5, pane: 'kzgeoPlots'});
             var cluster = L.markerClusterGroup({showCoverageOnHover: false});
             var outlines = L.featureGroup();
             function value(col, i) { return col.dict ? col.dict[col.codes[i]] : col.values[i]; }
@@ -219,7 +221,7 @@ class PlotLayer(JSCSSMixin, Layer):
                 markers.push(L.circleMarker([d.pts[2 * i], d.pts[2 * i + 1]],
                     Object.assign({radius: 5}, d.style)).bindPopup(p));
                 outlines.addLayer(L.polygon(decode(d.geom[i]),
-                    Object.assign({renderer: renderer}, d.style)).bindPopup(p));
+                    Object.assign({renderer: renderer, pane: 'kzgeoPlots'}, d.style)).bindPopup(p));
             }
             cluster.addLayers(markers);
             function sync() {
