@@ -111,6 +111,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "iucn_cat": "IUCN management category (Ia, Ib, II ... VI)",
                 "year": "year of establishment",
                 "official_area_ha": "area in the founding act, hectares",
+                "area_source": "where official_area_ha comes from (and whether it was checked)",
                 "geometry_source": "'official', 'osm', 'wdpa' or 'illustrative'",
             },
             renames={
@@ -156,6 +157,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "year": "planting year",
                 "species": "main species planted",
                 "seedlings": "number of seedlings planted",
+                "planter": "who planted: forestry institution, akimat or company",
                 "declared_ha": "area declared by the planter, hectares",
                 "survival_pct": "share of seedlings alive at the last count, percent (may be missing)",
                 "geometry_source": "'surveyed' or 'illustrative'",
