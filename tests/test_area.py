@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -223,3 +226,17 @@ def test_area_does_not_depend_on_the_input_crs(lon, lat, size, seed):
     for crs in (f"EPSG:{32600 + zone}", "EPSG:3857", "EPSG:6933"):
         assert hectares(geoms.to_crs(crs))[0] == pytest.approx(expected, rel=1e-8)
     assert expected == pytest.approx(geod_ha(geoms)[0], rel=1e-6)
+
+
+def test_documented_examples_run():
+    # the worked example of docs/area-method.md and the docstring examples of kzgeo.area / kzgeo.stats
+    import kzgeo.area
+    import kzgeo.stats
+
+    docs = Path(__file__).parents[1] / "docs" / "area-method.md"
+    flags = doctest.NORMALIZE_WHITESPACE
+    assert doctest.testfile(str(docs), module_relative=False, optionflags=flags).failed == 0
+    for module in (kzgeo.area, kzgeo.stats):
+        result = doctest.testmod(module, optionflags=flags)
+        assert result.failed == 0
+        assert result.attempted > 0

@@ -83,9 +83,8 @@ def _robust(op: Callable, role: str, crs, *geoms):
             RepairWarning,
             stacklevel=3,
         )
-        snapped = [shapely.set_precision(g, grid) for g in geoms]
         try:
-            return op(*snapped)
+            return op(*(shapely.set_precision(g, grid) for g in geoms))
         except GEOSException as exc2:
             raise GeometryError(
                 f"{role}: geometries cannot be combined even on a {grid:g} grid "
