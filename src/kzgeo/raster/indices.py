@@ -118,8 +118,8 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> float(compute_index("ndvi", {"nir": np.array([0.5]), "red": np.array([0.1])})[0])
-    0.6666666...
+    >>> round(float(compute_index("ndvi", {"nir": np.array([0.5]), "red": np.array([0.1])})[0]), 3)
+    0.667
     """
     index = _lookup(name)
     missing = [b for b in index.bands if b not in bands]

