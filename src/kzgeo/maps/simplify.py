@@ -90,9 +90,12 @@ def simplify_for_web(
                 best = candidate
                 break
     else:
-        size = np.sqrt(shapely.area(geoms))
+        # a triangle or a quadrilateral (4 or 5 coordinates with the closing one) has nothing to lose
+        todo = np.flatnonzero(shapely.get_num_coordinates(geoms) > 5)
+        shapes = geoms[todo]
+        size = np.sqrt(shapely.area(shapes))
         for fraction in _RELATIVE_TOLERANCES:  # coarser tolerances overwrite finer ones where they pass
-            candidate = _rounded(shapely.simplify(geoms, fraction * size, preserve_topology=True), digits)
-            ok = area_change_pct(original_ha, _ha(candidate)) <= max_change_pct
-            best = np.where(ok, candidate, best)
+            candidate = _rounded(shapely.simplify(shapes, fraction * size, preserve_topology=True), digits)
+            ok = area_change_pct(original_ha[todo], _ha(candidate)) <= max_change_pct
+            best[todo] = np.where(ok, candidate, best[todo])
     return out.set_geometry(gpd.GeoSeries(best, index=out.index, crs=4326))
