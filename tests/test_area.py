@@ -94,6 +94,27 @@ def test_geodesic_circle_has_area_pi_r_squared():
     assert hectares(circle)[0] == pytest.approx(geod_ha(circle)[0], rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("crs", "centre", "scale", "rel"),
+    [
+        # UTM 42N on its central meridian (69°E): lengths on the map are 0.9996 of the ground's;
+        # across a 1 km circle the scale varies by x²/2R² ≈ 1e-8
+        ("EPSG:32642", (500_000, 5_300_000), 0.9996, 1e-7),
+        # EASE-Grid 2.0 is equal-area on WGS84: the planar area is the ground area
+        ("EPSG:6933", (6_500_000, 5_500_000), 1.0, 1e-7),
+        # SK-42 Gauss-Krüger zone 13 on its central meridian (75°E) has scale 1 on the Krassowsky
+        # ellipsoid; WGS84 lies some tens of metres away from it there, which scales areas on the two
+        # ellipsoids by ~1e-5: kzgeo reports the WGS84 one
+        ("EPSG:28413", (13_500_000, 5_000_000), 1.0, 5e-5),
+    ],
+)
+def test_circles_of_known_size_in_projected_crs(crs, centre, scale, rel):
+    circle = shapely.Point(centre).buffer(1_000, quad_segs=256)
+    geoms = gpd.GeoSeries([circle], crs=crs)
+    assert hectares(geoms)[0] == pytest.approx(circle.area / scale**2 / 10_000, rel=rel)
+    assert hectares(geoms)[0] == pytest.approx(geod_ha(geoms)[0], rel=1e-9)
+
+
 def test_holes_are_subtracted_and_multipolygon_parts_added():
     outer, hole = box(10, 10, 310, 310), box(110, 110, 210, 210)
     geoms = gpd.GeoSeries(
