@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import folium
 import geopandas as gpd
@@ -19,7 +20,7 @@ from shapely import box
 import kzgeo
 from kzgeo.area import hectares
 from kzgeo.cli import main
-from kzgeo.errors import DataError, LayerReadError, OutputExistsError, RasterError
+from kzgeo.errors import DataError, KzgeoError, LayerReadError, OutputExistsError, RasterError
 from kzgeo.maps import make_map, map_html, region_statistics, save_map, simplify_for_web
 from kzgeo.maps.elements import PlotLayer, encode_geometries
 from kzgeo.maps.i18n import LANGS, fmt_number, labels
@@ -355,26 +356,29 @@ def test_save_map_refuses_to_clobber_and_replaces_with_overwrite(tmp_path, regio
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
 
 
-def test_cli_writes_a_map_from_given_layers(tmp_path, regions, protected_areas, plots, capsys):
-    paths = {}
-    for name, gdf in {"regions": regions, "protected-areas": protected_areas, "plots": plots}.items():
-        paths[name] = tmp_path / f"{name}.gpkg"
-        gdf.to_file(paths[name])
-    corridors = tmp_path / "corridors.gpkg"
-    protected_areas.iloc[:1].assign(corridor_id=1).to_file(corridors)
+def test_cli_writes_a_map_from_given_layers(tmp_path, regions, protected_areas, plots, dumps, capsys):
+    layers = {"regions": regions, "protected-areas": protected_areas, "plots": plots, "dumps": dumps,
+              "corridors": protected_areas.iloc[:1].assign(corridor_id=1)}  # fmt: skip
+    args = []
+    for name, gdf in layers.items():
+        gdf.to_file(tmp_path / f"{name}.gpkg")
+        args.append(f"--{name}={tmp_path / f'{name}.gpkg'}")
+    args += [f"--score-raster={score_tif(tmp_path / 's.tif')}", "--lang", "ru", "--offline"]
     out = tmp_path / "map.html"
-    args = [f"--{k}={v}" for k, v in paths.items()] + [
-        f"--corridors={corridors}",
-        "--lang",
-        "ru",
-        "--offline",
-    ]
     assert main(["map", *args, "-o", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    assert _in_page("Регионы", page) and _in_page("Запад", page)
+    for text in ("Регионы", "Запад", "Возможные свалки", "Вероятность свалки"):
+        assert _in_page(text, page), text
+    assert "data:image/png;base64" in page
     assert "wrote" in capsys.readouterr().err
     assert main(["map", *args, "-o", str(out)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_offline_map_without_folium_offline_names_the_package(monkeypatch, regions):
+    monkeypatch.setitem(sys.modules, "offlinefolium.elements", None)
+    with pytest.raises(KzgeoError, match="pip install folium-offline"):
+        map_html(make_map(regions=regions, offline=True))
 
 
 # --- the demo map: size and hectares -----------------------------------------------------------------
