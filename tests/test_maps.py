@@ -244,6 +244,14 @@ def _in_page(text: str, page: str) -> bool:
     return text in page or json.dumps(text)[1:-1] in page
 
 
+def test_without_protected_areas_regions_are_shaded_by_planted_hectares(regions, plots):
+    m = make_map(regions=regions, plots=plots)
+    west, east = _popups(m, "Regions")
+    assert ["Planted, ha", "3.0"] in east["rows"]
+    assert west["style"]["fillColor"] != east["style"]["fillColor"]
+    assert "Regions: Planted, ha" in map_html(m)
+
+
 def _popups(m: folium.Map, layer_name: str) -> list[dict]:
     (layer,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == layer_name]
     return [f["properties"] for f in layer.data["features"]]

@@ -92,16 +92,11 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_geojson(m: folium.Map, collection: dict, name: str, *, control: bool = True) -> folium.GeoJson:
-    layer = folium.GeoJson(
-        collection,
-        name=name,
-        control=control,
-        on_each_feature=folium.JsCode("kzgeo.bind"),
-        smooth_factor=0.5,
-    )
-    layer.add_to(m)
-    return layer
+def _add_geojson(m: folium.Map, collection: dict, name: str) -> None:
+    """A switchable layer whose popups and tooltips kzgeo's script builds from plain text."""
+    folium.GeoJson(
+        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5
+    ).add_to(m)
 
 
 def _bin_index(values: np.ndarray, bins: tuple[float, ...]) -> np.ndarray:
