@@ -244,6 +244,14 @@ def _in_page(text: str, page: str) -> bool:
     return text in page or json.dumps(text)[1:-1] in page
 
 
+def test_coded_values_are_translated_and_free_text_is_not(dumps):
+    m = make_map(dumps=dumps.assign(status=["illegal"]), lang="kk")
+    (site,) = _popups(m, "Ықтимал қоқыс үйінділері")
+    assert ["Деңгей", "сенімді"] in site["rows"] and ["Мәртебесі", "заңсыз"] in site["rows"]
+    (site,) = _popups(make_map(dumps=dumps, lang="kk"), "Ықтимал қоқыс үйінділері")
+    assert ["Мәртебесі", HOSTILE] in site["rows"]
+
+
 def test_without_protected_areas_regions_are_shaded_by_planted_hectares(regions, plots):
     m = make_map(regions=regions, plots=plots)
     west, east = _popups(m, "Regions")

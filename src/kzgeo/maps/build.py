@@ -40,6 +40,7 @@ _STYLE = {
     "plots": {"color": "#bf360c", "weight": 1, "fillColor": "#ff7043", "fillOpacity": 0.7},
 }
 _DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
+_CODED_COLUMNS = {"tier", "status", "geometry_source"}
 _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
@@ -75,6 +76,13 @@ def _text(value, lang: str, digits: int | None = 1) -> str:
     if isinstance(value, (float, np.floating)):
         return fmt_number(value, lang, digits)
     return str(value)
+
+
+def _coded(column: str, value, lang: str):
+    """The label of a coded value (tier, status, geometry source) in ``lang``; other values as they are."""
+    if column in _CODED_COLUMNS and isinstance(value, str):
+        return labels(lang).get(f"value_{value}", value)
+    return value
 
 
 def _feature_collection(
@@ -198,9 +206,7 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
         row = [[lab["area_ha"], _text(area[i], lang)]]
         for column in columns:
             if column in gdf and not pd.isna(gdf.at[key, column]):
-                value = gdf.at[key, column]
-                if column == "geometry_source" and value == "illustrative":
-                    value = lab["illustrative"]
+                value = _coded(column, gdf.at[key, column], lang)
                 row.append([lab[column], _text(value, lang, None if column == "year" else 1)])
         rows.append(row)
     styles = [_STYLE[kind]] * len(gdf)
@@ -220,12 +226,14 @@ def _add_dumps(m, dumps, lang, legend) -> None:
         row = [[lab["area_ha"], _text(area[i], lang, 2)]]
         for column in ("score", "tier", "status"):
             if column in dumps:
-                row.append([lab[column], _text(dumps.at[key, column], lang, 2)])
+                row.append([lab[column], _text(_coded(column, dumps.at[key, column], lang), lang, 2)])
         rows.append(row)
         colour = _DUMP_COLOURS.get(str(dumps.at[key, "tier"]) if "tier" in dumps else "", "#b71c1c")
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
     _add_geojson(m, _feature_collection(drawn, titles, rows, styles), lab["dumps"])
-    legend.swatches(lab["dumps"], [(c, t) for t, c in _DUMP_COLOURS.items()])
+    legend.swatches(
+        lab["dumps"], [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
+    )
 
 
 def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
