@@ -29,6 +29,7 @@ from skimage.filters import apply_hysteresis_threshold
 
 from kzgeo.dumps.features import BANDS, FEATURE_NAMES, HALO, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
+from kzgeo.dumps.objects import part_sums
 from kzgeo.dumps.status import assign_status, compare_sites
 from kzgeo.errors import RasterError
 
@@ -37,7 +38,7 @@ __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_c
 WINDOW_HALO = HALO + 16
 """Halo read around each window: the features' reach plus room for hysteresis to connect."""
 
-SITE_COLUMNS = ("site_id", "score", "max_score", "area_ha", "tier", "status")
+SITE_COLUMNS = ("site_id", "score", "pixel_score", "area_ha", "tier", "status")
 """Columns of the site layer (plus ``change`` when a previous season is given, and ``geometry``)."""
 
 _EIGHT = np.ones((3, 3), dtype=bool)
@@ -54,17 +55,20 @@ class Thresholds:
         Score a pixel needs to seed a site.
     low : float
         Score that lets a pixel join a site it touches (hysteresis).
+    site : float
+        Site-classifier probability a candidate needs to be reported.
     confident : float
-        Mean score above which a site's tier is ``confident`` rather than ``review``.
+        Site probability above which the tier is ``confident`` rather than ``review``.
     min_area_ha : float
         Smaller sites are dropped (0.03 ha is three 10 m pixels).
     max_ndvi : float
         Pixels greener than this are not scored at all (dense vegetation is never a dump).
     """
 
-    high: float = 0.6
-    low: float = 0.35
-    confident: float = 0.75
+    high: float = 0.5
+    low: float = 0.3
+    site: float = 0.5
+    confident: float = 0.8
     min_area_ha: float = 0.03
     max_ndvi: float = 0.6
 
@@ -118,8 +122,8 @@ def _windows(height: int, width: int, size: int, halo: int) -> Iterator[tuple[Wi
 
 def score_cube(
     cube: np.ndarray, model: DumpModel | None = None, *, has_mask: bool = False, max_ndvi: float = 0.6
-) -> np.ndarray:
-    """Per-pixel dump score in [0, 1] of a ``(10, h, w)`` reflectance cube (NaN where not scored).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel dump score in [0, 1] of a ``(10, h, w)`` reflectance cube, and the feature stack.
 
     Parameters
     ----------
@@ -132,6 +136,13 @@ def score_cube(
         are found from the spectra.
     max_ndvi : float
         Pixels greener than this are left unscored.
+
+    Returns
+    -------
+    score : ndarray
+        ``(h, w)`` float32, NaN where not scored (nodata, masked, too green).
+    features : ndarray
+        ``(len(FEATURE_NAMES), h, w)`` float32.
     """
     model = model or load_model()
     invalid = None if has_mask else spectral_mask(cube)
@@ -139,7 +150,7 @@ def score_cube(
     ndvi = feats[_NDVI]
     with np.errstate(invalid="ignore"):
         candidate = np.isfinite(feats).all(axis=0) & (ndvi < max_ndvi)
-    return model.score(feats, candidate)
+    return model.score(feats, candidate), feats
 
 
 def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
@@ -151,28 +162,20 @@ def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
     return labels
 
 
-def _vectorise(labels: np.ndarray, score: np.ndarray, transform: Affine) -> list[dict]:
-    """One record per site part in this core: geometry, pixel count, score sum and max."""
+def _vectorise(
+    labels: np.ndarray, score: np.ndarray, feats: np.ndarray | None, transform: Affine
+) -> list[dict]:
+    """One record per site part in this core: geometry and the sums of :func:`part_sums`."""
     if not labels.any():
         return []
-    ids = labels.ravel()
-    n_px = np.bincount(ids)
-    s = np.nan_to_num(score, nan=0.0).ravel()
-    s_sum = np.bincount(ids, weights=s)
-    s_max = np.zeros(len(n_px))
-    np.maximum.at(s_max, ids, s)
+    sums = part_sums(labels, score, feats)
     parts: dict[int, list] = {}
     for geom, value in rfeatures.shapes(
         labels.astype(np.int32), mask=labels > 0, connectivity=8, transform=transform
     ):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     return [
-        {
-            "geometry": shapely.union_all(g),
-            "n_px": int(n_px[k]),
-            "score_sum": float(s_sum[k]),
-            "max_score": float(s_max[k]),
-        }
+        {"geometry": shapely.union_all(g), **{key: float(v[k]) for key, v in sums.items()}}
         for k, g in parts.items()
     ]
 
@@ -187,8 +190,20 @@ def _merge(records: list[dict], crs) -> gpd.GeoDataFrame:
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(df), len(df)))
     _, group = connected_components(graph, directed=False)
     df["group"] = group
-    merged = df.dissolve(by="group", aggfunc={"n_px": "sum", "score_sum": "sum", "max_score": "max"})
-    return merged.reset_index(drop=True)
+    agg = {c: "sum" for c in df.columns if c not in ("geometry", "group")}
+    agg["max_score"] = "max"
+    return df.dissolve(by="group", aggfunc=agg).reset_index(drop=True)
+
+
+def candidate_sites(
+    cube: np.ndarray, transform, crs, model: DumpModel | None = None, thresholds: Thresholds | None = None
+) -> gpd.GeoDataFrame:
+    """Candidate sites of a whole cube in memory (in ``crs``), with their part sums, before the site
+    classifier: the training script and the evaluation use it."""
+    model = model or load_model()
+    th = thresholds or Thresholds.from_card(model.card)
+    score, feats = score_cube(cube, model, max_ndvi=th.max_ndvi)
+    return _merge(_vectorise(_segment(score, th), score, feats, transform), crs)
 
 
 def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContextManager]:
@@ -284,8 +299,9 @@ def detect_dumps(
     Returns
     -------
     GeoDataFrame
-        In EPSG:4326, one row per site, highest score first: ``site_id`` (1..n), ``score`` (mean pixel
-        score), ``max_score``, ``area_ha`` (ellipsoidal), ``tier`` (``confident``/``review``),
+        In EPSG:4326, one row per site, highest score first: ``site_id`` (1..n), ``score`` (probability
+        from the site classifier, 0..1), ``pixel_score`` (mean pixel score), ``area_ha`` (ellipsoidal),
+        ``tier`` (``confident``/``review``),
         ``status`` (``illegal``/``legal_landfill``/``landfill_overspill``), ``change`` (with
         ``previous``), ``geometry``.
 
@@ -296,22 +312,22 @@ def detect_dumps(
     """
     from kzgeo.area import hectares
 
-    model = model or load_model()
-    th = thresholds or Thresholds.from_card(model.card)
     src, closer = _as_scene(scene, transform, crs)
     records: list[dict] = []
     with closer, contextlib.ExitStack() as stack:
         _check_bands(src)
+        model = model or load_model()
+        th = thresholds or Thresholds.from_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))
         dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
         for core, win in _windows(src.height, src.width, window_size, WINDOW_HALO):
             cube = src.read(BANDS, window=win)
-            score = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
+            score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
             labels = _segment(score, th)
             r, c = int(core.row_off - win.row_off), int(core.col_off - win.col_off)
             sl = (slice(r, r + int(core.height)), slice(c, c + int(core.width)))
             core_transform = rasterio.windows.transform(core, src.transform)
-            records += _vectorise(labels[sl], score[sl], core_transform)
+            records += _vectorise(labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform)
             if dst is not None:
                 dst.write(score[sl][None], window=core)
         sites = _merge(records, src.crs)
@@ -319,12 +335,14 @@ def detect_dumps(
 
 
 def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) -> gpd.GeoDataFrame:
-    sites = sites.to_crs(4326)
+    sites = sites.copy()
+    sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
+    sites["score"] = model.site_score(sites) if len(sites) else []
+    sites = sites[sites["score"] >= th.site].to_crs(4326)
     sites["area_ha"] = hectares(sites) if len(sites) else np.array([], dtype=float)
-    sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9].copy()
-    sites["score"] = (sites["score_sum"] / sites["n_px"]).astype(float)
+    sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9]
     sites = sites.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    sites["site_id"] = np.arange(1, len(sites) + 1)
+    sites["site_id"] = np.arange(1, len(sites) + 1, dtype=np.int64)
     sites["tier"] = np.where(sites["score"] >= th.confident, "confident", "review")
     sites["status"] = assign_status(sites, landfills, point_radius_m=landfill_radius_m)
     columns = list(SITE_COLUMNS)
@@ -336,6 +354,4 @@ def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) 
         )
         sites["change"] = compare_sites(sites, before)
         columns.append("change")
-    out = gpd.GeoDataFrame(pd.DataFrame(sites[columns]), geometry=sites.geometry.to_numpy(), crs=4326)
-    out["site_id"] = out["site_id"].astype(np.int64)
-    return out
+    return gpd.GeoDataFrame(pd.DataFrame(sites[columns]), geometry=sites.geometry.to_numpy(), crs=4326)

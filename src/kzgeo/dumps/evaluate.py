@@ -74,7 +74,7 @@ class Evaluation:
 def sites_from_score(score: np.ndarray, transform, crs, thresholds: Thresholds) -> gpd.GeoDataFrame:
     """Sites (in ``crs``) from a whole-scene score array: hysteresis, polygons, area filter."""
     labels = _segment(score, thresholds)
-    sites = _merge(_vectorise(labels, score, transform), crs)
+    sites = _merge(_vectorise(labels, score, None, transform), crs)
     sites = sites[sites.area >= thresholds.min_area_ha * 10_000 - 1e-6]
     return sites.reset_index(drop=True)
 

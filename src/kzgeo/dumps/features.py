@@ -20,9 +20,11 @@ BANDS = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
 _SHAPE_BANDS = ("B02", "B03", "B04", "B05", "B08", "B11", "B12")
 _INDICES = ("ndvi", "ndbi", "bsi", "mndwi", "plastic", "ndsw", "redness", "ndre", "swir_nir")
 _LOCAL = ("bright", "ndvi", "bsi", "ndsw")  # smoothed over 50 m
-_CONTEXT = ("bright", "ndvi", "bsi", "ndbi", "ndsw", "redness")  # 50 m against the surrounding 150 m
+_CONTEXT = ("bright", "ndvi", "bsi", "ndbi", "ndsw", "redness", "mndwi")  # 50 m against the surrounding 150 m
 _WIDE = ("bright", "ndvi", "bsi")  # 50 m against the surrounding 310 m
 _TEXTURE = ("bright", "ndvi", "ndsw", "redness", "bsi")  # local std over 50 m
+_LINEAR = ("bright", "ndvi", "bsi")  # roads, tracks and field edges: strong along one direction only
+_LINE_HALF = 5  # line means over 11 pixels (110 m)
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"shape_{b}" for b in _SHAPE_BANDS),
@@ -33,6 +35,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"contrast310_{n}" for n in _WIDE),
     "std30_bright_rel",
     *(f"std50_{n}" for n in _TEXTURE),
+    *(f"linearity110_{n}" for n in _LINEAR),
 )
 """Names of the feature stack's layers, in order."""
 
@@ -92,9 +95,36 @@ class _Box:
             return num / self.weight(size)
 
     def std(self, x: np.ndarray, size: int) -> np.ndarray:
+        # centre first: E[x²] - E[x]² in float32 loses the small variances of a plain surface
+        x = x - np.float32(np.nanmean(np.where(self.valid > 0, x, np.nan))) if self.valid.any() else x
         m = self.mean(x, size)
         m2 = self.mean(x * x, size)
         return np.sqrt(np.maximum(m2 - m * m, 0))
+
+
+def _linearity(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Spread of the means of ``x`` along lines of 11 px in four directions (high on linear features).
+
+    A road or a field edge has one direction along which the mean stays at the pixel's value and one
+    across which it falls to the background; a compact heap looks alike in every direction.
+    """
+    x = np.where(valid, x, 0).astype(np.float32)
+    v = valid.astype(np.float32)
+    h = _LINE_HALF
+    pad_x, pad_v = np.pad(x, h), np.pad(v, h)
+    rows, cols = x.shape
+    means = []
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        sx = np.zeros_like(x)
+        sv = np.zeros_like(x)
+        for k in range(-h, h + 1):
+            r0, c0 = h + k * dr, h + k * dc
+            sx += pad_x[r0 : r0 + rows, c0 : c0 + cols]
+            sv += pad_v[r0 : r0 + rows, c0 : c0 + cols]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means.append(sx / sv)
+    means = np.stack(means)
+    return means.max(axis=0) - means.min(axis=0)
 
 
 def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.ndarray:
@@ -145,6 +175,7 @@ def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.
     with np.errstate(divide="ignore", invalid="ignore"):
         out.append(box.std(bright, 3) / mean5["bright"])
     out += [box.std(layers[n], 5) for n in _TEXTURE]
+    out += [_linearity(layers[n], valid) for n in _LINEAR]
     stack = np.stack(out).astype(np.float32, copy=False)
     stack[:, ~valid] = np.nan
     return stack

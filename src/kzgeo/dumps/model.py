@@ -1,6 +1,7 @@
 """The shipped pixel classifier: loading it and scoring feature stacks.
 
-The model is a scikit-learn ``HistGradientBoostingClassifier`` trained offline on synthetic scenes
+The model is two scikit-learn ``HistGradientBoostingClassifier`` (one scores pixels, one scores the
+candidate sites the pixel scores outline) trained offline on synthetic scenes
 (``make model`` runs ``scripts/train_dump_model.py``) and stored with joblib in ``kzgeo/models``,
 next to a JSON card that records how it was trained and the feature names it expects.
 """
@@ -26,10 +27,23 @@ MODEL_NAME = "dumps_hgb"
 
 @dataclass(frozen=True)
 class DumpModel:
-    """A pixel classifier and its card (training data, parameters, thresholds)."""
+    """The pixel and site classifiers and their card (training data, parameters, thresholds)."""
 
     classifier: object
     card: dict
+    sites: object = None
+
+    def site_score(self, sites) -> np.ndarray:
+        """Probability that each candidate site (merged part sums, metric CRS) is waste.
+
+        Without a site classifier, the mean pixel score.
+        """
+        from kzgeo.dumps.objects import object_features
+
+        feats = object_features(sites)
+        if self.sites is None:
+            return feats["mean_score"].to_numpy()
+        return self.sites.predict_proba(feats.to_numpy())[:, 1]
 
     def score(self, features: np.ndarray, candidate: np.ndarray, chunk: int = 262_144) -> np.ndarray:
         """Probability of waste for each candidate pixel of a ``(n_features, h, w)`` stack.
@@ -81,5 +95,5 @@ def load_model(path: str | None = None) -> DumpModel:
     with warnings.catch_warnings():
         # a model pickled by a neighbouring scikit-learn release still loads and predicts the same
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
-        classifier = joblib.load(model_path)
-    return DumpModel(classifier, card)
+        stages = joblib.load(model_path)
+    return DumpModel(stages["pixels"], card, stages.get("sites"))

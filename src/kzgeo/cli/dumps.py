@@ -1,0 +1,90 @@
+"""``kzgeo detect-dumps``: candidate illegal dump sites in a Sentinel-2 scene."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kzgeo.cli._options import overwrite_opt
+
+_VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
+
+
+@click.command()
+@click.argument("scene", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Site polygons to write (.gpkg or .geojson).",
+)
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The previous season: a scene, or a site layer written earlier; adds a change column.",
+)
+@click.option(
+    "--landfills",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Authorised landfills (points or polygons) for the status column.",
+)
+@click.option(
+    "--score-raster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the per-pixel score (0..1, float32 GeoTIFF).",
+)
+@click.option(
+    "--window-size",
+    type=click.IntRange(128, 8192),
+    default=1024,
+    show_default=True,
+    help="Processing window, pixels (memory grows with its square).",
+)
+@overwrite_opt
+def detect_dumps(
+    scene: Path,
+    output: Path,
+    previous: Path | None,
+    landfills: Path | None,
+    score_raster: Path | None,
+    window_size: int,
+    overwrite: bool,
+) -> None:
+    """Find candidate dump sites in SCENE (a Sentinel-2 GeoTIFF or granule folder).
+
+    Writes polygons with site_id, score, pixel_score, area_ha, tier (confident/review) and status
+    (illegal/legal_landfill/landfill_overspill), plus change (new/grown/persisting) with --previous.
+    """
+    from kzgeo.dumps import detect_dumps as detect
+    from kzgeo.io import check_output, read_layer, write_layer
+
+    check_output(output, overwrite=overwrite)
+    if score_raster is not None:
+        check_output(score_raster, overwrite=overwrite)
+    fills = read_layer(landfills, kind="landfills") if landfills is not None else None
+    before = None
+    if previous is not None:
+        is_layer = previous.is_file() and previous.suffix.lower() in _VECTOR_SUFFIXES
+        before = read_layer(previous) if is_layer else previous
+    sites = detect(
+        scene,
+        landfills=fills,
+        previous=before,
+        window_size=window_size,
+        score_raster=score_raster,
+        overwrite=overwrite,
+    )
+    write_layer(sites, output, overwrite=overwrite)
+    counts = sites["status"].value_counts().to_dict() if len(sites) else {}
+    confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    click.echo(
+        f"{len(sites)} candidate sites ({confident} confident{'; ' + detail if detail else ''}); "
+        f"wrote {output}",
+        err=True,
+    )

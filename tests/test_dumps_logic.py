@@ -1,0 +1,174 @@
+"""Dump detection pieces with hand-worked answers: features, masks, landfill status, change, matching."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+
+from kzgeo.dumps import (
+    BANDS,
+    FEATURE_NAMES,
+    assign_status,
+    compare_sites,
+    compute_features,
+    detect_dumps,
+    spectral_mask,
+)
+from kzgeo.dumps.evaluate import match_sites
+from kzgeo.errors import RasterError
+
+UTM = "EPSG:32642"
+SOIL = np.array([0.10, 0.14, 0.18, 0.20, 0.22, 0.23, 0.24, 0.25, 0.32, 0.28], dtype=np.float32)
+
+
+def _cube(h=40, w=40, spectrum=SOIL):
+    return np.broadcast_to(spectrum[:, None, None], (10, h, w)).copy()
+
+
+def _layer(geoms, **cols):
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=UTM)
+
+
+def _box(x0, y0, x1, y1):
+    return shapely.box(x0, y0, x1, y1)
+
+
+# --- features --------------------------------------------------------------------------------------
+
+
+def test_indices_have_their_textbook_values():
+    feats = compute_features(_cube())
+    ndvi = feats[FEATURE_NAMES.index("ndvi"), 20, 20]
+    assert ndvi == pytest.approx((0.24 - 0.18) / (0.24 + 0.18), abs=1e-6)
+    bsi = feats[FEATURE_NAMES.index("bsi"), 20, 20]
+    assert bsi == pytest.approx(((0.32 + 0.18) - (0.24 + 0.10)) / ((0.32 + 0.18) + (0.24 + 0.10)), abs=1e-6)
+    ndsw = feats[FEATURE_NAMES.index("ndsw"), 20, 20]
+    assert ndsw == pytest.approx((0.28 - 0.32) / (0.28 + 0.32), abs=1e-6)
+
+
+def test_uniform_ground_has_no_contrast_texture_or_lines():
+    feats = compute_features(_cube())
+    for name in FEATURE_NAMES:
+        if name.startswith(("contrast", "std", "linearity")):
+            np.testing.assert_allclose(feats[FEATURE_NAMES.index(name)], 0, atol=1e-5, err_msg=name)
+
+
+def test_a_road_is_linear_and_a_heap_is_not():
+    cube = _cube(60, 60)
+    cube[:, 30, :] *= 2.0  # a one-pixel road across the scene
+    cube[:, 5:12, 5:12] *= 2.0  # a 7 x 7 heap
+    lin = compute_features(cube)[FEATURE_NAMES.index("linearity110_bright")]
+    assert lin[30, 45] > 3 * lin[8, 8]
+
+
+def test_masked_pixels_get_nan_features_and_do_not_bleed():
+    cube = _cube()
+    cube[:, 10, 10] = np.nan
+    feats = compute_features(cube)
+    assert np.isnan(feats[:, 10, 10]).all()
+    # the neighbour's context ignores the hole instead of reading it as black
+    assert feats[FEATURE_NAMES.index("contrast150_bright"), 10, 11] == pytest.approx(0, abs=1e-5)
+
+
+def test_cube_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="expected"):
+        compute_features(np.zeros((4, 10, 10), np.float32))
+
+
+def test_spectral_mask_clouds_water_but_not_a_small_bright_heap():
+    cube = _cube(60, 60)
+    white = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.35, 0.25], dtype=np.float32)
+    cube[:, 0:20, 0:20] = white[:, None, None]  # a cloud 200 m across
+    cube[:, 40:42, 40:42] = white[:, None, None]  # a 20 m sheet of white plastic
+    water = np.array([0.06, 0.05, 0.03, 0.02, 0.015, 0.01, 0.01, 0.01, 0.003, 0.002], dtype=np.float32)
+    cube[:, 45:55, 5:15] = water[:, None, None]
+    mask = spectral_mask(cube)
+    assert mask[10, 10] and mask[50, 10]
+    assert not mask[41, 41]
+    assert not mask[30, 50]
+
+
+# --- landfill status -----------------------------------------------------------------------------
+
+
+def test_status_against_landfill_polygons_and_points():
+    landfills = _layer([_box(0, 0, 200, 200), shapely.Point(5_000, 5_000)], landfill_id=[1, 2])
+    sites = _layer(
+        [
+            _box(50, 50, 100, 100),  # inside the fence
+            _box(150, 0, 300, 100),  # 1 ha of its 1.5 ha beyond the fence
+            _box(-10, 0, 100, 100),  # one pixel of blur over the fence
+            _box(9_000, 9_000, 9_100, 9_100),  # far from any landfill
+            _box(5_100, 5_100, 5_200, 5_200),  # 140-280 m from a landfill point
+        ]
+    )
+    status = assign_status(sites, landfills)
+    assert list(status) == [
+        "legal_landfill",
+        "landfill_overspill",
+        "legal_landfill",
+        "illegal",
+        "legal_landfill",
+    ]
+
+
+def test_status_is_illegal_without_landfills_and_ignores_crs():
+    sites = _layer([_box(0, 0, 100, 100)])
+    assert list(assign_status(sites, None)) == ["illegal"]
+    landfills = _layer([_box(-50, -50, 150, 150)]).to_crs(4326)
+    assert list(assign_status(sites.to_crs(4326), landfills)) == ["legal_landfill"]
+
+
+# --- change --------------------------------------------------------------------------------------
+
+
+def test_change_new_grown_persisting():
+    previous = _layer([_box(0, 0, 100, 100), _box(1_000, 0, 1_100, 100)])
+    sites = _layer(
+        [
+            _box(0, 0, 100, 100),  # same 1 ha
+            _box(1_000, 0, 1_200, 100),  # 1 ha -> 2 ha
+            _box(5_000, 0, 5_100, 100),  # nothing there before
+            _box(1_005, 0, 1_000 + 105, 100),  # a pixel of registration shift is the same site
+        ]
+    )
+    assert list(compare_sites(sites, previous)) == ["persisting", "grown", "new", "persisting"]
+    assert list(compare_sites(sites, previous.iloc[:0])) == ["new"] * 4
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+def test_object_matching_at_iou_one_quarter():
+    truth = _layer(
+        [_box(0, 0, 100, 100), _box(500, 0, 600, 100), _box(2_000, 0, 2_050, 50)],
+        kind=["dump", "dump", "quarry"],
+    )
+    sites = _layer([_box(0, 0, 100, 50), _box(500, 0, 600, 20), _box(2_000, 0, 2_050, 50)])
+    ev = match_sites(sites, truth, area_km2=1.0)
+    # IoU 0.5 matches, IoU 0.2 does not; the quarry is a false alarm of its kind
+    assert list(ev.truth.matched) == [True, False]
+    assert ev.false_alarms().to_dict() == {"waste_split": 1, "quarry": 1}
+    precision, recall, f1 = ev.prf()
+    assert (precision, recall, f1) == (pytest.approx(1 / 3), 0.5, pytest.approx(0.4))
+    assert ev.median_area_error_pct() == pytest.approx(50.0)
+    assert ev.false_alarms_per_100km2() == pytest.approx(200.0)
+
+
+# --- error paths ---------------------------------------------------------------------------------
+
+
+def test_missing_band_is_named():
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    del bands["B12"]
+    with pytest.raises(RasterError, match="missing B12"):
+        detect_dumps(bands, transform=Affine(10, 0, 0, 0, -10, 0), crs=UTM)
+
+
+def test_arrays_without_georeferencing():
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    with pytest.raises(RasterError, match="no georeferencing"):
+        detect_dumps(bands)

@@ -1,0 +1,112 @@
+"""The synthetic scene generator: determinism and the input contract of the dump detector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+
+from kzgeo.errors import OutputExistsError
+from kzgeo.synth import (
+    BANDS,
+    DUMP_KINDS,
+    LOOKALIKE_KINDS,
+    demo_scene,
+    family_spectra,
+    generate_scene,
+    to_uint16,
+    write_scene,
+)
+
+pytest.importorskip("earthlib")
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return generate_scene(11, 256, clouds=False, swath_edge=True, landfills=1)
+
+
+def test_same_seed_same_scene(scene):
+    again = generate_scene(11, 256, clouds=False, swath_edge=True, landfills=1)
+    np.testing.assert_array_equal(np.isnan(scene.data), np.isnan(again.data))
+    np.testing.assert_array_equal(np.nan_to_num(scene.data), np.nan_to_num(again.data))
+    assert scene.truth.geometry.geom_equals(again.truth.geometry).all()
+
+
+def test_other_seed_other_scene(scene):
+    other = generate_scene(12, 256, clouds=False, swath_edge=True, landfills=1)
+    assert not np.array_equal(np.nan_to_num(scene.data), np.nan_to_num(other.data))
+
+
+def test_reflectance_is_physical_and_quantised(scene):
+    valid = scene.data[:, np.isfinite(scene.data).all(axis=0)]
+    assert valid.min() >= 1e-4 and valid.max() <= 1.0
+    # stored as uint16 x 10000: every value is a whole number of 1e-4
+    np.testing.assert_allclose(valid * 10_000, np.round(valid * 10_000), atol=1e-2)
+
+
+def test_twenty_metre_bands_are_coarser_than_ten_metre_bands(scene):
+    def detail(band):
+        b = np.nan_to_num(scene.data[BANDS.index(band)])[:200, :200]
+        return np.abs(np.diff(b, axis=1)).mean() / b.mean()
+
+    # B8A (20 m) and B08 (10 m) see nearly the same light; the 20 m band must have less pixel detail
+    assert detail("B8A") < 0.8 * detail("B08")
+
+
+def test_truth_kinds_and_areas(scene):
+    kinds = set(scene.truth["kind"])
+    assert kinds <= set(DUMP_KINDS) | set(LOOKALIKE_KINDS)
+    assert "dump" in kinds and "landfill" in kinds
+    dumps = scene.truth[scene.truth["kind"] == "dump"]
+    assert dumps["area_ha"].between(0.02, 6.0).all()
+    assert len(scene.landfills) == 1
+    assert scene.crs.to_epsg() // 100 == 326  # a northern UTM zone
+
+
+def test_clean_scene_has_no_waste():
+    clean = generate_scene(5, 128, clean=True)
+    assert not clean.truth["kind"].isin(DUMP_KINDS).any()
+    assert len(clean.landfills) == 0
+
+
+def test_written_scene_follows_the_contract(scene, tmp_path):
+    path = write_scene(scene, tmp_path / "s.tif")
+    with rasterio.open(path) as ds:
+        assert ds.count == 10
+        assert ds.descriptions == BANDS
+        assert ds.dtypes == ("uint16",) * 10
+        assert ds.nodata == 0
+        assert ds.res == (10.0, 10.0)
+        assert ds.crs.to_epsg() == scene.crs.to_epsg()
+        data = ds.read()
+    np.testing.assert_array_equal(data, to_uint16(scene.data))
+    # beyond the swath edge every band is 0 (nodata)
+    edge = np.isnan(scene.data).any(axis=0)
+    assert edge.any() and (data[:, edge] == 0).all()
+    with pytest.raises(OutputExistsError):
+        write_scene(scene, path)
+
+
+def test_spectral_library_halves_are_disjoint():
+    train, test = family_spectra("soil", "train"), family_spectra("soil", "test")
+    assert len(train) > 1000 and len(test) > 1000
+    assert not (train[:, None, :] == test[None, :50, :]).all(axis=2).any()
+    assert family_spectra("vegetation").shape[1] == 10
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="even"):
+        generate_scene(1, 101)
+    with pytest.raises(KeyError, match="unknown material family"):
+        family_spectra("kryptonite")
+
+
+def test_demo_scene_is_deterministic(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = demo_scene(tmp_path / "a", size=128), demo_scene(tmp_path / "b", size=128)
+    with rasterio.open(a.scene) as da, rasterio.open(b.scene) as db:
+        np.testing.assert_array_equal(da.read(), db.read())
+        assert da.crs.to_epsg() == 32642  # Astana lies in UTM zone 42N
+    assert a.truth.exists() and a.landfills.exists()
