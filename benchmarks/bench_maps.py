@@ -6,7 +6,8 @@ Python user would otherwise write (and what ``GeoDataFrame.explore`` does): one 
 GeoDataFrame, full-precision coordinates, a ``GeoJsonTooltip`` of every column. Printed: seconds to
 build and save, and HTML megabytes, for each, with the ratios; kzgeo both online (OpenStreetMap
 tiles) and offline (Leaflet inlined, no tiles); and, with headless Chromium, the seconds each page
-takes to load.
+takes to load and the milliseconds a jump of the view takes (between the whole country and a city
+with plots: what a reader feels as responsiveness).
 
     .venv/bin/python benchmarks/bench_maps.py
 """
@@ -46,11 +47,25 @@ def _folium(layers: dict, dest: Path) -> float:
     return time.perf_counter() - start
 
 
-def _load_seconds(page: Path) -> float | None:
-    """Seconds from navigation to the end of the load event in headless Chromium (None without it).
+# four jumps between the whole country and a city with plots (Kostanay, Almaty) at zoom 11-12
+_JUMPS = """
+const map = window[Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)];
+const took = [];
+for (const [lat, lon, zoom] of [[53.2, 63.6, 12], [48, 67, 5], [43.3, 76.9, 11], [48, 67, 6]]) {
+  const start = performance.now();
+  map.setView([lat, lon], zoom, {animate: false});
+  took.push(performance.now() - start);
+}
+return took;
+"""
+
+
+def _in_browser(page: Path) -> tuple[float, float] | None:
+    """Seconds to load the page in headless Chromium, and mean milliseconds of a jump in the view.
 
     The page is first made self-contained (Leaflet and folium's other files inlined, tiles pointed at an
     empty data URL), so both maps load from disk alone, as they must on this machine without network.
+    ``None`` when Chromium is not there.
     """
     sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
     from browser import chromium_page
@@ -62,13 +77,16 @@ def _load_seconds(page: Path) -> float | None:
     try:
         with chromium_page() as browser:
             browser.open(local, settle_js="return performance.timing.loadEventEnd > 0")
-            timing = browser.js("return performance.timing.loadEventEnd - performance.timing.navigationStart")
+            load_ms = browser.js(
+                "return performance.timing.loadEventEnd - performance.timing.navigationStart"
+            )
+            jumps_ms = browser.js(_JUMPS)
             errors = browser.js_errors()
     except BaseException:  # pytest's skip (an exception outside pytest) when Chromium is missing
         return None
     if errors:
         raise RuntimeError(f"{page.name} does not load cleanly: {errors[:3]}")
-    return timing / 1000.0
+    return load_ms / 1000.0, sum(jumps_ms) / len(jumps_ms)
 
 
 def main() -> None:
@@ -88,22 +106,24 @@ def main() -> None:
         for i, (label, run) in enumerate(runs.items()):
             dest = folder / f"map{i}.html"
             seconds = run(dest)
-            rows.append((label, seconds, dest.stat().st_size / 1e6, _load_seconds(dest)))
-    base_s, base_mb, base_load = rows[0][1], rows[0][2], rows[0][3]
+            rows.append((label, seconds, dest.stat().st_size / 1e6, _in_browser(dest)))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.1f}"
     )
     print(f"layers: {counts}\n")
-    print(
-        "| map | build + save, s | HTML, MB | load, s | size vs folium | build vs folium | load vs folium |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, seconds, mb, load in rows:
-        load_text = f"{load:.1f} | " if load is not None else "n/a | "
-        load_ratio = f"{load / base_load:.2f}" if load is not None and base_load else "n/a"
-        ratios = f"{mb / base_mb:.2f} | {seconds / base_s:.2f} | {load_ratio}"
-        print(f"| {label} | {seconds:.1f} | {mb:.2f} | {load_text}{ratios} |")
+    base = rows[0]
+    print("| map | build + save, s | HTML, MB | size : folium | build : folium |")
+    print("|---|---:|---:|---:|---:|")
+    for label, seconds, mb, _ in rows:
+        print(f"| {label} | {seconds:.1f} | {mb:.2f} | {mb / base[2]:.2f} | {seconds / base[1]:.2f} |")
+    if base[3] is None:
+        print("\n(no Chromium: load and view times not measured)")
+        return
+    print("\n| map (in headless Chromium) | load, s | view jump, ms | load : folium | jump : folium |")
+    print("|---|---:|---:|---:|---:|")
+    for label, _, _, (load, jump) in rows:
+        print(f"| {label} | {load:.1f} | {jump:.0f} | {load / base[3][0]:.2f} | {jump / base[3][1]:.2f} |")
 
 
 if __name__ == "__main__":

@@ -217,21 +217,43 @@ class PlotLayer(JSCSSMixin, Layer):
             }
             var markers = [];
             for (var i = 0; i < d.n; i++) {
-                var p = popup(i);
                 markers.push(L.circleMarker([d.pts[2 * i], d.pts[2 * i + 1]],
-                    Object.assign({radius: 5}, d.style)).bindPopup(p));
-                outlines.addLayer(L.polygon(decode(d.geom[i]),
-                    Object.assign({renderer: renderer, pane: 'kzgeoPlots'}, d.style)).bindPopup(p));
+                    Object.assign({radius: 5}, d.style)).bindPopup(popup(i)));
             }
             cluster.addLayers(markers);
+            // Outlines are made when first needed and only those near the view are on the map, so a
+            // zoomed-in map handles a few hundred paths, not every plot in the country.
+            var shapes = {};
+            function outline(i) {
+                if (!shapes[i]) {
+                    shapes[i] = L.polygon(decode(d.geom[i]),
+                        Object.assign({renderer: renderer, pane: 'kzgeoPlots'}, d.style)).bindPopup(popup(i));
+                }
+                return shapes[i];
+            }
+            function showNearby() {
+                var near = map.getBounds().pad(0.5), wanted = {};
+                for (var i = 0; i < d.n; i++) {
+                    if (near.contains([d.pts[2 * i], d.pts[2 * i + 1]])) wanted[i] = true;
+                }
+                outlines.eachLayer(function (layer) {
+                    if (!wanted[layer.kzgeoIndex]) outlines.removeLayer(layer);
+                });
+                for (var k in wanted) {
+                    var shape = outline(k);
+                    shape.kzgeoIndex = k;
+                    if (!outlines.hasLayer(shape)) outlines.addLayer(shape);
+                }
+            }
             function sync() {
                 if (!map.hasLayer(group)) return;
                 var near = map.getZoom() >= d.min_zoom;
+                if (near) showNearby();
                 var show = near ? outlines : cluster, hide = near ? cluster : outlines;
                 if (group.hasLayer(hide)) group.removeLayer(hide);
                 if (!group.hasLayer(show)) group.addLayer(show);
             }
-            map.on('zoomend', sync);
+            map.on('moveend', sync);
             group.on('add', sync);
             return group;
         })();
