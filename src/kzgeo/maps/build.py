@@ -317,8 +317,8 @@ def make_map(
     lang : {"en", "ru", "kk"}
         Language of labels, legend, popups and region names.
     offline : bool
-        No tiles: a plain basemap drawn from the country outline. :func:`kzgeo.maps.save_map` then
-        inlines Leaflet so the file needs no network.
+        No tiles: a plain basemap, the country's outline drawn from the regions layer.
+        :func:`kzgeo.maps.save_map` then inlines Leaflet so the file needs no network.
 
     Returns
     -------

@@ -173,7 +173,8 @@ def encode_geometries(geoms: np.ndarray, digits: int = 6) -> list:
 
 
 class PlotLayer(JSCSSMixin, Layer):
-    """Many small polygons: clustered points when zoomed out, canvas-drawn outlines when zoomed in.
+    """Many small polygons: clustered points when zoomed out; zoomed in, the outlines near the view,
+    made on first use and drawn on one canvas in a pane above the other overlays.
 
     Parameters
     ----------
