@@ -205,6 +205,11 @@ def _zonal_one(zones: gpd.GeoDataFrame, raster, stats: Sequence[str], band, inde
             scene.close()
 
 
+def _column(prefix: str, stat: str) -> str:
+    """Output column of a statistic: ``ndvi_mean``; a count is in (coverage-weighted) pixels."""
+    return f"{prefix}_count_px" if stat == "count" else f"{prefix}_{stat}"
+
+
 def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reader]], stats) -> pd.DataFrame:
     if zones.crs is None:
         raise CRSError(
@@ -219,7 +224,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     for prefix, reader in layers:
         src = _WindowSource(grid, reader, prefix)
         sources.append(src)
-        ops += [Operation(STATS[s], f"{prefix}_{'count_px' if s == 'count' else s}", src) for s in stats]
+        ops += [Operation(STATS[s], _column(prefix, s), src) for s in stats]
         ops.append(Operation("count", f"{prefix}__valid", src))
     ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1}))
     cell_ha = _cell_area_ha(grid)
@@ -238,8 +243,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     out = pd.DataFrame(index=raw.index)
     for prefix, _ in layers:
         for s in stats:
-            col = f"{prefix}_{'count_px' if s == 'count' else s}"
-            out[col] = raw[col].to_numpy(dtype=float)
+            out[_column(prefix, s)] = raw[_column(prefix, s)].to_numpy(dtype=float)
         valid_col = "valid_pct" if len(layers) == 1 else f"{prefix}_valid_pct"
         with np.errstate(divide="ignore", invalid="ignore"):
             out[valid_col] = 100.0 * raw[f"{prefix}__valid"].to_numpy(dtype=float) / total
