@@ -181,6 +181,7 @@ def test_landsat_folder_needs_mtl(tmp_path):
         kzgeo.open_scene(tmp_path)
 
 
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")  # writing the bad input
 def test_no_georeferencing_is_a_raster_error(tmp_path):
     path = tmp_path / "plain.tif"
     with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="uint16") as dst:
