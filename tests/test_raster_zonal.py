@@ -8,14 +8,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import rasterio
 import shapely
 from exactextract import exact_extract
+from exactextract.raster import RasterioRasterSource
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import kzgeo
 from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
-from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, north_up, s2_stack, write_tif
+from test_raster_fixtures import DATA, ORIGIN, S2_CROP, UTM42, north_up, s2_stack, write_tif
 
 X0, Y0 = ORIGIN
 T10 = north_up(X0, Y0, 10)
@@ -204,6 +206,30 @@ def test_real_crop_pixel_aligned_zone_equals_numpy_mean():
     )
     assert out.loc["a", "ndvi_max"] == pytest.approx(float(ndvi[30:70, 20:50].max()))
     assert out.loc["a", "pixel_area_ha"] == pytest.approx(12.0)
+
+
+def test_real_uint8_raster_with_nodata_matches_exactextract():
+    path = DATA / "rgb_byte_crop" / "RGB.byte.crop.tif"
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "unknown" and scene.bands == ("band1", "band2", "band3")
+        red = scene.read_band("band1")
+        left, bottom, right, top = scene.bounds
+    assert 0.3 < np.isnan(red).mean() < 0.45  # the nodata (0) corner of the Landsat 7 swath
+    rng = np.random.default_rng(11)
+    centers = shapely.points(rng.uniform(left, right, 12), rng.uniform(bottom, top, 12))
+    z = gpd.GeoDataFrame(
+        {"zone_id": range(12)}, geometry=shapely.buffer(centers, rng.uniform(300, 3000, 12)), crs="EPSG:32618"
+    )
+    ours = kzgeo.zonal_stats(z, path, stats=["mean", "max", "count"], band=["band1", "band3"])
+    with rasterio.open(path) as ds:
+        for i, b in ((1, "band1"), (3, "band3")):
+            theirs = exact_extract(RasterioRasterSource(ds, i), z, ["mean", "max", "count"], output="pandas")
+            np.testing.assert_array_equal(ours[f"{b}_mean"].to_numpy(), theirs["mean"].to_numpy())
+            np.testing.assert_array_equal(ours[f"{b}_max"].to_numpy(), theirs["max"].to_numpy())
+            np.testing.assert_array_equal(ours[f"{b}_count_px"].to_numpy(), theirs["count"].to_numpy())
+    valid = ours["band1_valid_pct"]
+    assert ((valid == 0) == ours["band1_mean"].isna()).all()
+    assert (valid == 0).any() and (valid == 100).any() and ((valid > 0) & (valid < 100)).any()
 
 
 def test_geographic_raster_pixel_area_is_ellipsoidal():
