@@ -264,3 +264,22 @@ def test_errors(tmp_path, block):
         kzgeo.zonal_stats(z, 42)
     with pytest.raises(RasterError, match="no band 'B99'"):
         kzgeo.zonal_stats(z, s2_stack(tmp_path / "s2.tif"), band="B99")
+
+
+@pytest.mark.parametrize("region_index", [0, 7, 15])
+def test_demo_plots_pixel_area_matches_hectares(region_index):
+    # real-shaped demo planting plots, on a 10 m grid in their own UTM zone
+    plots = kzgeo.datasets.load("plots")
+    region = sorted(plots["region"].unique())[region_index]
+    plots = plots[plots["region"] == region]
+    utm = plots.estimate_utm_crs()
+    local = plots.to_crs(utm)
+    near = local[local.distance(local.geometry.iloc[0].centroid) < 15_000]
+    near = near[kzgeo.hectares(near) >= 0.5].head(150)
+    assert len(near) >= 5
+    x0, y0, x1, y1 = near.total_bounds
+    left, top = np.floor(x0 / 10) * 10 - 20, np.ceil(y1 / 10) * 10 + 20
+    shape = (int((top - y0) // 10) + 4, int((x1 - left) // 10) + 4)
+    out = kzgeo.zonal_stats(near, (np.ones(shape, np.float32), north_up(left, top, 10), utm), stats=["mean"])
+    np.testing.assert_allclose(out["pixel_area_ha"].to_numpy(), kzgeo.hectares(near), rtol=0.005)
+    np.testing.assert_allclose(out["valid_pct"], 100.0)
