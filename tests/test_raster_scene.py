@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
 from rasterio.windows import Window
 
 import kzgeo
@@ -246,3 +247,52 @@ def test_landsat_collection2_level2_folder_with_qa_pixel(tmp_path):
         nir = scene.read_band("B5")
         np.testing.assert_allclose(nir[0, 0], 20000 * 2.75e-5 - 0.2, rtol=1e-6)
         assert np.isnan(nir).tolist() == [[False, True], [True, True]]
+
+
+def test_float_bands_are_reflectance_already(tmp_path):
+    arr = np.full((10, 2, 2), 0.25, np.float32)
+    arr[:, 0, 0] = np.nan
+    names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+    path = write_tif(
+        tmp_path / "f.tif",
+        arr,
+        descriptions=names,
+        nodata=float("nan"),
+        tags={"PROCESSING_BASELINE": "05.00"},
+    )
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "sentinel-2"
+        out = scene.read_band("B04")
+    assert np.isnan(out[0, 0]) and out[1, 1] == np.float32(0.25)
+
+
+def test_gdal_scale_and_offset_win(tmp_path):
+    path = write_tif(
+        tmp_path / "s.tif",
+        np.full((1, 2, 2), 3000, np.uint16),
+        descriptions=["B04"],
+        tags={"PROCESSING_BASELINE": "05.00"},
+    )
+    with rasterio.open(path, "r+") as ds:
+        ds.scales, ds.offsets = (0.0001,), (-0.05,)
+    with kzgeo.open_scene(path) as scene:
+        np.testing.assert_allclose(scene.read_band("B04"), 0.25, rtol=1e-6)
+
+
+def test_rotated_grid_is_a_raster_error(tmp_path):
+    path = tmp_path / "rot.tif"
+    transform = Affine(10, 2, 500_000, 2, -10, 5_600_000)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="uint16",
+        crs="EPSG:32642",
+        transform=transform,
+    ) as dst:
+        dst.write(np.ones((1, 2, 2), np.uint16))
+    with pytest.raises(RasterError, match="rotated"):
+        kzgeo.open_scene(path)

@@ -7,6 +7,8 @@ cloud/shadow/snow classification.
 
 Scaling rules (documented in ``docs/indices.md``):
 
+* Bands with a GDAL scale/offset, and floating-point bands (already reflectance), are read as stored
+  with that scale/offset applied; the rules below are for integer bands without one.
 * Sentinel-2 (L1C/L2A): ``(DN + offset) / 10000``. The offset is ``-1000`` for processing baseline
   04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` GeoTIFF tag,
   a ``PROCESSING_BASELINE`` tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
@@ -15,7 +17,8 @@ Scaling rules (documented in ``docs/indices.md``):
   A ``QUANTIFICATION_VALUE`` tag replaces 10000. DN 0 is nodata.
 * Landsat: Collection-2 Level-2 surface reflectance ``DN * 2.75e-5 - 0.2``; other products with an MTL
   file: top-of-atmosphere reflectance ``(REFLECTANCE_MULT * DN + REFLECTANCE_ADD) / sin(SUN_ELEVATION)``.
-  DN 0 is nodata. A multiband Landsat GeoTIFF without GDAL scale/offset is taken as Collection-2 Level-2.
+  DN 0 is nodata. A uint16 multiband Landsat GeoTIFF without GDAL scale/offset is taken as
+  Collection-2 Level-2.
 * Any other raster: stored values with the GDAL band scale/offset applied, nodata as declared.
 
 Masks: Sentinel-2 SCL classes 3 (cloud shadow), 8, 9 (cloud), 10 (cirrus) and 11 (snow); Landsat
@@ -320,13 +323,16 @@ def _open(path: Path):
             f"{path}: cannot be read as a raster ({exc}); give a GeoTIFF, a JPEG2000 file or "
             "a folder of band files"
         ) from exc
-    if ds.crs is None or (ds.transform.is_identity and not ds.gcps[0]):
+    if ds.crs is None or ds.transform.is_identity:
         ds.close()
         raise RasterError(
             f"{path}: the raster has no georeferencing (no CRS or geotransform); use the "
-            "georeferenced product (e.g. the full-resolution .jp2, not a preview) or assign one "
-            "with gdal_edit.py -a_srs/-a_ullr"
+            "georeferenced product (e.g. the full-resolution .jp2, not a preview), assign one with "
+            "gdal_edit.py -a_srs/-a_ullr, or warp a GCP-referenced raster with gdalwarp"
         )
+    if ds.transform.b != 0 or ds.transform.d != 0:
+        ds.close()
+        raise RasterError(f"{path}: the raster grid is rotated; warp it north-up first (gdalwarp)")
     return ds
 
 
@@ -393,13 +399,17 @@ def _open_multiband(path: Path) -> Scene:
             mask = ("BQA" if name.upper() == "BQA" else "QA_PIXEL", _Band(ds, idx, 1.0, 0.0, None))
             continue
         nodata = ds.nodatavals[i]
-        if sensor == "sentinel-2":
+        integer = np.issubdtype(np.dtype(ds.dtypes[i]), np.integer)
+        if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
+            # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning
+            band = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+        elif sensor == "sentinel-2":
             offset, quant = _s2_offset(tags, path)
             band = _Band(ds, idx, 1.0 / quant, offset / quant, 0 if nodata is None else nodata)
-        elif sensor == "landsat" and (gdal_scale, gdal_offset) == (1.0, 0.0) and ds.dtypes[i] == "uint16":
+        elif ds.dtypes[i] == "uint16":  # Landsat without scaling: Collection-2 Level-2 surface reflectance
             band = _Band(ds, idx, 2.75e-5, -0.2, 0 if nodata is None else nodata)
         else:
-            band = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+            band = _Band(ds, idx, 1.0, 0.0, nodata)
         bands[name.upper() if sensor != "unknown" else name] = band
     if sensor == "sentinel-2":
         order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
