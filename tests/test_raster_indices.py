@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasterio.windows import Window
 
 import kzgeo
@@ -119,3 +121,18 @@ def test_write_index_with_overviews(tmp_path):
     with rasterio.open(tmp_path / "ndvi.tif") as ds:
         assert ds.overviews(1)
         np.testing.assert_allclose(ds.read(1, out_shape=(1, 150, 175)), 1 / 3, rtol=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(1e-4, 1.0), min_size=6, max_size=6))
+def test_normalised_indices_are_bounded(values):
+    bands = dict(
+        zip(["blue", "green", "red", "nir", "swir16", "swir22"], np.array(values)[:, None], strict=True)
+    )
+    for name in ("ndvi", "ndwi", "mndwi", "ndbi", "bsi", "nbr", "ndsw"):
+        out = compute_index(name, bands)
+        assert -1.0 <= out[0] <= 1.0, name
+    assert 0.0 <= compute_index("pi", bands)[0] <= 1.0
+    # swapping NIR and red flips the sign of NDVI
+    swapped = {**bands, "nir": bands["red"], "red": bands["nir"]}
+    np.testing.assert_allclose(compute_index("ndvi", swapped), -compute_index("ndvi", bands), atol=1e-6)
