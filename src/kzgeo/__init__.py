@@ -41,8 +41,10 @@ _LAZY = {
     "spectral_index": "kzgeo.raster",
     "zonal_stats": "kzgeo.raster",
     "zonal_timeseries": "kzgeo.raster",
+    "write_index": "kzgeo.raster",
     "detect_dumps": "kzgeo.dumps",
     "make_map": "kzgeo.maps",
+    "save_map": "kzgeo.maps",
 }
 _SUBMODULES = {"datasets", "synth"}
 
