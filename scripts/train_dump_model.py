@@ -32,9 +32,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from kzgeo.dumps import FEATURE_NAMES, Thresholds, compute_features, spectral_mask
 from kzgeo.dumps.detect import candidate_sites
 from kzgeo.dumps.evaluate import match_sites
+from kzgeo.dumps.features import candidates
 from kzgeo.dumps.model import MODEL_NAME, DumpModel
 from kzgeo.dumps.objects import OBJECT_FEATURES, object_features
-from kzgeo.synth import DUMP_KINDS, LOOKALIKE_KINDS, generate_scene
+from kzgeo.synth import BACKGROUND_KINDS, DUMP_KINDS, LOOKALIKE_KINDS, generate_scene
 
 HELD_OUT_LOOKALIKES = ("solar_farm", "rail_yard")
 TRAIN_KINDS = tuple(k for k in LOOKALIKE_KINDS if k not in HELD_OUT_LOOKALIKES)
@@ -50,20 +51,21 @@ def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: 
         seed, size, split="train", lookalike_kinds=TRAIN_KINDS, n_dumps=int(rng.integers(25, 45))
     )
     feats = compute_features(scene.data, spectral_mask(scene.data))
-    ndvi = feats[FEATURE_NAMES.index("ndvi")]
-    with np.errstate(invalid="ignore"):
-        candidate = np.isfinite(feats).all(axis=0) & (ndvi < MAX_NDVI)
+    candidate = candidates(feats, MAX_NDVI)
     waste = scene.truth_mask(DUMP_KINDS)
     look = scene.truth_mask(TRAIN_KINDS) & ~waste
+    built = scene.truth_mask(BACKGROUND_KINDS) & ~waste & ~look
     texture = feats[FEATURE_NAMES.index("std50_bright")]
     with np.errstate(invalid="ignore"):
         rough = texture > np.nanquantile(texture[candidate & ~waste], 0.85)
+    rest = candidate & ~look & ~waste & ~built
     groups = [
         np.flatnonzero((candidate & waste).ravel()),
         _sample(rng, candidate & look, n_background // 2),
-        # settlements, roads and field edges: the textured background a dump is confused with
-        _sample(rng, candidate & rough & ~look & ~waste, n_background // 2),
-        _sample(rng, candidate & ~look & ~waste, n_background),
+        # roads and settlements, and other textured ground: what a dump is most often confused with
+        _sample(rng, candidate & built, n_background // 2),
+        _sample(rng, rest & rough, n_background // 2),
+        _sample(rng, rest, n_background),
     ]
     idx = np.concatenate(groups)
     y = np.r_[np.ones(len(groups[0])), np.zeros(len(idx) - len(groups[0]))].astype(np.int8)
@@ -114,7 +116,7 @@ def tune_site_threshold(model: DumpModel, seeds, size: int) -> tuple[float, list
 
 def fit(x: np.ndarray, y: np.ndarray, **params) -> HistGradientBoostingClassifier:
     weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
-    settings = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 50}
+    settings = {"max_iter": 100, "learning_rate": 0.12, "max_leaf_nodes": 31, "min_samples_leaf": 50}
     clf = HistGradientBoostingClassifier(**{**settings, **params}, l2_regularization=1.0, random_state=0)
     return clf.fit(x, y, sample_weight=weight)
 

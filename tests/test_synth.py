@@ -8,6 +8,7 @@ import rasterio
 
 from kzgeo.errors import OutputExistsError
 from kzgeo.synth import (
+    BACKGROUND_KINDS,
     BANDS,
     DUMP_KINDS,
     LOOKALIKE_KINDS,
@@ -56,7 +57,8 @@ def test_twenty_metre_bands_are_coarser_than_ten_metre_bands(scene):
 
 def test_truth_kinds_and_areas(scene):
     kinds = set(scene.truth["kind"])
-    assert kinds <= set(DUMP_KINDS) | set(LOOKALIKE_KINDS)
+    assert kinds <= set(DUMP_KINDS) | set(LOOKALIKE_KINDS) | set(BACKGROUND_KINDS)
+    assert "road" in kinds
     assert "dump" in kinds and "landfill" in kinds
     dumps = scene.truth[scene.truth["kind"] == "dump"]
     assert dumps["area_ha"].between(0.02, 6.0).all()

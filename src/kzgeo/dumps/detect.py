@@ -25,9 +25,8 @@ from rasterio.windows import Window
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from skimage.filters import apply_hysteresis_threshold
 
-from kzgeo.dumps.features import BANDS, FEATURE_NAMES, HALO, compute_features, spectral_mask
+from kzgeo.dumps.features import BANDS, HALO, candidates, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums
 from kzgeo.dumps.status import assign_status, compare_sites
@@ -42,7 +41,7 @@ SITE_COLUMNS = ("site_id", "score", "pixel_score", "area_ha", "tier", "status")
 """Columns of the site layer (plus ``change`` when a previous season is given, and ``geometry``)."""
 
 _EIGHT = np.ones((3, 3), dtype=bool)
-_NDVI = FEATURE_NAMES.index("ndvi")
+_CROSS = ndimage.generate_binary_structure(2, 1)
 
 
 @dataclass(frozen=True)
@@ -147,18 +146,25 @@ def score_cube(
     model = model or load_model()
     invalid = None if has_mask else spectral_mask(cube)
     feats = compute_features(cube, invalid)
-    ndvi = feats[_NDVI]
-    with np.errstate(invalid="ignore"):
-        candidate = np.isfinite(feats).all(axis=0) & (ndvi < max_ndvi)
-    return model.score(feats, candidate), feats
+    return model.score(feats, candidates(feats, max_ndvi)), feats
 
 
 def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
-    """Labels of candidate sites: hysteresis, holes filled, 8-connected."""
+    """Labels of candidate sites: hysteresis, holes filled, 8-connected.
+
+    Seeds are pixels whose 3 x 3 median score reaches ``high``: a lone noisy pixel or a one-pixel line
+    (a track, a field edge) cannot start a site. Sites grow over pixels scoring at least ``low``, but
+    only through parts at least three pixels wide (an opening by a cross), so a heap next to a road
+    does not grow along the road.
+    """
     filled = np.nan_to_num(score, nan=0.0)
-    mask = apply_hysteresis_threshold(filled, th.low, th.high)
-    mask = ndimage.binary_fill_holes(mask)
-    labels, _ = ndimage.label(mask, structure=_EIGHT)
+    seeds = ndimage.median_filter(filled, size=3) >= th.high
+    grow = ndimage.binary_opening(filled >= th.low, _CROSS) | seeds
+    grow, _ = ndimage.label(ndimage.binary_fill_holes(grow), structure=_EIGHT)
+    keep = np.zeros(grow.max() + 1, dtype=bool)
+    keep[np.unique(grow[seeds])] = True
+    keep[0] = False
+    labels, _ = ndimage.label(keep[grow], structure=_EIGHT)
     return labels
 
 

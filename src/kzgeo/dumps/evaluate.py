@@ -71,6 +71,17 @@ class Evaluation:
         return float(np.median(np.abs(t.matched_area_ha - t.area_ha) / t.area_ha) * 100)
 
 
+def _objects(geoms: np.ndarray, gap_m: float = 20.0) -> np.ndarray:
+    """Truth polygons closer than ``gap_m`` (a landfill and its overspill) as one object each."""
+    if not len(geoms):
+        return np.array([], dtype=object)
+    groups = shapely.get_parts(shapely.union_all(shapely.buffer(geoms, gap_m / 2)))
+    tree = shapely.STRtree(geoms)
+    return np.array(
+        [shapely.union_all(geoms[tree.query(g, predicate="intersects")]) for g in groups], dtype=object
+    )
+
+
 def sites_from_score(score: np.ndarray, transform, crs, thresholds: Thresholds) -> gpd.GeoDataFrame:
     """Sites (in ``crs``) from a whole-scene score array: hysteresis, polygons, area filter."""
     labels = _segment(score, thresholds)
@@ -106,8 +117,7 @@ def match_sites(
     crs = truth.crs
     det = sites.to_crs(crs).geometry.to_numpy() if len(sites) else np.array([], dtype=object)
     waste = truth[truth.kind.isin(_WASTE)]
-    objs = shapely.get_parts(shapely.union_all(waste.geometry.to_numpy())) if len(waste) else np.array([])
-    objs = np.asarray([g for g in objs if not g.is_empty], dtype=object)
+    objs = _objects(waste.geometry.to_numpy())
     if valid is not None and len(objs):
         region = shapely.union_all(valid.to_numpy())
         inside = shapely.area(shapely.intersection(objs, region)) / shapely.area(objs)

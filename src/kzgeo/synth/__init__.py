@@ -19,10 +19,18 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from kzgeo.synth.scene import DUMP_KINDS, LOOKALIKE_KINDS, PLACES, SyntheticScene, generate_scene
+from kzgeo.synth.scene import (
+    BACKGROUND_KINDS,
+    DUMP_KINDS,
+    LOOKALIKE_KINDS,
+    PLACES,
+    SyntheticScene,
+    generate_scene,
+)
 from kzgeo.synth.spectra import BANDS, FAMILIES, family_spectra
 
 __all__ = [
+    "BACKGROUND_KINDS",
     "BANDS",
     "DUMP_KINDS",
     "FAMILIES",

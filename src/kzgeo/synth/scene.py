@@ -24,7 +24,7 @@ from scipy import ndimage
 
 from kzgeo.synth.spectra import BANDS, family_spectra
 
-__all__ = ["DUMP_KINDS", "LOOKALIKE_KINDS", "PLACES", "SyntheticScene", "generate_scene"]
+__all__ = ["BACKGROUND_KINDS", "DUMP_KINDS", "LOOKALIKE_KINDS", "PLACES", "SyntheticScene", "generate_scene"]
 
 LOOKALIKE_KINDS = (
     "quarry",
@@ -40,6 +40,9 @@ LOOKALIKE_KINDS = (
     "rail_yard",
 )
 """Kinds of look-alike objects the generator can implant."""
+
+BACKGROUND_KINDS = ("road", "settlement")
+"""Background features recorded in the truth because detectors confuse them with dumps."""
 
 DUMP_KINDS = ("dump", "landfill", "overspill")
 """Truth kinds that are waste on the ground: illegal dumps, legal landfills and their overspill."""
@@ -85,9 +88,9 @@ class SyntheticScene:
     crs : pyproj.CRS
         A UTM zone of Kazakhstan.
     truth : GeoDataFrame
-        One row per implanted object, in ``crs``: ``kind`` (``dump``, ``landfill``, ``overspill`` or a
-        look-alike kind), ``materials``, ``cover`` (share of the pixel covered by the material),
-        ``area_ha`` (planar), ``geometry``.
+        One row per implanted object, in ``crs``: ``kind`` (``dump``, ``landfill``, ``overspill``, a
+        look-alike kind, ``road`` or ``settlement``), ``materials``, ``cover`` (share of the pixel
+        covered by the material), ``area_ha`` (planar), ``geometry``.
     landfills : GeoDataFrame
         Boundaries of the authorised landfills in the scene, in ``crs``.
     cloud : ndarray
@@ -291,6 +294,14 @@ def _settlement(p: _Painter, cx: float, cy: float, radius: float) -> None:
             spec = p.spectra(fam, 6)[rng.integers(0, 6, n)]
             sub[:, m] = cov * spec.T + (1 - cov) * sub[:, m]
     p.image[:, r0:r1, c0:c1] = sub
+    p.records.append(
+        {
+            "kind": "settlement",
+            "materials": "roof+street+garden",
+            "cover": 1.0,
+            "geometry": shapely.Point(cx, cy).buffer(radius),
+        }
+    )
 
 
 def _road(p: _Painter, width: float, family: str) -> shapely.LineString:
@@ -299,7 +310,7 @@ def _road(p: _Painter, width: float, family: str) -> shapely.LineString:
     if rng.random() < 0.5:
         pts = [(y, x) for x, y in pts]
     line = shapely.LineString(pts)
-    p.paint(line.buffer(width / 2), p.spectra(family, 1), 0.85, "", "")
+    p.paint(line.buffer(width / 2), p.spectra(family, 1), 0.85, "road", family)
     return line
 
 

@@ -1,0 +1,164 @@
+"""The dump detector end to end on generated scenes: finds dumps, not clean ground, windows, CLI."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from kzgeo.cli import main
+from kzgeo.dumps import SITE_COLUMNS, detect_dumps, load_model
+from kzgeo.dumps.evaluate import match_sites
+from kzgeo.errors import RasterError
+
+pytest.importorskip("earthlib")
+from kzgeo.synth import BANDS, generate_scene, write_scene
+
+
+@pytest.fixture(scope="module")
+def scene():
+    # large dumps only would make the test trivial; the generator draws 0.03-5 ha
+    return generate_scene(
+        4242,
+        384,
+        n_dumps=12,
+        n_lookalikes=4,
+        clouds=False,
+        swath_edge=False,
+        landfills=1,
+        biome="steppe",
+        month=7,
+    )
+
+
+@pytest.fixture(scope="module")
+def sites(scene):
+    return detect_dumps(scene, landfills=scene.landfills)
+
+
+@pytest.fixture(scope="module")
+def scene_path(scene, tmp_path_factory):
+    return write_scene(scene, tmp_path_factory.mktemp("dumps") / "scene.tif")
+
+
+def test_finds_the_large_implanted_dumps(scene, sites):
+    ev = match_sites(sites, scene.truth)
+    large = ev.truth[ev.truth.area_ha >= 0.5]
+    assert len(large) >= 3
+    assert large.matched.mean() >= 0.75
+
+
+def test_site_layer_schema(sites):
+    assert list(sites.columns) == [*SITE_COLUMNS, "geometry"]
+    assert sites.crs.to_epsg() == 4326
+    assert sites["site_id"].tolist() == list(range(1, len(sites) + 1))
+    assert sites["score"].between(0, 1).all() and sites["score"].is_monotonic_decreasing
+    assert set(sites["tier"]) <= {"confident", "review"}
+    assert (sites["area_ha"] >= 0.03).all()
+
+
+def test_the_landfill_is_legal(scene, sites):
+    fill = scene.landfills.to_crs(4326).geometry.iloc[0]
+    on_fill = sites[sites.intersects(fill)]
+    assert len(on_fill) >= 1
+    assert set(on_fill["status"]) <= {"legal_landfill", "landfill_overspill"}
+    assert (sites[~sites.intersects(fill.buffer(0.001))]["status"] == "illegal").all()
+
+
+def test_nothing_on_clean_ground():
+    clean = generate_scene(
+        4243, 384, clean=True, n_lookalikes=0, clouds=False, swath_edge=False, biome="steppe", month=7
+    )
+    assert len(detect_dumps(clean)) <= 1
+
+
+def test_windows_do_not_split_sites(scene, sites):
+    # put a window border through the middle of the largest site
+    big = sites.to_crs(scene.crs).geometry.loc[sites["area_ha"].idxmax()]
+    x0, _, x1, _ = big.bounds
+    border = round(((x0 + x1) / 2 - scene.transform.c) / 10)
+    assert (x0 - scene.transform.c) / 10 < border < (x1 - scene.transform.c) / 10
+    windowed = detect_dumps(scene, landfills=scene.landfills, window_size=border)
+    assert len(windowed) == len(sites)
+    np.testing.assert_allclose(windowed["area_ha"].max(), sites["area_ha"].max(), rtol=1e-9)
+    np.testing.assert_allclose(windowed["area_ha"].sum(), sites["area_ha"].sum(), rtol=0.01)
+    # and the small windows of a large scene: eight borders across 384 px
+    small = detect_dumps(scene, landfills=scene.landfills, window_size=128)
+    assert len(small) == len(sites)
+
+
+def test_from_disk_matches_in_memory_and_writes_scores(scene, sites, scene_path, tmp_path):
+    score_path = tmp_path / "score.tif"
+    from_disk = detect_dumps(scene_path, landfills=scene.landfills, score_raster=score_path)
+    assert len(from_disk) == len(sites)
+    with rasterio.open(score_path) as ds:
+        score = ds.read(1)
+        assert ds.dtypes[0] == "float32" and ds.crs.to_epsg() == scene.crs.to_epsg()
+    finite = score[np.isfinite(score)]
+    assert finite.min() >= 0 and finite.max() <= 1
+    assert np.isnan(score).any()  # dense vegetation and water are not scored
+
+
+def test_change_against_the_previous_season(scene, sites):
+    # the previous season is the same scene without its dumps: every illegal dump is new
+    before = sites[sites["status"] != "illegal"]
+    now = detect_dumps(scene, landfills=scene.landfills, previous=before)
+    assert (now.loc[now["status"] == "illegal", "change"] == "new").all()
+    assert (now.loc[now["status"] != "illegal", "change"] == "persisting").all()
+
+
+def test_scene_without_a_band(tmp_path):
+    data = np.full((9, 64, 64), 1000, np.uint16)
+    path = tmp_path / "nine.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=64,
+        height=64,
+        count=9,
+        dtype="uint16",
+        nodata=0,
+        crs="EPSG:32642",
+        transform=Affine(10, 0, 500_000, 0, -10, 5_600_000),
+    ) as ds:
+        ds.write(data)
+        for i, name in enumerate(BANDS[:9], start=1):
+            ds.set_band_description(i, name)
+    with pytest.raises(RasterError, match="B12"):
+        detect_dumps(path)
+
+
+def test_scene_without_georeferencing(tmp_path):
+    path = tmp_path / "nogeo.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=10, dtype="uint16") as ds:
+        ds.write(np.full((10, 64, 64), 1000, np.uint16))
+    with pytest.raises(RasterError, match="georeferencing"):
+        detect_dumps(path)
+
+
+def test_model_card_matches_the_features():
+    model = load_model()
+    assert model.sites is not None
+    assert 0 < model.card["thresholds"]["site"] < 1
+
+
+def test_cli_writes_sites_and_refuses_to_overwrite(scene, scene_path, tmp_path, capsys):
+    out = tmp_path / "sites.gpkg"
+    fills = tmp_path / "landfills.geojson"
+    scene.landfills.to_crs(4326).to_file(fills)
+    args = ["detect-dumps", str(scene_path), "-o", str(out), "--landfills", str(fills)]
+    assert main(args) == 0
+    written = gpd.read_file(out)
+    assert len(written) > 0 and "status" in written
+    assert main(args) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args, "--overwrite", "--previous", str(out)]) == 0
+    assert set(gpd.read_file(out)["change"]) == {"persisting"}
+
+
+def test_cli_missing_scene(tmp_path, capsys):
+    assert main(["detect-dumps", str(tmp_path / "nope.tif"), "-o", str(tmp_path / "s.gpkg")]) == 1
+    assert "nope.tif" in capsys.readouterr().err
