@@ -90,10 +90,32 @@ def test_swapped_lat_lon():
         validate_layer(plots([swapped]), "plots")
 
 
-def test_far_outside_kazakhstan():
-    paris = box(2.3, 48.8, 2.4, 48.9)
-    with pytest.raises(CRSError, match="far outside Kazakhstan"):
-        validate_layer(plots([paris]), "plots")
+@pytest.mark.parametrize(
+    "where",
+    [box(2.3, 48.8, 2.4, 48.9), box(36.0, 31.0, 36.1, 31.1), box(95.0, 60.0, 95.1, 60.1)],
+    ids=["Paris", "Jordan", "Siberia"],
+)
+def test_far_outside_kazakhstan(where):
+    with pytest.raises(CRSError, match="more than 3° outside Kazakhstan"):
+        validate_layer(plots([SQUARE, where]), "plots")
+
+
+def test_layer_reaching_a_little_across_the_border_is_accepted():
+    aral_basin = box(58.0, 43.0, 61.0, 46.0)  # Uzbek part of the Aral Sea basin
+    assert len(validate_layer(plots([aral_basin]), "plots")) == 1
+
+
+def test_swapped_whole_country(admin_dir):
+    regions = kzgeo.read_layer(admin_dir / "geokz/kaz_admbnda_adm1_2024.shp", kind="regions")
+    swapped = regions.set_geometry(shapely.transform(regions.geometry.values, lambda xy: xy[:, ::-1]))
+    with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)"):
+        validate_layer(swapped, "regions")
+
+
+def test_assume_crs_on_a_file_with_a_crs_warns():
+    with pytest.warns(kzgeo.KzgeoWarning, match="applies only to files without a CRS and was ignored"):
+        out = validate_layer(plots([SQUARE]), "plots", assume_crs="EPSG:32642")
+    assert out.geometry.iloc[0].equals(SQUARE)
 
 
 def test_utm_input_is_returned_in_wgs84():

@@ -16,15 +16,17 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from kzgeo.errors import CRSError, GeometryError, RepairWarning, SchemaError
+from kzgeo.errors import CRSError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 from kzgeo.schemas import OSM_PROTECT_CLASS_TO_IUCN, POLYGONAL, LayerKind, get_kind
 
-__all__ = ["KAZAKHSTAN_BOUNDS", "ValidationReport", "guess_kind", "validate_layer"]
+__all__ = ["KAZAKHSTAN_BOUNDS", "MARGIN_DEG", "ValidationReport", "guess_kind", "validate_layer"]
 
-# lon_min, lat_min, lon_max, lat_max of the country (46.49E..87.32E, 40.57N..55.44N), with a margin
-# wide enough for layers that reach into neighbouring countries (basins, migration routes).
+# lon_min, lat_min, lon_max, lat_max of the country (46.49E..87.32E, 40.57N..55.44N)
 KAZAKHSTAN_BOUNDS = (46.4, 40.5, 87.4, 55.5)
-_PLAUSIBLE = (35.0, 30.0, 100.0, 62.0)
+# How far beyond those bounds a feature may reach, in degrees: enough for layers that cross into
+# neighbouring countries (the Aral and Balkhash basins, migration routes), not enough to take a
+# misplaced or mislabelled layer for Kazakhstan.
+MARGIN_DEG = 3.0
 _MAX_IDS_SHOWN = 5
 
 
@@ -86,19 +88,27 @@ def guess_kind(gdf: gpd.GeoDataFrame) -> str | None:
 
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
+        if assume_crs is not None and not gdf.crs.equals(_parse_crs(assume_crs, name)):
+            warnings.warn(
+                f"{name}: declares {gdf.crs.to_string()}; assume_crs={assume_crs!r} applies only to files "
+                "without a CRS and was ignored (reproject with gdf.to_crs or fix the file's CRS)",
+                KzgeoWarning,
+                stacklevel=4,
+            )
         return gdf
     if assume_crs is None:
         raise CRSError(
             f"{name}: the layer has no coordinate reference system; "
             "pass assume_crs='EPSG:4326' (CLI: --assume-crs) with the CRS its coordinates are in"
         )
+    return gdf.set_crs(_parse_crs(assume_crs, name))
+
+
+def _parse_crs(value, name: str) -> CRS:
     try:
-        crs = CRS.from_user_input(assume_crs)
+        return CRS.from_user_input(value)
     except ProjCRSError as exc:
-        raise CRSError(
-            f"{name}: assume_crs={assume_crs!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'"
-        ) from exc
-    return gdf.set_crs(crs)
+        raise CRSError(f"{name}: assume_crs={value!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'") from exc
 
 
 def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
@@ -120,12 +130,11 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
         raise CRSError(
             f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}"
         ) from exc
-    px0, py0, px1, py1 = _PLAUSIBLE
-    inside = lon1 >= px0 and lon0 <= px1 and lat1 >= py0 and lat0 <= py1
-    if inside:
+    x0, y0, x1, y1 = KAZAKHSTAN_BOUNDS
+    x0, y0, x1, y1 = x0 - MARGIN_DEG, y0 - MARGIN_DEG, x1 + MARGIN_DEG, y1 + MARGIN_DEG
+    if lon0 >= x0 and lon1 <= x1 and lat0 >= y0 and lat1 <= y1:
         return
-    swapped = lat1 >= px0 and lat0 <= px1 and lon1 >= py0 and lon0 <= py1
-    if swapped:
+    if lat0 >= x0 and lat1 <= x1 and lon0 >= y0 and lon1 <= y1:
         raise CRSError(
             f"{name}: coordinates look like (lat, lon) instead of (lon, lat): "
             f"bounds x {lon0:.2f}..{lon1:.2f}, y {lat0:.2f}..{lat1:.2f}; "
@@ -133,8 +142,9 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
             "or re-export the file with longitude first"
         )
     raise CRSError(
-        f"{name}: coordinates ({lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N in WGS84) are far outside "
-        f"Kazakhstan for the declared CRS {crs.to_string()}; check the CRS (assume_crs=...) or the file"
+        f"{name}: coordinates reach {lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than "
+        f"{MARGIN_DEG:g}° outside Kazakhstan for the declared CRS {crs.to_string()}; check the CRS "
+        "(assume_crs=...) or remove the features that do not belong to the layer"
     )
 
 
