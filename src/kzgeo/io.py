@@ -107,7 +107,8 @@ def read_layer(
     kind : str, optional
         ``regions``, ``districts``, ``protected_areas``, ``corridors``, ``plots`` or ``landfills``.
         Foreign column names (WDPA, OpenStreetMap, HDX) are renamed onto the kind's schema; ``None``
-        validates geometry and CRS only.
+        validates geometry and CRS only; ``"guess"`` takes the kind from the columns
+        (:func:`kzgeo.validate.guess_kind`), or ``None`` when nothing fits.
     layer : str or int, optional
         Layer of a multi-layer file; by default the only layer, or the one named like ``kind``.
     assume_crs : CRS-like, optional
@@ -135,10 +136,13 @@ def read_layer(
     20
     """
     if isinstance(source, gpd.GeoDataFrame):
-        return validate_layer(source, kind, name="GeoDataFrame", assume_crs=assume_crs, report=report)
-    path = Path(source)
-    raw = _read_raw(path, kind, layer)
-    return validate_layer(raw, kind, name=str(path), assume_crs=assume_crs, report=report)
+        name, raw = "GeoDataFrame", source
+    else:
+        name = str(source)
+        raw = _read_raw(Path(source), None if kind == "guess" else kind, layer)
+    if kind == "guess":
+        kind = guess_kind(raw)
+    return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report)
 
 
 def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:

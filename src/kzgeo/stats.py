@@ -57,9 +57,16 @@ _GRID_M = 0.01
 
 
 def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
+    """Raise unless the layer has a CRS and, when it has geometries, polygons among them."""
     if gdf.crs is None:
         raise CRSError(
             f"{role}: the layer has no CRS; set one with gdf.set_crs(...) or read it with read_layer"
+        )
+    types = set(gdf.geom_type.dropna()) if len(gdf) else set()
+    if types and not types & {"Polygon", "MultiPolygon"}:
+        raise GeometryError(
+            f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
+            "hectare statistics need polygons (buffer points first, or pass the polygon layer)"
         )
 
 
@@ -336,7 +343,8 @@ def overlap_table(
     # candidate pairs by bounding box; only features in a candidate pair are repaired and measured
     ri, li = shapely.STRtree(lg).query(rg)
     if left is right:
-        ri, li = ri[ri != li], li[ri != li]
+        # overlaps within one layer: each pair once, never a feature with itself
+        ri, li = ri[li < ri], li[li < ri]
     lu, li = np.unique(li, return_inverse=True)
     ru, ri = np.unique(ri, return_inverse=True)
     lg, rg = _clean(lg[lu], "overlap_table left"), _clean(rg[ru], "overlap_table right")
@@ -469,7 +477,7 @@ def planting_progress(
     """
     _need_crs(plots, "planting_progress plots")
     _need_crs(regions, "planting_progress regions")
-    missing = [c for c in PLOT_COLUMNS if c not in plots.columns and c != "region"]
+    missing = [c for c in PLOT_COLUMNS if c not in plots.columns and c not in ("region", "survival_pct")]
     if missing:
         raise SchemaError(
             f"planting_progress plots: column(s) {', '.join(missing)} missing; a plots layer has "
@@ -493,7 +501,7 @@ def planting_progress(
             stacklevel=2,
         )
     seedlings = pd.to_numeric(plots["seedlings"], errors="coerce")
-    survival = pd.to_numeric(plots["survival_pct"], errors="coerce")
+    survival = pd.to_numeric(plots.get("survival_pct", pd.Series(np.nan, index=plots.index)), errors="coerce")
     counted = survival.notna() & seedlings.notna()
     frame = pd.DataFrame(
         {

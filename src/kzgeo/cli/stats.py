@@ -19,13 +19,13 @@ _source = click.Path(path_type=Path)
 
 
 def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | None):
-    """Read a layer; without a kind, guess it so that its columns get the kind's names (kato, pa_id...)."""
+    """Read a polygon layer; without a kind, guess it so its columns get the kind's names (kato, pa_id)."""
     from kzgeo.io import read_layer
-    from kzgeo.validate import guess_kind
+    from kzgeo.stats import _need_crs
 
-    gdf = read_layer(source, kind, layer=layer, assume_crs=assume_crs)
-    guessed = None if kind is not None else guess_kind(gdf)
-    return gdf if guessed is None else read_layer(gdf, guessed)
+    gdf = read_layer(source, kind or "guess", layer=layer, assume_crs=assume_crs)
+    _need_crs(gdf, str(source))
+    return gdf
 
 
 @click.command()
