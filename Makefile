@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/kzgeo demo
+	$(VENV)/bin/kzgeo demo --overwrite
 
 # Browser tests need Debian's chromium and chromium-driver; scripts/ensure-chromium.sh installs them when
 # it can (root with apt-get) and says so when it cannot.
+# pytest's exit status 5 (no test collected) is a failure here, not a pass.
 test: install browser
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 browser:
 	bash scripts/ensure-chromium.sh

@@ -79,3 +79,14 @@ def test_usage_error_exit_status(capsys):
     code, _, err = run(["info"], capsys)
     assert code == 2
     assert "Missing argument" in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
+def test_an_empty_table_still_shows_its_columns(fmt):
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    text = render_table(pd.DataFrame({"pa_id": [], "overlap_ha": []}), fmt)
+    assert "pa_id" in text and "overlap_ha" in text
+    assert "Empty DataFrame" not in text

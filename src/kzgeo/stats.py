@@ -298,7 +298,7 @@ def overlap_table(
         A pair whose overlap is below ``sliver_pct`` percent of **both** features is a sliver
         (boundaries digitised slightly apart) and is dropped; 0 keeps every pair with a positive
         overlap. Pairs that only touch are never listed, nor a feature with itself when ``left``
-        and ``right`` are the same GeoDataFrame (overlaps within one layer).
+        and ``right`` are the same GeoDataFrame (overlaps within one layer, each pair listed once).
 
     Returns
     -------

@@ -69,6 +69,8 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         )
     if fmt == "markdown":
         return _markdown(df)
+    if df.empty:
+        return "  ".join(map(str, df.columns)) + "\n(no rows)\n"
     with pd.option_context(
         "display.max_rows",
         500,

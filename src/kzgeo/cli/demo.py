@@ -55,18 +55,22 @@ def layer_summary(layers: dict):
 )
 @click.option("--lang", type=click.Choice(["en", "kk", "ru"]), default="en", show_default=True)
 @click.option("--offline", is_flag=True, help="Write a map that needs no network.")
+@click.option("--overwrite", is_flag=True, help="Replace the map if it exists.")
 @click.option(
     "--work-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Keep the generated scene and dump sites here (default: a temporary folder).",
 )
-def demo(map_path: Path, lang: str, offline: bool, work_dir: Path | None) -> None:
+def demo(map_path: Path, lang: str, offline: bool, overwrite: bool, work_dir: Path | None) -> None:
     """Run the main job on the bundled Kazakhstan data and write maps/kazakhstan.html."""
     from kzgeo import datasets
+    from kzgeo.io import check_output
     from kzgeo.maps import make_map, save_map
     from kzgeo.stats import coverage, planting_progress
 
+    map_path.parent.mkdir(parents=True, exist_ok=True)
+    check_output(map_path, overwrite=overwrite)  # refuse before the work, not after it
     layers = {name: datasets.load(name) for name in LAYERS}
     _heading("Bundled layers (boundaries real; protected areas, corridors and plots illustrative)")
     click.echo(render_table(layer_summary(layers), "table"), nl=False)
@@ -98,8 +102,7 @@ def demo(map_path: Path, lang: str, offline: bool, work_dir: Path | None) -> Non
             lang=lang,
             offline=offline,
         )
-        map_path.parent.mkdir(parents=True, exist_ok=True)
-        save_map(m, map_path, overwrite=True)
+        save_map(m, map_path, overwrite=overwrite)
     size_mb = map_path.stat().st_size / 1e6
     _heading("Web map")
     click.echo(f"wrote {map_path} ({size_mb:.1f} MB, {lang}{', offline' if offline else ''})")
