@@ -283,3 +283,12 @@ def test_demo_plots_pixel_area_matches_hectares(region_index):
     out = kzgeo.zonal_stats(near, (np.ones(shape, np.float32), north_up(left, top, 10), utm), stats=["mean"])
     np.testing.assert_allclose(out["pixel_area_ha"].to_numpy(), kzgeo.hectares(near), rtol=0.005)
     np.testing.assert_allclose(out["valid_pct"], 100.0)
+
+
+def test_point_zones_and_repeated_ids_are_errors(block):
+    points = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[shapely.Point(X0 + 5, Y0 - 5)], crs=UTM42)
+    with pytest.raises(kzgeo.GeometryError, match="zonal statistics need polygons"):
+        kzgeo.zonal_stats(points, (block, T10, UTM42))
+    twice = zones(cell_box(0, 0, 1, 1), cell_box(1, 1, 2, 2), ids=[7, 7])
+    with pytest.raises(kzgeo.SchemaError, match="must identify each zone, but 1 value"):
+        kzgeo.zonal_stats(twice, (block, T10, UTM42))

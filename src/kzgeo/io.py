@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,8 +237,6 @@ def describe(source: str | os.PathLike, kind: str | None = None, *, layer=None, 
     declared_crs = raw.crs.to_string() if raw.crs is not None else None
     kind = kind or guess_kind(raw)
     report = ValidationReport()
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gdf = validate_layer(raw, kind, name=str(path), assume_crs=assume_crs, report=report)

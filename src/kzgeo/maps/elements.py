@@ -86,7 +86,8 @@ class PageStyle(MacroElement):
 
     def render(self, **kwargs) -> None:
         figure = self.get_root()
-        assert isinstance(figure, Figure), "add the map to a Figure first"
+        if not isinstance(figure, Figure):
+            raise TypeError("KzgeoPageStyle renders only inside a map that belongs to a folium Figure")
         css = _CSS
         if self.background:
             css += f".leaflet-container {{ background: {self.background}; }}\n"

@@ -22,7 +22,7 @@ from exactextract.raster import RasterSource
 from pyproj import CRS, Geod
 from rasterio.windows import Window
 
-from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
+from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RasterError, SchemaError
 from kzgeo.raster.indices import spectral_index
 from kzgeo.raster.scene import Scene, bounded_cache, open_scene
 
@@ -138,10 +138,17 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
     if zone_id is None:
         return pd.Series(zones.index, name=zones.index.name or "zone_id")
     if zone_id not in zones.columns:
-        raise DataError(
+        raise SchemaError(
             f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(zones.columns)}"
         )
-    return zones[zone_id].rename(zone_id)
+    ids = zones[zone_id].rename(zone_id)
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        raise SchemaError(
+            f"zones: column {zone_id!r} must identify each zone, but {len(repeated)} value(s) repeat "
+            f"({', '.join(map(str, repeated[:5]))}); pass zone_id= naming a unique column"
+        )
+    return ids
 
 
 def _cell_area_ha(grid: _Grid) -> float | None:
@@ -326,6 +333,12 @@ def zonal_stats(
         raise DataError(
             f"zonal_stats: unknown statistic {unknown[0] if unknown else '(none given)'}; "
             f"choose from {', '.join(STATS)}"
+        )
+    types = set(zones.geom_type.dropna())
+    if types and not types & {"Polygon", "MultiPolygon"}:
+        raise GeometryError(
+            f"zones: only {', '.join(sorted(types))} geometries; zonal statistics need polygons "
+            "(buffer points first, e.g. zones.to_crs(32642).buffer(50))"
         )
     ids = _zone_ids(zones, zone_id)
     if isinstance(raster, Mapping):
