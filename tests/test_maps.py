@@ -357,6 +357,18 @@ def test_missing_score_raster_is_an_error(tmp_path):
         to_web_mercator(tmp_path / "nope.tif")
 
 
+def test_a_vector_file_as_score_raster_says_a_geotiff_is_needed(tmp_path, regions):
+    path = tmp_path / "regions.gpkg"
+    regions.to_file(path)
+    with pytest.raises(LayerReadError, match="the score raster is a GeoTIFF"):
+        to_web_mercator(path)
+
+
+def test_a_layer_that_is_not_dump_sites_is_refused(regions):
+    with pytest.raises(kzgeo.SchemaError, match="dumps: the layer has no site_id, score column"):
+        kzgeo.make_map(dumps=regions.drop(columns=["site_id", "score"], errors="ignore"))
+
+
 # --- writing -----------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from kzgeo.area import hectares
-from kzgeo.errors import DataError
+from kzgeo.errors import DataError, SchemaError
 from kzgeo.maps.elements import Legend, PageStyle, PlotLayer, encode_geometries
 from kzgeo.maps.i18n import check_lang, fmt_number, labels
 from kzgeo.maps.raster import score_overlay
@@ -215,6 +215,12 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
 
 
 def _add_dumps(m, dumps, lang, legend) -> None:
+    missing = [c for c in ("site_id", "score") if c not in dumps.columns]
+    if missing:
+        raise SchemaError(
+            f"dumps: the layer has no {', '.join(missing)} column; it should be the sites that "
+            "kzgeo detect-dumps writes (site_id, score, area_ha, tier, status)"
+        )
     lab = labels(lang)
     drawn = simplify_for_web(dumps, digits=6)
     area = hectares(dumps)

@@ -54,7 +54,10 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
     try:
         src = rasterio.open(path)
     except RasterioIOError as exc:
-        raise LayerReadError(f"{path}: cannot be read as a raster ({exc}); check the path") from exc
+        raise LayerReadError(
+            f"{path}: cannot be read as a raster ({exc}); the score raster is a GeoTIFF, "
+            "e.g. the one kzgeo detect-dumps --score-raster writes"
+        ) from exc
     with src:
         if src.count != 1:
             raise RasterError(f"{path}: has {src.count} bands; a score raster has one band (0..1)")
