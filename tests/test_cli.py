@@ -90,3 +90,14 @@ def test_an_empty_table_still_shows_its_columns(fmt):
     text = render_table(pd.DataFrame({"pa_id": [], "overlap_ha": []}), fmt)
     assert "pa_id" in text and "overlap_ha" in text
     assert "Empty DataFrame" not in text
+
+
+def test_markdown_leaves_missing_values_empty():
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    text = render_table(
+        pd.DataFrame({"region": ["Akmola"], "ha_plan": [float("nan")], "planted_ha": [1234.5]}), "markdown"
+    )
+    assert text.splitlines()[-1] == "| Akmola |  | 1,234.50 |"

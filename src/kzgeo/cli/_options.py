@@ -87,7 +87,7 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
 def _markdown(df: pd.DataFrame) -> str:
     def cell(v) -> str:
         if isinstance(v, float):
-            return f"{v:,.2f}"
+            return "" if v != v else f"{v:,.2f}"  # NaN: an empty cell
         return str(v).replace("|", "\\|")
 
     buf = io.StringIO()
