@@ -53,9 +53,9 @@ def _idx(scene, name: str) -> np.ndarray:
 
 
 BASELINE_GRIDS = {
-    "BSI": np.arange(0.0, 0.45, 0.05),
-    "NDBI": np.arange(-0.1, 0.45, 0.05),
-    "PI": -np.arange(0.50, 0.70, 0.02),
+    "BSI": np.arange(-0.2, 0.45, 0.05),
+    "NDBI": np.arange(-0.3, 0.45, 0.05),
+    "PI": -np.arange(0.50, 0.86, 0.02),  # PI < t, as -PI > -t
 }
 
 

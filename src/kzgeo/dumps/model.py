@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from kzgeo.dumps.features import FEATURE_NAMES
+from kzgeo.dumps.objects import OBJECT_FEATURES, object_features
 from kzgeo.errors import DataError
 
 __all__ = ["MODEL_NAME", "DumpModel", "load_model"]
@@ -38,8 +39,6 @@ class DumpModel:
 
         Without a site classifier, the mean pixel score.
         """
-        from kzgeo.dumps.objects import object_features
-
         feats = object_features(sites)
         if self.sites is None:
             return feats["mean_score"].to_numpy()
@@ -88,7 +87,10 @@ def load_model(path: str | None = None) -> DumpModel:
             "(scripts/train_dump_model.py)"
         )
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    if tuple(card.get("features", ())) != FEATURE_NAMES:
+    if (
+        tuple(card.get("features", ())) != FEATURE_NAMES
+        or tuple(card.get("site_features", ())) != OBJECT_FEATURES
+    ):
         raise DataError(
             f"{model_path}: trained on other features than this kzgeo computes; retrain with `make model`"
         )

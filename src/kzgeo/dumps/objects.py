@@ -39,14 +39,14 @@ OBJECT_INPUTS = (
 _INDEX = [FEATURE_NAMES.index(n) for n in OBJECT_INPUTS]
 _SHAPE = ("log_area_m2", "compactness", "elongation", "width_m")
 
-OBJECT_FEATURES = ("mean_score", "max_score", *(f"mean_{n}" for n in OBJECT_INPUTS), *_SHAPE)
+OBJECT_FEATURES = ("mean_score", "std_score", "max_score", *(f"mean_{n}" for n in OBJECT_INPUTS), *_SHAPE)
 """Columns of :func:`object_features`, the input of the site classifier."""
 
 
 def part_sums(labels: np.ndarray, score: np.ndarray, feats: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Per-label pixel count, score sum and maximum, and sums of :data:`OBJECT_INPUTS` (label 0 = none).
+    """Per-label pixel count, score sum, sum of squares and maximum, and sums of :data:`OBJECT_INPUTS`.
 
-    Without ``feats`` only the count and the score sum and maximum.
+    Label 0 is the background. Without ``feats`` only the count and the score statistics.
     """
     ids = labels.ravel()
     n = int(ids.max()) + 1
@@ -54,6 +54,7 @@ def part_sums(labels: np.ndarray, score: np.ndarray, feats: np.ndarray | None) -
     out = {
         "n_px": np.bincount(ids, minlength=n).astype(np.int64),
         "score_sum": np.bincount(ids, weights=s, minlength=n),
+        "score_sq_sum": np.bincount(ids, weights=s * s, minlength=n),
     }
     s_max = np.zeros(n)
     np.maximum.at(s_max, ids, s)
@@ -66,7 +67,9 @@ def part_sums(labels: np.ndarray, score: np.ndarray, feats: np.ndarray | None) -
 def object_features(sites: gpd.GeoDataFrame) -> pd.DataFrame:
     """Site features from merged part sums and the polygons (in a metric CRS)."""
     n = sites["n_px"].to_numpy(dtype=float)
-    out = {"mean_score": sites["score_sum"].to_numpy() / n, "max_score": sites["max_score"].to_numpy()}
+    mean = sites["score_sum"].to_numpy() / n
+    std = np.sqrt(np.maximum(sites["score_sq_sum"].to_numpy() / n - mean**2, 0))
+    out = {"mean_score": mean, "std_score": std, "max_score": sites["max_score"].to_numpy()}
     for name in OBJECT_INPUTS:
         out[f"mean_{name}"] = sites[f"sum_{name}"].to_numpy() / n
     geoms = sites.geometry.to_numpy()
