@@ -56,8 +56,9 @@ class Thresholds:
         Score that lets a pixel join a site it touches (hysteresis).
     site : float
         Site-classifier probability a candidate needs to be reported.
-    confident : float
-        Site probability above which the tier is ``confident`` rather than ``review``.
+    confident : float, optional
+        Site probability from which the tier is ``confident`` rather than ``review``; default halfway
+        between ``site`` and 1.
     min_area_ha : float
         Smaller sites are dropped (0.03 ha is three 10 m pixels).
     max_ndvi : float
@@ -67,7 +68,7 @@ class Thresholds:
     high: float = 0.5
     low: float = 0.3
     site: float = 0.5
-    confident: float = 0.8
+    confident: float | None = None
     min_area_ha: float = 0.03
     max_ndvi: float = 0.6
 
@@ -349,7 +350,8 @@ def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) 
     sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9]
     sites = sites.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     sites["site_id"] = np.arange(1, len(sites) + 1, dtype=np.int64)
-    sites["tier"] = np.where(sites["score"] >= th.confident, "confident", "review")
+    confident = th.confident if th.confident is not None else (th.site + 1) / 2
+    sites["tier"] = np.where(sites["score"] >= confident, "confident", "review")
     sites["status"] = assign_status(sites, landfills, point_radius_m=landfill_radius_m)
     columns = list(SITE_COLUMNS)
     if previous is not None:
