@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_dumps.py [--tiles 2 4]
 
-Builds mosaics of generated 1024 x 1024 px scenes (2 x 2 = 42 km², 4 x 4 = 168 km²) as tiled, DEFLATE
+Builds mosaics of generated 1024 x 1024 px scenes (2 x 2 = 419 km², 4 x 4 = 1,678 km²) as tiled, DEFLATE
 compressed uint16 GeoTIFFs following the input contract, then runs in a fresh process each (2 threads,
 ``OMP_NUM_THREADS=2``):
 

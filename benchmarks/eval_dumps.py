@@ -4,8 +4,8 @@
 
 Held out from training in four ways: other seeds (so other layouts, biomes, months, haze, clouds),
 the ``test`` half of the spectral library (spectra the model never saw), two look-alike kinds the
-model never saw (solar farms, rail yards), and a set of look-alike-rich scenes (60 look-alikes per
-10 km²). Object-level precision / recall / F1 at IoU >= 0.25, recall per size bin, false alarms per
+model never saw (solar farms, rail yards), and look-alike-rich scenes (60 look-alikes and 10 dumps
+in 105 km²). Object-level precision / recall / F1 at IoU >= 0.25, recall per size bin, false alarms per
 100 km² and by kind, median area error. Baselines: BSI, NDBI and plastic-index thresholds, each tuned
 for object F1 on the training generator's validation scenes, then segmented like the detector.
 Finally the detector runs on the real Sentinel-2 L1C crop in ``../shared/data/rasters/eo-box_s2l1c``.

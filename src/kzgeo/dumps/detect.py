@@ -40,6 +40,9 @@ WINDOW_HALO = HALO + 16
 SITE_COLUMNS = ("site_id", "score", "pixel_score", "area_ha", "tier", "status")
 """Columns of the site layer (plus ``change`` when a previous season is given, and ``geometry``)."""
 
+GDAL_CACHE_MB = 64
+"""GDAL block cache while reading a scene, MB."""
+
 _EIGHT = np.ones((3, 3), dtype=bool)
 _CROSS = ndimage.generate_binary_structure(2, 1)
 
@@ -319,9 +322,13 @@ def detect_dumps(
     """
     from kzgeo.area import hectares
 
-    src, closer = _as_scene(scene, transform, crs)
     records: list[dict] = []
-    with closer, contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:
+        # GDAL's block cache defaults to 5 % of the RAM and would grow with the scene; windows are
+        # read once each, so a small cache loses nothing
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
+        src, closer = _as_scene(scene, transform, crs)
+        stack.enter_context(closer)
         _check_bands(src)
         model = model or load_model()
         th = thresholds or Thresholds.from_card(model.card)
