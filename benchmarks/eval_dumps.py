@@ -27,7 +27,7 @@ import shapely
 from rasterio import features as rfeatures
 
 from kzgeo.dumps import Thresholds, detect_dumps, spectral_mask
-from kzgeo.dumps.evaluate import Evaluation, match_sites, sites_from_score
+from kzgeo.dumps.evaluate import SIZE_BINS, Evaluation, match_sites, sites_from_score
 from kzgeo.synth import generate_scene
 
 ROOT = Path(__file__).resolve().parent
@@ -102,6 +102,10 @@ def summarise(ev: Evaluation) -> dict:
         "recall_ge_0.5ha": r5,
         "f1_ge_0.5ha": f5,
         "recall_by_size": ev.recall_by_size(),
+        "truth_by_size": {
+            name: int(((ev.truth.area_ha >= lo) & (ev.truth.area_ha < hi)).sum())
+            for lo, hi, name in SIZE_BINS
+        },
         "false_alarms_per_100km2": ev.false_alarms_per_100km2(),
         "false_alarms_by_kind": {k: int(v) for k, v in ev.false_alarms().items()},
         "median_area_error_pct": ev.median_area_error_pct(),
