@@ -1,0 +1,32 @@
+"""`kzgeo demo`, the main job: every section on the bundled data, the map written, no clobbering."""
+
+from __future__ import annotations
+
+import pytest
+
+from kzgeo.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_every_step_and_writes_the_map(tmp_path, capsys):
+    dest = tmp_path / "maps" / "kazakhstan.html"
+    assert main(["demo", "--map", str(dest)]) == 0
+    out = capsys.readouterr().out
+    for heading in (
+        "Bundled layers",
+        "Protected share of each region",
+        "Tree planting by year",
+        "Candidate dump sites",
+        "Web map",
+    ):
+        assert heading in out
+    # the regions of the bundled data are the real 2024 units: about 272.8 M ha together
+    total = next(line for line in out.splitlines() if line.strip().startswith("total"))
+    assert total.split()[1] == "272,818,792.61"
+    assert "336,500,000.00" in out  # the national 2025 plan
+    html = dest.read_text(encoding="utf-8")
+    assert "leaflet" in html.lower() and dest.stat().st_size < 5_000_000
+    # a second run refuses to replace the map before doing any work
+    assert main(["demo", "--map", str(dest)]) == 1
+    assert "already exists; pass overwrite=True (CLI: --overwrite)" in capsys.readouterr().err
