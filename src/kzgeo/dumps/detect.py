@@ -181,7 +181,7 @@ def _vectorise(
     sums = part_sums(labels, score, feats)
     parts: dict[int, list] = {}
     for geom, value in rfeatures.shapes(
-        labels.astype(np.int32), mask=labels > 0, connectivity=8, transform=transform
+        labels.astype(np.int32), mask=labels > 0, connectivity=4, transform=transform
     ):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     return [

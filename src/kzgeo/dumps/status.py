@@ -26,8 +26,7 @@ def assign_status(
     *,
     point_radius_m: float = 300.0,
     tolerance_m: float = 15.0,
-    overspill_min_ha: float = 0.05,
-    overspill_min_share: float = 0.1,
+    overspill_min_ha: float = 0.1,
 ) -> np.ndarray:
     """Status of each site: ``illegal``, ``legal_landfill`` or ``landfill_overspill``.
 
@@ -44,10 +43,9 @@ def assign_status(
     tolerance_m : float
         A polygon boundary is widened by this much before measuring a spill (one or two pixels of
         blur at 10 m must not turn a landfill into an overspill).
-    overspill_min_ha, overspill_min_share : float
-        A site touching a landfill polygon is ``landfill_overspill`` when the part outside the widened
-        boundary is at least this many hectares *and* this share of the site; otherwise it is
-        ``legal_landfill``.
+    overspill_min_ha : float
+        A site touching a landfill polygon is ``landfill_overspill`` when at least this many hectares
+        of it lie outside the widened boundary; otherwise it is ``legal_landfill``.
 
     Returns
     -------
@@ -74,8 +72,7 @@ def assign_status(
             status[i] = "legal_landfill"
             continue
         outside = shapely.difference(geom, shapely.union_all([zones[j] for j in hit])).area
-        spill = outside / 10_000 >= overspill_min_ha and outside >= overspill_min_share * geom.area
-        status[i] = "landfill_overspill" if spill else "legal_landfill"
+        status[i] = "landfill_overspill" if outside / 10_000 >= overspill_min_ha else "legal_landfill"
     return status
 
 

@@ -100,7 +100,7 @@ class DemoScene:
     landfills: Path
 
 
-def demo_scene(dest_dir: str | os.PathLike, seed: int = 2024, *, size: int = 512) -> DemoScene:
+def demo_scene(dest_dir: str | os.PathLike, seed: int = 2029, *, size: int = 512) -> DemoScene:
     """Write a small deterministic scene near the Astana landfill, with its truth and landfills.
 
     Parameters
@@ -109,7 +109,9 @@ def demo_scene(dest_dir: str | os.PathLike, seed: int = 2024, *, size: int = 512
         An existing folder; ``demo_scene.tif``, ``demo_truth.geojson`` and ``demo_landfills.geojson``
         are written (replaced) there.
     seed : int
-        The same seed always gives the same files.
+        The same seed always gives the same files. The default was picked among ten so that the demo
+        shows a landfill with an overspill that the detector finds (it finds the landfill body for
+        only four of the ten seeds); the demo illustrates the output, it does not measure quality.
     size : int
         Width and height in 10 m pixels (512 px is 5.12 km, 26 km²).
 
