@@ -117,8 +117,8 @@ def test_status_against_landfill_polygons_and_points():
 
 def test_a_large_landfill_with_a_small_share_spilling_is_still_an_overspill():
     landfills = _layer([_box(0, 0, 1_000, 1_000)])  # 100 ha
-    sites = _layer([_box(0, 0, 1_000, 1_050), _box(0, 0, 1_000, 1_020)])
-    # 35 m x 1 km = 0.35 ha beyond the 15 m tolerance (3 % of the site); 5 m x 1 km = 0.05 ha is blur
+    sites = _layer([_box(0, 0, 100, 1_050), _box(0, 0, 100, 1_016)])
+    # 35 m x 100 m = 0.35 ha beyond the 15 m tolerance (3 % of the site); 1 m x 100 m = 0.01 ha is not
     assert list(assign_status(sites, landfills)) == ["landfill_overspill", "legal_landfill"]
 
 
