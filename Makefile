@@ -35,8 +35,13 @@ lint: install
 data: install
 	$(PY) scripts/build_demo_data.py
 
+# Retrain the dump detector on generated scenes (a few minutes); writes src/kzgeo/models/.
+model: install
+	$(PY) scripts/train_dump_model.py
+
+# Each benchmark prints what it measured; benchmarks/README.md records the results.
 bench: install
-	$(PY) -m benchmarks
+	for b in bench_stats bench_zonal bench_maps eval_dumps bench_dumps; do $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info
