@@ -8,8 +8,6 @@ import click
 
 from kzgeo.cli._options import overwrite_opt
 
-_VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
-
 
 @click.command()
 @click.argument("scene", type=click.Path(path_type=Path))
@@ -61,7 +59,7 @@ def detect_dumps(
     (illegal/legal_landfill/landfill_overspill), plus change (new/grown/persisting) with --previous.
     """
     from kzgeo.dumps import detect_dumps as detect
-    from kzgeo.io import check_output, read_layer, write_layer
+    from kzgeo.io import FORMATS, check_output, read_layer, write_layer
 
     check_output(output, overwrite=overwrite)
     if score_raster is not None:
@@ -69,7 +67,7 @@ def detect_dumps(
     fills = read_layer(landfills, kind="landfills") if landfills is not None else None
     before = None
     if previous is not None:
-        is_layer = previous.is_file() and previous.suffix.lower() in _VECTOR_SUFFIXES
+        is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
         before = read_layer(previous) if is_layer else previous
     sites = detect(
         scene,
