@@ -1,6 +1,6 @@
 """Train the dump-detection classifiers shipped in ``kzgeo/models`` (run by ``make model``).
 
-    .venv/bin/python scripts/train_dump_model.py [--scenes 28] [--site-scenes 24] [--size 768]
+    .venv/bin/python scripts/train_dump_model.py [--scenes 28] [--site-scenes 24] [--rich-scenes 16]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
@@ -11,8 +11,13 @@
    Then add the background pixels this first fit scores above 0.3 (hard negatives) and fit again.
 3. Site classifier: on other scenes, outline candidate sites with the pixel scores (hysteresis), label
    each by whether it matches a true site (IoU >= 0.25), fit a second classifier on the site
-   features (:mod:`kzgeo.dumps.objects`: mean pixel features, area, compactness, elongation, width).
-4. Choose the site-probability threshold that maximises object F1 on validation scenes.
+   features (:mod:`kzgeo.dumps.objects`: mean pixel features, spread inside the site, contrast
+   against a ring around it, area, compactness, elongation, width, rectangularity, convexity).
+   Half of these scenes are look-alike-rich (60 look-alikes, 10 dumps): every candidate the pixel
+   stage outlines on a quarry, yard, road or building site is a hard negative for the site stage.
+4. On validation scenes (ordinary and look-alike-rich), choose two site-probability thresholds: the
+   one with the best object F1 (``thresholds.site``: every site reported), and the lowest that
+   reaches precision >= 0.90 on sites >= 0.5 ha (``thresholds.confident``: the ``confident`` tier).
 5. Write ``dumps_hgb.joblib`` (both classifiers) and its card ``dumps_hgb.json``.
 
 Every random choice is seeded (scenes, pixel sampling, the classifiers); 4-10 minutes on 2 shared cores.
@@ -43,7 +48,11 @@ HELD_OUT_LOOKALIKES = ("solar_farm", "rail_yard")
 TRAIN_KINDS = tuple(k for k in LOOKALIKE_KINDS if k not in HELD_OUT_LOOKALIKES)
 TRAIN_SEEDS = range(1000, 1100)
 SITE_SEEDS = range(3000, 3100)
+RICH_SITE_SEEDS = range(3500, 3600)
 VALIDATION_SEEDS = range(2000, 2100)
+RICH_VALIDATION_SEEDS = range(2500, 2600)
+TARGET_PRECISION = 0.90
+SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
 
@@ -91,11 +100,15 @@ def _scene(seed: int, size: int, **kw):
     return generate_scene(seed, size, split="train", lookalike_kinds=TRAIN_KINDS, **kw)
 
 
-def site_samples(model: DumpModel, seeds, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Site features and labels (1 = matches a true site at IoU >= 0.25) of candidate sites."""
+def site_samples(model: DumpModel, seeds, size: int, rich=()) -> tuple[np.ndarray, np.ndarray]:
+    """Site features and labels (1 = matches a true site at IoU >= 0.25) of candidate sites.
+
+    ``rich`` seeds give look-alike-rich scenes, whose candidates are mostly hard negatives.
+    """
     xs, ys = [], []
-    for seed in seeds:
-        scene = _scene(seed, size, n_dumps=30 + seed % 15)
+    for seed in [*seeds, *rich]:
+        kw = {"n_lookalikes": 60, "n_dumps": 10} if seed in rich else {"n_dumps": 30 + seed % 15}
+        scene = _scene(seed, size, **kw)
         cands = candidate_sites(scene.data, scene.transform, scene.crs, model)
         ev = match_sites(cands, scene.truth)
         xs.append(object_features(cands).to_numpy())
@@ -104,14 +117,15 @@ def site_samples(model: DumpModel, seeds, size: int) -> tuple[np.ndarray, np.nda
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def tune_site_threshold(model: DumpModel, seeds, size: int) -> tuple[float, list]:
+def tune_site_threshold(model: DumpModel, seeds, size: int, rich=()) -> tuple[float, float, list]:
+    """(lowest cut with precision >= TARGET_PRECISION on sites >= 0.5 ha, cut of best F1, grid)."""
     scored = []
-    for seed in seeds:
-        scene = _scene(seed, size)
+    for seed in [*seeds, *rich]:
+        scene = _scene(seed, size, **({"n_lookalikes": 60, "n_dumps": 10} if seed in rich else {}))
         cands = candidate_sites(scene.data, scene.transform, scene.crs, model)
         scored.append((scene, cands, model.site_score(cands) if len(cands) else np.array([])))
     grid = []
-    for cut in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+    for cut in SITE_GRID:
         ev = None
         for scene, cands, p in scored:
             e = match_sites(
@@ -119,9 +133,22 @@ def tune_site_threshold(model: DumpModel, seeds, size: int) -> tuple[float, list
             )
             ev = e if ev is None else ev + e
         prec, rec, f1 = ev.prf()
-        grid.append({"site": cut, "precision": prec, "recall": rec, "f1": f1})
-        print(f"  site >= {cut:.1f}: P={prec:.3f} R={rec:.3f} F1={f1:.3f}", flush=True)
-    return max(grid, key=lambda g: g["f1"])["site"], grid
+        p5, r5, f5 = ev.prf(min_ha=0.5)
+        grid.append(
+            {"site": float(cut), "precision": prec, "recall": rec, "f1": f1}
+            | {"precision_ge_0.5ha": p5, "recall_ge_0.5ha": r5, "f1_ge_0.5ha": f5}
+            | {"false_alarms_per_100km2": ev.false_alarms_per_100km2()}
+        )
+        print(
+            f"  site >= {cut:.2f}: P={prec:.3f} R={rec:.3f} F1={f1:.3f} | >=0.5 ha P={p5:.3f} R={r5:.3f}"
+            f" F1={f5:.3f} | FA/100 km2 {grid[-1]['false_alarms_per_100km2']:.1f}",
+            flush=True,
+        )
+    best_f1 = max(grid, key=lambda g: g["f1"])["site"]
+    precise = [g["site"] for g in grid if g["precision_ge_0.5ha"] >= TARGET_PRECISION]
+    # never reached: the most precise cut of the grid
+    cut = precise[0] if precise else max(grid, key=lambda g: (g["precision_ge_0.5ha"], g["site"]))["site"]
+    return cut, best_f1, grid
 
 
 def fit(x: np.ndarray, y: np.ndarray, **params) -> HistGradientBoostingClassifier:
@@ -134,13 +161,69 @@ def fit(x: np.ndarray, y: np.ndarray, **params) -> HistGradientBoostingClassifie
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=28, help="scenes for the pixel classifier")
-    ap.add_argument("--site-scenes", type=int, default=24, help="scenes for the site classifier")
-    ap.add_argument("--validation", type=int, default=4, help="validation scenes for the site threshold")
+    ap.add_argument("--site-scenes", type=int, default=32, help="scenes for the site classifier")
+    ap.add_argument("--rich-scenes", type=int, default=16, help="look-alike-rich site scenes")
+    ap.add_argument("--validation", type=int, default=8, help="validation scenes for the site threshold")
+    ap.add_argument("--rich-validation", type=int, default=4, help="look-alike-rich validation scenes")
+    ap.add_argument(
+        "--pixels-from",
+        type=Path,
+        help="reuse the pixel classifier of this .joblib (with its .json card) and train only the site stage",
+    )
     ap.add_argument("--size", type=int, default=768, help="scene size, pixels")
     ap.add_argument("--background", type=int, default=30_000, help="background pixels sampled per scene")
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
     t0 = time.time()
+    if args.pixels_from:
+        pixels, card = reuse_pixels(args.pixels_from)
+    else:
+        pixels, card = train_pixels(args)
+    print(f"pixel classifier: {time.time() - t0:.0f} s", flush=True)
+    model = DumpModel(pixels, card)
+    site_seeds = list(SITE_SEEDS)[: args.site_scenes]
+    rich_seeds = list(RICH_SITE_SEEDS)[: args.rich_scenes]
+    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds)
+    sites = fit(sx, sy, max_iter=200, max_leaf_nodes=15, min_samples_leaf=10, learning_rate=0.05)
+    card["training"].update(
+        site_scenes=site_seeds, rich_site_scenes=rich_seeds, sites=len(sy), true_sites=int(sy.sum())
+    )
+    print(
+        f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
+    )
+    model = DumpModel(pixels, card, sites)
+    val_seeds = list(VALIDATION_SEEDS)[: args.validation]
+    rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
+    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val)
+    card["training"].update(validation_scenes=val_seeds, rich_validation_scenes=rich_val)
+    card["thresholds"]["site"] = best_f1
+    card["thresholds"]["confident"] = max(cut, best_f1)
+    card["site_target_precision_ge_0.5ha"] = TARGET_PRECISION
+    card["threshold_grid"] = grid
+    card["train_seconds"] = round(time.time() - t0, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    joblib.dump({"pixels": pixels, "sites": sites}, args.out / f"{MODEL_NAME}.joblib", compress=3)
+    (args.out / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(
+        f"wrote {args.out / MODEL_NAME}.joblib/.json; site >= {best_f1} (best F1), confident >= {cut}; "
+        f"{card['train_seconds']} s",
+        flush=True,
+    )
+
+
+def reuse_pixels(path: Path):
+    """The pixel classifier and card of an earlier run (the site stage is trained anew)."""
+    card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    if tuple(card["features"]) != FEATURE_NAMES:
+        raise SystemExit(f"{path}: its pixel classifier uses other features; train without --pixels-from")
+    card["site_features"] = list(OBJECT_FEATURES)
+    card["thresholds"] = {**Thresholds().__dict__}
+    for key in ("threshold_grid", "train_seconds"):
+        card.pop(key, None)
+    return joblib.load(path)["pixels"], card
+
+
+def train_pixels(args):
     rng = np.random.default_rng(0)
     xs, ys, scenes, pools = [], [], [], []
     for seed in list(TRAIN_SEEDS)[: args.scenes]:
@@ -156,7 +239,7 @@ def main() -> None:
     del pools
     x, y = np.concatenate([x, hard]), np.r_[y, np.zeros(len(hard), np.int8)]
     pixels = fit(x, y)
-    print(f"pixel classifier: {len(y)} pixels ({int(y.sum())} waste), {time.time() - t0:.0f} s", flush=True)
+    print(f"pixel classifier: {len(y)} pixels ({int(y.sum())} waste)", flush=True)
     card = {
         "model": MODEL_NAME,
         "estimator": "sklearn.ensemble.HistGradientBoostingClassifier (pixels, then sites)",
@@ -177,22 +260,7 @@ def main() -> None:
         },
         "thresholds": {**Thresholds().__dict__},
     }
-    model = DumpModel(pixels, card)
-    sx, sy = site_samples(model, list(SITE_SEEDS)[: args.site_scenes], args.size)
-    sites = fit(sx, sy, max_iter=120, max_leaf_nodes=15, min_samples_leaf=10, learning_rate=0.05)
-    card["training"].update(sites=len(sy), true_sites=int(sy.sum()))
-    print(
-        f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
-    )
-    model = DumpModel(pixels, card, sites)
-    cut, grid = tune_site_threshold(model, list(VALIDATION_SEEDS)[: args.validation], args.size)
-    card["thresholds"]["site"] = cut
-    card["threshold_grid"] = grid
-    card["train_seconds"] = round(time.time() - t0, 1)
-    args.out.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"pixels": pixels, "sites": sites}, args.out / f"{MODEL_NAME}.joblib", compress=3)
-    (args.out / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / MODEL_NAME}.joblib/.json; site >= {cut}; {card['train_seconds']} s", flush=True)
+    return pixels, card
 
 
 if __name__ == "__main__":

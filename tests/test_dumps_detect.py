@@ -84,9 +84,12 @@ def test_windows_do_not_split_sites(scene, sites):
     assert len(windowed) == len(sites)
     np.testing.assert_allclose(windowed["area_ha"].max(), sites["area_ha"].max(), rtol=1e-9)
     np.testing.assert_allclose(windowed["area_ha"].sum(), sites["area_ha"].sum(), rtol=0.01)
+    # the site features, ring sums included, add up across the border: the same site scores
+    np.testing.assert_allclose(np.sort(windowed["score"]), np.sort(sites["score"]), atol=1e-6)
     # and the small windows of a large scene: eight borders across 384 px
     small = detect_dumps(scene, landfills=scene.landfills, window_size=128)
     assert len(small) == len(sites)
+    np.testing.assert_allclose(np.sort(small["score"]), np.sort(sites["score"]), atol=1e-6)
 
 
 def test_from_disk_matches_in_memory_and_writes_scores(scene, sites, scene_path, tmp_path):

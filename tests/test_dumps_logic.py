@@ -18,6 +18,7 @@ from kzgeo.dumps import (
     spectral_mask,
 )
 from kzgeo.dumps.evaluate import match_sites
+from kzgeo.dumps.objects import object_features, part_sums, ring_labels
 from kzgeo.errors import RasterError
 
 UTM = "EPSG:32642"
@@ -163,6 +164,36 @@ def test_object_matching_at_iou_one_quarter():
     assert (precision, recall, f1) == (pytest.approx(1 / 3), 0.5, pytest.approx(0.4))
     assert ev.median_area_error_pct() == pytest.approx(50.0)
     assert ev.false_alarms_per_100km2() == pytest.approx(200.0)
+
+
+def test_ring_labels_surround_each_site():
+    labels = np.zeros((20, 20), dtype=np.int32)
+    labels[5:8, 5:8] = 1
+    ring = ring_labels(labels, width=2)
+    # a 3 x 3 site grown by two pixels on each side is 7 x 7; the site itself is not in its ring
+    assert (ring == 1).sum() == 7 * 7 - 3 * 3
+    assert not ring[labels > 0].any()
+    assert not ring_labels(np.zeros((5, 5), dtype=np.int32)).any()
+
+
+def test_site_features_spread_ring_contrast_and_rectangularity():
+    feats = np.zeros((len(FEATURE_NAMES), 30, 30), dtype=np.float32)
+    bright = feats[FEATURE_NAMES.index("bright")]
+    bright[:] = 0.1
+    labels = np.zeros((30, 30), dtype=np.int32)
+    labels[5:15, 5:15] = 1  # a uniform square, brighter than its ring by 0.2
+    bright[5:15, 5:15] = 0.3
+    labels[20:26, 18:28] = 2  # a checkerboard of 0.2 and 0.4: a mix of materials
+    bright[20:26, 18:28] = np.where(np.indices((6, 10)).sum(axis=0) % 2, 0.4, 0.2)
+    score = (labels > 0).astype(np.float32) * 0.8
+    sums = part_sums(labels, score, feats, ring_labels(labels))
+    geoms = [_box(5, 5, 15, 15), _box(18, 20, 28, 26)]
+    sites = gpd.GeoDataFrame({k: v[1:] for k, v in sums.items()}, geometry=geoms, crs=UTM)
+    f = object_features(sites)
+    np.testing.assert_allclose(f["std_bright"], [0.0, 0.1], atol=1e-6)
+    np.testing.assert_allclose(f["ring_contrast_bright"], [0.2, 0.2], atol=1e-6)
+    np.testing.assert_allclose(f["rectangularity"], [1.0, 1.0])
+    np.testing.assert_allclose(f["frac_high_score"], [1.0, 1.0])
 
 
 # --- error paths ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from kzgeo.dumps.features import BANDS, HALO, candidates, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
-from kzgeo.dumps.objects import part_sums
+from kzgeo.dumps.objects import part_sums, ring_labels
 from kzgeo.dumps.status import assign_status, compare_sites
 from kzgeo.errors import RasterError
 
@@ -173,21 +173,52 @@ def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
 
 
 def _vectorise(
-    labels: np.ndarray, score: np.ndarray, feats: np.ndarray | None, transform: Affine
+    labels: np.ndarray,
+    score: np.ndarray,
+    feats: np.ndarray | None,
+    transform: Affine,
+    ring: np.ndarray | None = None,
+    anchors: Mapping[int, object] | None = None,
 ) -> list[dict]:
-    """One record per site part in this core: geometry and the sums of :func:`part_sums`."""
-    if not labels.any():
+    """One record per site part in this core: geometry and the sums of :func:`part_sums`.
+
+    ``ring`` (:func:`~kzgeo.dumps.objects.ring_labels` of the whole window, cut to the core) adds the
+    sums over the ring around each site. A site with ring pixels in this core but none of its own
+    pixels gets a record with only those ring sums, placed on ``anchors[label]`` (one pixel of the site
+    in the halo), so it merges with the site in the neighbouring window.
+    """
+    if not labels.any() and not anchors:
         return []
-    sums = part_sums(labels, score, feats)
+    sums = part_sums(labels, score, feats, ring)
     parts: dict[int, list] = {}
     for geom, value in rfeatures.shapes(
         labels.astype(np.int32), mask=labels > 0, connectivity=4, transform=transform
     ):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    for k, g in (anchors or {}).items():
+        parts.setdefault(k, [g])
     return [
         {"geometry": shapely.union_all(g), **{key: float(v[k]) for key, v in sums.items()}}
         for k, g in parts.items()
     ]
+
+
+def _ring_anchors(labels: np.ndarray, ring_core: np.ndarray, core: tuple, transform: Affine) -> dict:
+    """One pixel (as a polygon) of each site that has ring pixels in the core but no pixel there."""
+    orphans = np.setdiff1d(np.unique(ring_core), np.unique(labels[core]))
+    orphans = orphans[orphans > 0]
+    if not len(orphans):
+        return {}
+    boxes = ndimage.find_objects(labels)
+    out = {}
+    for k in orphans:
+        box = boxes[k - 1]
+        r, c = np.argwhere(labels[box] == k)[0]
+        row, col = r + box[0].start, c + box[1].start
+        x0, y0 = transform * (col, row)
+        x1, y1 = transform * (col + 1, row + 1)
+        out[int(k)] = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    return out
 
 
 def _merge(records: list[dict], crs) -> gpd.GeoDataFrame:
@@ -213,7 +244,8 @@ def candidate_sites(
     model = model or load_model()
     th = thresholds or Thresholds.from_card(model.card)
     score, feats = score_cube(cube, model, max_ndvi=th.max_ndvi)
-    return _merge(_vectorise(_segment(score, th), score, feats, transform), crs)
+    labels = _segment(score, th)
+    return _merge(_vectorise(labels, score, feats, transform, ring_labels(labels)), crs)
 
 
 def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContextManager]:
@@ -338,10 +370,15 @@ def detect_dumps(
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
             labels = _segment(score, th)
+            ring = ring_labels(labels)
             r, c = int(core.row_off - win.row_off), int(core.col_off - win.col_off)
             sl = (slice(r, r + int(core.height)), slice(c, c + int(core.width)))
             core_transform = rasterio.windows.transform(core, src.transform)
-            records += _vectorise(labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform)
+            win_transform = rasterio.windows.transform(win, src.transform)
+            anchors = _ring_anchors(labels, ring[sl], sl, win_transform)
+            records += _vectorise(
+                labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform, ring[sl], anchors
+            )
             if dst is not None:
                 dst.write(score[sl][None], window=core)
         sites = _merge(records, src.crs)
