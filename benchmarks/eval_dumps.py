@@ -6,8 +6,10 @@ Held out from training in four ways: other seeds (so other layouts, biomes, mont
 the ``test`` half of the spectral library (spectra the model never saw), two look-alike kinds the
 model never saw (solar farms, rail yards), and look-alike-rich scenes (60 look-alikes and 10 dumps
 in 105 km²). Object-level precision / recall / F1 at IoU >= 0.25, recall per size bin, false alarms per
-100 km² and by kind, median area error. Baselines: BSI, NDBI and plastic-index thresholds, each tuned
-for object F1 on the training generator's validation scenes, then segmented like the detector.
+100 km² and by kind, median area error; a segmentation check traces each false alarm and missed site
+of the held-out scenes to a true site, a rejected candidate or nothing. Baselines: BSI, NDBI and
+plastic-index thresholds, each tuned for object F1 on the training generator's validation scenes,
+then segmented like the detector.
 Finally the detector runs on the real Sentinel-2 L1C crop in ``../shared/data/rasters/eo-box_s2l1c``.
 
 The detector is scored at two operating points of the model card: all sites (``thresholds.site``,
@@ -31,7 +33,7 @@ import shapely
 from rasterio import features as rfeatures
 
 from kzgeo.dumps import Thresholds, detect_dumps, load_model, spectral_mask
-from kzgeo.dumps.evaluate import SIZE_BINS, Evaluation, match_sites, sites_from_score
+from kzgeo.dumps.evaluate import _WASTE, SIZE_BINS, Evaluation, _objects, match_sites, sites_from_score
 from kzgeo.synth import generate_scene
 
 ROOT = Path(__file__).resolve().parent
@@ -79,6 +81,58 @@ def _evaluate(scene, sites) -> Evaluation:
 
 def _baseline_sites(scene, name: str, cut: float):
     return sites_from_score(_idx(scene, name), scene.transform, scene.crs, Thresholds(high=cut, low=cut))
+
+
+def segmentation_check(scene, candidates: gpd.GeoDataFrame, cut: float) -> dict[str, int]:
+    """Where the reported sites (score >= ``cut``) go wrong, against every candidate site.
+
+    False alarms that overlap a true site (a site grown out of, or cut from, a true one) and missed
+    true sites by what covers them: a reported site at IoU < 0.25 (a segmentation miss), a candidate
+    at IoU >= 0.25 that the site classifier rejected, only candidates at IoU < 0.25, or nothing.
+    """
+    region = _valid_region(scene)
+    cand = candidates.to_crs(scene.crs)
+    ev = match_sites(cand[cand["score"] >= cut], scene.truth, valid=region)
+    union = shapely.union_all(region.to_numpy())
+    objs = _objects(scene.truth[scene.truth.kind.isin(_WASTE)].geometry.to_numpy())
+    if len(objs):
+        objs = objs[shapely.area(shapely.intersection(objs, union)) / shapely.area(objs) >= 0.5]
+    geoms = cand.geometry.to_numpy()
+    reported = cand["score"].to_numpy() >= cut
+    out = dict.fromkeys(
+        (
+            "false_alarms",
+            "false_alarms_on_true_site",
+            "missed",
+            "missed_reported_iou_lt_0.25",
+            "missed_rejected_iou_ge_0.25",
+            "missed_candidate_iou_lt_0.25",
+            "missed_no_candidate",
+        ),
+        0,
+    )
+    rep = geoms[reported]
+    for i in ev.detections.index[~ev.detections["matched"].to_numpy()]:
+        out["false_alarms"] += 1
+        out["false_alarms_on_true_site"] += int(len(objs) > 0 and shapely.intersects(rep[i], objs).any())
+    for i in ev.truth.index[~ev.truth["matched"].to_numpy()]:
+        out["missed"] += 1
+        o = objs[i]
+        hit = shapely.intersects(geoms, o) if len(geoms) else np.zeros(0, bool)
+        if not hit.any():
+            out["missed_no_candidate"] += 1
+            continue
+        iou = np.zeros(len(geoms))
+        iou[hit] = shapely.area(shapely.intersection(geoms[hit], o)) / shapely.area(
+            shapely.union(geoms[hit], o)
+        )
+        if (hit & reported).any():
+            out["missed_reported_iou_lt_0.25"] += 1
+        elif (iou >= 0.25).any():
+            out["missed_rejected_iou_ge_0.25"] += 1
+        else:
+            out["missed_candidate_iou_lt_0.25"] += 1
+    return out
 
 
 def tune_baselines(size: int, n: int) -> dict[str, float]:
@@ -149,12 +203,16 @@ def main() -> None:
     print(f"baseline thresholds (tuned on the training generator): {cuts}", flush=True)
     card = load_model().card["thresholds"]
     points = {"detector": card["site"], "detector_confident": card.get("confident") or (card["site"] + 1) / 2}
-    low = Thresholds.from_card({"thresholds": card}, site=min(points.values()))
+    # every candidate site (the site threshold only filters the output), for the segmentation check
+    low = Thresholds.from_card({"thresholds": card}, site=0.0)
+    seg: dict[str, int] = {}
     evals = {name: Evaluation() for name in points}
     baselines = {name: Evaluation() for name in cuts}
     for seed in list(HELD_OUT_SEEDS)[: args.scenes]:
         scene = generate_scene(seed, args.size, split="test")
         found = detect_dumps(scene, thresholds=low)
+        for k, v in segmentation_check(scene, found, points["detector"]).items():
+            seg[k] = seg.get(k, 0) + v
         for name, cut in points.items():
             evals[name] = evals[name] + _evaluate(scene, found[found["score"] >= cut])
         ev = _evaluate(scene, found[found["score"] >= points["detector"]])
@@ -179,6 +237,7 @@ def main() -> None:
         **{name: summarise(ev) for name, ev in evals.items()},
         "lookalike_rich": summarise(rich["detector"]),
         "lookalike_rich_confident": summarise(rich["detector_confident"]),
+        "segmentation_check": seg,
         "baselines": {name: {"threshold": cuts[name], **summarise(ev)} for name, ev in baselines.items()},
         "real_s2_crop": real_scene(),
         "seconds": round(time.perf_counter() - t0, 1),
@@ -219,6 +278,7 @@ def _markdown(r: dict) -> str:
         )
     for key in ("detector", "detector_confident"):
         lines.append(f"held-out false alarms by kind ({key}): {r[key]['false_alarms_by_kind']}")
+    lines.append(f"segmentation check (held-out, all sites): {r['segmentation_check']}")
     lines.append(f"real S2 crop: {r['real_s2_crop']}")
     return "\n".join(lines)
 
