@@ -36,25 +36,10 @@ ROOT = Path(__file__).resolve().parent
 
 def build_mosaic(dest: Path, tiles: int, size: int = 1024) -> Path:
     """A tiles x tiles mosaic of generated scenes, written window by window."""
-    from kzgeo.synth import BANDS, generate_scene, to_uint16
+    from kzgeo.synth import BANDS, generate_scene, scene_profile, to_uint16
 
     first = generate_scene(7000, size, split="test", clouds=False, swath_edge=False)
-    profile = {
-        "driver": "GTiff",
-        "width": size * tiles,
-        "height": size * tiles,
-        "count": 10,
-        "dtype": "uint16",
-        "nodata": 0,
-        "crs": first.crs.to_wkt(),
-        "transform": first.transform,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-        "predictor": 2,
-        "interleave": "pixel",
-    }
+    profile = scene_profile(first.crs, first.transform, size * tiles, size * tiles)
     with rasterio.open(dest, "w", **profile) as dst:
         for i, name in enumerate(BANDS, start=1):
             dst.set_band_description(i, name)

@@ -41,6 +41,7 @@ __all__ = [
     "demo_scene",
     "family_spectra",
     "generate_scene",
+    "scene_profile",
     "to_uint16",
     "write_scene",
 ]
@@ -51,6 +52,26 @@ def to_uint16(data: np.ndarray) -> np.ndarray:
     out = np.clip(np.round(np.nan_to_num(data, nan=0.0) * 10_000), 0, 65_535).astype(np.uint16)
     out[:, np.isnan(data).any(axis=0)] = 0
     return out
+
+
+def scene_profile(crs, transform, width: int, height: int) -> dict:
+    """Rasterio profile of the detector's input contract: 10 bands, uint16, nodata 0, tiled, DEFLATE."""
+    return {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": len(BANDS),
+        "dtype": "uint16",
+        "nodata": 0,
+        "crs": crs.to_wkt(),
+        "transform": transform,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 2,
+        "interleave": "pixel",
+    }
 
 
 def write_scene(scene: SyntheticScene, dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -67,22 +88,7 @@ def write_scene(scene: SyntheticScene, dest: str | os.PathLike, *, overwrite: bo
     from kzgeo.io import atomic_output
 
     _, h, w = scene.data.shape
-    profile = {
-        "driver": "GTiff",
-        "width": w,
-        "height": h,
-        "count": len(BANDS),
-        "dtype": "uint16",
-        "nodata": 0,
-        "crs": scene.crs.to_wkt(),
-        "transform": scene.transform,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-        "predictor": 2,
-        "interleave": "pixel",
-    }
+    profile = scene_profile(scene.crs, scene.transform, w, h)
     with atomic_output(dest, overwrite=overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(to_uint16(scene.data))
         for i, name in enumerate(BANDS, start=1):
