@@ -1,6 +1,7 @@
 """Train the dump-detection classifiers shipped in ``kzgeo/models`` (run by ``make model``).
 
-    .venv/bin/python scripts/train_dump_model.py [--scenes 28] [--site-scenes 24] [--rich-scenes 16]
+    .venv/bin/python scripts/train_dump_model.py [--scenes 28] [--site-scenes 192] [--rich-scenes 96]
+        [--jobs 2] [--pixels-from MODEL.joblib]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
@@ -11,8 +12,10 @@
    Then add the background pixels this first fit scores above 0.3 (hard negatives) and fit again.
 3. Site classifier: on other scenes, outline candidate sites with the pixel scores (hysteresis), label
    each by whether it matches a true site (IoU >= 0.25), fit a second classifier on the site
-   features (:mod:`kzgeo.dumps.objects`: mean pixel features, spread inside the site, contrast
-   against a ring around it, area, compactness, elongation, width, rectangularity, convexity).
+   features (:mod:`kzgeo.dumps.objects`: mean and spread of every pixel feature inside the site,
+   their contrast against a near and an outer ring around it, the pixel score in the rings, area,
+   compactness, elongation, width, rectangularity, convexity). Scenes are generated and outlined in
+   ``--jobs`` worker processes.
    Half of these scenes are look-alike-rich (60 look-alikes, 10 dumps): every candidate the pixel
    stage outlines on a quarry, yard, road or building site is a hard negative for the site stage.
 4. On validation scenes (ordinary and look-alike-rich), choose two site-probability thresholds: the
@@ -20,7 +23,8 @@
    reaches precision >= 0.90 on sites >= 0.5 ha (``thresholds.confident``: the ``confident`` tier).
 5. Write ``dumps_hgb.joblib`` (both classifiers) and its card ``dumps_hgb.json``.
 
-Every random choice is seeded (scenes, pixel sampling, the classifiers); 4-10 minutes on 2 shared cores.
+Every random choice is seeded (scenes, pixel sampling, the classifiers); the site stage alone
+(``--pixels-from``) took 664 s on 2 shared cores.
 Needs ``earthlib``.
 """
 
@@ -34,7 +38,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 from kzgeo.dumps import FEATURE_NAMES, Thresholds, compute_features, spectral_mask
 from kzgeo.dumps.detect import candidate_sites
@@ -47,7 +53,7 @@ from kzgeo.synth import BACKGROUND_KINDS, DUMP_KINDS, LOOKALIKE_KINDS, generate_
 HELD_OUT_LOOKALIKES = ("solar_farm", "rail_yard")
 TRAIN_KINDS = tuple(k for k in LOOKALIKE_KINDS if k not in HELD_OUT_LOOKALIKES)
 TRAIN_SEEDS = range(1000, 1100)
-SITE_SEEDS = range(3000, 3100)
+SITE_SEEDS = range(3000, 3500)
 RICH_SITE_SEEDS = range(3500, 3600)
 VALIDATION_SEEDS = range(2000, 2100)
 RICH_VALIDATION_SEEDS = range(2500, 2600)
@@ -100,37 +106,50 @@ def _scene(seed: int, size: int, **kw):
     return generate_scene(seed, size, split="train", lookalike_kinds=TRAIN_KINDS, **kw)
 
 
-def site_samples(model: DumpModel, seeds, size: int, rich=()) -> tuple[np.ndarray, np.ndarray]:
+def _site_scene(model: DumpModel, seed: int, size: int, kw: dict):
+    """Candidate sites of a training scene, its truth and area in km² (in a worker, one thread each)."""
+    with threadpool_limits(1):
+        scene = _scene(seed, size, **kw)
+        cands = candidate_sites(scene.data, scene.transform, scene.crs, model)
+        return cands, scene.truth, scene.data.shape[1] * scene.data.shape[2] / 1e4
+
+
+def _site_scenes(model: DumpModel, seeds, size: int, kws, jobs: int):
+    tasks = (delayed(_site_scene)(model, seed, size, kw) for seed, kw in zip(seeds, kws, strict=True))
+    return Parallel(n_jobs=jobs)(tasks)
+
+
+def site_samples(model: DumpModel, seeds, size: int, rich=(), jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Site features and labels (1 = matches a true site at IoU >= 0.25) of candidate sites.
 
     ``rich`` seeds give look-alike-rich scenes, whose candidates are mostly hard negatives.
     """
+    seeds = [*seeds, *rich]
+    kws = [{"n_lookalikes": 60, "n_dumps": 10} if s in rich else {"n_dumps": 30 + s % 15} for s in seeds]
     xs, ys = [], []
-    for seed in [*seeds, *rich]:
-        kw = {"n_lookalikes": 60, "n_dumps": 10} if seed in rich else {"n_dumps": 30 + seed % 15}
-        scene = _scene(seed, size, **kw)
-        cands = candidate_sites(scene.data, scene.transform, scene.crs, model)
-        ev = match_sites(cands, scene.truth)
+    for seed, (cands, truth, _) in zip(seeds, _site_scenes(model, seeds, size, kws, jobs), strict=True):
+        ev = match_sites(cands, truth)
         xs.append(object_features(cands).to_numpy())
         ys.append(ev.detections["matched"].to_numpy().astype(np.int8))
         print(f"  site scene {seed}: {len(cands)} candidates, {int(ys[-1].sum())} true", flush=True)
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def tune_site_threshold(model: DumpModel, seeds, size: int, rich=()) -> tuple[float, float, list]:
+def tune_site_threshold(
+    model: DumpModel, seeds, size: int, rich=(), jobs: int = 1
+) -> tuple[float, float, list]:
     """(lowest cut with precision >= TARGET_PRECISION on sites >= 0.5 ha, cut of best F1, grid)."""
-    scored = []
-    for seed in [*seeds, *rich]:
-        scene = _scene(seed, size, **({"n_lookalikes": 60, "n_dumps": 10} if seed in rich else {}))
-        cands = candidate_sites(scene.data, scene.transform, scene.crs, model)
-        scored.append((scene, cands, model.site_score(cands) if len(cands) else np.array([])))
+    seeds = [*seeds, *rich]
+    kws = [{"n_lookalikes": 60, "n_dumps": 10} if s in rich else {} for s in seeds]
+    scored = [
+        (truth, km2, cands, model.site_score(cands) if len(cands) else np.array([]))
+        for cands, truth, km2 in _site_scenes(model, seeds, size, kws, jobs)
+    ]
     grid = []
     for cut in SITE_GRID:
         ev = None
-        for scene, cands, p in scored:
-            e = match_sites(
-                cands[p >= cut], scene.truth, area_km2=scene.data.shape[1] * scene.data.shape[2] / 1e4
-            )
+        for truth, km2, cands, p in scored:
+            e = match_sites(cands[p >= cut], truth, area_km2=km2)
             ev = e if ev is None else ev + e
         prec, rec, f1 = ev.prf()
         p5, r5, f5 = ev.prf(min_ha=0.5)
@@ -161,16 +180,17 @@ def fit(x: np.ndarray, y: np.ndarray, **params) -> HistGradientBoostingClassifie
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=28, help="scenes for the pixel classifier")
-    ap.add_argument("--site-scenes", type=int, default=32, help="scenes for the site classifier")
-    ap.add_argument("--rich-scenes", type=int, default=16, help="look-alike-rich site scenes")
-    ap.add_argument("--validation", type=int, default=8, help="validation scenes for the site threshold")
-    ap.add_argument("--rich-validation", type=int, default=4, help="look-alike-rich validation scenes")
+    ap.add_argument("--site-scenes", type=int, default=192, help="scenes for the site classifier")
+    ap.add_argument("--rich-scenes", type=int, default=96, help="look-alike-rich site scenes")
+    ap.add_argument("--validation", type=int, default=16, help="validation scenes for the site threshold")
+    ap.add_argument("--rich-validation", type=int, default=8, help="look-alike-rich validation scenes")
     ap.add_argument(
         "--pixels-from",
         type=Path,
         help="reuse the pixel classifier of this .joblib (with its .json card) and train only the site stage",
     )
     ap.add_argument("--size", type=int, default=768, help="scene size, pixels")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the site scenes")
     ap.add_argument("--background", type=int, default=30_000, help="background pixels sampled per scene")
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
@@ -183,8 +203,8 @@ def main() -> None:
     model = DumpModel(pixels, card)
     site_seeds = list(SITE_SEEDS)[: args.site_scenes]
     rich_seeds = list(RICH_SITE_SEEDS)[: args.rich_scenes]
-    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds)
-    sites = fit(sx, sy, max_iter=200, max_leaf_nodes=15, min_samples_leaf=10, learning_rate=0.05)
+    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs)
+    sites = fit(sx, sy, max_iter=200, max_leaf_nodes=31, min_samples_leaf=20, learning_rate=0.05)
     card["training"].update(
         site_scenes=site_seeds, rich_site_scenes=rich_seeds, sites=len(sy), true_sites=int(sy.sum())
     )
@@ -194,7 +214,7 @@ def main() -> None:
     model = DumpModel(pixels, card, sites)
     val_seeds = list(VALIDATION_SEEDS)[: args.validation]
     rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
-    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val)
+    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val, args.jobs)
     card["training"].update(validation_scenes=val_seeds, rich_validation_scenes=rich_val)
     card["thresholds"]["site"] = best_f1
     card["thresholds"]["confident"] = max(cut, best_f1)

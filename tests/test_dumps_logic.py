@@ -18,7 +18,7 @@ from kzgeo.dumps import (
     spectral_mask,
 )
 from kzgeo.dumps.evaluate import match_sites
-from kzgeo.dumps.objects import object_features, part_sums, ring_labels
+from kzgeo.dumps.objects import object_features, part_sums, ring_labels, site_rings
 from kzgeo.errors import RasterError
 
 UTM = "EPSG:32642"
@@ -186,14 +186,47 @@ def test_site_features_spread_ring_contrast_and_rectangularity():
     labels[20:26, 18:28] = 2  # a checkerboard of 0.2 and 0.4: a mix of materials
     bright[20:26, 18:28] = np.where(np.indices((6, 10)).sum(axis=0) % 2, 0.4, 0.2)
     score = (labels > 0).astype(np.float32) * 0.8
-    sums = part_sums(labels, score, feats, ring_labels(labels))
+    score[5:10, 5:15] = 0.95  # half of the square scores above 0.9
+    sums = part_sums(labels, score, feats, site_rings(labels))
     geoms = [_box(5, 5, 15, 15), _box(18, 20, 28, 26)]
     sites = gpd.GeoDataFrame({k: v[1:] for k, v in sums.items()}, geometry=geoms, crs=UTM)
     f = object_features(sites)
     np.testing.assert_allclose(f["std_bright"], [0.0, 0.1], atol=1e-6)
+    np.testing.assert_allclose(f["mean_bright"], [0.3, 0.3], atol=1e-6)
     np.testing.assert_allclose(f["ring_contrast_bright"], [0.2, 0.2], atol=1e-6)
+    np.testing.assert_allclose(f["outer_contrast_bright"], [0.2, 0.2], atol=1e-6)
+    np.testing.assert_allclose(f["ring_std_bright"], [0.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(f["rectangularity"], [1.0, 1.0])
-    np.testing.assert_allclose(f["frac_high_score"], [1.0, 1.0])
+    np.testing.assert_allclose(f["frac_score_0.5"], [1.0, 1.0])
+    np.testing.assert_allclose(f["frac_score_0.9"], [0.5, 0.0])
+    np.testing.assert_allclose(f["max_score"], [0.95, 0.8], atol=1e-6)
+    # the rings hold no score (the ground around scores nothing) and are all valid
+    np.testing.assert_allclose(f["ring_score"], [0.0, 0.0])
+    np.testing.assert_allclose(f["ring_valid"], [1.0, 1.0])
+
+
+def test_site_rings_near_and_outer():
+    labels = np.zeros((40, 40), dtype=np.int32)
+    labels[18:21, 18:21] = 1
+    near, outer = site_rings(labels)
+    # near ring: 3 px around a 3 x 3 site (9 x 9 - 3 x 3); outer ring: out to 8 px (19 x 19 - 9 x 9)
+    assert (near == 1).sum() == 9 * 9 - 3 * 3
+    assert (outer == 1).sum() == 19 * 19 - 9 * 9
+    assert not (near.astype(bool) & outer.astype(bool)).any()
+
+
+def test_site_features_without_valid_ring_are_nan():
+    feats = np.full((len(FEATURE_NAMES), 12, 12), np.nan, dtype=np.float32)
+    labels = np.zeros((12, 12), dtype=np.int32)
+    labels[4:8, 4:8] = 1
+    feats[:, 4:8, 4:8] = 0.2  # the site is valid, everything around it is cloud
+    score = np.where(labels > 0, 0.9, np.nan).astype(np.float32)
+    sums = part_sums(labels, score, feats, site_rings(labels))
+    sites = gpd.GeoDataFrame({k: v[1:] for k, v in sums.items()}, geometry=[_box(4, 4, 8, 8)], crs=UTM)
+    f = object_features(sites)
+    assert f["ring_valid"].iloc[0] == 0.0
+    assert np.isnan(f["ring_contrast_bright"].iloc[0]) and np.isnan(f["outer_contrast_ndvi"].iloc[0])
+    assert f["mean_bright"].iloc[0] == pytest.approx(0.2)
 
 
 # --- error paths ---------------------------------------------------------------------------------

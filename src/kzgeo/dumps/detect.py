@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from kzgeo.dumps.features import BANDS, HALO, candidates, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
-from kzgeo.dumps.objects import part_sums, ring_labels
+from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import assign_status, compare_sites
 from kzgeo.errors import RasterError
 
@@ -177,19 +177,19 @@ def _vectorise(
     score: np.ndarray,
     feats: np.ndarray | None,
     transform: Affine,
-    ring: np.ndarray | None = None,
+    rings: tuple[np.ndarray, np.ndarray] | None = None,
     anchors: Mapping[int, object] | None = None,
 ) -> list[dict]:
     """One record per site part in this core: geometry and the sums of :func:`part_sums`.
 
-    ``ring`` (:func:`~kzgeo.dumps.objects.ring_labels` of the whole window, cut to the core) adds the
-    sums over the ring around each site. A site with ring pixels in this core but none of its own
+    ``rings`` (:func:`~kzgeo.dumps.objects.site_rings` of the whole window, cut to the core) adds the
+    sums over the rings around each site. A site with ring pixels in this core but none of its own
     pixels gets a record with only those ring sums, placed on ``anchors[label]`` (one pixel of the site
     in the halo), so it merges with the site in the neighbouring window.
     """
     if not labels.any() and not anchors:
         return []
-    sums = part_sums(labels, score, feats, ring)
+    sums = part_sums(labels, score, feats, rings)
     parts: dict[int, list] = {}
     for geom, value in rfeatures.shapes(
         labels.astype(np.int32), mask=labels > 0, connectivity=4, transform=transform
@@ -203,9 +203,10 @@ def _vectorise(
     ]
 
 
-def _ring_anchors(labels: np.ndarray, ring_core: np.ndarray, core: tuple, transform: Affine) -> dict:
+def _ring_anchors(labels: np.ndarray, rings_core: tuple, core: tuple, transform: Affine) -> dict:
     """One pixel (as a polygon) of each site that has ring pixels in the core but no pixel there."""
-    orphans = np.setdiff1d(np.unique(ring_core), np.unique(labels[core]))
+    in_rings = np.unique(np.concatenate([np.unique(r) for r in rings_core]))
+    orphans = np.setdiff1d(in_rings, np.unique(labels[core]))
     orphans = orphans[orphans > 0]
     if not len(orphans):
         return {}
@@ -215,8 +216,8 @@ def _ring_anchors(labels: np.ndarray, ring_core: np.ndarray, core: tuple, transf
         box = boxes[k - 1]
         r, c = np.argwhere(labels[box] == k)[0]
         row, col = r + box[0].start, c + box[1].start
-        x0, y0 = transform * (col, row)
-        x1, y1 = transform * (col + 1, row + 1)
+        x0, y0 = transform @ (col, row)
+        x1, y1 = transform @ (col + 1, row + 1)
         out[int(k)] = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
     return out
 
@@ -245,7 +246,7 @@ def candidate_sites(
     th = thresholds or Thresholds.from_card(model.card)
     score, feats = score_cube(cube, model, max_ndvi=th.max_ndvi)
     labels = _segment(score, th)
-    return _merge(_vectorise(labels, score, feats, transform, ring_labels(labels)), crs)
+    return _merge(_vectorise(labels, score, feats, transform, site_rings(labels)), crs)
 
 
 def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContextManager]:
@@ -370,14 +371,15 @@ def detect_dumps(
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
             labels = _segment(score, th)
-            ring = ring_labels(labels)
+            rings = site_rings(labels)
             r, c = int(core.row_off - win.row_off), int(core.col_off - win.col_off)
             sl = (slice(r, r + int(core.height)), slice(c, c + int(core.width)))
             core_transform = rasterio.windows.transform(core, src.transform)
             win_transform = rasterio.windows.transform(win, src.transform)
-            anchors = _ring_anchors(labels, ring[sl], sl, win_transform)
+            rings_core = tuple(ring[sl] for ring in rings)
+            anchors = _ring_anchors(labels, rings_core, sl, win_transform)
             records += _vectorise(
-                labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform, ring[sl], anchors
+                labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform, rings_core, anchors
             )
             if dst is not None:
                 dst.write(score[sl][None], window=core)
