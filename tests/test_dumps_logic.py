@@ -65,6 +65,22 @@ def test_a_road_is_linear_and_a_heap_is_not():
     assert lin[30, 45] > 3 * lin[8, 8]
 
 
+def test_a_one_pixel_heap_stands_out_from_its_150_m():
+    cube = _cube()
+    cube[:, 20, 20] *= 2.0  # one 10 m pixel twice as bright as the ground around it
+    feats = compute_features(cube)
+    ground = float(SOIL.mean())
+    step = ground  # its brightness minus the ground's (twice the ground, less the ground)
+    # the pixel against the 15 x 15 box around it (the box holds the pixel itself once in 225)
+    point = feats[FEATURE_NAMES.index("contrast10_150_bright"), 20, 20]
+    assert point == pytest.approx(step * 224 / 225, rel=1e-4)
+    # the 3 x 3 mean against the 15 x 15 mean: the pixel weighs 1/9 in one and 1/225 in the other
+    small = feats[FEATURE_NAMES.index("contrast30_150_bright"), 20, 20]
+    assert small == pytest.approx(step * (1 / 9 - 1 / 225), rel=1e-4)
+    # the 50 m mean dilutes it further: the point contrast is what keeps a one-pixel site visible
+    assert feats[FEATURE_NAMES.index("contrast150_bright"), 20, 20] < small < point
+
+
 def test_masked_pixels_get_nan_features_and_do_not_bleed():
     cube = _cube()
     cube[:, 10, 10] = np.nan

@@ -22,6 +22,8 @@ _INDICES = ("ndvi", "ndbi", "bsi", "mndwi", "plastic", "ndsw", "redness", "ndre"
 _LOCAL = ("bright", "ndvi", "bsi", "ndsw")  # smoothed over 50 m
 _CONTEXT = ("bright", "ndvi", "bsi", "ndbi", "ndsw", "redness", "mndwi")  # 50 m against the surrounding 150 m
 _WIDE = ("bright", "ndvi", "bsi")  # 50 m against the surrounding 310 m
+_POINT = ("bright", "ndvi", "bsi", "ndbi", "ndsw", "redness")  # the pixel against the surrounding 150 m
+_SMALL = ("bright", "ndvi", "bsi")  # 30 m against the surrounding 150 m
 _TEXTURE = ("bright", "ndvi", "ndsw", "redness", "bsi")  # local std over 50 m
 _LINEAR = ("bright", "ndvi", "bsi")  # roads, tracks and field edges: strong along one direction only
 _LINE_HALF = 5  # line means over 11 pixels (110 m)
@@ -33,6 +35,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"mean50_{n}" for n in _LOCAL),
     *(f"contrast150_{n}" for n in _CONTEXT),
     *(f"contrast310_{n}" for n in _WIDE),
+    *(f"contrast10_150_{n}" for n in _POINT),
+    *(f"contrast30_150_{n}" for n in _SMALL),
     "std30_bright_rel",
     *(f"std50_{n}" for n in _TEXTURE),
     *(f"linearity110_{n}" for n in _LINEAR),
@@ -170,8 +174,11 @@ def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.
     out = [*shape, bright, *(layers[n] for n in _INDICES)]
     mean5 = {n: box.mean(layers[n], 5) for n in set(_LOCAL) | set(_CONTEXT)}
     out += [mean5[n] for n in _LOCAL]
-    out += [mean5[n] - box.mean(layers[n], 15) for n in _CONTEXT]
+    mean15 = {n: box.mean(layers[n], 15) for n in set(_CONTEXT) | set(_POINT) | set(_SMALL)}
+    out += [mean5[n] - mean15[n] for n in _CONTEXT]
     out += [mean5[n] - box.mean(layers[n], 31) for n in _WIDE]
+    out += [layers[n] - mean15[n] for n in _POINT]
+    out += [box.mean(layers[n], 3) - mean15[n] for n in _SMALL]
     with np.errstate(divide="ignore", invalid="ignore"):
         out.append(box.std(bright, 3) / mean5["bright"])
     out += [box.std(layers[n], 5) for n in _TEXTURE]
