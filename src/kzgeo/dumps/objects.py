@@ -151,10 +151,13 @@ def part_sums(
 def object_features(sites: gpd.GeoDataFrame) -> pd.DataFrame:
     """Site features (:data:`OBJECT_FEATURES`) from merged part sums and the polygons (metric CRS).
 
-    A site without a valid ring pixel (one filling its window, or surrounded by cloud) gets NaN ring
-    contrasts rather than made-up ones.
+    A site without a valid ring pixel (one filling its window, or surrounded by cloud), or sums
+    without rings, gets NaN ring features rather than made-up ones.
     """
-    col = lambda name: sites[name].to_numpy(dtype=float)  # noqa: E731
+
+    def col(name: str) -> np.ndarray:
+        return sites[name].to_numpy(dtype=float) if name in sites else np.zeros(len(sites))
+
     n = col("n_px")
     mean = col("score_sum") / n
     out = {
@@ -164,14 +167,11 @@ def object_features(sites: gpd.GeoDataFrame) -> pd.DataFrame:
     }
     for t in SCORE_LEVELS:
         out[f"frac_score_{t}"] = col(f"n_score_{t}") / n
-    has_rings = "ring_n" in sites
-    nan = np.full(len(sites), np.nan)
+    ring_n, outer_n = col("ring_n"), col("outer_n")
     with np.errstate(divide="ignore", invalid="ignore"):
-        ring_n = col("ring_n") if has_rings else nan
-        outer_n = col("outer_n") if has_rings else nan
-        out["ring_valid"] = ring_n / col("ring_px") if has_rings else nan
-        out["ring_score"] = col("ring_score") / ring_n if has_rings else nan
-        out["outer_score"] = col("outer_score") / outer_n if has_rings else nan
+        out["ring_valid"] = ring_n / col("ring_px")
+        out["ring_score"] = np.where(ring_n > 0, col("ring_score") / ring_n, np.nan)
+        out["outer_score"] = np.where(outer_n > 0, col("outer_score") / outer_n, np.nan)
         means = {name: col(f"sum_{name}") / n for name in FEATURE_NAMES}
         for name in FEATURE_NAMES:
             out[f"mean_{name}"] = means[name]
@@ -179,13 +179,12 @@ def object_features(sites: gpd.GeoDataFrame) -> pd.DataFrame:
             out[f"std_{name}"] = np.sqrt(np.maximum(col(f"sq_{name}") / n - means[name] ** 2, 0))
         for prefix, count in (("ring", ring_n), ("outer", outer_n)):
             for name in FEATURE_NAMES:
-                around = col(f"{prefix}_{name}") / count if has_rings else nan
+                around = col(f"{prefix}_{name}") / count
                 out[f"{prefix}_contrast_{name}"] = np.where(count > 0, means[name] - around, np.nan)
         for name in RING_SPREAD_INPUTS:
-            if has_rings:
-                m = col(f"ring_{name}") / ring_n
-                spread = np.sqrt(np.maximum(col(f"ring_sq_{name}") / ring_n - m**2, 0))
-            out[f"ring_std_{name}"] = np.where(ring_n > 0, spread, np.nan) if has_rings else nan
+            m = col(f"ring_{name}") / ring_n
+            spread = np.sqrt(np.maximum(col(f"ring_sq_{name}") / ring_n - m**2, 0))
+            out[f"ring_std_{name}"] = np.where(ring_n > 0, spread, np.nan)
     out.update(_shape_features(sites.geometry.to_numpy()))
     return pd.DataFrame(out, index=sites.index)[list(OBJECT_FEATURES)]
 
