@@ -19,6 +19,7 @@ __all__ = [
     "layer_opt",
     "output_opt",
     "overwrite_opt",
+    "written_file_opt",
 ]
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
@@ -39,6 +40,15 @@ output_opt = click.option(
     default=None,
     help="Write the table to this file (.csv, .json, .md); default: a table on stdout.",
 )
+
+
+def written_file_opt(help: str):
+    """``-o/--output``: the file a command writes (required), with the command's own help text."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help=help
+    )
+
+
 format_opt = click.option(
     "--format",
     "fmt",

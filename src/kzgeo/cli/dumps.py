@@ -6,18 +6,12 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import overwrite_opt
+from kzgeo.cli._options import overwrite_opt, written_file_opt
 
 
 @click.command()
 @click.argument("scene", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Site polygons to write (.gpkg or .geojson).",
-)
+@written_file_opt("Site polygons to write (.gpkg or .geojson).")
 @click.option(
     "--previous",
     type=click.Path(path_type=Path),

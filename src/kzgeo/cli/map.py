@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import overwrite_opt
+from kzgeo.cli._options import overwrite_opt, written_file_opt
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -27,13 +27,7 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--offline", is_flag=True, help="No tiles and Leaflet inlined: the file needs no network.")
 @overwrite_opt
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HTML file to write.",
-)
+@written_file_opt("The HTML file to write.")
 def map_command(
     regions: Path | None,
     protected_areas: Path | None,

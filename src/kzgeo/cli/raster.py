@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import assume_crs_opt, format_opt, kind_opt, layer_opt, output_opt, overwrite_opt
+from kzgeo.cli._options import (
+    assume_crs_opt,
+    format_opt,
+    kind_opt,
+    layer_opt,
+    output_opt,
+    overwrite_opt,
+    written_file_opt,
+)
 
 _INDEX_NAMES = ["ndvi", "ndwi", "mndwi", "ndbi", "bsi", "savi", "nbr", "pi", "ndsw"]
 _STAT_NAMES = [
@@ -33,13 +41,7 @@ _STAT_NAMES = [
     required=True,
     help="Spectral index to compute.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output GeoTIFF (Cloud-Optimized, DEFLATE, float32 with NaN nodata).",
-)
+@written_file_opt("Output GeoTIFF (Cloud-Optimized, DEFLATE, float32 with NaN nodata).")
 @click.option(
     "--block",
     type=click.IntRange(64),
