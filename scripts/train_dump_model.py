@@ -114,9 +114,19 @@ def _site_scene(model: DumpModel, seed: int, size: int, kw: dict):
         return cands, scene.truth, scene.data.shape[1] * scene.data.shape[2] / 1e4
 
 
-def _site_scenes(model: DumpModel, seeds, size: int, kws, jobs: int):
+def _site_scenes(model: DumpModel, seeds, rich, size: int, jobs: int, dense: bool):
+    """(seeds, [(candidates, truth, km²)]) of the ordinary then the look-alike-rich scenes.
+
+    ``dense`` puts 30-44 dumps in each ordinary scene (training); otherwise the generator's default
+    (validation). Look-alike-rich scenes have 60 look-alikes and 10 dumps.
+    """
+    seeds = [*seeds, *rich]
+    kws = [
+        {"n_lookalikes": 60, "n_dumps": 10} if s in rich else ({"n_dumps": 30 + s % 15} if dense else {})
+        for s in seeds
+    ]
     tasks = (delayed(_site_scene)(model, seed, size, kw) for seed, kw in zip(seeds, kws, strict=True))
-    return Parallel(n_jobs=jobs)(tasks)
+    return seeds, Parallel(n_jobs=jobs)(tasks)
 
 
 def site_samples(model: DumpModel, seeds, size: int, rich=(), jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -124,10 +134,9 @@ def site_samples(model: DumpModel, seeds, size: int, rich=(), jobs: int = 1) -> 
 
     ``rich`` seeds give look-alike-rich scenes, whose candidates are mostly hard negatives.
     """
-    seeds = [*seeds, *rich]
-    kws = [{"n_lookalikes": 60, "n_dumps": 10} if s in rich else {"n_dumps": 30 + s % 15} for s in seeds]
+    seeds, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=True)
     xs, ys = [], []
-    for seed, (cands, truth, _) in zip(seeds, _site_scenes(model, seeds, size, kws, jobs), strict=True):
+    for seed, (cands, truth, _) in zip(seeds, scenes, strict=True):
         ev = match_sites(cands, truth)
         xs.append(object_features(cands).to_numpy())
         ys.append(ev.detections["matched"].to_numpy().astype(np.int8))
@@ -139,11 +148,10 @@ def tune_site_threshold(
     model: DumpModel, seeds, size: int, rich=(), jobs: int = 1
 ) -> tuple[float, float, list]:
     """(lowest cut with precision >= TARGET_PRECISION on sites >= 0.5 ha, cut of best F1, grid)."""
-    seeds = [*seeds, *rich]
-    kws = [{"n_lookalikes": 60, "n_dumps": 10} if s in rich else {} for s in seeds]
+    _, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=False)
     scored = [
         (truth, km2, cands, model.site_score(cands) if len(cands) else np.array([]))
-        for cands, truth, km2 in _site_scenes(model, seeds, size, kws, jobs)
+        for cands, truth, km2 in scenes
     ]
     grid = []
     for cut in SITE_GRID:
@@ -268,8 +276,6 @@ def train_pixels(args):
         "site_features": list(OBJECT_FEATURES),
         "training": {
             "pixel_scenes": scenes,
-            "site_scenes": list(SITE_SEEDS)[: args.site_scenes],
-            "validation_scenes": list(VALIDATION_SEEDS)[: args.validation],
             "size_px": args.size,
             "pixels": len(y),
             "waste_pixels": int(y.sum()),

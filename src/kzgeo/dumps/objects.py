@@ -107,7 +107,7 @@ def part_sums(
     sums and the sums of squares of :data:`RING_SPREAD_INPUTS`; outer-ring valid count, score sum and
     feature sums. Label 0 is the background; only labelled pixels are read.
     """
-    n = int(max(labels.max(), max((int(r.max()) for r in rings), default=0) if rings else 0)) + 1
+    n = int(max([labels.max(), *(r.max() for r in rings or ())])) + 1
     s = np.nan_to_num(score, nan=0.0).ravel()
     sel = np.flatnonzero(labels.ravel())
     ids, ss = labels.ravel()[sel], s[sel]
@@ -123,9 +123,9 @@ def part_sums(
         return out
     flat = feats.reshape(feats.shape[0], -1)
     v = np.nan_to_num(flat[:, sel], nan=0.0).astype(np.float64)  # squares in float32 lose small spreads
-    total, square = _sums(ids, v, n), _sums(ids, v * v, n)
+    both = _sums(ids, np.concatenate([v, v * v]), n)  # sums, then sums of squares
     for k, name in enumerate(FEATURE_NAMES):
-        out[f"sum_{name}"], out[f"sq_{name}"] = total[k], square[k]
+        out[f"sum_{name}"], out[f"sq_{name}"] = both[k], both[len(FEATURE_NAMES) + k]
     if rings is None:
         return out
     for prefix, ring in zip(("ring", "outer"), rings, strict=True):
