@@ -1,6 +1,6 @@
 """Train the dump-detection classifiers shipped in ``kzgeo/models`` (run by ``make model``).
 
-    .venv/bin/python scripts/train_dump_model.py [--scenes 56] [--site-scenes 192] [--rich-scenes 96]
+    .venv/bin/python scripts/train_dump_model.py [--scenes 56] [--site-scenes 384] [--rich-scenes 192]
         [--jobs 2] [--pixels-from MODEL.joblib]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
@@ -24,7 +24,7 @@
 5. Write ``dumps_hgb.joblib`` (both classifiers) and its card ``dumps_hgb.json``.
 
 Every random choice is seeded (scenes, pixel sampling, the classifiers); on 2 shared cores the pixel
-stage took 343 s and the site stage (``--pixels-from``) 777 s.
+stage took 343 s and the site stage (``--pixels-from``) 1,475 s.
 Needs ``earthlib``.
 """
 
