@@ -64,11 +64,10 @@ SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
 
-def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: int):
+def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: int, **scene_kw):
+    """Pixel features and labels of one training scene (``scene_kw`` go to ``generate_scene``)."""
     # denser in waste than real land, so each scene gives many positive pixels
-    scene = generate_scene(
-        seed, size, split="train", lookalike_kinds=TRAIN_KINDS, n_dumps=int(rng.integers(25, 45))
-    )
+    scene = _scene(seed, size, n_dumps=int(rng.integers(25, 45)), **scene_kw)
     feats = compute_features(scene.data, spectral_mask(scene.data))
     candidate = candidates(feats, MAX_NDVI)
     waste = scene.truth_mask(DUMP_KINDS)
@@ -116,27 +115,32 @@ def _site_scene(model: DumpModel, seed: int, size: int, kw: dict):
         return cands, scene.truth, scene.data.shape[1] * scene.data.shape[2] / 1e4
 
 
-def _site_scenes(model: DumpModel, seeds, rich, size: int, jobs: int, dense: bool):
+def _site_scenes(model: DumpModel, seeds, rich, size: int, jobs: int, dense: bool, scene_kw=None):
     """(seeds, [(candidates, truth, km²)]) of the ordinary then the look-alike-rich scenes.
 
     ``dense`` puts 30-44 dumps in each ordinary scene (training); otherwise the generator's default
-    (validation). Look-alike-rich scenes have 60 look-alikes and 10 dumps.
+    (validation). Look-alike-rich scenes have 60 look-alikes and 10 dumps. ``scene_kw(seed)`` adds
+    arguments of ``generate_scene`` (a held-out material family or biome, ``benchmarks/holdout_dumps.py``).
     """
     seeds = [*seeds, *rich]
     kws = [
         {"n_lookalikes": 60, "n_dumps": 10} if s in rich else ({"n_dumps": 30 + s % 15} if dense else {})
         for s in seeds
     ]
+    if scene_kw is not None:
+        kws = [{**kw, **scene_kw(s)} for s, kw in zip(seeds, kws, strict=True)]
     tasks = (delayed(_site_scene)(model, seed, size, kw) for seed, kw in zip(seeds, kws, strict=True))
     return seeds, Parallel(n_jobs=jobs)(tasks)
 
 
-def site_samples(model: DumpModel, seeds, size: int, rich=(), jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def site_samples(
+    model: DumpModel, seeds, size: int, rich=(), jobs: int = 1, scene_kw=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Site features and labels (1 = matches a true site at IoU >= 0.25) of candidate sites.
 
     ``rich`` seeds give look-alike-rich scenes, whose candidates are mostly hard negatives.
     """
-    seeds, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=True)
+    seeds, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=True, scene_kw=scene_kw)
     xs, ys = [], []
     for seed, (cands, truth, _) in zip(seeds, scenes, strict=True):
         ev = match_sites(cands, truth)
@@ -147,10 +151,10 @@ def site_samples(model: DumpModel, seeds, size: int, rich=(), jobs: int = 1) -> 
 
 
 def tune_site_threshold(
-    model: DumpModel, seeds, size: int, rich=(), jobs: int = 1
+    model: DumpModel, seeds, size: int, rich=(), jobs: int = 1, scene_kw=None
 ) -> tuple[float, float, list]:
     """(lowest cut with precision >= TARGET_PRECISION on sites >= 0.5 ha, cut of best F1, grid)."""
-    _, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=False)
+    _, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=False, scene_kw=scene_kw)
     scored = [
         (truth, km2, cands, model.site_score(cands) if len(cands) else np.array([]))
         for cands, truth, km2 in scenes
@@ -253,11 +257,13 @@ def reuse_pixels(path: Path):
     return joblib.load(path)["pixels"], card
 
 
-def train_pixels(args):
+def train_pixels(args, scene_kw=None):
+    """The pixel classifier and a model card, from ``args.scenes`` scenes (``scene_kw`` as for the sites)."""
     rng = np.random.default_rng(0)
     xs, ys, scenes, pools = [], [], [], []
     for seed in list(TRAIN_SEEDS)[: args.scenes]:
-        x, y, params, pool = scene_samples(seed, args.size, rng, args.background)
+        extra = scene_kw(seed) if scene_kw is not None else {}
+        x, y, params, pool = scene_samples(seed, args.size, rng, args.background, **extra)
         xs.append(x)
         ys.append(y)
         scenes.append(params)

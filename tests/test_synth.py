@@ -66,6 +66,18 @@ def test_truth_kinds_and_areas(scene):
     assert scene.crs.to_epsg() // 100 == 326  # a northern UTM zone
 
 
+def test_held_out_family_and_biome_stay_out():
+    """benchmarks/holdout_dumps.py trains without a material family or a biome through these arguments."""
+    kept = ("burned", "litter", "debris", "soil")
+    s = generate_scene(21, 256, n_dumps=12, dump_families=kept, biome="semi_desert", landfills=0)
+    mats = s.truth.loc[s.truth["kind"] == "dump", "materials"]
+    assert len(mats) >= 5
+    assert all(set(m.split("+")) <= set(kept) for m in mats)
+    assert s.params["biome"] == "semi_desert"
+    every = generate_scene(21, 256, n_dumps=12, landfills=0)
+    assert any("plastics" in m for m in every.truth.loc[every.truth["kind"] == "dump", "materials"])
+
+
 def test_clean_scene_has_no_waste():
     clean = generate_scene(5, 128, clean=True)
     assert not clean.truth["kind"].isin(DUMP_KINDS).any()
