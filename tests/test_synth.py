@@ -78,6 +78,22 @@ def test_held_out_family_and_biome_stay_out():
     assert any("plastics" in m for m in every.truth.loc[every.truth["kind"] == "dump", "materials"])
 
 
+def test_sensor_overrides_change_only_the_sensor(scene):
+    blurred = generate_scene(
+        11, 256, clouds=False, swath_edge=True, landfills=1, sensor={"psf_px": 1.3, "noise": 0.0}
+    )
+    assert blurred.params["psf_px"] == 1.3 and blurred.params["haze"] == scene.params["haze"]
+    assert blurred.truth.geometry.geom_equals(scene.truth.geometry).all()
+
+    def detail(s):
+        b = np.nan_to_num(s.data[BANDS.index("B04")])[:200, :200]
+        return np.abs(np.diff(b, axis=1)).mean()
+
+    assert detail(blurred) < 0.8 * detail(scene)
+    with pytest.raises(ValueError, match="unknown"):
+        generate_scene(11, 64, sensor={"gamma": 2.0})
+
+
 def test_clean_scene_has_no_waste():
     clean = generate_scene(5, 128, clean=True)
     assert not clean.truth["kind"].isin(DUMP_KINDS).any()

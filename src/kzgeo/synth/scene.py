@@ -12,6 +12,7 @@ shadows and nodata beyond a swath edge; finally uint16 quantisation (reflectance
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -43,6 +44,11 @@ LOOKALIKE_KINDS = (
 
 BACKGROUND_KINDS = ("road", "settlement")
 """Background features recorded in the truth because detectors confuse them with dumps."""
+
+SENSOR_PARAMETERS = ("haze", "illumination", "band_gain", "psf_px", "noise")
+"""Sensor parameters of a scene that ``generate_scene(sensor=...)`` can set."""
+BAND_GAIN = 0.03
+"""Default spread of the per-band gain (each band is multiplied by 1 +- up to this)."""
 
 DUMP_KINDS = ("dump", "landfill", "overspill")
 """Truth kinds that are waste on the ground: illegal dumps, legal landfills and their overspill."""
@@ -465,7 +471,8 @@ def _sensor(rng, img: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]
     centres = np.array([0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865, 1.61, 2.19], dtype=np.float32)
     haze = params["haze"] * (0.49 / centres) ** 2.5
     haze_map = np.clip(1 + 0.4 * _noise(rng, (h, w), 300), 0.2, 2)
-    img *= params["illumination"] * rng.uniform(0.97, 1.03, (10, 1, 1)).astype(np.float32)
+    gain = params.get("band_gain", BAND_GAIN)
+    img *= params["illumination"] * rng.uniform(1 - gain, 1 + gain, (10, 1, 1)).astype(np.float32)
     img += haze[:, None, None] * haze_map[None]
     cloud = np.zeros((h, w), dtype=bool)
     if params["clouds"]:
@@ -509,6 +516,7 @@ def generate_scene(
     swath_edge: bool | None = None,
     landfills: int | None = None,
     clean: bool = False,
+    sensor: Mapping[str, float] | None = None,
 ) -> SyntheticScene:
     """Generate a synthetic Sentinel-2 scene with known dump sites and look-alikes.
 
@@ -535,6 +543,11 @@ def generate_scene(
         Number of authorised landfills (default 0-2); each may have an overspill beyond its boundary.
     clean : bool
         No dumps and no landfills: a scene where a detector should find nothing.
+    sensor : mapping, optional
+        Values that replace the sensor parameters drawn from the seed: ``haze`` (path reflectance at
+        490 nm, drawn 0-0.05), ``illumination`` (0.85-1.15), ``band_gain`` (per-band gain spread,
+        0.03), ``psf_px`` (Gaussian blur sigma, 0.35-0.7 px) and ``noise`` (0.001-0.005). Everything
+        else in the scene stays as the seed makes it; the training script widens these ranges.
 
     Returns
     -------
@@ -566,7 +579,12 @@ def generate_scene(
         "noise": float(rng.uniform(0.001, 0.005)),
         "clouds": bool(rng.random() < 0.3) if clouds is None else clouds,
         "swath_edge": bool(rng.random() < 0.3) if swath_edge is None else swath_edge,
+        "band_gain": BAND_GAIN,
     }
+    unknown = set(sensor or ()) - set(SENSOR_PARAMETERS)
+    if unknown:
+        raise ValueError(f"sensor={dict(sensor)}: unknown {sorted(unknown)}; choose from {SENSOR_PARAMETERS}")
+    params.update({k: float(v) for k, v in (sensor or {}).items()})
     n_dumps = 0 if clean else (n_dumps if n_dumps is not None else int(rng.integers(15, 36) * area_scale + 1))
     n_look = n_lookalikes if n_lookalikes is not None else int(rng.integers(15, 36) * area_scale + 1)
     n_fill = 0 if clean else (landfills if landfills is not None else int(rng.integers(0, 3)))
