@@ -34,8 +34,7 @@ from pathlib import Path
 from kzgeo.dumps import Thresholds, detect_dumps
 from kzgeo.dumps.evaluate import _WASTE, Evaluation, match_sites
 from kzgeo.dumps.model import DumpModel
-from kzgeo.synth import generate_scene
-from kzgeo.synth.scene import _BIOMES, DUMP_FAMILIES
+from kzgeo.synth import BIOMES, DUMP_FAMILIES, generate_scene
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "scripts"))
@@ -51,7 +50,7 @@ BIOME_SEEDS = range(5300, 5400)
 def restriction(family: str | None = None, biome: str | None = None):
     """``scene_kw(seed)`` for the training script: no dump of ``family``, no scene of ``biome``."""
     families = tuple(f for f in DUMP_FAMILIES if f != family)
-    biomes = tuple(b for b in _BIOMES if b != biome)
+    biomes = tuple(b for b in BIOMES if b != biome)
 
     def scene_kw(seed: int) -> dict:
         kw = {}
@@ -105,7 +104,7 @@ def score(model: DumpModel, scenes, family: str | None = None) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", default="plastics", choices=DUMP_FAMILIES, help="material family held out")
-    ap.add_argument("--biome", default="semi_desert", choices=list(_BIOMES), help="biome held out")
+    ap.add_argument("--biome", default="semi_desert", choices=BIOMES, help="biome held out")
     ap.add_argument("--pixel-scenes", type=int, default=16)
     ap.add_argument("--site-scenes", type=int, default=96)
     ap.add_argument("--rich-scenes", type=int, default=48)

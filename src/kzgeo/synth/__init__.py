@@ -21,9 +21,12 @@ import rasterio
 
 from kzgeo.synth.scene import (
     BACKGROUND_KINDS,
+    BIOMES,
+    DUMP_FAMILIES,
     DUMP_KINDS,
     LOOKALIKE_KINDS,
     PLACES,
+    SENSOR_PARAMETERS,
     SyntheticScene,
     generate_scene,
 )
@@ -32,10 +35,13 @@ from kzgeo.synth.spectra import BANDS, FAMILIES, family_spectra
 __all__ = [
     "BACKGROUND_KINDS",
     "BANDS",
+    "BIOMES",
+    "DUMP_FAMILIES",
     "DUMP_KINDS",
     "FAMILIES",
     "LOOKALIKE_KINDS",
     "PLACES",
+    "SENSOR_PARAMETERS",
     "DemoScene",
     "SyntheticScene",
     "demo_scene",

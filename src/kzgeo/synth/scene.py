@@ -25,7 +25,17 @@ from scipy import ndimage
 
 from kzgeo.synth.spectra import BANDS, family_spectra
 
-__all__ = ["BACKGROUND_KINDS", "DUMP_KINDS", "LOOKALIKE_KINDS", "PLACES", "SyntheticScene", "generate_scene"]
+__all__ = [
+    "BACKGROUND_KINDS",
+    "BIOMES",
+    "DUMP_FAMILIES",
+    "DUMP_KINDS",
+    "LOOKALIKE_KINDS",
+    "PLACES",
+    "SENSOR_PARAMETERS",
+    "SyntheticScene",
+    "generate_scene",
+]
 
 LOOKALIKE_KINDS = (
     "quarry",
@@ -75,6 +85,8 @@ _BIOMES = {
     "forest_steppe": (0.65, 0.25, 0.85, 0.0),
     "cropland": (0.45, 0.30, 0.95, 0.05),
 }
+BIOMES = tuple(_BIOMES)
+"""Biomes of :func:`generate_scene` (``biome=``)."""
 # green-up curve over the snow-free months (April..October)
 _SEASON = {4: 0.45, 5: 0.95, 6: 1.0, 7: 0.8, 8: 0.55, 9: 0.4, 10: 0.3}
 _TWENTY_M = (3, 4, 5, 7, 8, 9)  # B05 B06 B07 B8A B11 B12
