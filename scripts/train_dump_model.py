@@ -6,6 +6,9 @@
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
    (:data:`HELD_OUT_LOOKALIKES`, kept for the evaluation in ``benchmarks/eval_dumps.py``).
+   ``--wide-sensor 0.5`` gives half of the training and validation scenes a sensor drawn from ranges
+   about twice the generator's own (:data:`WIDE_SENSOR`); measured in ``benchmarks/dumps.md`` and
+   not the default.
 2. Pixel classifier: compute the detector's features (:func:`kzgeo.dumps.compute_features`), sample
    every waste pixel, look-alike pixels, textured and random background (classes weighted evenly),
    fit a ``HistGradientBoostingClassifier``.
@@ -60,6 +63,16 @@ RICH_VALIDATION_SEEDS = range(2500, 2600)
 TARGET_PRECISION = 0.90
 SITE_PARAMS = {"max_iter": 400, "max_leaf_nodes": 63, "min_samples_leaf": 50, "learning_rate": 0.05}
 """Site classifier settings (it stops early on a 10 % validation split of its training sites)."""
+WIDE_SENSOR = {
+    "haze": (0.0, 0.10),
+    "illumination": (0.70, 1.30),
+    "band_gain": (0.03, 0.08),
+    "psf_px": (0.35, 1.30),
+    "noise": (0.001, 0.012),
+}
+"""Sensor ranges of the widened scenes, about twice the generator's own (haze 0-0.05, illumination
+0.85-1.15, band gain 0.03, blur 0.35-0.7 px, noise 0.001-0.005): imagery made by anyone else will not
+keep to one generator's ranges (``--wide-sensor``)."""
 SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
@@ -101,6 +114,18 @@ def hard_negatives(clf, pool: np.ndarray, rng: np.random.Generator, n: int) -> n
 def _sample(rng: np.random.Generator, mask: np.ndarray, n: int) -> np.ndarray:
     idx = np.flatnonzero(mask.ravel())
     return rng.choice(idx, min(len(idx), n), replace=False)
+
+
+def wide_sensor(share: float):
+    """``scene_kw(seed)``: sensor parameters from :data:`WIDE_SENSOR` for a ``share`` of the seeds."""
+
+    def scene_kw(seed: int) -> dict:
+        rng = np.random.default_rng([seed, 77])
+        if rng.random() >= share:
+            return {}
+        return {"sensor": {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in WIDE_SENSOR.items()}}
+
+    return scene_kw
 
 
 def _scene(seed: int, size: int, **kw):
@@ -206,29 +231,38 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=768, help="scene size, pixels")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for the site scenes")
     ap.add_argument("--background", type=int, default=30_000, help="background pixels sampled per scene")
+    ap.add_argument(
+        "--wide-sensor",
+        type=float,
+        default=0.0,
+        help="share of scenes whose haze, illumination, gain, blur and noise come from WIDE_SENSOR",
+    )
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
     t0 = time.time()
+    scene_kw = wide_sensor(args.wide_sensor) if args.wide_sensor > 0 else None
     if args.pixels_from:
         pixels, card = reuse_pixels(args.pixels_from)
     else:
-        pixels, card = train_pixels(args)
+        pixels, card = train_pixels(args, scene_kw)
     print(f"pixel classifier: {time.time() - t0:.0f} s", flush=True)
     model = DumpModel(pixels, card)
     site_seeds = list(SITE_SEEDS)[: args.site_scenes]
     rich_seeds = list(RICH_SITE_SEEDS)[: args.rich_scenes]
-    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs)
+    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs, scene_kw)
     sites = fit(sx, sy, **SITE_PARAMS)
     card["training"].update(
         site_scenes=site_seeds, rich_site_scenes=rich_seeds, sites=len(sy), true_sites=int(sy.sum())
     )
+    if args.wide_sensor:
+        card["training"].update(wide_sensor_share=args.wide_sensor, wide_sensor=WIDE_SENSOR)
     print(
         f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
     )
     model = DumpModel(pixels, card, sites)
     val_seeds = list(VALIDATION_SEEDS)[: args.validation]
     rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
-    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val, args.jobs)
+    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val, args.jobs, scene_kw)
     card["training"].update(validation_scenes=val_seeds, rich_validation_scenes=rich_val)
     card["thresholds"]["site"] = best_f1
     card["thresholds"]["confident"] = max(cut, best_f1)
