@@ -41,7 +41,7 @@ model: install
 
 # Each benchmark prints what it measured; benchmarks/README.md records the results.
 bench: install
-	for b in bench_stats bench_zonal bench_maps eval_dumps bench_dumps; do $(PY) benchmarks/$$b.py || exit 1; done
+	for b in bench_stats bench_zonal bench_maps eval_dumps bench_dumps shift_dumps holdout_dumps; do $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info
