@@ -26,17 +26,16 @@ from scipy import ndimage
 from kzgeo.dumps import detect_dumps
 from kzgeo.dumps.evaluate import Evaluation
 from kzgeo.synth import generate_scene
+from kzgeo.synth.scene import BAND_CENTRES_UM
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from eval_dumps import HELD_OUT_SEEDS, _evaluate  # noqa: E402
 
-CENTRES_UM = np.array([0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865, 1.61, 2.19], dtype=np.float32)
-
 
 def _haze(img, rng, amount):
-    return img + (amount * (0.49 / CENTRES_UM) ** 2.5)[:, None, None]
+    return img + (amount * (0.49 / BAND_CENTRES_UM) ** 2.5)[:, None, None]
 
 
 def _blur(img, rng, sigma):

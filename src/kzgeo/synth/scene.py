@@ -59,6 +59,11 @@ SENSOR_PARAMETERS = ("haze", "illumination", "band_gain", "psf_px", "noise")
 """Sensor parameters of a scene that ``generate_scene(sensor=...)`` can set."""
 BAND_GAIN = 0.03
 """Default spread of the per-band gain (each band is multiplied by 1 +- up to this)."""
+BAND_CENTRES_UM = np.array(
+    [0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865, 1.61, 2.19], dtype=np.float32
+)
+"""Centre wavelength of each band of :data:`BANDS`, micrometres (haze falls with wavelength)."""
+"""Default spread of the per-band gain (each band is multiplied by 1 +- up to this)."""
 
 DUMP_KINDS = ("dump", "landfill", "overspill")
 """Truth kinds that are waste on the ground: illegal dumps, legal landfills and their overspill."""
@@ -480,8 +485,7 @@ def _sensor(rng, img: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]
     """Atmosphere, clouds, blur, 20 m integration, noise and swath edge."""
     _, h, w = img.shape
     # haze: additive path radiance falling with wavelength, smooth in space
-    centres = np.array([0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865, 1.61, 2.19], dtype=np.float32)
-    haze = params["haze"] * (0.49 / centres) ** 2.5
+    haze = params["haze"] * (0.49 / BAND_CENTRES_UM) ** 2.5
     haze_map = np.clip(1 + 0.4 * _noise(rng, (h, w), 300), 0.2, 2)
     gain = params.get("band_gain", BAND_GAIN)
     img *= params["illumination"] * rng.uniform(1 - gain, 1 + gain, (10, 1, 1)).astype(np.float32)
