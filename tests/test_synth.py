@@ -94,6 +94,22 @@ def test_sensor_overrides_change_only_the_sensor(scene):
         generate_scene(11, 64, sensor={"gamma": 2.0})
 
 
+def test_spectral_jitter_warps_materials_not_layout(scene):
+    kw = {"clouds": False, "swath_edge": True, "landfills": 1}
+    same = generate_scene(11, 256, spectral_jitter=0.0, **kw)
+    np.testing.assert_array_equal(np.nan_to_num(same.data), np.nan_to_num(scene.data))
+    warped = generate_scene(11, 256, spectral_jitter=0.15, **kw)
+    assert warped.params["spectral_jitter"] == 0.15
+    assert warped.truth.geometry.geom_equals(scene.truth.geometry).all()
+    assert (warped.truth["materials"] == scene.truth["materials"]).all()
+    ratio = np.abs(np.log(warped.data / scene.data))
+    ok = np.isfinite(ratio)
+    # the median pixel moves by 3-30 %
+    assert 0.03 < np.median(ratio[ok]) < 0.3
+    with pytest.raises(ValueError, match="spectral_jitter"):
+        generate_scene(11, 64, spectral_jitter=-0.1)
+
+
 def test_clean_scene_has_no_waste():
     clean = generate_scene(5, 128, clean=True)
     assert not clean.truth["kind"].isin(DUMP_KINDS).any()

@@ -63,7 +63,7 @@ BAND_CENTRES_UM = np.array(
     [0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865, 1.61, 2.19], dtype=np.float32
 )
 """Centre wavelength of each band of :data:`BANDS`, micrometres (haze falls with wavelength)."""
-"""Default spread of the per-band gain (each band is multiplied by 1 +- up to this)."""
+_LOG_WAVELENGTH = (np.log(BAND_CENTRES_UM) - np.log(BAND_CENTRES_UM).mean()) / np.log(BAND_CENTRES_UM).std()
 
 DUMP_KINDS = ("dump", "landfill", "overspill")
 """Truth kinds that are waste on the ground: illegal dumps, legal landfills and their overspill."""
@@ -147,11 +147,12 @@ class SyntheticScene:
 class _Painter:
     """Draws objects onto a reflectance cube and records their truth polygons (in pixel space)."""
 
-    def __init__(self, rng: np.random.Generator, image: np.ndarray, split: str):
+    def __init__(self, rng: np.random.Generator, image: np.ndarray, split: str, jitter=(0.0, None)):
         self.rng = rng
         self.image = image
         self.split = split
         self.records: list[dict] = []
+        self.jitter, self._jitter_rng = jitter
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -159,7 +160,14 @@ class _Painter:
 
     def spectra(self, family: str, n: int = 1) -> np.ndarray:
         lib = family_spectra(family, self.split)
-        return lib[self.rng.integers(0, len(lib), n)]
+        out = lib[self.rng.integers(0, len(lib), n)]
+        if self.jitter:
+            # a smooth warp of each spectrum: brightness, tilt and bend along log wavelength, drawn
+            # from a generator of its own so the scene's layout stays the one its seed makes
+            a, b, c = self._jitter_rng.standard_normal((3, n, 1)) * self.jitter
+            x = _LOG_WAVELENGTH[None, :]
+            out = (out * np.exp(a + b * x + 0.5 * c * (x * x - 1))).astype(np.float32)
+        return out
 
     def mask(self, poly: shapely.Geometry) -> tuple[tuple[slice, slice], np.ndarray] | None:
         h, w = self.shape
@@ -533,6 +541,7 @@ def generate_scene(
     landfills: int | None = None,
     clean: bool = False,
     sensor: Mapping[str, float] | None = None,
+    spectral_jitter: float = 0.0,
 ) -> SyntheticScene:
     """Generate a synthetic Sentinel-2 scene with known dump sites and look-alikes.
 
@@ -564,6 +573,11 @@ def generate_scene(
         490 nm, drawn 0-0.05), ``illumination`` (0.85-1.15), ``band_gain`` (per-band gain spread,
         0.03), ``psf_px`` (Gaussian blur sigma, 0.35-0.7 px) and ``noise`` (0.001-0.005). Everything
         else in the scene stays as the seed makes it; the training script widens these ranges.
+    spectral_jitter : float
+        Warp every drawn material spectrum by ``exp(a + b x + c (x² - 1) / 2)`` along standardised
+        log wavelength ``x``, with ``a, b, c`` drawn from a normal distribution of this spread (0.1
+        is about ±10 % in brightness, tilt and bend): materials that no library measured. The layout
+        stays the one the seed makes. Default 0, the library's spectra as measured.
 
     Returns
     -------
@@ -596,6 +610,7 @@ def generate_scene(
         "clouds": bool(rng.random() < 0.3) if clouds is None else clouds,
         "swath_edge": bool(rng.random() < 0.3) if swath_edge is None else swath_edge,
         "band_gain": BAND_GAIN,
+        "spectral_jitter": float(spectral_jitter),
     }
     unknown = set(sensor or ()) - set(SENSOR_PARAMETERS)
     if unknown:
@@ -606,7 +621,9 @@ def generate_scene(
     n_fill = 0 if clean else (landfills if landfills is not None else int(rng.integers(0, 3)))
 
     img = np.zeros((10, size, size), dtype=np.float32)
-    p = _Painter(rng, img, split)
+    if spectral_jitter < 0:
+        raise ValueError(f"spectral_jitter={spectral_jitter}: must be 0 or more")
+    p = _Painter(rng, img, split, (spectral_jitter, np.random.default_rng([seed, 7919])))
     _background(p, biome, month)
     _fields(p, {"cropland": 0.6, "forest_steppe": 0.35, "steppe": 0.25}.get(biome, 0.08), month)
     salt = _BIOMES[biome][3]
