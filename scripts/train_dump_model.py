@@ -1,18 +1,22 @@
 """Train the dump-detection classifiers shipped in ``kzgeo/models`` (run by ``make model``).
 
     .venv/bin/python scripts/train_dump_model.py [--scenes 56] [--site-scenes 384] [--rich-scenes 192]
-        [--jobs 2] [--pixels-from MODEL.joblib]
+        [--jobs 2] [--pixels-from MODEL.joblib] [--wide-sensor 0] [--spectral-jitter 0]
+        [--small-site-weight 0]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
    (:data:`HELD_OUT_LOOKALIKES`, kept for the evaluation in ``benchmarks/eval_dumps.py``).
    ``--wide-sensor 0.5`` gives half of the training and validation scenes a sensor drawn from ranges
-   about twice the generator's own (:data:`WIDE_SENSOR`); measured in ``benchmarks/dumps.md`` and
-   not the default.
+   about twice the generator's own (:data:`WIDE_SENSOR`); ``--spectral-jitter 0.15`` warps every
+   material spectrum of every scene (``generate_scene(spectral_jitter=)``). Both were measured in
+   ``benchmarks/dumps.md`` and are not the default.
 2. Pixel classifier: compute the detector's features (:func:`kzgeo.dumps.compute_features`), sample
    every waste pixel, look-alike pixels, textured and random background (classes weighted evenly),
    fit a ``HistGradientBoostingClassifier``.
    Then add the background pixels this first fit scores above 0.3 (hard negatives) and fit again.
+   ``--small-site-weight 1`` weighs each waste pixel by the inverse of its site's hectares
+   (:func:`pixel_weights`; measured in ``benchmarks/dumps.md``, not the default).
 3. Site classifier: on other scenes, outline candidate sites with the pixel scores (hysteresis), label
    each by whether it matches a true site (IoU >= 0.25), fit a second classifier on the site
    features (:mod:`kzgeo.dumps.objects`: mean and spread of every pixel feature inside the site,
@@ -42,6 +46,7 @@ import joblib
 import numpy as np
 import sklearn
 from joblib import Parallel, delayed
+from rasterio.features import rasterize
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
@@ -73,17 +78,28 @@ WIDE_SENSOR = {
 """Sensor ranges of the widened scenes, about twice the generator's own (haze 0-0.05, illumination
 0.85-1.15, band gain 0.03, blur 0.35-0.7 px, noise 0.001-0.005): imagery made by anyone else will not
 keep to one generator's ranges (``--wide-sensor``)."""
+SMALL_SITE_WEIGHT = 0.0
+"""Each waste pixel weighs ``(its site's hectares) ** -SMALL_SITE_WEIGHT`` in the pixel classifier
+(``--small-site-weight``; see :func:`pixel_weights`)."""
+SPECTRAL_JITTER = 0.0
+"""Spread of the warp of every material spectrum in the training and validation scenes
+(``--spectral-jitter``; ``generate_scene(spectral_jitter=)``): materials no library measured."""
 SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
 
 def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: int, **scene_kw):
-    """Pixel features and labels of one training scene (``scene_kw`` go to ``generate_scene``)."""
+    """Pixel features, labels and site hectares of one training scene (``scene_kw`` go to ``generate_scene``).
+
+    The hectares are those of the dump each waste pixel belongs to (0 for background), for
+    :func:`pixel_weights`.
+    """
     # denser in waste than real land, so each scene gives many positive pixels
     scene = _scene(seed, size, n_dumps=int(rng.integers(25, 45)), **scene_kw)
     feats = compute_features(scene.data, spectral_mask(scene.data))
     candidate = candidates(feats, MAX_NDVI)
     waste = scene.truth_mask(DUMP_KINDS)
+    hectares = site_hectares(scene)
     look = scene.truth_mask(TRAIN_KINDS) & ~waste
     built = scene.truth_mask(BACKGROUND_KINDS) & ~waste & ~look
     texture = feats[FEATURE_NAMES.index("std50_bright")]
@@ -100,9 +116,34 @@ def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: 
     ]
     idx = np.concatenate(groups)
     y = np.r_[np.ones(len(groups[0])), np.zeros(len(idx) - len(groups[0]))].astype(np.int8)
+    ha = np.r_[hectares.ravel()[groups[0]], np.zeros(len(idx) - len(groups[0]))]
     flat = feats.reshape(len(FEATURE_NAMES), -1)
     pool = _sample(rng, candidate & ~waste, 4 * n_background)
-    return flat[:, idx].T, y, scene.params, flat[:, pool].T
+    return flat[:, idx].T, y, ha, scene.params, flat[:, pool].T
+
+
+def site_hectares(scene) -> np.ndarray:
+    """Raster of the hectares of the dump (or landfill) each pixel lies in; 0 outside them."""
+    sel = scene.truth[scene.truth["kind"].isin(DUMP_KINDS)]
+    shape = scene.data.shape[1:]
+    if sel.empty:
+        return np.zeros(shape, np.float32)
+    pairs = zip(sel.geometry, sel["area_ha"], strict=True)
+    return rasterize(pairs, out_shape=shape, transform=scene.transform, fill=0, dtype="float32")
+
+
+def pixel_weights(y: np.ndarray, hectares: np.ndarray, power: float) -> np.ndarray:
+    """Sample weights of the pixel classifier: the two classes weigh the same in all, and within the
+    waste class each pixel weighs in proportion to ``hectares ** -power`` of its site (sites under
+    0.03 ha count as 0.03 ha, over 10 ha as 10 ha), so a small dump's few pixels are not outvoted by a
+    big one's many. ``power`` 0 weighs every waste pixel alike (the default).
+    """
+    pos = y == 1
+    weight = np.where(pos, 0.5 / pos.mean(), 0.5 / (1 - pos.mean()))
+    if power:
+        w = np.clip(hectares[pos], 0.03, 10.0) ** -power
+        weight[pos] *= w / w.mean()
+    return weight
 
 
 def hard_negatives(clf, pool: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -126,6 +167,17 @@ def wide_sensor(share: float):
         return {"sensor": {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in WIDE_SENSOR.items()}}
 
     return scene_kw
+
+
+def scene_arguments(wide: float = 0.0, jitter: float = 0.0):
+    """``scene_kw(seed)`` of the training scenes: a widened sensor for a ``wide`` share of them
+    (:func:`wide_sensor`), spectra warped by ``jitter`` in all (``generate_scene(spectral_jitter=)``).
+    None when both are 0: the generator's own scenes.
+    """
+    if not wide and not jitter:
+        return None
+    sensor = wide_sensor(wide) if wide else (lambda seed: {})
+    return lambda seed: {**sensor(seed), **({"spectral_jitter": jitter} if jitter else {})}
 
 
 def _scene(seed: int, size: int, **kw):
@@ -209,8 +261,10 @@ def tune_site_threshold(
     return cut, best_f1, grid
 
 
-def fit(x: np.ndarray, y: np.ndarray, **params) -> HistGradientBoostingClassifier:
-    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+def fit(x: np.ndarray, y: np.ndarray, weight=None, **params) -> HistGradientBoostingClassifier:
+    """A classifier on ``x``, ``y``; by default the two classes weigh the same in all."""
+    if weight is None:
+        weight = pixel_weights(y, np.zeros(len(y)), 0.0)
     settings = {"max_iter": 100, "learning_rate": 0.12, "max_leaf_nodes": 31, "min_samples_leaf": 50}
     clf = HistGradientBoostingClassifier(**{**settings, **params}, l2_regularization=1.0, random_state=0)
     return clf.fit(x, y, sample_weight=weight)
@@ -237,10 +291,22 @@ def main() -> None:
         default=0.0,
         help="share of scenes whose haze, illumination, gain, blur and noise come from WIDE_SENSOR",
     )
+    ap.add_argument(
+        "--spectral-jitter",
+        type=float,
+        default=SPECTRAL_JITTER,
+        help="warp every material spectrum of the training scenes by this spread (generate_scene)",
+    )
+    ap.add_argument(
+        "--small-site-weight",
+        type=float,
+        default=SMALL_SITE_WEIGHT,
+        help="waste pixels weigh (site hectares) ** -POWER in the pixel classifier; 0 weighs all alike",
+    )
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
     t0 = time.time()
-    scene_kw = wide_sensor(args.wide_sensor) if args.wide_sensor > 0 else None
+    scene_kw = scene_arguments(args.wide_sensor, args.spectral_jitter)
     if args.pixels_from:
         pixels, card = reuse_pixels(args.pixels_from)
     else:
@@ -256,6 +322,7 @@ def main() -> None:
     )
     if args.wide_sensor:
         card["training"].update(wide_sensor_share=args.wide_sensor, wide_sensor=WIDE_SENSOR)
+    card["training"]["spectral_jitter"] = args.spectral_jitter
     print(
         f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
     )
@@ -294,21 +361,24 @@ def reuse_pixels(path: Path):
 def train_pixels(args, scene_kw=None):
     """The pixel classifier and a model card, from ``args.scenes`` scenes (``scene_kw`` as for the sites)."""
     rng = np.random.default_rng(0)
-    xs, ys, scenes, pools = [], [], [], []
+    power = getattr(args, "small_site_weight", SMALL_SITE_WEIGHT)
+    xs, ys, has, scenes, pools = [], [], [], [], []
     for seed in list(TRAIN_SEEDS)[: args.scenes]:
         extra = scene_kw(seed) if scene_kw is not None else {}
-        x, y, params, pool = scene_samples(seed, args.size, rng, args.background, **extra)
+        x, y, ha, params, pool = scene_samples(seed, args.size, rng, args.background, **extra)
         xs.append(x)
         ys.append(y)
+        has.append(ha)
         scenes.append(params)
         pools.append(pool)
         print(f"scene {seed}: {params['biome']} month {params['month']}, {int(y.sum())} waste px", flush=True)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    pixels = fit(x, y)
+    x, y, ha = np.concatenate(xs), np.concatenate(ys), np.concatenate(has)
+    pixels = fit(x, y, pixel_weights(y, ha, power))
     hard = np.concatenate([hard_negatives(pixels, pool, rng, args.background // 2) for pool in pools])
     del pools
     x, y = np.concatenate([x, hard]), np.r_[y, np.zeros(len(hard), np.int8)]
-    pixels = fit(x, y)
+    ha = np.r_[ha, np.zeros(len(hard))]
+    pixels = fit(x, y, pixel_weights(y, ha, power))
     print(f"pixel classifier: {len(y)} pixels ({int(y.sum())} waste)", flush=True)
     card = {
         "model": MODEL_NAME,
@@ -322,6 +392,7 @@ def train_pixels(args, scene_kw=None):
             "pixels": len(y),
             "waste_pixels": int(y.sum()),
             "hard_negative_pixels": len(hard),
+            "small_site_weight": power,
             "spectra_split": "train",
             "lookalike_kinds": list(TRAIN_KINDS),
             "held_out_lookalikes": list(HELD_OUT_LOOKALIKES),

@@ -1,0 +1,64 @@
+"""The training script's pixel weights: small dumps are not outvoted by big ones."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasterio.transform import rowcol
+
+from kzgeo.synth import DUMP_KINDS, generate_scene
+
+pytest.importorskip("earthlib")
+
+_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_dump_model.py"
+
+
+@pytest.fixture(scope="module")
+def tdm():
+    spec = importlib.util.spec_from_file_location("train_dump_model", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pixel_weights_by_site_size(tdm):
+    # one pixel of a 0.25 ha site, two of a 4 ha site, two background pixels
+    y = np.array([1, 1, 1, 0, 0], np.int8)
+    ha = np.array([0.25, 4.0, 4.0, 0.0, 0.0])
+    w = tdm.pixel_weights(y, ha, 1.0)
+    assert w[0] / w[1] == pytest.approx(16.0)  # (0.25 / 4) ** -1
+    assert w[1] == w[2]
+    # the classes still weigh the same in all, and the total is the number of samples
+    assert w[:3].sum() == pytest.approx(w[3:].sum())
+    assert w.sum() == pytest.approx(len(y))
+
+
+def test_pixel_weights_power_zero_and_clipping(tdm):
+    y = np.array([1, 1, 0, 0, 0, 0], np.int8)
+    even = tdm.pixel_weights(y, np.array([0.25, 4.0, 0, 0, 0, 0]), 0.0)
+    np.testing.assert_allclose(even, [1.5, 1.5, 0.75, 0.75, 0.75, 0.75])
+    # under 0.03 ha counts as 0.03 ha, over 10 ha as 10 ha
+    w = tdm.pixel_weights(y, np.array([0.001, 500.0, 0, 0, 0, 0]), 1.0)
+    assert w[0] / w[1] == pytest.approx(10.0 / 0.03)
+
+
+def test_site_hectares_raster(tdm):
+    scene = generate_scene(11, 256, clouds=False, swath_edge=False, landfills=0)
+    ha = tdm.site_hectares(scene)
+    dumps = scene.truth[scene.truth["kind"].isin(DUMP_KINDS)]
+    assert len(dumps) > 0
+    inside = scene.truth_mask(DUMP_KINDS)
+    assert (ha[~inside] == 0).all()
+    assert (ha[inside] > 0).all()
+    # a pixel inside each dump that overlaps no other carries that dump's hectares
+    checked = 0
+    for geom, area in zip(dumps.geometry, dumps["area_ha"], strict=True):
+        p = geom.representative_point()
+        row, col = rowcol(scene.transform, p.x, p.y)
+        if dumps.geometry.intersects(p).sum() == 1:
+            assert ha[row, col] == pytest.approx(area, rel=1e-6)
+            checked += 1
+    assert checked >= len(dumps) // 2
