@@ -147,12 +147,15 @@ class SyntheticScene:
 class _Painter:
     """Draws objects onto a reflectance cube and records their truth polygons (in pixel space)."""
 
-    def __init__(self, rng: np.random.Generator, image: np.ndarray, split: str, jitter=(0.0, None)):
+    def __init__(
+        self, rng: np.random.Generator, image: np.ndarray, split: str, jitter: float = 0.0, jitter_rng=None
+    ):
         self.rng = rng
         self.image = image
         self.split = split
         self.records: list[dict] = []
-        self.jitter, self._jitter_rng = jitter
+        self.jitter = jitter
+        self._jitter_rng = jitter_rng
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -623,7 +626,7 @@ def generate_scene(
     img = np.zeros((10, size, size), dtype=np.float32)
     if spectral_jitter < 0:
         raise ValueError(f"spectral_jitter={spectral_jitter}: must be 0 or more")
-    p = _Painter(rng, img, split, (spectral_jitter, np.random.default_rng([seed, 7919])))
+    p = _Painter(rng, img, split, spectral_jitter, np.random.default_rng([seed, 7919]))
     _background(p, biome, month)
     _fields(p, {"cropland": 0.6, "forest_steppe": 0.35, "steppe": 0.25}.get(biome, 0.08), month)
     salt = _BIOMES[biome][3]
