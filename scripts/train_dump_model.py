@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/train_dump_model.py [--scenes 56] [--site-scenes 384] [--rich-scenes 192]
         [--jobs 2] [--pixels-from MODEL.joblib] [--wide-sensor 0] [--spectral-jitter 0]
-        [--small-site-weight 0]
+        [--small-site-weight 0] [--cross-fit]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
@@ -25,6 +25,12 @@
    ``--jobs`` worker processes.
    Half of these scenes are look-alike-rich (60 look-alikes, 10 dumps): every candidate the pixel
    stage outlines on a quarry, yard, road or building site is a hard negative for the site stage.
+   ``--cross-fit`` outlines the site scenes with pixel classifiers that never saw their spectra: two
+   more pixel classifiers are fitted, one on each fold of the ``train`` half of the spectral library
+   (``split="train_a"``, ``"train_b"``), and each site scene, drawn from one fold, is outlined by the
+   classifier of the other. The site classifier then learns from pixel scores as they fall on
+   materials the pixel stage never saw, as they will on any real scene (stacking on out-of-fold
+   predictions). The shipped pixel classifier is still the one fitted on the whole ``train`` half.
 4. On validation scenes (ordinary and look-alike-rich), choose two site-probability thresholds: the
    one with the best object F1 (``thresholds.site``: every site reported), and the lowest that
    reaches precision >= 0.90 on sites >= 0.5 ha (``thresholds.confident``: the ``confident`` tier).
@@ -84,6 +90,9 @@ SMALL_SITE_WEIGHT = 0.0
 SPECTRAL_JITTER = 0.0
 """Spread of the warp of every material spectrum in the training and validation scenes
 (``--spectral-jitter``; ``generate_scene(spectral_jitter=)``): materials no library measured."""
+FOLDS = ("train_a", "train_b")
+"""Folds of the ``train`` half of the spectral library for ``--cross-fit``; seed ``s`` draws from
+``FOLDS[s % 2]`` and is outlined by the pixel classifier of the other fold."""
 SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
@@ -181,7 +190,23 @@ def scene_arguments(wide: float = 0.0, jitter: float = 0.0):
 
 
 def _scene(seed: int, size: int, **kw):
-    return generate_scene(seed, size, split="train", lookalike_kinds=TRAIN_KINDS, **kw)
+    return generate_scene(seed, size, **{"split": "train", "lookalike_kinds": TRAIN_KINDS, **kw})
+
+
+def cross_fit(fold_pixels: dict, card: dict, sites=None, scene_kw=None):
+    """``(model_for(seed), scene_kw(seed))`` of cross-fitted site scenes: seed ``s`` is drawn from fold
+    ``FOLDS[s % 2]`` of the spectral library and outlined by the pixel classifier of the other fold.
+    """
+    other = dict(zip(FOLDS, FOLDS[::-1], strict=True))
+    models = {fold: DumpModel(fold_pixels[other[fold]], card, sites) for fold in FOLDS}
+
+    def model_for(seed: int) -> DumpModel:
+        return models[FOLDS[seed % 2]]
+
+    def kw(seed: int) -> dict:
+        return {**(scene_kw(seed) if scene_kw is not None else {}), "split": FOLDS[seed % 2]}
+
+    return model_for, kw
 
 
 def _site_scene(model: DumpModel, seed: int, size: int, kw: dict):
@@ -195,6 +220,8 @@ def _site_scene(model: DumpModel, seed: int, size: int, kw: dict):
 def _site_scenes(model: DumpModel, seeds, rich, size: int, jobs: int, dense: bool, scene_kw=None):
     """(seeds, [(candidates, truth, km²)]) of the ordinary then the look-alike-rich scenes.
 
+    ``model`` outlines the candidates; a function ``model(seed)`` gives each scene its own (``--cross-fit``).
+
     ``dense`` puts 30-44 dumps in each ordinary scene (training); otherwise the generator's default
     (validation). Look-alike-rich scenes have 60 look-alikes and 10 dumps. ``scene_kw(seed)`` adds
     arguments of ``generate_scene`` (a held-out material family or biome, ``benchmarks/holdout_dumps.py``).
@@ -206,7 +233,9 @@ def _site_scenes(model: DumpModel, seeds, rich, size: int, jobs: int, dense: boo
     ]
     if scene_kw is not None:
         kws = [{**kw, **scene_kw(s)} for s, kw in zip(seeds, kws, strict=True)]
-    tasks = (delayed(_site_scene)(model, seed, size, kw) for seed, kw in zip(seeds, kws, strict=True))
+    model_for = model if callable(model) else (lambda seed: model)
+    pairs = zip(seeds, kws, strict=True)
+    tasks = (delayed(_site_scene)(model_for(seed), seed, size, kw) for seed, kw in pairs)
     return seeds, Parallel(n_jobs=jobs)(tasks)
 
 
@@ -231,10 +260,11 @@ def tune_site_threshold(
     model: DumpModel, seeds, size: int, rich=(), jobs: int = 1, scene_kw=None
 ) -> tuple[float, float, list]:
     """(lowest cut with precision >= TARGET_PRECISION on sites >= 0.5 ha, cut of best F1, grid)."""
-    _, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=False, scene_kw=scene_kw)
+    seeds, scenes = _site_scenes(model, seeds, rich, size, jobs, dense=False, scene_kw=scene_kw)
+    model_for = model if callable(model) else (lambda seed: model)
     scored = [
-        (truth, km2, cands, model.site_score(cands) if len(cands) else np.array([]))
-        for cands, truth, km2 in scenes
+        (truth, km2, cands, model_for(seed).site_score(cands) if len(cands) else np.array([]))
+        for seed, (cands, truth, km2) in zip(seeds, scenes, strict=True)
     ]
     grid = []
     for cut in SITE_GRID:
@@ -303,6 +333,11 @@ def main() -> None:
         default=SMALL_SITE_WEIGHT,
         help="waste pixels weigh (site hectares) ** -POWER in the pixel classifier; 0 weighs all alike",
     )
+    ap.add_argument(
+        "--cross-fit",
+        action="store_true",
+        help="outline site and validation scenes with pixel classifiers fitted on the library's other fold",
+    )
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
     t0 = time.time()
@@ -312,10 +347,19 @@ def main() -> None:
     else:
         pixels, card = train_pixels(args, scene_kw)
     print(f"pixel classifier: {time.time() - t0:.0f} s", flush=True)
-    model = DumpModel(pixels, card)
+    model, site_kw = DumpModel(pixels, card), scene_kw
+    if args.cross_fit:
+        fold_pixels = {}
+        for fold in FOLDS:
+            fold_pixels[fold], fold_card = train_pixels(args, _with_split(scene_kw, fold))
+            card["training"].setdefault("cross_fit", {})[fold] = {
+                k: fold_card["training"][k] for k in ("pixels", "waste_pixels", "hard_negative_pixels")
+            }
+            print(f"pixel classifier of fold {fold}: {time.time() - t0:.0f} s", flush=True)
+        model, site_kw = cross_fit(fold_pixels, card, scene_kw=scene_kw)
     site_seeds = list(SITE_SEEDS)[: args.site_scenes]
     rich_seeds = list(RICH_SITE_SEEDS)[: args.rich_scenes]
-    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs, scene_kw)
+    sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs, site_kw)
     sites = fit(sx, sy, **SITE_PARAMS)
     card["training"].update(
         site_scenes=site_seeds, rich_site_scenes=rich_seeds, sites=len(sy), true_sites=int(sy.sum())
@@ -327,9 +371,10 @@ def main() -> None:
         f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
     )
     model = DumpModel(pixels, card, sites)
+    val_model = cross_fit(fold_pixels, card, sites, scene_kw)[0] if args.cross_fit else model
     val_seeds = list(VALIDATION_SEEDS)[: args.validation]
     rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
-    cut, best_f1, grid = tune_site_threshold(model, val_seeds, args.size, rich_val, args.jobs, scene_kw)
+    cut, best_f1, grid = tune_site_threshold(val_model, val_seeds, args.size, rich_val, args.jobs, site_kw)
     card["training"].update(validation_scenes=val_seeds, rich_validation_scenes=rich_val)
     card["thresholds"]["site"] = best_f1
     card["thresholds"]["confident"] = max(cut, best_f1)
@@ -344,6 +389,11 @@ def main() -> None:
         f"{card['train_seconds']} s",
         flush=True,
     )
+
+
+def _with_split(scene_kw, split: str):
+    """``scene_kw`` with every scene drawn from ``split`` of the spectral library."""
+    return lambda seed: {**(scene_kw(seed) if scene_kw is not None else {}), "split": split}
 
 
 def reuse_pixels(path: Path):
@@ -393,7 +443,7 @@ def train_pixels(args, scene_kw=None):
             "waste_pixels": int(y.sum()),
             "hard_negative_pixels": len(hard),
             "small_site_weight": power,
-            "spectra_split": "train",
+            "spectra_split": (scene_kw(TRAIN_SEEDS[0]) if scene_kw else {}).get("split", "train"),
             "lookalike_kinds": list(TRAIN_KINDS),
             "held_out_lookalikes": list(HELD_OUT_LOOKALIKES),
         },

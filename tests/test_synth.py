@@ -141,11 +141,27 @@ def test_spectral_library_halves_are_disjoint():
     assert family_spectra("vegetation").shape[1] == 10
 
 
+@pytest.mark.parametrize("family", ["soil", "plastics", "burned"])
+def test_train_folds_split_the_train_half(family):
+    # the two folds are disjoint and together make the train half, in its order
+    train = family_spectra(family, "train")
+    a, b = family_spectra(family, "train_a"), family_spectra(family, "train_b")
+    assert len(a) > 0 and len(b) > 0 and len(a) + len(b) == len(train)
+    rows = {tuple(r) for r in train}
+    assert {tuple(r) for r in a} | {tuple(r) for r in b} == rows
+    assert not {tuple(r) for r in a} & {tuple(r) for r in b}
+    assert not rows & {tuple(r) for r in family_spectra(family, "test")}
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="even"):
         generate_scene(1, 101)
     with pytest.raises(KeyError, match="unknown material family"):
         family_spectra("kryptonite")
+    with pytest.raises(ValueError, match="split='tset'"):
+        family_spectra("soil", "tset")
+    with pytest.raises(ValueError, match="split='tset'"):
+        generate_scene(1, 128, split="tset")
 
 
 def test_demo_scene_is_deterministic(tmp_path):

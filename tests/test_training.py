@@ -62,3 +62,23 @@ def test_site_hectares_raster(tdm):
             assert ha[row, col] == pytest.approx(area, rel=1e-6)
             checked += 1
     assert checked >= len(dumps) // 2
+
+
+def test_cross_fit_outlines_each_fold_with_the_other_folds_pixels(tdm):
+    fold_pixels = {"train_a": "pixels fitted on fold a", "train_b": "pixels fitted on fold b"}
+    model_for, kw = tdm.cross_fit(fold_pixels, {"card": 1}, sites="site classifier")
+    # an even seed is drawn from fold a and outlined by fold b's pixel classifier, an odd seed the reverse
+    assert kw(3000)["split"] == "train_a" and model_for(3000).classifier == "pixels fitted on fold b"
+    assert kw(3001)["split"] == "train_b" and model_for(3001).classifier == "pixels fitted on fold a"
+    assert model_for(3000).sites == "site classifier" and model_for(3001).card == {"card": 1}
+    # the other scene arguments are kept, and the fold overrides any split they carry
+    _, kw = tdm.cross_fit(fold_pixels, {}, scene_kw=lambda seed: {"biome": "steppe", "split": "train"})
+    assert kw(7) == {"biome": "steppe", "split": "train_b"}
+
+
+def test_cross_fit_scenes_are_drawn_from_their_fold(tdm):
+    _, kw = tdm.cross_fit({"train_a": None, "train_b": None}, {})
+    for seed, fold in ((10, "train_a"), (11, "train_b")):
+        assert tdm._scene(seed, 128, **kw(seed)).params["split"] == fold
+    # without a fold, training scenes come from the whole train half
+    assert tdm._scene(10, 128).params["split"] == "train"

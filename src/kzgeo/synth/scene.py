@@ -23,7 +23,7 @@ from pyproj import CRS, Transformer
 from rasterio import features
 from scipy import ndimage
 
-from kzgeo.synth.spectra import BANDS, family_spectra
+from kzgeo.synth.spectra import BANDS, SPLITS, family_spectra
 
 __all__ = [
     "BACKGROUND_KINDS",
@@ -560,8 +560,9 @@ def generate_scene(
         Look-alike kinds to draw from (:data:`LOOKALIKE_KINDS`).
     dump_families : tuple of str
         Material families mixed into dumps (``plastics burned litter debris soil``).
-    split : {"all", "train", "test"}
-        Half of the spectral library to draw spectra from (see :func:`family_spectra`).
+    split : {"all", "train", "test", "train_a", "train_b"}
+        Part of the spectral library to draw spectra from: all of it, one half, or one fold of the
+        ``train`` half (see :func:`family_spectra`).
     biome, month, place : optional
         ``steppe``, ``dry_steppe``, ``semi_desert``, ``forest_steppe`` or ``cropland``; month 4-10; a key
         of :data:`PLACES` (the scene lies 3-15 km from that landfill, in its UTM zone).
@@ -595,6 +596,8 @@ def generate_scene(
     """
     if size % 2 or size < 64:
         raise ValueError(f"size={size}: the scene must be an even number of pixels, at least 64")
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: choose from {SPLITS}")
     rng = np.random.default_rng(seed)
     biome = biome or str(rng.choice(list(_BIOMES)))
     month = month or int(rng.integers(4, 11))

@@ -5,7 +5,9 @@ litter, char, roofs, asphalt, paint...) and resamples them to the Sentinel-2 ban
 needed only to *generate* scenes (training and evaluation); the detector never imports it.
 
 Spectra of each family are split into two disjoint halves, ``"train"`` and ``"test"``, so that held-out
-evaluation scenes are built from spectra the model never saw.
+evaluation scenes are built from spectra the model never saw. The ``"train"`` half is split again into
+two disjoint folds, ``"train_a"`` and ``"train_b"``, so that training can score one fold with a model
+fitted on the other (cross-fitting) and never touch the ``"test"`` half.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["BANDS", "FAMILIES", "family_spectra"]
+__all__ = ["BANDS", "FAMILIES", "SPLITS", "family_spectra"]
 
 BANDS = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
 """Band order of every spectrum and of the generated scenes (the order of the input contract)."""
@@ -35,6 +37,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     # polymers and other bright synthetic materials stand in for plastics, which earthlib lacks
     "plastics": ("paint", "other", "glass", "mixed", "metal"),
 }
+
+SPLITS = ("all", "train", "test", "train_a", "train_b")
+"""Parts of the library: all of it, its two halves, and the two folds of the ``train`` half."""
 
 # materials earthlib lacks, built from physical shapes (reflectance per band, before random scaling)
 _WATER = np.array([0.065, 0.055, 0.035, 0.025, 0.015, 0.011, 0.009, 0.008, 0.003, 0.002], dtype=np.float32)
@@ -63,10 +68,13 @@ def family_spectra(family: str, split: str = "all") -> np.ndarray:
     ----------
     family : str
         A key of :data:`FAMILIES`, or ``"water"``, ``"salt"``, ``"cloud"`` (built, not measured).
-    split : {"all", "train", "test"}
+    split : {"all", "train", "test", "train_a", "train_b"}
         ``"train"`` and ``"test"`` are disjoint halves chosen by a hash of the spectrum's position, so
-        evaluation scenes can use spectra the model never saw.
+        evaluation scenes can use spectra the model never saw; ``"train_a"`` and ``"train_b"`` are
+        disjoint folds of the ``"train"`` half, chosen by another hash.
     """
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: choose from {SPLITS}")
     if family in ("water", "salt", "cloud"):
         base = {"water": _WATER, "salt": _SALT, "cloud": _CLOUD}[family]
         scale = np.linspace(0.75, 1.25, 9, dtype=np.float32)[:, None]
@@ -78,4 +86,7 @@ def family_spectra(family: str, split: str = "all") -> np.ndarray:
     if split != "all":
         odd = np.array([zlib.crc32(f"{family}{i}".encode()) % 2 for i in idx], dtype=bool)
         idx = idx[odd] if split == "test" else idx[~odd]
+    if split in ("train_a", "train_b"):
+        fold_b = np.array([zlib.crc32(f"{family}{i}/fold".encode()) % 2 for i in idx], dtype=bool)
+        idx = idx[fold_b] if split == "train_b" else idx[~fold_b]
     return data[idx]
