@@ -84,6 +84,11 @@ def _evaluate(scene, sites) -> Evaluation:
     return match_sites(sites, scene.truth, valid=region, area_km2=area_km2)
 
 
+def _at_cuts(scene, found, cuts) -> dict[float, Evaluation]:
+    """The scene's evaluation of the sites scoring at least each cut, each distinct cut once."""
+    return {cut: _evaluate(scene, found[found["score"] >= cut]) for cut in set(cuts)}
+
+
 def _baseline_sites(scene, name: str, cut: float):
     return sites_from_score(_idx(scene, name), scene.transform, scene.crs, Thresholds(high=cut, low=cut))
 
@@ -223,11 +228,12 @@ def main() -> None:
         found = detect_dumps(scene, thresholds=low)
         for k, v in segmentation_check(scene, found, points["detector"]).items():
             seg[k] = seg.get(k, 0) + v
+        at = _at_cuts(scene, found, [*points.values(), *SWEEP])
         for name, cut in points.items():
-            evals[name] = evals[name] + _evaluate(scene, found[found["score"] >= cut])
+            evals[name] = evals[name] + at[cut]
         for cut in SWEEP:
-            sweep[cut][0] = sweep[cut][0] + _evaluate(scene, found[found["score"] >= cut])
-        ev = _evaluate(scene, found[found["score"] >= points["detector"]])
+            sweep[cut][0] = sweep[cut][0] + at[cut]
+        ev = at[points["detector"]]
         for name, cut in cuts.items():
             baselines[name] = baselines[name] + _evaluate(scene, _baseline_sites(scene, name, cut))
         p, r, f1 = ev.prf()
@@ -239,10 +245,11 @@ def main() -> None:
     for seed in list(RICH_SEEDS)[: args.rich]:
         scene = generate_scene(seed, args.size, split="test", n_lookalikes=60, n_dumps=10)
         found = detect_dumps(scene, thresholds=low)
+        at = _at_cuts(scene, found, [*points.values(), *SWEEP])
         for name, cut in points.items():
-            rich[name] = rich[name] + _evaluate(scene, found[found["score"] >= cut])
+            rich[name] = rich[name] + at[cut]
         for cut in SWEEP:
-            sweep[cut][1] = sweep[cut][1] + _evaluate(scene, found[found["score"] >= cut])
+            sweep[cut][1] = sweep[cut][1] + at[cut]
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "scenes": args.scenes,
