@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 from shapely import box
@@ -231,10 +231,23 @@ def test_mollweide_differs_from_the_ellipsoid_by_latitude(admin_dir):
 lons = st.floats(47.0, 86.0)
 lats = st.floats(41.0, 55.0)
 sizes = st.floats(10.0, 50_000.0)  # metres: 0.01 ha plots to 2,500 km² areas
+# pyproj.Geod sums, per edge, the area between the edge and the equator (about 1e7 m² for a 10 m edge
+# in Kazakhstan) and keeps the difference: its own rounding leaves up to 2.2e-5 m² on the polygons below
+# (measured against a local equal-area projection on 400 random 10 m – 3 km hulls), 2e-6 of a 20 m² hull.
+GEOD_FLOOR_HA = 1e-4 / 10_000.0
+
+
+def local_laea_ha(geoms: gpd.GeoSeries) -> float:
+    """Area of one small feature in an equal-area projection centred on it (exact below a kilometre)."""
+    c = geoms.iloc[0].centroid
+    crs = f"+proj=laea +lat_0={c.y} +lon_0={c.x} +ellps=WGS84 +units=m +no_defs"
+    return float(geoms.to_crs(crs).area.iloc[0]) / 10_000.0
 
 
 @settings(max_examples=40, deadline=None)
 @given(lon=lons, lat=lats, size=sizes, seed=st.integers(0, 2**31))
+# a 21 m² hull on which pyproj.Geod is 1.08e-6 (2.1e-5 m²) off, kzgeo 1e-9 off the centred projection
+@example(lon=64.914, lat=41.873, size=10.0, seed=2642)
 def test_area_does_not_depend_on_the_input_crs(lon, lat, size, seed):
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0, size / 111_320.0, (8, 2)) + np.array([lon, lat])
@@ -246,7 +259,10 @@ def test_area_does_not_depend_on_the_input_crs(lon, lat, size, seed):
     zone = int((lon + 180) // 6) + 1
     for crs in (f"EPSG:{32600 + zone}", "EPSG:3857", "EPSG:6933"):
         assert hectares(geoms.to_crs(crs))[0] == pytest.approx(expected, rel=1e-8)
-    assert expected == pytest.approx(geod_ha(geoms)[0], rel=1e-6)
+    assert expected == pytest.approx(geod_ha(geoms)[0], rel=1e-6, abs=GEOD_FLOOR_HA)
+    if size <= 1_000.0:
+        # below a kilometre the centred projection has no floor: 1e-9 of the area measured
+        assert expected == pytest.approx(local_laea_ha(geoms), rel=1e-8)
 
 
 def test_documented_examples_run():
