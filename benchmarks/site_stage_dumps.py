@@ -40,7 +40,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from kzgeo.area import hectares
-from kzgeo.dumps import load_model
+from kzgeo.dumps import Thresholds, load_model
 from kzgeo.dumps.detect import candidate_sites
 from kzgeo.dumps.evaluate import Evaluation, match_sites
 from kzgeo.dumps.objects import RING_SPREAD_INPUTS, object_features
@@ -140,7 +140,7 @@ def _evaluation(scenes, cut: float, gap_m: float, held_out: bool) -> Evaluation:
         sites = merged(sites, gap_m) if gap_m else sites
         if held_out and len(sites):
             sites = sites.to_crs(4326)
-            sites = sites[hectares(sites) >= 0.03 - 1e-9]
+            sites = sites[hectares(sites) >= Thresholds().min_area_ha - 1e-9]  # as detect_dumps drops them
         ev = ev + match_sites(sites, truth, valid=region, area_km2=km2)
     return ev
 
