@@ -32,16 +32,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import shapely
 from joblib import Parallel, delayed
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from kzgeo.area import hectares
 from kzgeo.dumps import Thresholds, load_model
-from kzgeo.dumps.detect import candidate_sites
+from kzgeo.dumps.detect import candidate_sites, touching_groups
 from kzgeo.dumps.evaluate import Evaluation, match_sites
 from kzgeo.dumps.objects import RING_SPREAD_INPUTS, object_features
 from kzgeo.synth import generate_scene
@@ -122,11 +118,7 @@ def merged(sites, gap_m: float):
     """Sites less than ``gap_m`` apart as one (metric CRS; score the highest of the parts)."""
     if len(sites) < 2:
         return sites
-    g = sites.geometry.to_numpy()
-    left, right = shapely.STRtree(g).query(g, predicate="dwithin", distance=gap_m)
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(g), len(g)))
-    _, group = connected_components(graph, directed=False)
-    out = sites[["geometry", "p"]].assign(group=group)
+    out = sites[["geometry", "p"]].assign(group=touching_groups(sites.geometry.to_numpy(), gap_m))
     return out.dissolve(by="group", aggfunc={"p": "max"}).reset_index(drop=True)
 
 
@@ -153,11 +145,8 @@ def variant(name: str, train: list):
     feats = ring_z if name == "ring_z" else plain
     x = np.concatenate([feats(c) for c, _ in train])
     y = np.concatenate([label for _, label in train])
-    weight = tdm.pixel_weights(y, np.zeros(len(y)), 0.0)
-    clfs = []
-    for seed in range(5 if name == "seeds5" else 1):
-        clf = HistGradientBoostingClassifier(**tdm.SITE_PARAMS, l2_regularization=1.0, random_state=seed)
-        clfs.append(clf.fit(x, y, sample_weight=weight))
+    seeds = range(5 if name == "seeds5" else 1)
+    clfs = [tdm.fit(x, y, random_state=seed, **tdm.SITE_PARAMS) for seed in seeds]
     return feats, lambda x: np.mean([c.predict_proba(x)[:, 1] for c in clfs], axis=0)
 
 

@@ -291,12 +291,16 @@ def tune_site_threshold(
     return cut, best_f1, grid
 
 
-def fit(x: np.ndarray, y: np.ndarray, weight=None, **params) -> HistGradientBoostingClassifier:
+def fit(
+    x: np.ndarray, y: np.ndarray, weight=None, random_state: int = 0, **params
+) -> HistGradientBoostingClassifier:
     """A classifier on ``x``, ``y``; by default the two classes weigh the same in all."""
     if weight is None:
         weight = pixel_weights(y, np.zeros(len(y)), 0.0)
     settings = {"max_iter": 100, "learning_rate": 0.12, "max_leaf_nodes": 31, "min_samples_leaf": 50}
-    clf = HistGradientBoostingClassifier(**{**settings, **params}, l2_regularization=1.0, random_state=0)
+    clf = HistGradientBoostingClassifier(
+        **{**settings, **params}, l2_regularization=1.0, random_state=random_state
+    )
     return clf.fit(x, y, sample_weight=weight)
 
 

@@ -32,7 +32,7 @@ from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import assign_status, compare_sites
 from kzgeo.errors import RasterError
 
-__all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube"]
+__all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
 
 WINDOW_HALO = HALO + 16
 """Halo read around each window: the features' reach plus room for hysteresis to connect."""
@@ -222,16 +222,24 @@ def _ring_anchors(labels: np.ndarray, rings_core: tuple, core: tuple, transform:
     return out
 
 
+def touching_groups(geoms: np.ndarray, distance: float = 0.0) -> np.ndarray:
+    """Group id of each geometry: geometries that intersect (or lie within ``distance``), directly or
+    through others, share one."""
+    tree = shapely.STRtree(geoms)
+    if distance:
+        left, right = tree.query(geoms, predicate="dwithin", distance=distance)
+    else:
+        left, right = tree.query(geoms, predicate="intersects")
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(geoms), len(geoms)))
+    return connected_components(graph, directed=False)[1]
+
+
 def _merge(records: list[dict], crs) -> gpd.GeoDataFrame:
     """Merge the parts that touch (a site cut by window borders) into one site each."""
     if not records:
         return gpd.GeoDataFrame({"n_px": [], "score_sum": [], "max_score": []}, geometry=[], crs=crs)
     df = gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
-    geoms = df.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(df), len(df)))
-    _, group = connected_components(graph, directed=False)
-    df["group"] = group
+    df["group"] = touching_groups(df.geometry.to_numpy())
     agg = {c: "sum" for c in df.columns if c not in ("geometry", "group")}
     agg["max_score"] = "max"
     return df.dissolve(by="group", aggfunc=agg).reset_index(drop=True)
