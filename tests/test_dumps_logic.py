@@ -11,10 +11,12 @@ from affine import Affine
 from kzgeo.dumps import (
     BANDS,
     FEATURE_NAMES,
+    Thresholds,
     assign_status,
     compare_sites,
     compute_features,
     detect_dumps,
+    score_cube,
     spectral_mask,
 )
 from kzgeo.dumps.evaluate import match_sites
@@ -106,6 +108,62 @@ def test_spectral_mask_clouds_water_but_not_a_small_bright_heap():
     assert mask[10, 10] and mask[50, 10]
     assert not mask[41, 41]
     assert not mask[30, 50]
+
+
+def _water_and_cloud():
+    cube = _cube(60, 60)
+    white = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.35, 0.25], dtype=np.float32)
+    cube[:, 0:20, 0:20] = white[:, None, None]
+    water = np.array([0.06, 0.05, 0.03, 0.02, 0.015, 0.01, 0.01, 0.01, 0.003, 0.002], dtype=np.float32)
+    cube[:, 45:55, 5:15] = water[:, None, None]
+    return cube
+
+
+def test_spectral_mask_of_chosen_kinds():
+    cube = _water_and_cloud()
+    only_water = spectral_mask(cube, ("water",))
+    assert only_water[50, 10] and not only_water[10, 10]
+    only_cloud = spectral_mask(cube, ("cloud",))
+    assert only_cloud[10, 10] and not only_cloud[50, 10]
+    with pytest.raises(ValueError, match="shadow"):
+        spectral_mask(cube, ("shadow",))
+
+
+def test_scl_masked_cube_still_loses_its_water():
+    # an SCL-masked scene has NaN where SCL saw cloud, shadow or snow; water is left to the spectra
+    cube = _water_and_cloud()
+    score, _ = score_cube(cube, has_mask=True)
+    assert np.isnan(score[45:55, 5:15]).all()
+    assert np.isfinite(score[10, 10])  # a cloud SCL did not flag is ground to the detector
+    score, _ = score_cube(cube)
+    assert np.isnan(score[10, 10]) and np.isnan(score[50, 10])
+
+
+# --- thresholds ----------------------------------------------------------------------------------
+
+
+CARD = {"thresholds": {"high": 0.5, "low": 0.3, "site": 0.84, "confident": 0.96}}
+
+
+def test_thresholds_left_unset_are_the_cards():
+    th = Thresholds(high=0.6).with_card(CARD)
+    assert (th.high, th.site, th.confident) == (0.6, 0.84, 0.96)
+    th = Thresholds(site=0.7).with_card(CARD)
+    assert (th.site, th.confident) == (0.7, 0.96)
+    assert Thresholds().with_card({}).site == 0.5 and Thresholds().with_card({}).confident is None
+    assert Thresholds.from_card(CARD, low=0.2) == Thresholds(low=0.2, site=0.84, confident=0.96)
+
+
+def test_detection_keeps_the_cards_site_cut_when_only_seeds_change():
+    from kzgeo.dumps import load_model
+    from kzgeo.synth import generate_scene
+
+    scene = generate_scene(2, 256)  # candidates scoring above and below the card's cut
+    site = load_model().card["thresholds"]["site"]
+    cut = detect_dumps(scene, thresholds=Thresholds(high=0.5))
+    lower = detect_dumps(scene, thresholds=Thresholds(high=0.5, site=0.3))
+    assert len(cut) >= 1 and (cut["score"] >= site).all()
+    assert len(lower) > len(cut) and (lower["score"] < site).any()
 
 
 # --- landfill status -----------------------------------------------------------------------------

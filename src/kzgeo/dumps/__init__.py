@@ -3,11 +3,11 @@
 >>> import kzgeo
 >>> sites = kzgeo.detect_dumps("scene.tif", landfills=kzgeo.read_layer("landfills.geojson"))  # doctest: +SKIP
 
-The pipeline (see ``docs/dumps.md``): cloud/shadow/snow/water masking (the SCL band when the scene has
-one, else spectral tests) -> features (indices, contrast against the surrounding 50-310 m, texture) ->
-a gradient-boosting pixel classifier trained on synthetic scenes (:mod:`kzgeo.synth`) -> hysteresis
-threshold -> polygons merged across processing windows -> status against authorised landfills and
-change against an earlier season.
+The pipeline (see ``docs/dumps.md``): masking (the SCL band's cloud, shadow, cirrus and snow when the
+scene has one, else spectral tests for cloud and snow; water from the spectra in both cases) ->
+features (indices, contrast against the surrounding 50-310 m, texture) -> a gradient-boosting pixel
+classifier trained on synthetic scenes (:mod:`kzgeo.synth`) -> hysteresis threshold -> polygons merged
+across processing windows -> status against authorised landfills and change against an earlier season.
 """
 
 from __future__ import annotations

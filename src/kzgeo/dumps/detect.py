@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +26,7 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from kzgeo.dumps.features import BANDS, HALO, candidates, compute_features, spectral_mask
+from kzgeo.dumps.features import BANDS, HALO, MASK_KINDS, candidates, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import assign_status, compare_sites
@@ -49,7 +49,10 @@ _CROSS = ndimage.generate_binary_structure(2, 1)
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Decision thresholds on the per-pixel score (defaults from the model card).
+    """Decision thresholds on the per-pixel score and the site probability.
+
+    ``site`` and ``confident`` left unset are the model card's when detection runs (:meth:`with_card`):
+    ``Thresholds(high=0.6)`` changes how sites are seeded and keeps the card's site cut.
 
     Attributes
     ----------
@@ -57,29 +60,44 @@ class Thresholds:
         Score a pixel needs to seed a site.
     low : float
         Score that lets a pixel join a site it touches (hysteresis).
-    site : float
-        Site-classifier probability a candidate needs to be reported.
+    site : float, optional
+        Site-classifier probability a candidate needs to be reported; default the model card's (0.5 if
+        the card has none).
     confident : float, optional
-        Site probability from which the tier is ``confident`` rather than ``review``; default halfway
-        between ``site`` and 1.
+        Site probability from which the tier is ``confident`` rather than ``review``; default the model
+        card's, else halfway between ``site`` and 1.
     min_area_ha : float
         Smaller sites are dropped (0.03 ha is three 10 m pixels).
     max_ndvi : float
         Pixels greener than this are not scored at all (dense vegetation is never a dump).
+
+    Examples
+    --------
+    >>> from kzgeo.dumps import Thresholds
+    >>> Thresholds(high=0.6).with_card({"thresholds": {"site": 0.84, "confident": 0.96}})
+    Thresholds(high=0.6, low=0.3, site=0.84, confident=0.96, min_area_ha=0.03, max_ndvi=0.6)
     """
 
     high: float = 0.5
     low: float = 0.3
-    site: float = 0.5
+    site: float | None = None
     confident: float | None = None
     min_area_ha: float = 0.03
     max_ndvi: float = 0.6
 
     @classmethod
     def from_card(cls, card: dict, **override) -> Thresholds:
+        """All thresholds of a model card, with ``override`` (None leaves the card's value)."""
         known = {k: v for k, v in card.get("thresholds", {}).items() if k in cls.__dataclass_fields__}
         known.update({k: v for k, v in override.items() if v is not None})
-        return cls(**known)
+        return cls(**known).with_card(card)
+
+    def with_card(self, card: dict) -> Thresholds:
+        """These thresholds with ``site`` and ``confident``, where unset, from a model card."""
+        known = card.get("thresholds", {})
+        site = self.site if self.site is not None else known.get("site", 0.5)
+        confident = self.confident if self.confident is not None else known.get("confident")
+        return replace(self, site=float(site), confident=None if confident is None else float(confident))
 
 
 class _ArrayScene:
@@ -135,8 +153,8 @@ def score_cube(
     model : DumpModel, optional
         Default: the shipped model.
     has_mask : bool
-        The cube is already masked by a scene classification (SCL); otherwise cloud, snow and water
-        are found from the spectra.
+        The cube is already masked by a scene classification (SCL: cloud, shadow, cirrus, snow); water
+        is then found from the spectra, otherwise cloud, snow and water are.
     max_ndvi : float
         Pixels greener than this are left unscored.
 
@@ -148,7 +166,7 @@ def score_cube(
         ``(len(FEATURE_NAMES), h, w)`` float32.
     """
     model = model or load_model()
-    invalid = None if has_mask else spectral_mask(cube)
+    invalid = spectral_mask(cube, ("water",) if has_mask else MASK_KINDS)
     feats = compute_features(cube, invalid)
     return model.score(feats, candidates(feats, max_ndvi)), feats
 
@@ -251,7 +269,7 @@ def candidate_sites(
     """Candidate sites of a whole cube in memory (in ``crs``), with their part sums, before the site
     classifier: the training script and the evaluation use it."""
     model = model or load_model()
-    th = thresholds or Thresholds.from_card(model.card)
+    th = (thresholds or Thresholds()).with_card(model.card)
     score, feats = score_cube(cube, model, max_ndvi=th.max_ndvi)
     labels = _segment(score, th)
     return _merge(_vectorise(labels, score, feats, transform, site_rings(labels)), crs)
@@ -337,7 +355,7 @@ def detect_dumps(
     model : DumpModel, optional
         Default: the model shipped in the package.
     thresholds : Thresholds, optional
-        Default: the thresholds in the model card.
+        Default: the thresholds in the model card; ``site`` and ``confident`` left unset are the card's.
     window_size : int
         Core size of the processing windows, pixels.
     score_raster : path, optional
@@ -372,7 +390,7 @@ def detect_dumps(
         stack.enter_context(closer)
         _check_bands(src)
         model = model or load_model()
-        th = thresholds or Thresholds.from_card(model.card)
+        th = (thresholds or Thresholds()).with_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))
         dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
         for core, win in _windows(src.height, src.width, window_size, WINDOW_HALO):

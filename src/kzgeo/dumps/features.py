@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["BANDS", "FEATURE_NAMES", "HALO", "candidates", "compute_features", "spectral_mask"]
+__all__ = ["BANDS", "FEATURE_NAMES", "HALO", "MASK_KINDS", "candidates", "compute_features", "spectral_mask"]
 
 BANDS = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
 """Bands the detector needs, in the order of the input cube."""
@@ -52,33 +52,48 @@ def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (a - b) / (a + b)
 
 
-def spectral_mask(cube: np.ndarray) -> np.ndarray:
-    """Cloud, snow and water from the spectra alone (for scenes without an SCL band).
+MASK_KINDS = ("cloud", "snow", "water")
+"""What :func:`spectral_mask` can find from the spectra."""
 
-    Cloud: bright and white in the visible, bright in SWIR, in patches wider than 50 m (so a bright
-    plastic sheet is not taken for a cloud), grown by 30 m to cover the thin edges. Snow: NDSI > 0.4
-    and green > 0.15. Water: MNDWI > 0.3 with NIR < 0.1.
+
+def spectral_mask(cube: np.ndarray, kinds: tuple[str, ...] = MASK_KINDS) -> np.ndarray:
+    """Cloud, snow and water from the spectra alone.
+
+    Scenes without an SCL band get all three; scenes with one get water only (the detector masks
+    SCL's cloud, shadow, cirrus and snow classes, not its water). Cloud: bright and white in the
+    visible, bright in SWIR, in patches wider than 50 m (so a bright plastic sheet is not taken for a
+    cloud), grown by 30 m to cover the thin edges. Snow: NDSI > 0.4 and green > 0.15. Water: MNDWI > 0.3
+    with NIR < 0.1. There is no shadow test: shadowed ground is scored as the darker ground it is.
 
     Parameters
     ----------
     cube : ndarray
         ``(10, h, w)`` reflectance in the order of :data:`BANDS`.
+    kinds : tuple of str
+        Any of :data:`MASK_KINDS`.
 
     Returns
     -------
     ndarray of bool
         True where the pixel must not be scored.
     """
+    unknown = set(kinds) - set(MASK_KINDS)
+    if unknown:
+        raise ValueError(f"kinds={kinds}: unknown {sorted(unknown)}; choose from {MASK_KINDS}")
     b = dict(zip(BANDS, cube, strict=True))
+    out = np.zeros(cube.shape[1:], dtype=bool)
     with np.errstate(invalid="ignore"):
-        vis_min = np.minimum(np.minimum(b["B02"], b["B03"]), b["B04"])
-        white = np.abs(_nd(b["B04"], b["B02"])) < 0.12
-        cloud = (vis_min > 0.18) & white & (b["B11"] > 0.15)
-        cloud = ndimage.binary_opening(cloud, np.ones((5, 5), bool))
-        cloud = ndimage.binary_dilation(cloud, np.ones((7, 7), bool))
-        snow = (_nd(b["B03"], b["B11"]) > 0.4) & (b["B03"] > 0.15)
-        water = (_nd(b["B03"], b["B11"]) > 0.3) & (b["B08"] < 0.1)
-    return cloud | snow | water
+        if "cloud" in kinds:
+            vis_min = np.minimum(np.minimum(b["B02"], b["B03"]), b["B04"])
+            white = np.abs(_nd(b["B04"], b["B02"])) < 0.12
+            cloud = (vis_min > 0.18) & white & (b["B11"] > 0.15)
+            cloud = ndimage.binary_opening(cloud, np.ones((5, 5), bool))
+            out |= ndimage.binary_dilation(cloud, np.ones((7, 7), bool))
+        if "snow" in kinds:
+            out |= (_nd(b["B03"], b["B11"]) > 0.4) & (b["B03"] > 0.15)
+        if "water" in kinds:
+            out |= (_nd(b["B03"], b["B11"]) > 0.3) & (b["B08"] < 0.1)
+    return out
 
 
 class _Box:
