@@ -23,7 +23,7 @@
    their contrast against a near and an outer ring around it, the pixel score in the rings, area,
    compactness, elongation, width, rectangularity, convexity). Scenes are generated and outlined in
    ``--jobs`` worker processes.
-   Half of these scenes are look-alike-rich (60 look-alikes, 10 dumps): every candidate the pixel
+   One third of these scenes are look-alike-rich (60 look-alikes, 10 dumps): every candidate the pixel
    stage outlines on a quarry, yard, road or building site is a hard negative for the site stage.
    ``--cross-fit`` outlines the site scenes with pixel classifiers that never saw their spectra: two
    more pixel classifiers are fitted, one on each fold of the ``train`` half of the spectral library
