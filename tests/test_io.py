@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 
 import geopandas as gpd
@@ -10,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 import kzgeo
-from kzgeo.errors import LayerReadError, OutputExistsError
+from kzgeo.errors import LayerReadError, OutputError, OutputExistsError
 from kzgeo.io import atomic_output, list_layers
 
 SQUARES = [box(71.4, 51.1, 71.5, 51.2), box(76.9, 43.2, 77.0, 43.3)]
@@ -177,8 +178,27 @@ def test_atomic_output_removes_temp_file_on_error(tmp_path):
 
 
 def test_write_into_missing_folder(tmp_path, layer):
-    with pytest.raises(LayerReadError, match="does not exist; create it first"):
+    with pytest.raises(OutputError, match="does not exist; create it first"):
         kzgeo.write_layer(layer, tmp_path / "no" / "plots.gpkg")
+
+
+def test_write_below_a_file_or_onto_a_folder(tmp_path, layer):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(OutputError, match=r"notes\.txt is a file, not a folder"):
+        kzgeo.write_layer(layer, tmp_path / "notes.txt" / "plots.gpkg")
+    (tmp_path / "out.gpkg").mkdir()
+    with pytest.raises(OutputError, match="is a folder; give a file name"):
+        kzgeo.write_layer(layer, tmp_path / "out.gpkg", overwrite=True)
+
+
+def test_write_into_a_folder_without_permission(tmp_path, layer, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError, match=r"cannot write in .*Permission denied.*choose a folder"):
+        kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_write_without_crs(tmp_path, layer):

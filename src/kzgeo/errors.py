@@ -14,6 +14,7 @@ __all__ = [
     "KzgeoError",
     "KzgeoWarning",
     "LayerReadError",
+    "OutputError",
     "OutputExistsError",
     "RasterError",
     "RepairWarning",
@@ -47,6 +48,10 @@ class LayerReadError(KzgeoError, OSError):
 
 class OutputExistsError(KzgeoError, FileExistsError):
     """An output file exists and ``overwrite`` was not asked for."""
+
+
+class OutputError(KzgeoError, OSError):
+    """An output file cannot be written where it was asked for (no such folder, no permission)."""
 
 
 class RasterError(KzgeoError, ValueError):

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from kzgeo.errors import DataError, LayerReadError, OutputExistsError
+from kzgeo.errors import DataError, LayerReadError, OutputError, OutputExistsError
 from kzgeo.validate import ValidationReport, guess_kind, validate_layer
 
 __all__ = ["FORMATS", "atomic_output", "check_output", "list_layers", "read_layer", "write_layer"]
@@ -147,14 +147,36 @@ def read_layer(
 
 
 def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Raise :class:`OutputExistsError` if ``dest`` exists and ``overwrite`` is false."""
+    """The output path, once it is known that a file can be written there.
+
+    Raises
+    ------
+    OutputExistsError
+        ``dest`` exists and ``overwrite`` is false.
+    OutputError
+        ``dest`` is a folder, its folder does not exist or is a file, or no file can be created in it
+        (tried with an empty temporary file, removed at once).
+    """
     path = Path(dest)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name inside it, e.g. {path / 'out'}")
     if path.exists() and not overwrite:
         raise OutputExistsError(
             f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it"
         )
-    if not path.parent.exists():
-        raise LayerReadError(f"{path}: the folder {path.parent} does not exist; create it first")
+    folder = path.parent
+    if not folder.exists():
+        raise OutputError(f"{path}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: {folder} is a file, not a folder; write to a folder instead")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: cannot write in {folder} ({exc.strerror or exc}); choose a folder you can write to"
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
     return path
 
 
@@ -171,7 +193,12 @@ def atomic_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, path)
+        try:
+            os.replace(tmp_path, path)
+        except OSError as exc:
+            raise OutputError(
+                f"{path}: cannot be replaced ({exc.strerror or exc}); check its permissions"
+            ) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
