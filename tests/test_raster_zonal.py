@@ -136,6 +136,15 @@ def test_zones_outside_get_nan_and_a_warning(block):
     assert (out.loc[[2, 3], "pixel_area_ha"] == 0).all()
 
 
+def test_no_zone_with_a_geometry(block):
+    with pytest.warns(KzgeoWarning, match="2 of 2 zones have no pixel"):
+        out = kzgeo.zonal_stats(zones(shapely.Polygon(), shapely.Polygon()), (block, T10, UTM42))
+    assert list(out.index) == ["p0", "p1"] and out["band1_mean"].isna().all()
+    assert (out["pixel_area_ha"] == 0).all()
+    out = kzgeo.zonal_stats(zones(), (block, T10, UTM42), stats=["mean"])
+    assert out.empty and {"band1_mean", "valid_pct", "pixel_area_ha"} <= set(out.columns)
+
+
 def test_no_warning_when_all_zones_hit(block):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -243,8 +243,9 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     if len(usable):
         with bounded_cache():
             raw = exact_extract(None, usable, ops, include_cols=[_ROW], output="pandas")
-    else:
-        raw = pd.DataFrame({_ROW: pd.Series(dtype=int)})
+    else:  # no zone with a geometry: every column empty
+        names = [_ROW, *(op.name for op in ops)]
+        raw = pd.DataFrame({name: pd.Series(dtype=float) for name in names})
     raw = raw.set_index(_ROW).reindex(np.arange(len(zones)))
     total = raw["_total"].fillna(0.0).to_numpy()
     out = pd.DataFrame(index=raw.index)
