@@ -11,7 +11,7 @@ from affine import Affine
 from kzgeo.cli import main
 from kzgeo.dumps import SITE_COLUMNS, detect_dumps, load_model
 from kzgeo.dumps.evaluate import match_sites
-from kzgeo.errors import RasterError
+from kzgeo.errors import DataError, RasterError
 
 pytest.importorskip("earthlib")
 from kzgeo.synth import BANDS, generate_scene, write_scene
@@ -165,3 +165,33 @@ def test_cli_writes_sites_and_refuses_to_overwrite(scene, scene_path, tmp_path, 
 def test_cli_missing_scene(tmp_path, capsys):
     assert main(["detect-dumps", str(tmp_path / "nope.tif"), "-o", str(tmp_path / "s.gpkg")]) == 1
     assert "nope.tif" in capsys.readouterr().err
+
+
+def test_wrong_layers_for_landfills_or_previous_sites_are_refused(scene, sites):
+    # a district given as the landfills would make every site inside it legal; as the previous
+    # season, every site persisting
+    district = gpd.GeoDataFrame(
+        {"landfill_id": [1]},
+        geometry=[gpd.GeoSeries(scene.truth.geometry).union_all().envelope.buffer(20_000)],
+        crs=scene.crs,
+    )
+    with pytest.raises(DataError, match=r"landfills: 1 of 1 polygons are larger than 5,000 ha"):
+        detect_dumps(scene, landfills=district)
+    with pytest.raises(DataError, match="previous sites: 1 of 1 polygons are larger"):
+        detect_dumps(scene, previous=district)
+    # sites of another place
+    elsewhere = sites.to_crs(scene.crs).translate(xoff=100_000)
+    with pytest.raises(DataError, match=r"none of the \d+ sites lies in the scene"):
+        detect_dumps(scene, previous=gpd.GeoDataFrame(geometry=elsewhere))
+
+
+def test_previous_scene_of_another_place_is_refused_before_any_work(scene, scene_path, tmp_path, capsys):
+    moved = generate_scene(7, 128)  # same generator, another UTM zone and place
+    other = write_scene(moved, tmp_path / "other.tif")
+    with pytest.raises(RasterError, match="does not overlap the scene"):
+        detect_dumps(scene_path, previous=other)
+    args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "s.gpkg")]
+    assert main([*args, "--previous", str(tmp_path / "missing.gpkg")]) == 1
+    err = capsys.readouterr().err
+    assert "missing.gpkg: the previous season (--previous) does not exist" in err
+    assert not (tmp_path / "s.gpkg").exists()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import overwrite_opt, written_file_opt
+from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
 
 
 @click.command()
@@ -37,6 +37,7 @@ from kzgeo.cli._options import overwrite_opt, written_file_opt
     show_default=True,
     help="Processing window, pixels (memory grows with its square).",
 )
+@assume_crs_opt
 @overwrite_opt
 def detect_dumps(
     scene: Path,
@@ -45,6 +46,7 @@ def detect_dumps(
     landfills: Path | None,
     score_raster: Path | None,
     window_size: int,
+    assume_crs: str | None,
     overwrite: bool,
 ) -> None:
     """Find candidate dump sites in SCENE (a Sentinel-2 GeoTIFF or granule folder).
@@ -53,16 +55,21 @@ def detect_dumps(
     (illegal/legal_landfill/landfill_overspill), plus change (new/grown/persisting) with --previous.
     """
     from kzgeo.dumps import detect_dumps as detect
+    from kzgeo.errors import LayerReadError
     from kzgeo.io import FORMATS, check_output, read_layer, write_layer
 
     check_output(output, overwrite=overwrite)
     if score_raster is not None:
         check_output(score_raster, overwrite=overwrite)
-    fills = read_layer(landfills, kind="landfills") if landfills is not None else None
+    fills = read_layer(landfills, kind="landfills", assume_crs=assume_crs) if landfills is not None else None
     before = None
     if previous is not None:
+        if not previous.exists():
+            raise LayerReadError(
+                f"{previous}: the previous season (--previous) does not exist; check the path"
+            )
         is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
-        before = read_layer(previous) if is_layer else previous
+        before = read_layer(previous, assume_crs=assume_crs) if is_layer else previous
     sites = detect(
         scene,
         landfills=fills,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import overwrite_opt, written_file_opt
+from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -26,6 +26,7 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
     help="Language of labels, legend, popups and region names.",
 )
 @click.option("--offline", is_flag=True, help="No tiles and Leaflet inlined: the file needs no network.")
+@assume_crs_opt
 @overwrite_opt
 @written_file_opt("The HTML file to write.")
 def map_command(
@@ -37,6 +38,7 @@ def map_command(
     score_raster: Path | None,
     lang: str,
     offline: bool,
+    assume_crs: str | None,
     overwrite: bool,
     output: Path,
 ) -> None:
@@ -45,12 +47,18 @@ def map_command(
     Every layer not given comes from the bundled Kazakhstan demo data.
     """
     from kzgeo import datasets
-    from kzgeo.io import check_output
+    from kzgeo.io import check_output, read_layer
     from kzgeo.maps import make_map, save_map
 
     check_output(output, overwrite=overwrite)  # fail before the slow part
     given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
     layers = {kind: source if source is not None else datasets.load(kind) for kind, source in given.items()}
+    if assume_crs is not None:  # for files that declare no CRS
+        layers = {
+            kind: read_layer(src, kind, assume_crs=assume_crs) if isinstance(src, Path) else src
+            for kind, src in layers.items()
+        }
+        dumps = read_layer(dumps, assume_crs=assume_crs) if dumps is not None else None
     m = make_map(**layers, dumps=dumps, score_raster=score_raster, lang=lang, offline=offline)
     written = save_map(m, output, overwrite=overwrite)
     size_mb = written.stat().st_size / 1e6

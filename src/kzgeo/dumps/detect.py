@@ -29,8 +29,8 @@ from scipy.sparse.csgraph import connected_components
 from kzgeo.dumps.features import BANDS, HALO, MASK_KINDS, candidates, compute_features, spectral_mask
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
-from kzgeo.dumps.status import assign_status, compare_sites
-from kzgeo.errors import RasterError
+from kzgeo.dumps.status import assign_status, check_layers, compare_sites
+from kzgeo.errors import DataError, KzgeoError, RasterError
 
 __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
 
@@ -300,6 +300,39 @@ def _check_bands(src) -> None:
         )
 
 
+def _footprint(src) -> gpd.GeoSeries:
+    """The scene's rectangle, in its CRS."""
+    bounds = rasterio.transform.array_bounds(src.height, src.width, src.transform)
+    return gpd.GeoSeries([shapely.box(*bounds)], crs=src.crs)
+
+
+def _check_previous(previous, src, transform, crs) -> None:
+    """Refuse a previous season that cannot be of the same place (before any work is done)."""
+    here = _footprint(src)
+    if isinstance(previous, gpd.GeoDataFrame):
+        if previous.empty:
+            return
+        if previous.crs is None:
+            raise DataError("previous sites: the layer has no CRS; give the layer detect_dumps wrote")
+        if not previous.geometry.to_crs(src.crs).intersects(here.iloc[0]).any():
+            raise DataError(
+                f"previous sites: none of the {len(previous)} sites lies in the scene {src.source}; "
+                "give the sites detect_dumps found in a scene of this place"
+            )
+        return
+    try:
+        before, closer = _as_scene(previous, transform, crs)
+    except KzgeoError as exc:
+        raise type(exc)(f"previous season: {exc}") from exc
+    with closer:
+        there = _footprint(before).to_crs(src.crs)
+    if not there.intersects(here.iloc[0]).iloc[0]:
+        raise RasterError(
+            f"previous season {before.source}: does not overlap the scene {src.source}; "
+            "give a scene of the same place"
+        )
+
+
 def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool):
     from kzgeo.io import atomic_output
 
@@ -377,7 +410,9 @@ def detect_dumps(
     Raises
     ------
     RasterError
-        Missing bands or no georeferencing.
+        Missing bands or no georeferencing; a previous scene that does not overlap this one.
+    DataError
+        Previous sites none of which lie in the scene; landfill polygons too large to be landfills.
     """
     from kzgeo.area import hectares
 
@@ -389,6 +424,9 @@ def detect_dumps(
         src, closer = _as_scene(scene, transform, crs)
         stack.enter_context(closer)
         _check_bands(src)
+        check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
+        if previous is not None:
+            _check_previous(previous, src, transform, crs)
         model = model or load_model()
         th = (thresholds or Thresholds()).with_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))

@@ -10,14 +10,48 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["CHANGES", "STATUSES", "assign_status", "compare_sites"]
+from kzgeo.errors import DataError
+
+__all__ = ["CHANGES", "MAX_SITE_HA", "STATUSES", "assign_status", "check_layers", "compare_sites"]
 
 STATUSES = ("illegal", "legal_landfill", "landfill_overspill")
 CHANGES = ("new", "grown", "persisting")
+MAX_SITE_HA = 5_000.0
+"""Largest landfill or earlier site taken as one: a bigger polygon (a district, a region, a reserve)
+means the wrong layer was given, and would mark every site inside it legal or persisting."""
+
+
+def _check_size(geoms: gpd.GeoSeries, what: str, fix: str) -> None:
+    if geoms.empty:
+        return
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        geoms = geoms.to_crs(geoms.estimate_utm_crs())
+    ha = geoms.area.to_numpy() / 10_000
+    big = ha > MAX_SITE_HA
+    if big.any():
+        raise DataError(
+            f"{what}: {int(big.sum())} of {len(ha)} polygons are larger than {MAX_SITE_HA:,.0f} ha "
+            f"(the largest {ha.max():,.0f} ha); {fix}"
+        )
 
 
 def _local(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoSeries:
     return gdf.geometry.to_crs(crs)
+
+
+def check_layers(landfills: gpd.GeoDataFrame | None, previous: gpd.GeoDataFrame | None) -> None:
+    """Raise :class:`~kzgeo.errors.DataError` for landfills or earlier sites larger than
+    :data:`MAX_SITE_HA`: the check :func:`assign_status` and :func:`compare_sites` make, run before a
+    long detection rather than after it."""
+    if landfills is not None:
+        polygons = landfills.geom_type.isin(["Polygon", "MultiPolygon"])
+        _check_size(landfills.geometry[polygons], "landfills", _LANDFILL_FIX)
+    if previous is not None:
+        _check_size(previous.geometry, "previous sites", _PREVIOUS_FIX)
+
+
+_LANDFILL_FIX = "is this the layer of authorised landfills?"
+_PREVIOUS_FIX = "give the sites detect_dumps found in the earlier season"
 
 
 def assign_status(
@@ -51,6 +85,11 @@ def assign_status(
     -------
     ndarray of str
         One status per site, in the order of ``sites``.
+
+    Raises
+    ------
+    DataError
+        A landfill polygon larger than :data:`MAX_SITE_HA` (a region or district given by mistake).
     """
     status = np.full(len(sites), "illegal", dtype=object)
     if landfills is None or landfills.empty or sites.empty:
@@ -59,6 +98,7 @@ def assign_status(
     geoms = _local(sites, crs)
     fills = _local(landfills, crs)
     is_area = fills.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    _check_size(fills[is_area], "landfills", _LANDFILL_FIX)
     zones = [*fills[is_area].buffer(tolerance_m), *fills[~is_area].buffer(point_radius_m)]
     if not zones:
         return status
@@ -99,13 +139,20 @@ def compare_sites(
     Returns
     -------
     ndarray of str
+
+    Raises
+    ------
+    DataError
+        An earlier site larger than :data:`MAX_SITE_HA` (another kind of layer given by mistake).
     """
     change = np.full(len(sites), "new", dtype=object)
     if previous is None or previous.empty or sites.empty:
         return change
     crs = sites.estimate_utm_crs() if sites.crs.is_geographic else sites.crs
     now = _local(sites, crs).to_numpy()
-    before = _local(previous, crs).to_numpy()
+    earlier = _local(previous, crs)
+    _check_size(earlier, "previous sites", _PREVIOUS_FIX)
+    before = earlier.to_numpy()
     tree = shapely.STRtree(before)
     idx_now, idx_before = tree.query(shapely.buffer(now, tolerance_m), predicate="intersects")
     for i in np.unique(idx_now):
