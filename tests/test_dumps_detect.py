@@ -195,3 +195,14 @@ def test_previous_scene_of_another_place_is_refused_before_any_work(scene, scene
     err = capsys.readouterr().err
     assert "missing.gpkg: the previous season (--previous) does not exist" in err
     assert not (tmp_path / "s.gpkg").exists()
+
+
+def test_cli_landfills_without_a_crs_take_assume_crs(scene, scene_path, tmp_path, capsys):
+    fills = tmp_path / "nocrs.gpkg"
+    scene.landfills.set_crs(None, allow_override=True).to_file(fills)  # UTM metres, no CRS declared
+    args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "s.gpkg"), "--landfills", str(fills)]
+    assert main(args) == 1
+    assert "--assume-crs" in capsys.readouterr().err
+    assert main([*args, "--assume-crs", scene.crs.to_string()]) == 0
+    written = gpd.read_file(tmp_path / "s.gpkg")
+    assert "legal_landfill" in set(written["status"])  # the landfill is known again
