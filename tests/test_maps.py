@@ -319,6 +319,18 @@ def test_empty_layer_is_an_error(regions):
         make_map(regions=regions.iloc[:0])
 
 
+def test_no_dump_sites_is_a_finding_not_an_error(regions, dumps):
+    # detect-dumps writes an empty site layer when it finds nothing; the map says so in its legend
+    def legend(m) -> str:
+        return json.loads(re.search(r"div\.innerHTML = (\".*?\");\n", m.get_root().render()).group(1))
+
+    assert '<div class="h">Возможные свалки</div><div>не найдено</div>' in legend(
+        make_map(regions=regions, dumps=dumps.iloc[:0], lang="ru")
+    )
+    assert "none found" not in legend(make_map(regions=regions, dumps=dumps))
+    assert "Candidate dump sites" in legend(make_map(regions=regions, dumps=dumps))
+
+
 def test_missing_layer_file_is_an_error(tmp_path):
     with pytest.raises(LayerReadError, match="no such file"):
         make_map(regions=tmp_path / "nope.gpkg")

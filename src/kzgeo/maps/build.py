@@ -222,6 +222,9 @@ def _add_dumps(m, dumps, lang, legend) -> None:
             "kzgeo detect-dumps writes (site_id, score, area_ha, tier, status)"
         )
     lab = labels(lang)
+    if dumps.empty:
+        legend.note(lab["dumps"], lab["none_found"])
+        return
     drawn = simplify_for_web(dumps, digits=6)
     area = hectares(dumps)
     titles = pd.Series(
@@ -348,7 +351,7 @@ def make_map(
         "dumps": _read(dumps, None),
     }
     for kind, gdf in layers.items():
-        if gdf is not None and len(gdf) == 0:
+        if gdf is not None and len(gdf) == 0 and kind != "dumps":  # no dump sites is a finding
             raise DataError(f"{lab.get(kind, kind)}: the {kind} layer has no features; leave it out instead")
     m = folium.Map(
         location=_KAZAKHSTAN_CENTRE,
@@ -393,7 +396,7 @@ def make_map(
     if layers["dumps"] is not None:
         _add_dumps(m, layers["dumps"], lang, legend)
 
-    drawn = [g for g in layers.values() if g is not None]
+    drawn = [g for g in layers.values() if g is not None and not g.empty]
     if drawn:
         west, south, east, north = np.array([g.total_bounds for g in drawn]).T
         m.fit_bounds([[south.min(), west.min()], [north.max(), east.max()]])

@@ -128,6 +128,10 @@ class Legend(MacroElement):
                 f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
             )
 
+    def note(self, heading: str, text: str) -> None:
+        """Add a heading and a line of plain text (a layer with nothing to show)."""
+        self.parts.append(f'<div class="h">{html.escape(heading)}</div><div>{html.escape(text)}</div>')
+
     def colour_bar(self, heading: str, colours: list[str], low: str, high: str) -> None:
         """Add a heading and a gradient bar from ``low`` to ``high``."""
         gradient = ",".join(html.escape(c) for c in colours)
