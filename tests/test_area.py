@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely import box
 
-from kzgeo import CRSError, DataError, KzgeoError
+from kzgeo import CRSError, DataError, KzgeoError, RepairWarning
 from kzgeo.area import DENSIFY_M, hectares
 
 GEOD = Geod(ellps="WGS84")
@@ -277,3 +277,17 @@ def test_documented_examples_run():
         result = doctest.testmod(module, optionflags=flags)
         assert result.failed == 0
         assert result.attempted > 0
+
+
+def test_a_bow_tie_is_repaired_not_measured_as_zero():
+    # a self-intersecting 1 x 1 degree ring: its two triangles have opposite signed areas
+    bow_tie = shapely.Polygon([(70, 50), (71, 51), (71, 50), (70, 51)])
+    square = box(70, 50, 71, 51)
+    layer = gpd.GeoSeries([square, bow_tie], crs=4326)
+    with pytest.warns(RepairWarning, match=r"hectares: repaired 1 invalid geometry \(features 1 "):
+        ha = hectares(layer)
+    # make_valid keeps both triangles: half the square, measured on the ellipsoid
+    triangles = shapely.make_valid(bow_tie)
+    expected = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(t)[0]) for t in triangles.geoms) / 1e4
+    assert ha[1] == pytest.approx(expected, rel=1e-6)
+    assert 0.49 * ha[0] < ha[1] < 0.51 * ha[0]

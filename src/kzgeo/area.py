@@ -18,6 +18,7 @@ the measured accuracy and the Mollweide compatibility mode.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Literal
 
@@ -26,7 +27,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from kzgeo.errors import CRSError, DataError
+from kzgeo.errors import CRSError, DataError, RepairWarning
 
 __all__ = ["DENSIFY_M", "KZ_ALBERS", "MOLLWEIDE", "hectares"]
 
@@ -68,7 +69,9 @@ def hectares(
     numpy.ndarray of float
         Hectares per feature, in input order (a plain array, not a Series: assign it with
         ``gdf["area_ha"] = hectares(gdf)``). ``nan`` for a missing geometry, ``0`` for an empty one,
-        a point or a line; a GeometryCollection counts its polygons.
+        a point or a line; a GeometryCollection counts its polygons. Invalid polygons (a
+        self-intersecting ring) are measured after ``shapely.make_valid``, with a
+        :class:`~kzgeo.errors.RepairWarning`.
 
     Raises
     ------
@@ -98,12 +101,34 @@ def hectares(
     result = np.zeros(len(values), dtype=float)
     missing = shapely.is_missing(values)
     result[missing] = np.nan
-    polygonal = _polygonal_parts(values[~missing])
+    polygonal = _polygonal_parts(_repaired(values[~missing], "hectares"))
     present = ~shapely.is_empty(polygonal)
     if present.any():
         idx = np.flatnonzero(~missing)[present]
         result[idx] = _ellipsoidal_m2(polygonal[present], CRS.from_user_input(geoms.crs), target) / 10_000.0
     return result
+
+
+def _repaired(values: np.ndarray, role: str) -> np.ndarray:
+    """``values`` with invalid geometries repaired by ``make_valid``, with a :class:`RepairWarning`.
+
+    A self-intersecting ring (a bow-tie) has a signed area whose halves cancel; measured as it is,
+    it would give a silently wrong number.
+    """
+    invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
+    if not invalid.any():
+        return values
+    n = int(invalid.sum())
+    warnings.warn(
+        f"{role}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} (features "
+        f"{', '.join(map(str, np.flatnonzero(invalid)[:5]))}{', ...' if n > 5 else ''} in input order) "
+        "with make_valid before counting hectares; kzgeo info shows why each was invalid",
+        RepairWarning,
+        stacklevel=3,
+    )
+    values = values.copy()
+    values[invalid] = shapely.make_valid(values[invalid])
+    return values
 
 
 def _polygonal_parts(values: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from shapely.errors import GEOSException
 
-from kzgeo.area import _polygonal_parts, hectares
+from kzgeo.area import _polygonal_parts, _repaired, hectares
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 
 __all__ = [
@@ -104,17 +104,7 @@ def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str) -> np.ndarray:
     """Valid polygonal geometries; invalid ones are repaired with a warning, missing ones become empty."""
     values = np.asarray(geoms, dtype=object)
     values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
-    invalid = ~shapely.is_valid(values)
-    if invalid.any():
-        warnings.warn(
-            f"{role}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
-            "with make_valid before counting hectares",
-            RepairWarning,
-            stacklevel=3,
-        )
-        values = values.copy()
-        values[invalid] = shapely.make_valid(values[invalid])
-    return _polygonal_parts(values)
+    return _polygonal_parts(_repaired(values, role))
 
 
 def _union(values: np.ndarray, role: str, crs):
