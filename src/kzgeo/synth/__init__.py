@@ -118,8 +118,8 @@ def demo_scene(dest_dir: str | os.PathLike, seed: int = 2029, *, size: int = 512
     Parameters
     ----------
     dest_dir : path
-        An existing folder; ``demo_scene.tif``, ``demo_truth.geojson`` and ``demo_landfills.geojson``
-        are written (replaced) there.
+        A folder (created if missing); ``demo_scene.tif``, ``demo_truth.geojson`` and
+        ``demo_landfills.geojson`` are written (replaced) there.
     seed : int
         The same seed always gives the same files. The default was picked among ten so that the demo
         shows a landfill with an overspill that the detector finds (it finds the landfill body for
@@ -134,6 +134,7 @@ def demo_scene(dest_dir: str | os.PathLike, seed: int = 2029, *, size: int = 512
     from kzgeo.io import write_layer
 
     dest = Path(dest_dir)
+    dest.mkdir(parents=True, exist_ok=True)
     scene = generate_scene(
         seed,
         size,

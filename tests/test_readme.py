@@ -1,0 +1,35 @@
+"""The README's Python examples run as written and print what the README shows."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_examples(tmp_path, monkeypatch):
+    pytest.importorskip("earthlib")
+    import kzgeo
+
+    monkeypatch.chdir(tmp_path)
+    # the README's "S2_scene.tif" stands for the reader's own scene: the demo scene takes its place
+    kzgeo.synth.demo_scene("s2")
+    shutil.copy("s2/demo_scene.tif", "S2_scene.tif")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 4
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    names: dict = {}
+    for i, block in enumerate(blocks):  # one session: later blocks use names made by earlier ones
+        test = parser.get_doctest(block, names, f"README.md python block {i + 1}", str(README), 0)
+        runner.run(test, clear_globs=False)
+        names = test.globs
+    failed, attempted = runner.summarize(verbose=False)
+    assert attempted >= 15 and failed == 0, (
+        f"{failed} of {attempted} README examples fail (see the output above)"
+    )
