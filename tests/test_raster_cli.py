@@ -87,3 +87,21 @@ def test_zonal_errors_are_one_line(tmp_path, scene, plots, capsys):
     assert main(["zonal", str(plots), str(scene), "--band", "B99"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("kzgeo: error:") and "B99" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "fix"),
+    [
+        (["index", "{scene}", "--index", "ndvi"], "ndvi.gpkg", "ndvi.tif"),
+        (["map", "--regions", "{plots}"], "map.png", "map.html"),
+        (["detect-dumps", "{scene}"], "sites.shp", "sites.gpkg"),
+        (["detect-dumps", "{scene}", "-o", "{tmp}/sites.gpkg", "--score-raster"], "score.png", "score.tif"),
+    ],
+)
+def test_an_output_named_for_another_format_is_refused(tmp_path, scene, plots, capsys, command, name, fix):
+    args = [a.format(scene=scene, plots=plots, tmp=tmp_path) for a in command]
+    assert main([*args, *([] if "--score-raster" in args else ["-o"]), str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kzgeo: error:") and err.count("\n") == 1
+    assert f"name it e.g. {fix}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plots.geojson", "scene.tif"]

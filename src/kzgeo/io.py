@@ -25,6 +25,11 @@ from kzgeo.validate import ValidationReport, guess_kind, validate_layer
 __all__ = ["FORMATS", "atomic_output", "check_output", "list_layers", "read_layer", "write_layer"]
 
 # file suffix -> (pyogrio driver or "parquet", description)
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+"""File name endings of the GeoTIFFs kzgeo writes."""
+HTML_SUFFIXES = (".html", ".htm")
+"""File name endings of the web maps kzgeo writes."""
+
 FORMATS = {
     ".gpkg": ("GPKG", "GeoPackage"),
     ".geojson": ("GeoJSON", "GeoJSON"),
@@ -146,8 +151,13 @@ def read_layer(
     return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report)
 
 
-def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def check_output(
+    dest: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] | None = None
+) -> Path:
     """The output path, once it is known that a file can be written there.
+
+    ``suffixes`` (lower case, e.g. ``(".tif", ".tiff")``), when given, are the only file name endings
+    accepted: a GeoTIFF named ``.gpkg`` would be opened by the next tool as what it is not.
 
     Raises
     ------
@@ -155,9 +165,14 @@ def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
         ``dest`` exists and ``overwrite`` is false.
     OutputError
         ``dest`` is a folder, its folder does not exist or is a file, or no file can be created in it
-        (tried with an empty temporary file, removed at once).
+        (tried with an empty temporary file, removed at once); or a suffix not in ``suffixes``.
     """
     path = Path(dest)
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise OutputError(
+            f"{path}: this file is written as {' or '.join(suffixes)}, not {path.suffix or '(no suffix)'!r}; "
+            f"name it e.g. {path.with_suffix(suffixes[0]).name}"
+        )
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name inside it, e.g. {path / 'out'}")
     if path.exists() and not overwrite:
@@ -181,12 +196,15 @@ def check_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_output(dest: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_output(
+    dest: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] | None = None
+) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; rename it onto ``dest`` when the block succeeds.
 
-    On any exception the temporary file is removed and ``dest`` is left as it was.
+    ``dest`` is checked first with :func:`check_output`. On any exception the temporary file is
+    removed and ``dest`` is left as it was.
     """
-    path = check_output(dest, overwrite=overwrite)
+    path = check_output(dest, overwrite=overwrite, suffixes=suffixes)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     os.unlink(tmp)  # writers such as GDAL refuse to write over an existing empty file

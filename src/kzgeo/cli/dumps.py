@@ -8,10 +8,12 @@ import click
 
 from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
 
+SITE_SUFFIXES = (".gpkg", ".geojson", ".json", ".fgb", ".parquet")
+
 
 @click.command()
 @click.argument("scene", type=click.Path(path_type=Path))
-@written_file_opt("Site polygons to write (.gpkg or .geojson).")
+@written_file_opt("Site polygons to write (.gpkg, .geojson, .fgb or .parquet).")
 @click.option(
     "--previous",
     type=click.Path(path_type=Path),
@@ -56,11 +58,12 @@ def detect_dumps(
     """
     from kzgeo.dumps import detect_dumps as detect
     from kzgeo.errors import LayerReadError
-    from kzgeo.io import FORMATS, check_output, read_layer, write_layer
+    from kzgeo.io import FORMATS, GEOTIFF_SUFFIXES, check_output, read_layer, write_layer
 
-    check_output(output, overwrite=overwrite)
+    # a Shapefile would cut pixel_score to ten characters
+    check_output(output, overwrite=overwrite, suffixes=SITE_SUFFIXES)
     if score_raster is not None:
-        check_output(score_raster, overwrite=overwrite)
+        check_output(score_raster, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)
     fills = read_layer(landfills, kind="landfills", assume_crs=assume_crs) if landfills is not None else None
     before = None
     if previous is not None:

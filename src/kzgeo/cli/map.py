@@ -47,10 +47,10 @@ def map_command(
     Every layer not given comes from the bundled Kazakhstan demo data.
     """
     from kzgeo import datasets
-    from kzgeo.io import check_output, read_layer
+    from kzgeo.io import HTML_SUFFIXES, check_output, read_layer
     from kzgeo.maps import make_map, save_map
 
-    check_output(output, overwrite=overwrite)  # fail before the slow part
+    check_output(output, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # fail before the slow part
     given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
     layers = {kind: source if source is not None else datasets.load(kind) for kind, source in given.items()}
     if assume_crs is not None:  # for files that declare no CRS

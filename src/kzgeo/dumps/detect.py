@@ -334,9 +334,9 @@ def _check_previous(previous, src, transform, crs) -> None:
 
 
 def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool):
-    from kzgeo.io import atomic_output
+    from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output
 
-    tmp = stack.enter_context(atomic_output(dest, overwrite=overwrite))
+    tmp = stack.enter_context(atomic_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES))
     profile = {
         "driver": "GTiff",
         "width": src.width,

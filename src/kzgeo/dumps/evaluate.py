@@ -17,10 +17,11 @@ import shapely
 
 from kzgeo.dumps.detect import Thresholds, _merge, _segment, _vectorise
 
-__all__ = ["SIZE_BINS", "Evaluation", "match_sites", "sites_from_score"]
+__all__ = ["SIZE_BINS", "WASTE_KINDS", "Evaluation", "match_sites", "sites_from_score"]
 
 SIZE_BINS = ((0.0, 0.1, "<0.1 ha"), (0.1, 0.5, "0.1-0.5 ha"), (0.5, 1.0, "0.5-1 ha"), (1.0, np.inf, ">1 ha"))
-_WASTE = ("dump", "landfill", "overspill")
+WASTE_KINDS = ("dump", "landfill", "overspill")
+"""Truth kinds that are waste: a detection on them is a found site, not a false alarm."""
 
 
 @dataclass
@@ -116,7 +117,7 @@ def match_sites(
     """
     crs = truth.crs
     det = sites.to_crs(crs).geometry.to_numpy() if len(sites) else np.array([], dtype=object)
-    waste = truth[truth.kind.isin(_WASTE)]
+    waste = truth[truth.kind.isin(WASTE_KINDS)]
     objs = _objects(waste.geometry.to_numpy())
     if valid is not None and len(objs):
         region = shapely.union_all(valid.to_numpy())
@@ -139,7 +140,7 @@ def match_sites(
             d_matched[di[k]] = t_matched[ti[k]] = True
             t_match_area[ti[k]] = det[di[k]].area / 10_000
     kinds = np.full(len(det), "background", dtype=object)
-    looks = truth[~truth.kind.isin(_WASTE)]
+    looks = truth[~truth.kind.isin(WASTE_KINDS)]
     if len(det) and len(looks):
         lg = looks.geometry.to_numpy()
         di, li = shapely.STRtree(lg).query(det, predicate="intersects")

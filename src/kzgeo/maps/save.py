@@ -75,9 +75,9 @@ def save_map(m: folium.Map, dest: str | os.PathLike, *, overwrite: bool = False)
     pathlib.Path
         The path written.
     """
-    from kzgeo.io import atomic_output
+    from kzgeo.io import HTML_SUFFIXES, atomic_output
 
     page = map_html(m)
-    with atomic_output(dest, overwrite=overwrite) as tmp:
+    with atomic_output(dest, overwrite=overwrite, suffixes=HTML_SUFFIXES) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return Path(dest)

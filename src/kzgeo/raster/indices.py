@@ -197,9 +197,10 @@ def write_index(
     """
     from tqdm import tqdm
 
-    from kzgeo.io import atomic_output
+    from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output, check_output
 
     index = _lookup(name)
+    check_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)  # before any work
     for b in index.bands:
         scene.band_name(b)
     windows = list(scene.windows(size=block))
@@ -220,7 +221,7 @@ def write_index(
         "bigtiff": "IF_SAFER",
     }
     disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
-    with bounded_cache(), atomic_output(dest, overwrite=overwrite) as tmp:
+    with bounded_cache(), atomic_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES) as tmp:
         stage = tmp.with_name(tmp.stem + ".stage.tif")
         try:
             with rasterio.open(stage, "w", **profile) as dst:
