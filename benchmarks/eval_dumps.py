@@ -37,7 +37,7 @@ from rasterio import features as rfeatures
 from scipy import stats
 
 from kzgeo.dumps import Thresholds, detect_dumps, load_model, spectral_mask
-from kzgeo.dumps.evaluate import _WASTE, SIZE_BINS, Evaluation, _objects, match_sites, sites_from_score
+from kzgeo.dumps.evaluate import SIZE_BINS, WASTE_KINDS, Evaluation, _objects, match_sites, sites_from_score
 from kzgeo.synth import generate_scene
 
 ROOT = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ def segmentation_check(scene, candidates: gpd.GeoDataFrame, cut: float) -> dict[
     cand = candidates.to_crs(scene.crs)
     ev = match_sites(cand[cand["score"] >= cut], scene.truth, valid=region)
     union = shapely.union_all(region.to_numpy())
-    objs = _objects(scene.truth[scene.truth.kind.isin(_WASTE)].geometry.to_numpy())
+    objs = _objects(scene.truth[scene.truth.kind.isin(WASTE_KINDS)].geometry.to_numpy())
     if len(objs):
         objs = objs[shapely.area(shapely.intersection(objs, union)) / shapely.area(objs) >= 0.5]
     geoms = cand.geometry.to_numpy()

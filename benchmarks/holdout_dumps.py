@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from kzgeo.dumps import Thresholds, detect_dumps
-from kzgeo.dumps.evaluate import _WASTE, Evaluation, match_sites
+from kzgeo.dumps.evaluate import WASTE_KINDS, Evaluation, match_sites
 from kzgeo.dumps.model import DumpModel
 from kzgeo.synth import BIOMES, DUMP_FAMILIES, generate_scene
 
@@ -90,7 +90,7 @@ def score(model: DumpModel, scenes, family: str | None = None) -> dict:
         ev = ev + match_sites(sites, scene.truth, valid=region, area_km2=km2)
         if family:
             t = scene.truth
-            keep = ~t.kind.isin(_WASTE) | t.materials.str.contains(family, regex=False)
+            keep = ~t.kind.isin(WASTE_KINDS) | t.materials.str.contains(family, regex=False)
             fam = fam + match_sites(sites, t[keep], valid=region, area_km2=km2)
     p, r, f1 = ev.prf()
     out = {"precision": p, "recall": r, "f1": f1, "f1_ge_0.5ha": ev.prf(min_ha=0.5)[2]}

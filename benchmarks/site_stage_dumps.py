@@ -1,6 +1,6 @@
 """Compare site-stage variants on one fixed set of candidate sites: minutes a variant, not a retraining.
 
-    .venv/bin/python benchmarks/site_stage_dumps.py [committed refit seeds5 ring_z merge20] [--jobs 2]
+    .venv/bin/python benchmarks/site_stage_dumps.py [committed refit seeds5 ring_z merge20 ...] [--jobs 2]
 
 The shipped pixel stage outlines, once, the candidate sites (with their part sums) of the training
 script's site scenes (384 + 192), its validation scenes (16 + 8) and the held-out scenes of
@@ -17,9 +17,16 @@ Variants:
 - ``seeds5``: the mean probability of five fits with seeds 0-4 (each stops early on another split);
 - ``ring_z``: four more site features, each ring contrast divided by the ring's spread;
 - ``merge20``: the shipped classifier, reported sites less than 20 m apart merged into one (the
-  evaluation's own grouping of waste parts).
+  evaluation's own grouping of waste parts);
+- ``drop_fragments``: the shipped settings fitted without the training candidates that match no true
+  site but are at least 25 % waste (pieces of a dump the matching calls false, yet made of waste);
+- ``fragments_true``: the shipped settings fitted with candidates at least 50 % waste labelled true.
 
-Writes ``benchmarks/out/site_stage_dumps.json`` and prints one line per variant and cut.
+The last two read the share of waste in each training candidate from the truth of its scene,
+regenerated once (about 3 minutes) and cached beside the candidates.
+
+Adds its variants to ``benchmarks/out/site_stage_dumps.json`` (each with the time it ran; variants
+not run keep their earlier results) and prints one line per variant and cut.
 """
 
 from __future__ import annotations
@@ -32,13 +39,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import shapely
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from kzgeo.area import hectares
 from kzgeo.dumps import Thresholds, load_model
 from kzgeo.dumps.detect import candidate_sites, touching_groups
-from kzgeo.dumps.evaluate import Evaluation, match_sites
+from kzgeo.dumps.evaluate import WASTE_KINDS, Evaluation, match_sites
 from kzgeo.dumps.objects import RING_SPREAD_INPUTS, object_features
 from kzgeo.synth import generate_scene
 
@@ -102,6 +110,30 @@ def candidates(jobs: int) -> tuple[list, list, list]:
     return _cached("site", site), _cached("validation", val), _cached("held_out", held)
 
 
+def _site_truth(seed: int, rich: bool):
+    with threadpool_limits(1):
+        kw = {"n_lookalikes": 60, "n_dumps": 10} if rich else {"n_dumps": 30 + seed % 15}
+        return tdm._scene(seed, 768, **kw).truth  # as tdm._site_scenes draws it (dense)
+
+
+def waste_shares(train: list, jobs: int) -> np.ndarray:
+    """Share of each training candidate's area that is waste (dump, landfill or overspill)."""
+
+    def truths():
+        tasks = [(s, False) for s in list(tdm.SITE_SEEDS)[:384]]
+        tasks += [(s, True) for s in list(tdm.RICH_SITE_SEEDS)[:192]]
+        return Parallel(n_jobs=jobs)(delayed(_site_truth)(s, r) for s, r in tasks)
+
+    shares = []
+    for (cands, _), truth in zip(train, _cached("site_truth", truths), strict=True):
+        if not len(cands):
+            continue
+        waste = shapely.union_all(truth.geometry[truth.kind.isin(WASTE_KINDS)].to_numpy())
+        geoms = cands.geometry.to_numpy()
+        shares.append(shapely.area(shapely.intersection(geoms, waste)) / shapely.area(geoms))
+    return np.concatenate(shares)
+
+
 def ring_z(cands) -> np.ndarray:
     f = object_features(cands)
     for name in RING_SPREAD_INPUTS:
@@ -137,7 +169,7 @@ def _evaluation(scenes, cut: float, gap_m: float, held_out: bool) -> Evaluation:
     return ev
 
 
-def variant(name: str, train: list):
+def variant(name: str, train: list, jobs: int):
     """(features of candidates, probability of features) of a variant, fitted on ``train``."""
     if name in ("committed", "merge20"):
         clf = load_model().sites
@@ -145,6 +177,13 @@ def variant(name: str, train: list):
     feats = ring_z if name == "ring_z" else plain
     x = np.concatenate([feats(c) for c, _ in train])
     y = np.concatenate([label for _, label in train])
+    if name in ("drop_fragments", "fragments_true"):
+        share = waste_shares(train, jobs)
+        if name == "drop_fragments":
+            keep = (y == 1) | (share < 0.25)
+            x, y = x[keep], y[keep]
+        else:
+            y = np.where(share >= 0.5, 1, y).astype(np.int8)
     seeds = range(5 if name == "seeds5" else 1)
     clfs = [tdm.fit(x, y, random_state=seed, **tdm.SITE_PARAMS) for seed in seeds]
     return feats, lambda x: np.mean([c.predict_proba(x)[:, 1] for c in clfs], axis=0)
@@ -159,7 +198,7 @@ def main() -> None:
     out = {}
     for name in args.variants:
         t0 = time.perf_counter()
-        feats, predict = variant(name, train)
+        feats, predict = variant(name, train, args.jobs)
         gap = MERGE_GAP_M if name == "merge20" else 0.0
 
         def scored(scenes, feats=feats, predict=predict):
@@ -185,16 +224,18 @@ def main() -> None:
                 flush=True,
             )
         out[name] = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "validation_cut": own,
             "validation_f1": f1[own],
             "seconds": round(time.perf_counter() - t0, 1),
             "cuts": rows,
         }
-    result = {"date": time.strftime("%Y-%m-%d"), "held_out_scenes": HELD, "rich_scenes": RICH}
-    result["variants"] = out
-    (ROOT / "out" / "site_stage_dumps.json").write_text(
-        json.dumps(result, indent=1, default=float) + "\n", encoding="utf-8"
-    )
+    path = ROOT / "out" / "site_stage_dumps.json"
+    earlier = json.loads(path.read_text(encoding="utf-8"))["variants"] if path.exists() else {}
+    result = {"held_out_scenes": HELD, "rich_scenes": RICH, "variants": {**earlier, **out}}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1, default=float) + "\n", encoding="utf-8")
+    tmp.replace(path)  # variants run before and not now keep their results
 
 
 if __name__ == "__main__":
