@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -291,3 +292,24 @@ def test_a_bow_tie_is_repaired_not_measured_as_zero():
     expected = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(t)[0]) for t in triangles.geoms) / 1e4
     assert ha[1] == pytest.approx(expected, rel=1e-6)
     assert 0.49 * ha[0] < ha[1] < 0.51 * ha[0]
+
+
+def test_large_inputs_measured_in_chunks_give_the_same_hectares(monkeypatch):
+    import kzgeo.area
+
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(50, 85, 30_000), rng.uniform(41, 55, 30_000)
+    size = rng.uniform(0.0005, 0.02, 30_000)
+    geoms = list(shapely.box(lon, lat, lon + size, lat + size))
+    geoms[12_345] = shapely.Polygon([(70, 50), (70.1, 50.1), (70.1, 50), (70, 50.1)])  # a bow-tie
+    geoms[20_000] = None
+    layer = gpd.GeoSeries(geoms, crs=4326)
+    filters = list(warnings.filters)
+    with pytest.warns(RepairWarning, match=r"repaired 1 invalid geometry \(features 12345 "):
+        chunked = hectares(layer)
+    assert warnings.filters == filters  # worker threads left the process's warning filters alone
+    monkeypatch.setattr(kzgeo.area, "_CHUNK_MIN", 10**9)
+    with pytest.warns(RepairWarning):
+        whole = hectares(layer)
+    np.testing.assert_array_equal(chunked, whole)
+    assert np.isnan(chunked[20_000]) and chunked[12_345] > 0

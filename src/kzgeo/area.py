@@ -18,7 +18,9 @@ the measured accuracy and the Mollweide compatibility mode.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Literal
 
@@ -98,15 +100,37 @@ def hectares(
     if geoms.crs is None:
         raise CRSError("hectares: the features have no CRS; set one with gdf.set_crs(...) first")
     values = np.asarray(geoms.values, dtype=object)
-    result = np.zeros(len(values), dtype=float)
-    missing = shapely.is_missing(values)
-    result[missing] = np.nan
-    polygonal = _polygonal_parts(_repaired(values[~missing], "hectares"))
-    present = ~shapely.is_empty(polygonal)
-    if present.any():
-        idx = np.flatnonzero(~missing)[present]
-        result[idx] = _ellipsoidal_m2(polygonal[present], CRS.from_user_input(geoms.crs), target) / 10_000.0
+    crs = CRS.from_user_input(geoms.crs)
+    result = np.full(len(values), np.nan)
+    held = np.flatnonzero(~shapely.is_missing(values))
+    # PROJ, GEOS and numpy's big loops release the GIL: chunks are measured in worker threads
+    # (pyproj transformers are thread-safe since pyproj 3.1) while this thread checks validity.
+    # shapely.is_valid stays in this thread: it enters warnings.catch_warnings, which is not
+    # thread-safe and, run in two threads at once, can leave every warning of the process ignored.
+    chunks = np.array_split(held, 1 if len(held) < _CHUNK_MIN else 2 * _WORKERS)
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        areas = [pool.submit(_measured_ha, values[c], crs, target) for c in chunks]
+        invalid = held[~shapely.is_valid(values[held])]
+        result[held] = np.concatenate([f.result() for f in areas])
+    if len(invalid):
+        _warn_repair("hectares", invalid)
+        result[invalid] = _measured_ha(shapely.make_valid(values[invalid]), crs, target)
     return result
+
+
+_WORKERS = min(4, os.cpu_count() or 1)
+_CHUNK_MIN = 20_000
+"""Fewer features than this are measured in one piece (threads would cost more than they save)."""
+
+
+def _measured_ha(values: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
+    """Hectares of the polygonal part of each geometry, measured as it is (valid or not)."""
+    polygonal = _polygonal_parts(values)
+    present = ~shapely.is_empty(polygonal)
+    out = np.zeros(len(values))
+    if present.any():
+        out[present] = _ellipsoidal_m2(polygonal[present], crs, target) / 10_000.0
+    return out
 
 
 def _repaired(values: np.ndarray, role: str) -> np.ndarray:
@@ -118,17 +142,22 @@ def _repaired(values: np.ndarray, role: str) -> np.ndarray:
     invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
     if not invalid.any():
         return values
-    n = int(invalid.sum())
+    _warn_repair(role, np.flatnonzero(invalid))
+    values = values.copy()
+    values[invalid] = shapely.make_valid(values[invalid])
+    return values
+
+
+def _warn_repair(role: str, invalid: np.ndarray) -> None:
+    """Warn that the features at positions ``invalid`` were repaired with make_valid."""
+    n = len(invalid)
     warnings.warn(
         f"{role}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} (features "
-        f"{', '.join(map(str, np.flatnonzero(invalid)[:5]))}{', ...' if n > 5 else ''} in input order) "
+        f"{', '.join(map(str, invalid[:5]))}{', ...' if n > 5 else ''} in input order) "
         "with make_valid before counting hectares; kzgeo info shows why each was invalid",
         RepairWarning,
         stacklevel=3,
     )
-    values = values.copy()
-    values[invalid] = shapely.make_valid(values[invalid])
-    return values
 
 
 def _polygonal_parts(values: np.ndarray) -> np.ndarray:
