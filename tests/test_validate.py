@@ -163,6 +163,10 @@ def test_guess_kind_from_columns(admin_dir):
     assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_adm2_2024.shp")) == "districts"
     assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_adm1_2024.shp")) == "regions"
     assert guess_kind(gpd.read_file(admin_dir / "geokz/kaz_admbnda_cnt1_2022.shp")) is None
+    # the bundled layers, as kzgeo writes them
+    assert guess_kind(kzgeo.datasets.load("regions")) == "regions"
+    assert guess_kind(kzgeo.datasets.load("districts")) == "districts"
+    assert guess_kind(kzgeo.datasets.load("plots")) == "plots"
 
 
 # --- the real invalid files -------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ def guess_kind(gdf: gpd.GeoDataFrame) -> str | None:
         return "plots"
     if "landfill_id" in cols or "asset_id" in cols:
         return "landfills"
+    if "kato" in cols:  # kzgeo's own layers: a region has a KATO code, a district also its region's
+        return "districts" if "region_kato" in cols else "regions"
     if "admin_level" in cols:
         return "regions"
     return None
