@@ -405,7 +405,33 @@ def test_planting_progress_errors():
     with pytest.raises(DataError, match="'seedlings_plan' holds 'many'"):
         planting_progress(plots, regions, plan=bad)
     twice = pd.DataFrame(
-        {"region": ["A", "A"], "year": [2025, 2025], "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
+        {"region": ["Akmola", "Akmola"], "year": [2025, 2025], "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
     )
-    with pytest.raises(DataError, match="planned twice"):
+    with pytest.raises(DataError, match="'Akmola' 2025 is planned twice"):
         planting_progress(plots, regions, plan=twice)
+    # a region the regions layer does not have would be a row of 0 % done
+    unknown = pd.DataFrame({"region": ["Абай"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
+    with pytest.raises(DataError, match=r"region\(s\) 'Абай' are in no row of the regions layer"):
+        planting_progress(plots, regions, plan=unknown)
+
+
+def test_plan_regions_may_be_named_in_kazakh_or_russian():
+    regions, plots = regions_and_plots()
+    regions["name_kk"], regions["name_ru"] = (
+        ["Қостанай облысы", "Ақмола облысы"],
+        ["Костанайская", "Акмолинская"],
+    )
+    plan = pd.DataFrame(
+        {
+            "region": ["Қостанай облысы", "Акмолинская"],
+            "year": [2025, 2025],
+            "seedlings_plan": [8_000, 24_000],
+            "ha_plan": [3.0, 12.0],
+        }
+    )
+    table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
+    assert table.loc[("Kostanay", 2025), "seedlings_done_pct"] == pytest.approx(100.0)
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    both = pd.concat([plan, plan.assign(region=["Kostanay", "Akmola"])])
+    with pytest.raises(DataError, match="'Kostanay' 2025 is planned twice"):
+        planting_progress(plots, regions, plan=both)

@@ -402,6 +402,34 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
     return given
 
 
+def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The plan with each region named as in ``regions.name_en`` (a plan may name them in kk or ru).
+
+    A region found under no name would become a row of 0 % done: it is an error instead.
+    """
+    names = {NATIONAL: NATIONAL}
+    for col in ("name_kk", "name_ru", "name_en"):
+        if col in regions.columns:
+            names.update(zip(regions[col].astype(str).str.strip(), regions["name_en"], strict=True))
+    given = plan["region"].astype(str).str.strip()
+    unknown = sorted(set(given[~given.isin(names)]))
+    if unknown:
+        known = ", ".join(sorted(map(str, regions["name_en"]))[:4])
+        raise DataError(
+            f"planting_progress plan: region(s) {', '.join(map(repr, unknown[:5]))} are in no row of the "
+            f"regions layer (by name_en, name_kk or name_ru); name them as the regions do (e.g. {known}, "
+            "...) "
+            f"or {NATIONAL!r} for the national plan"
+        )
+    plan = plan.assign(region=given.map(names))
+    if plan.duplicated(["region", "year"]).any():
+        region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
+        raise DataError(
+            f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
+        )
+    return plan
+
+
 def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
     if missing:
@@ -419,11 +447,6 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             )
         plan[col] = values
     plan["year"] = plan["year"].astype(int)
-    if plan.duplicated(["region", "year"]).any():
-        region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
-        raise DataError(
-            f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
-        )
     return plan
 
 
@@ -441,8 +464,9 @@ def planting_progress(
     regions : GeoDataFrame
         Regions with ``name_en``; used to place plots without a region and to check region names.
     plan : DataFrame, optional
-        Columns ``region, year, seedlings_plan, ha_plan``; a row whose region is ``"Kazakhstan"``
-        is the national plan. By default only the national 2025 plan (:data:`NATIONAL_PLAN`).
+        Columns ``region, year, seedlings_plan, ha_plan``; a region is named as in ``regions``
+        (``name_en``, ``name_kk`` or ``name_ru``); a row whose region is ``"Kazakhstan"`` is the
+        national plan. By default only the national 2025 plan (:data:`NATIONAL_PLAN`).
 
     Returns
     -------
@@ -458,7 +482,8 @@ def planting_progress(
     SchemaError
         A column is missing from ``plots``, ``regions`` or ``plan``.
     DataError
-        A plan value is not a number, or a region and year are planned twice.
+        A plan value is not a number, a plan region is in no name column of ``regions``, or a
+        region and year are planned twice.
 
     Warns
     -----
@@ -478,7 +503,7 @@ def planting_progress(
             "planting_progress regions: no 'name_en' column; "
             "read the regions with read_layer(..., kind='regions')"
         )
-    plan = NATIONAL_PLAN if plan is None else _check_plan(plan)
+    plan = NATIONAL_PLAN if plan is None else _plan_regions(_check_plan(plan), regions)
     region = _region_of_plots(plots, regions, "name_en")
     known = set(regions["name_en"])
     strays = sorted({str(r) for r in region.dropna() if r not in known})
