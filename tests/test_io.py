@@ -94,6 +94,19 @@ def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):
     assert "corridor_id" in kzgeo.read_layer(path, layer="corridors").columns
     with pytest.raises(LayerReadError, match=r"holds 2 layers .*choose one with layer="):
         kzgeo.read_layer(path)
+    with pytest.raises(LayerReadError, match=r"has no layer 'plot'; its layers: plots, corridors"):
+        kzgeo.read_layer(path, layer="plot")
+
+
+def test_info_of_an_empty_layer_is_valid_json(tmp_path, layer, capsys):
+    import json
+
+    from kzgeo.cli import main
+
+    layer.iloc[:0].to_file(tmp_path / "empty.gpkg")
+    assert main(["info", str(tmp_path / "empty.gpkg"), "--json"]) == 0
+    desc = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert desc["features"] == 0 and desc["bounds_wgs84"] is None
 
 
 def test_wdpa_columns_are_mapped(tmp_path):

@@ -273,8 +273,9 @@ def test_overlap_within_one_layer_skips_self_pairs_and_names_both_ids():
 
 def test_overlap_table_errors():
     plots, pas = plots_and_pas()
-    with pytest.raises(DataError, match="sliver_pct=-1"):
-        overlap_table(plots, pas, sliver_pct=-1)
+    for bad in (-1, 200, float("nan")):
+        with pytest.raises(DataError, match=f"sliver_pct={bad!r} must be a percentage from 0 to 100"):
+            overlap_table(plots, pas, sliver_pct=bad)
     with pytest.raises(SchemaError, match=r"no column 'id'.*pass right_id="):
         overlap_table(plots, pas, right_id="id")
     with pytest.raises(CRSError):

@@ -68,9 +68,17 @@ def list_layers(source: str | os.PathLike) -> list[str]:
 
 
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
-    if layer is not None or _suffix(path) != ".gpkg":
+    if _suffix(path) != ".gpkg" or not path.exists():
         return layer
     names = list_layers(path)
+    if isinstance(layer, str):
+        if layer not in names:
+            raise LayerReadError(
+                f"{path}: has no layer {layer!r}; its layers: {', '.join(names)} (CLI: --layer NAME)"
+            )
+        return layer
+    if layer is not None:
+        return layer
     if len(names) == 1:
         return names[0]
     if kind in names:
@@ -292,7 +300,8 @@ def describe(source: str | os.PathLike, kind: str | None = None, *, layer=None, 
         "crs": declared_crs,
         "features": len(raw),
         "geometry_types": ", ".join(sorted(set(raw.geom_type.dropna()))),
-        "bounds_wgs84": tuple(round(float(v), 4) for v in gdf.total_bounds),
+        # an empty layer has no bounds: None (JSON null), not NaN, which JSON does not have
+        "bounds_wgs84": tuple(round(float(v), 4) for v in gdf.total_bounds) if len(gdf) else None,
         "area_ha": float(area.sum()) if area is not None else None,
         "validity": report.summary(),
     }

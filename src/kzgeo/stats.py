@@ -305,7 +305,7 @@ def overlap_table(
     SchemaError
         An id column is missing or not unique.
     DataError
-        ``sliver_pct`` is negative.
+        ``sliver_pct`` is not a percentage from 0 to 100.
 
     Examples
     --------
@@ -319,9 +319,10 @@ def overlap_table(
     """
     _need_crs(left, "overlap_table left")
     _need_crs(right, "overlap_table right")
-    if not sliver_pct >= 0:
+    if not 0 <= sliver_pct <= 100:
         raise DataError(
-            f"overlap_table: sliver_pct={sliver_pct!r} must be a percentage ≥ 0 (0 keeps every pair)"
+            f"overlap_table: sliver_pct={sliver_pct!r} must be a percentage from 0 to 100 "
+            "(0 keeps every pair)"
         )
     lids = _id_column(left, left_id, "overlap_table left", "left_id")
     rids = _id_column(right, right_id, "overlap_table right", "right_id")
