@@ -132,6 +132,22 @@ def test_wdpa_columns_are_mapped(tmp_path):
     assert pa["official_area_ha"].tolist() == pytest.approx([543171.0, 191400.0])
 
 
+def test_wdpa_multi_parcel_export_and_float_ids(tmp_path):
+    # two parcels of one site share WDPAID and differ in WDPA_PID; shapefiles store WDPAID as a float
+    wdpa = gpd.GeoDataFrame(
+        {"WDPAID": [101.0, 101.0], "WDPA_PID": ["101_A", "101_B"], "NAME": ["Altyn-Emel"] * 2},
+        geometry=SQUARES,
+        crs=4326,
+    )
+    kzgeo.write_layer(wdpa, tmp_path / "parcels.shp")
+    pa = kzgeo.read_layer(tmp_path / "parcels.shp", kind="protected_areas")
+    assert list(pa["pa_id"]) == ["101_A", "101_B"]
+    single = wdpa.iloc[:1].assign(WDPAID=[101.0])
+    kzgeo.write_layer(single, tmp_path / "site.shp")
+    pa = kzgeo.read_layer(tmp_path / "site.shp", kind="protected_areas")
+    assert pa["pa_id"].tolist() == [101] and str(pa["pa_id"].dtype) == "Int64"
+
+
 def test_osm_columns_are_mapped(tmp_path):
     osm = gpd.GeoDataFrame(
         {

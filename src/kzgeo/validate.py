@@ -153,6 +153,9 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
 def _rename_columns(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
     lower = {c.lower(): c for c in gdf.columns}
     mapping = {}
+    if {"wdpaid", "wdpa_pid"} <= set(lower) and gdf[lower["wdpaid"]].duplicated().any():
+        # a multi-parcel WDPA export: WDPAID repeats for the parcels of one site, WDPA_PID does not
+        mapping[lower["wdpa_pid"]] = "pa_id"
     for foreign, ours in kind.renames.items():
         col = lower.get(foreign.lower())
         if col is None or col == ours or ours in gdf.columns or ours in mapping.values():
@@ -246,6 +249,12 @@ def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: Valida
     if col not in gdf.columns:
         report.generated_ids = True
         return gdf.assign(**{col: np.arange(1, len(gdf) + 1)})
+    ids = gdf[col]
+    if pd.api.types.is_float_dtype(ids) and ids.notna().any():
+        whole = ids.dropna()
+        if (whole == np.round(whole)).all() and whole.abs().max() < 2**53:
+            # WDPA shapefiles and many exports store integer ids as floats: 101.0 is id 101
+            gdf = gdf.assign(**{col: ids.astype("Int64")})
     dup = gdf[col].duplicated(keep=False) & gdf[col].notna()
     if dup.any():
         values = pd.unique(gdf.loc[dup, col])
