@@ -61,7 +61,12 @@ def write_tif(
 
 
 def s2_stack(path: Path, *, h=3, w=3, tags=None, scl=None, values=None) -> Path:
-    """A Sentinel-2 stack of B02..B12 (10 bands) with DN ``1000 * (i + 1)`` per band, or ``values``."""
+    """A Sentinel-2 stack of B02..B12 (10 bands) with DN ``1000 * (i + 1)`` per band, or ``values``.
+
+    Without ``tags`` the file says processing baseline 02.14 (no offset), so that its DN, all of them
+    1000 or more, do not read as an untagged baseline 04.00 product.
+    """
+    tags = {"PROCESSING_BASELINE": "02.14"} if tags is None else tags
     names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
     if values is None:
         values = {n: 1000 * (i + 1) for i, n in enumerate(names)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from affine import Affine
 from rasterio.windows import Window
 
 import kzgeo
-from kzgeo.errors import KzgeoError, LayerReadError, RasterError
+from kzgeo.errors import KzgeoError, KzgeoWarning, LayerReadError, RasterError
 from test_raster_fixtures import L8_CROP, S2_CROP, s2_stack, write_tif
 
 
@@ -44,6 +45,20 @@ def test_baseline_04_offset(tmp_path, tags):
     with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", tags=tags)) as scene:
         # (2000 - 1000) / 10000
         np.testing.assert_allclose(scene.read_band("B03"), 0.1, rtol=1e-6)
+
+
+def test_untagged_scene_that_looks_like_baseline_04_warns(tmp_path):
+    with pytest.warns(KzgeoWarning, match="no processing baseline in its tags.*may be 0.1 too high"):
+        scene = kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", tags={}, h=8, w=8))
+    with scene:  # the offset is still taken as 0: the warning says what to do, it does not guess
+        np.testing.assert_allclose(scene.read_band("B03"), 0.2, rtol=1e-6)
+    dark = dict.fromkeys(["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"], 1500) | {
+        "B02": 400
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kzgeo.open_scene(s2_stack(tmp_path / "dark.tif", tags={}, values=dark)).close()
+        kzgeo.open_scene(s2_stack(tmp_path / "tagged.tif", tags={"PROCESSING_BASELINE": "05.10"})).close()
 
 
 def test_baseline_before_04_has_no_offset(tmp_path):

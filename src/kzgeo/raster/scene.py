@@ -47,7 +47,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
-from kzgeo.errors import LayerReadError, RasterError
+from kzgeo.errors import KzgeoWarning, LayerReadError, RasterError
 
 __all__ = ["GDAL_CACHE_MB", "LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "bounded_cache", "open_scene"]
 
@@ -382,6 +382,47 @@ def _landsat_common(spacecraft: str) -> dict[str, str]:
     return _COMMON["landsat-oli" if spacecraft.upper() in ("", "LANDSAT_8", "LANDSAT_9") else "landsat-tm"]
 
 
+def _offset_is_known(tags: dict[str, str], path: Path) -> bool:
+    """Whether :func:`_s2_offset` found the offset in the metadata rather than assuming 0."""
+    keys = ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET", "PROCESSING_BASELINE")
+    return any(k in tags for k in keys) or bool(re.search(r"_N(\d{2})(\d{2})_", str(path.resolve())))
+
+
+def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
+    """Warn when a Sentinel-2 GeoTIFF without baseline metadata looks like a baseline 04.00+ product.
+
+    Products since January 2022 add 1000 to every DN; without a tag saying so the offset is taken as
+    0 and every reflectance comes out 0.1 too high. Four 256 px windows of B02, B08 and B12 are read:
+    if not one valid DN is below 1000, the offset was most likely added (dark ground, water and
+    vegetation in blue or SWIR2 are below reflectance 0.1 in every scene but snow, cloud or salt).
+    """
+    names = [b for b in ("B02", "B08", "B12") if b in bands]
+    if not names:
+        return
+    h, w = ds.height, ds.width
+    size = min(256, h, w)
+    lowest = np.inf
+    for fy, fx in ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
+        win = Window(
+            int(fx * w - size / 2) if w > size else 0, int(fy * h - size / 2) if h > size else 0, size, size
+        )
+        for name in names:
+            band = bands[name]
+            dn = band.dataset.read(band.index, window=win)
+            valid = dn[dn != (band.nodata if band.nodata is not None else 0)]
+            if valid.size:
+                lowest = min(lowest, float(valid.min()))
+    if np.isfinite(lowest) and lowest >= 1000:
+        warnings.warn(
+            f"{path}: no processing baseline in its tags, and no DN of B02, B08 or B12 is below 1000 in "
+            "four sample windows, as in products of baseline 04.00 and later (since January 2022), "
+            "which add 1000: reflectance is read without that offset and may be 0.1 too high; "
+            "tag the file (gdal_edit.py -mo PROCESSING_BASELINE=05.10) or keep the product name with _N0400_",
+            KzgeoWarning,
+            stacklevel=4,
+        )
+
+
 def _open_multiband(path: Path) -> Scene:
     ds = _open(path)
     tags = {k.upper(): v for k, v in ds.tags().items()}
@@ -414,6 +455,9 @@ def _open_multiband(path: Path) -> Scene:
     if sensor == "sentinel-2":
         order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
         common = _COMMON["sentinel-2"]
+        scaled = any(bands[b].scale != 1.0 / 10000 or bands[b].offset != 0.0 for b in order)
+        if not scaled and not _offset_is_known(tags, path):
+            _warn_if_offset_likely(ds, bands, path)
     elif sensor == "landsat":
         order = [b for b in LANDSAT_BANDS if b in bands]
         common = _landsat_common(tags.get("SPACECRAFT_ID", ""))

@@ -99,7 +99,9 @@ def write_scene(scene: SyntheticScene, dest: str | os.PathLike, *, overwrite: bo
         dst.write(to_uint16(scene.data))
         for i, name in enumerate(BANDS, start=1):
             dst.set_band_description(i, name)
-        dst.update_tags(generator="kzgeo.synth", **{k: str(v) for k, v in scene.params.items()})
+        # reflectance x 10000 with no offset added, said the way Sentinel-2 metadata says it
+        tags = {k: str(v) for k, v in scene.params.items()}
+        dst.update_tags(generator="kzgeo.synth", BOA_ADD_OFFSET="0", **tags)
     return Path(dest)
 
 
