@@ -13,7 +13,9 @@ Scaling rules (documented in ``docs/indices.md``):
   04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` GeoTIFF tag,
   a ``PROCESSING_BASELINE`` tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
   (``BOA_ADD_OFFSET``/``RADIO_ADD_OFFSET``/``PROCESSING_BASELINE``) or the ``_N0400_`` part of the
-  product name in the path. Without any of these the offset is 0 (baselines before 04.00, January 2022).
+  product name in the path. Without any of these the offset is 0 (baselines before 04.00, January 2022),
+  with a warning when a multiband GeoTIFF looks like a newer product (every sampled DN of B02, B08 and
+  B12 at least 1000).
   A ``QUANTIFICATION_VALUE`` tag replaces 10000. DN 0 is nodata.
 * Landsat: Collection-2 Level-2 surface reflectance ``DN * 2.75e-5 - 0.2``; other products with an MTL
   file: top-of-atmosphere reflectance ``(REFLECTANCE_MULT * DN + REFLECTANCE_ADD) / sin(SUN_ELEVATION)``.
