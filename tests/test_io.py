@@ -98,6 +98,19 @@ def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):
         kzgeo.read_layer(path, layer="plot")
 
 
+def test_zip_with_two_shapefiles_asks_which(tmp_path, layer):
+    for name in ("north", "south"):
+        kzgeo.write_layer(layer, tmp_path / f"{name}.shp")
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for file in sorted(tmp_path.glob("*.*")):
+            if file.suffix != ".zip":
+                z.write(file, file.name)
+    with pytest.raises(LayerReadError, match=r"holds 2 layers \(north, south\); choose one"):
+        kzgeo.read_layer(archive)
+    assert len(kzgeo.read_layer(archive, layer="south")) == len(layer)
+
+
 def test_info_of_an_empty_layer_is_valid_json(tmp_path, layer, capsys):
     import json
 

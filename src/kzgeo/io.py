@@ -68,8 +68,8 @@ def list_layers(source: str | os.PathLike) -> list[str]:
 
 
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
-    if _suffix(path) != ".gpkg" or not path.exists():
-        return layer
+    if _suffix(path) not in (".gpkg", ".zip") or not path.exists():
+        return layer  # a zip may hold several shapefiles, a GeoPackage several layers
     names = list_layers(path)
     if isinstance(layer, str):
         if layer not in names:
