@@ -206,3 +206,22 @@ def test_cli_landfills_without_a_crs_take_assume_crs(scene, scene_path, tmp_path
     assert main([*args, "--assume-crs", scene.crs.to_string()]) == 0
     written = gpd.read_file(tmp_path / "s.gpkg")
     assert "legal_landfill" in set(written["status"])  # the landfill is known again
+
+
+def test_sigterm_leaves_no_half_written_file(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scene = write_scene(generate_scene(77, 1024, clouds=False), tmp_path / "big.tif")
+    out, score = tmp_path / "sites.gpkg", tmp_path / "score.tif"
+    cmd = [sys.executable, "-m", "kzgeo", "detect-dumps", str(scene), "-o", str(out)]
+    proc = subprocess.Popen([*cmd, "--score-raster", str(score), "--window-size", "128"])
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".score.*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the score raster's temporary file exists: the detection is under way
+    assert proc.poll() is None, "the detection ended before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]

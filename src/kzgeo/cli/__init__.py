@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
+import threading
 import warnings
 
 import click
@@ -87,8 +89,14 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
         warnings.showwarning = _show_warning
 
 
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: temporary output files are removed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kzgeo`` console script."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
     except KzgeoError as exc:
