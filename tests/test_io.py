@@ -81,8 +81,17 @@ def test_unknown_format(tmp_path):
 def test_unreadable_file(tmp_path):
     path = tmp_path / "broken.gpkg"
     path.write_bytes(b"this is not a geopackage")
-    with pytest.raises(LayerReadError, match=r"broken\.gpkg: cannot be read"):
+    with pytest.raises(LayerReadError, match=r"broken\.gpkg: cannot be read") as err:
         kzgeo.read_layer(path)
+    assert "its content is not in GeoPackage format; check that this is the file you meant" in str(err.value)
+    assert "DRIVER" not in str(err.value)  # GDAL's own advice does not fit a kzgeo user
+
+
+def test_shapefile_without_its_index(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.shp")
+    (tmp_path / "plots.shx").unlink()
+    with pytest.raises(LayerReadError, match=r"index file plots\.shx is missing; copy a shapefile's"):
+        kzgeo.read_layer(tmp_path / "plots.shp")
 
 
 def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):

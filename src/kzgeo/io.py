@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -56,6 +57,21 @@ def _check_format(path: Path) -> str:
     return FORMATS[suffix][0]
 
 
+def _reason(exc: Exception, path: Path) -> str:
+    """GDAL's message about ``path`` in words that say what to do."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "not recognized as being in a supported file format" in text:
+        what = FORMATS.get(_suffix(path), ("", "a vector file"))[1]
+        return f"its content is not in {what} format; check that this is the file you meant"
+    missing = re.search(r"Unable to open (\S+?)(?: or \S+)?\. Set SHAPE_RESTORE_SHX", text)
+    if missing:
+        return (
+            f"its index file {Path(missing.group(1)).name} is missing; copy a shapefile's .shp, .shx, "
+            ".dbf and .prj together, or zip them"
+        )
+    return text
+
+
 def list_layers(source: str | os.PathLike) -> list[str]:
     """Names of the layers in a file (one name for single-layer formats)."""
     path = Path(source)
@@ -64,7 +80,7 @@ def list_layers(source: str | os.PathLike) -> list[str]:
     try:
         return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except (DataSourceError, DataLayerError) as exc:
-        raise LayerReadError(f"{path}: cannot be read as a vector file ({exc})") from exc
+        raise LayerReadError(f"{path}: cannot be read as a vector file ({_reason(exc, path)})") from exc
 
 
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
@@ -99,8 +115,9 @@ def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LayerReadError(f"{path}: cannot be read as {FORMATS[_suffix(path)][1]} ({detail})") from exc
+        raise LayerReadError(
+            f"{path}: cannot be read as {FORMATS[_suffix(path)][1]} ({_reason(exc, path)})"
+        ) from exc
 
 
 def read_layer(
