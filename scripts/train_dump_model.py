@@ -406,7 +406,7 @@ def reuse_pixels(path: Path):
     if tuple(card["features"]) != FEATURE_NAMES:
         raise SystemExit(f"{path}: its pixel classifier uses other features; train without --pixels-from")
     card["site_features"] = list(OBJECT_FEATURES)
-    card["thresholds"] = {**Thresholds().__dict__}
+    card["thresholds"] = {**Thresholds().with_card({}).__dict__}
     for key in ("threshold_grid", "train_seconds"):
         card.pop(key, None)
     return joblib.load(path)["pixels"], card
@@ -451,7 +451,7 @@ def train_pixels(args, scene_kw=None):
             "lookalike_kinds": list(TRAIN_KINDS),
             "held_out_lookalikes": list(HELD_OUT_LOOKALIKES),
         },
-        "thresholds": {**Thresholds().__dict__},
+        "thresholds": {**Thresholds().with_card({}).__dict__},
     }
     return pixels, card
 

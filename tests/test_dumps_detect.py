@@ -219,9 +219,28 @@ def test_sigterm_leaves_no_half_written_file(tmp_path):
     cmd = [sys.executable, "-m", "kzgeo", "detect-dumps", str(scene), "-o", str(out)]
     proc = subprocess.Popen([*cmd, "--score-raster", str(score), "--window-size", "128"])
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".score.*")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # the score raster's temporary file exists: the detection is under way
-    assert proc.poll() is None, "the detection ended before it could be interrupted"
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    try:
+        # the score raster's temporary GeoTIFF (not the .probe of the output check) exists: the
+        # detection is under way, writing
+        while not list(tmp_path.glob(".score.*.tif")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the detection ended before it could be interrupted"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]
+
+
+def test_main_restores_the_callers_sigterm_handler(tmp_path):
+    import signal
+
+    def mine(signum, frame):
+        pass
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert main(["detect-dumps", str(tmp_path / "nope.tif"), "-o", str(tmp_path / "s.gpkg")]) == 1
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)

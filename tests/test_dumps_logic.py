@@ -151,6 +151,9 @@ def test_thresholds_left_unset_are_the_cards():
     th = Thresholds(site=0.7).with_card(CARD)
     assert (th.site, th.confident) == (0.7, 0.96)
     assert Thresholds().with_card({}).site == 0.5 and Thresholds().with_card({}).confident is None
+    # a card written before the cut is tuned (the training script's) may hold None
+    untuned = {"thresholds": {"site": None, "confident": None}}
+    assert Thresholds().with_card(untuned) == Thresholds(site=0.5)
     assert Thresholds.from_card(CARD, low=0.2) == Thresholds(low=0.2, site=0.84, confident=0.96)
 
 

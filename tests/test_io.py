@@ -88,10 +88,11 @@ def test_unreadable_file(tmp_path):
 
 
 def test_shapefile_without_its_index(tmp_path, layer):
-    kzgeo.write_layer(layer, tmp_path / "plots.shp")
-    (tmp_path / "plots.shx").unlink()
+    (tmp_path / "my data").mkdir()
+    kzgeo.write_layer(layer, tmp_path / "my data" / "plots.shp")
+    (tmp_path / "my data" / "plots.shx").unlink()
     with pytest.raises(LayerReadError, match=r"index file plots\.shx is missing; copy a shapefile's"):
-        kzgeo.read_layer(tmp_path / "plots.shp")
+        kzgeo.read_layer(tmp_path / "my data" / "plots.shp")
 
 
 def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):
@@ -105,6 +106,7 @@ def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):
         kzgeo.read_layer(path)
     with pytest.raises(LayerReadError, match=r"has no layer 'plot'; its layers: plots, corridors"):
         kzgeo.read_layer(path, layer="plot")
+    assert len(kzgeo.read_layer(path, layer="PLOTS")) == 2  # as GDAL, in any case
 
 
 def test_zip_with_two_shapefiles_asks_which(tmp_path, layer):
@@ -164,6 +166,10 @@ def test_wdpa_multi_parcel_export_and_float_ids(tmp_path):
     kzgeo.write_layer(wdpa, tmp_path / "parcels.shp")
     pa = kzgeo.read_layer(tmp_path / "parcels.shp", kind="protected_areas")
     assert list(pa["pa_id"]) == ["101_A", "101_B"]
+    # not for a layer of another kind, nor over a pa_id the layer has
+    assert "pa_id" not in kzgeo.read_layer(tmp_path / "parcels.shp", kind="plots").columns
+    own = wdpa.assign(pa_id=["x", "y"])
+    assert list(kzgeo.read_layer(own, kind="protected_areas")["pa_id"]) == ["x", "y"]
     single = wdpa.iloc[:1].assign(WDPAID=[101.0])
     kzgeo.write_layer(single, tmp_path / "site.shp")
     pa = kzgeo.read_layer(tmp_path / "site.shp", kind="protected_areas")

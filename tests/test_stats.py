@@ -433,6 +433,17 @@ def test_plan_regions_may_be_named_in_kazakh_or_russian():
     table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
     assert table.loc[("Kostanay", 2025), "seedlings_done_pct"] == pytest.approx(100.0)
     assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    # plots may name their region in kk or ru too: the same rows
+    plots_kk = plots.assign(
+        region=plots["region"].map({"Kostanay": "Қостанай облысы", "Akmola": "Ақмола облысы"})
+    )
+    pd.testing.assert_frame_equal(planting_progress(plots_kk, regions, plan=plan), table.reset_index())
+    # a region only the plots name (not in the regions layer) can be planned
+    stray = plots.assign(region=["Kostanay", "Kostanay", "Abai", "Abai", None])
+    abai = pd.DataFrame({"region": ["Abai"], "year": [2025], "seedlings_plan": [24_000], "ha_plan": [1.0]})
+    with pytest.warns(KzgeoWarning, match="not in the regions layer"):
+        rows = planting_progress(stray, regions, plan=abai).set_index(["region", "year"])
+    assert rows.loc[("Abai", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     both = pd.concat([plan, plan.assign(region=["Kostanay", "Akmola"])])
     with pytest.raises(DataError, match="'Kostanay' 2025 is planned twice"):
         planting_progress(plots, regions, plan=both)

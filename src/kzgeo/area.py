@@ -107,11 +107,15 @@ def hectares(
     # (pyproj transformers are thread-safe since pyproj 3.1) while this thread checks validity.
     # shapely.is_valid stays in this thread: it enters warnings.catch_warnings, which is not
     # thread-safe and, run in two threads at once, can leave every warning of the process ignored.
-    chunks = np.array_split(held, 1 if len(held) < _CHUNK_MIN else 2 * _WORKERS)
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        areas = [pool.submit(_measured_ha, values[c], crs, target) for c in chunks]
+    if len(held) < _CHUNK_MIN or _WORKERS == 1:
         invalid = held[~shapely.is_valid(values[held])]
-        result[held] = np.concatenate([f.result() for f in areas])
+        result[held] = _measured_ha(values[held], crs, target)
+    else:
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            chunks = np.array_split(held, 2 * _WORKERS)
+            areas = [pool.submit(_measured_ha, values[c], crs, target) for c in chunks]
+            invalid = held[~shapely.is_valid(values[held])]
+            result[held] = np.concatenate([f.result() for f in areas])
     if len(invalid):
         _warn_repair("hectares", invalid)
         result[invalid] = _measured_ha(shapely.make_valid(values[invalid]), crs, target)
@@ -133,22 +137,26 @@ def _measured_ha(values: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
     return out
 
 
-def _repaired(values: np.ndarray, role: str) -> np.ndarray:
+def _repaired(
+    values: np.ndarray, role: str, positions: np.ndarray | None = None, stacklevel: int = 3
+) -> np.ndarray:
     """``values`` with invalid geometries repaired by ``make_valid``, with a :class:`RepairWarning`.
 
     A self-intersecting ring (a bow-tie) has a signed area whose halves cancel; measured as it is,
-    it would give a silently wrong number.
+    it would give a silently wrong number. ``positions`` are the values' places in the caller's input
+    (default: 0..n-1), named in the warning.
     """
     invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
     if not invalid.any():
         return values
-    _warn_repair(role, np.flatnonzero(invalid))
+    where = np.flatnonzero(invalid)
+    _warn_repair(role, where if positions is None else np.asarray(positions)[where], stacklevel + 1)
     values = values.copy()
     values[invalid] = shapely.make_valid(values[invalid])
     return values
 
 
-def _warn_repair(role: str, invalid: np.ndarray) -> None:
+def _warn_repair(role: str, invalid: np.ndarray, stacklevel: int = 3) -> None:
     """Warn that the features at positions ``invalid`` were repaired with make_valid."""
     n = len(invalid)
     warnings.warn(
@@ -156,7 +164,7 @@ def _warn_repair(role: str, invalid: np.ndarray) -> None:
         f"{', '.join(map(str, invalid[:5]))}{', ...' if n > 5 else ''} in input order) "
         "with make_valid before counting hectares; kzgeo info shows why each was invalid",
         RepairWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 

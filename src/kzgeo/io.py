@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -63,10 +62,9 @@ def _reason(exc: Exception, path: Path) -> str:
     if "not recognized as being in a supported file format" in text:
         what = FORMATS.get(_suffix(path), ("", "a vector file"))[1]
         return f"its content is not in {what} format; check that this is the file you meant"
-    missing = re.search(r"Unable to open (\S+?)(?: or \S+)?\. Set SHAPE_RESTORE_SHX", text)
-    if missing:
+    if "SHAPE_RESTORE_SHX" in text:
         return (
-            f"its index file {Path(missing.group(1)).name} is missing; copy a shapefile's .shp, .shx, "
+            f"its index file {path.with_suffix('.shx').name} is missing; copy a shapefile's .shp, .shx, "
             ".dbf and .prj together, or zip them"
         )
     return text
@@ -88,6 +86,9 @@ def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | 
         return layer  # a zip may hold several shapefiles, a GeoPackage several layers
     names = list_layers(path)
     if isinstance(layer, str):
+        same = [n for n in names if n.lower() == layer.lower()]  # GDAL matches names in any case
+        if same:
+            return same[0]
         if layer not in names:
             raise LayerReadError(
                 f"{path}: has no layer {layer!r}; its layers: {', '.join(names)} (CLI: --layer NAME)"

@@ -100,11 +100,12 @@ def _robust(op: Callable, role: str, crs, *geoms):
             ) from exc2
 
 
-def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str) -> np.ndarray:
-    """Valid polygonal geometries; invalid ones are repaired with a warning, missing ones become empty."""
+def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str, positions: np.ndarray | None = None) -> np.ndarray:
+    """Valid polygonal geometries; invalid ones are repaired with a warning naming their ``positions``
+    in the caller's input (default 0..n-1), missing ones become empty."""
     values = np.asarray(geoms, dtype=object)
     values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
-    return _polygonal_parts(_repaired(values, role))
+    return _polygonal_parts(_repaired(values, role, positions, stacklevel=4))
 
 
 def _union(values: np.ndarray, role: str, crs):
@@ -338,7 +339,7 @@ def overlap_table(
         ri, li = ri[li < ri], li[li < ri]
     lu, li = np.unique(li, return_inverse=True)
     ru, ri = np.unique(ri, return_inverse=True)
-    lg, rg = _clean(lg[lu], "overlap_table left"), _clean(rg[ru], "overlap_table right")
+    lg, rg = _clean(lg[lu], "overlap_table left", lu), _clean(rg[ru], "overlap_table right", ru)
     left_ha = hectares(gpd.GeoSeries(lg, crs=left.crs))
     right_ha = hectares(gpd.GeoSeries(rg, crs=left.crs))
     shapely.prepare(rg)
@@ -383,11 +384,23 @@ def overlap_table(
     return table
 
 
+def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
+    """Every name of a region (``name_en``, ``name_kk``, ``name_ru``) -> its ``name_en``."""
+    names = {NATIONAL: NATIONAL}
+    for col in ("name_kk", "name_ru", "name_en"):
+        if col in regions.columns:
+            names.update(zip(regions[col].astype(str).str.strip(), regions["name_en"], strict=True))
+    return names
+
+
 def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_col: str) -> pd.Series:
-    """Region name of each plot: its own ``region`` value, else the region holding its inner point."""
+    """Region name of each plot: its own ``region`` value (in en, kk or ru), else the region holding
+    its inner point."""
     given = (
         plots["region"] if "region" in plots.columns else pd.Series(np.nan, index=plots.index, dtype=object)
     )
+    names = _region_names(regions)
+    given = given.map(lambda v: names.get(str(v).strip(), v) if pd.notna(v) else v)
     unknown = given.isna()
     if unknown.any():
         points = gpd.GeoSeries(
@@ -403,15 +416,13 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
     return given
 
 
-def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame) -> pd.DataFrame:
+def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -> pd.DataFrame:
     """The plan with each region named as in ``regions.name_en`` (a plan may name them in kk or ru).
 
-    A region found under no name would become a row of 0 % done: it is an error instead.
+    A region neither in ``regions`` nor among the ``planted`` regions of the plots would become a row
+    of 0 % done: it is an error instead.
     """
-    names = {NATIONAL: NATIONAL}
-    for col in ("name_kk", "name_ru", "name_en"):
-        if col in regions.columns:
-            names.update(zip(regions[col].astype(str).str.strip(), regions["name_en"], strict=True))
+    names = _region_names(regions) | {str(r): r for r in planted if str(r) not in _region_names(regions)}
     given = plan["region"].astype(str).str.strip()
     unknown = sorted(set(given[~given.isin(names)]))
     if unknown:
@@ -504,8 +515,8 @@ def planting_progress(
             "planting_progress regions: no 'name_en' column; "
             "read the regions with read_layer(..., kind='regions')"
         )
-    plan = NATIONAL_PLAN if plan is None else _plan_regions(_check_plan(plan), regions)
     region = _region_of_plots(plots, regions, "name_en")
+    plan = NATIONAL_PLAN if plan is None else _plan_regions(_check_plan(plan), regions, set(region.dropna()))
     known = set(regions["name_en"])
     strays = sorted({str(r) for r in region.dropna() if r not in known})
     if strays or region.isna().any():

@@ -153,7 +153,13 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
 def _rename_columns(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
     lower = {c.lower(): c for c in gdf.columns}
     mapping = {}
-    if {"wdpaid", "wdpa_pid"} <= set(lower) and gdf[lower["wdpaid"]].duplicated().any():
+    multi_parcel = (
+        kind.name == "protected_areas"
+        and "pa_id" not in gdf.columns
+        and {"wdpaid", "wdpa_pid"} <= set(lower)
+        and gdf[lower["wdpaid"]].duplicated().any()
+    )
+    if multi_parcel:
         # a multi-parcel WDPA export: WDPAID repeats for the parcels of one site, WDPA_PID does not
         mapping[lower["wdpa_pid"]] = "pa_id"
     for foreign, ours in kind.renames.items():

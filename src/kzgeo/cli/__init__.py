@@ -95,8 +95,8 @@ def _terminated(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kzgeo`` console script."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminated)
+    # for this call only: a program (or a test runner) that calls main() keeps its own handler after
+    previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
     try:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
     except KzgeoError as exc:
@@ -108,4 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

@@ -65,12 +65,12 @@ def layer_summary(layers: dict):
 def demo(map_path: Path, lang: str, offline: bool, overwrite: bool, work_dir: Path | None) -> None:
     """Run the main job on the bundled Kazakhstan data and write maps/kazakhstan.html."""
     from kzgeo import datasets
-    from kzgeo.io import check_output
+    from kzgeo.io import HTML_SUFFIXES, check_output
     from kzgeo.maps import make_map, save_map
     from kzgeo.stats import coverage, planting_progress
 
     map_path.parent.mkdir(parents=True, exist_ok=True)
-    check_output(map_path, overwrite=overwrite)  # refuse before the work, not after it
+    check_output(map_path, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # refuse before the work
     layers = {name: datasets.load(name) for name in LAYERS}
     _heading("Bundled layers (boundaries real; protected areas, corridors and plots illustrative)")
     click.echo(render_table(layer_summary(layers), "table"), nl=False)

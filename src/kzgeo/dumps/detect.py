@@ -94,8 +94,9 @@ class Thresholds:
 
     def with_card(self, card: dict) -> Thresholds:
         """These thresholds with ``site`` and ``confident``, where unset, from a model card."""
-        known = card.get("thresholds", {})
-        site = self.site if self.site is not None else known.get("site", 0.5)
+        known = card.get("thresholds") or {}
+        site = self.site if self.site is not None else known.get("site")
+        site = 0.5 if site is None else site  # a card without a tuned cut (a training under way)
         confident = self.confident if self.confident is not None else known.get("confident")
         return replace(self, site=float(site), confident=None if confident is None else float(confident))
 
