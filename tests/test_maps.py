@@ -260,9 +260,24 @@ def test_without_protected_areas_regions_are_shaded_by_planted_hectares(regions,
     assert "Regions: Planted, ha" in map_html(m)
 
 
-def _popups(m: folium.Map, layer_name: str) -> list[dict]:
+def _popups(m: folium.Map, layer_name: str, part: int = 0) -> list[dict]:
+    """Popup properties of a layer (of its ``part``-th GeoJSON when the layer is a group)."""
     (layer,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == layer_name]
+    if isinstance(layer, folium.FeatureGroup):
+        layer = [c for c in layer._children.values() if isinstance(c, folium.GeoJson)][part]
     return [f["properties"] for f in layer.data["features"]]
+
+
+def test_dump_sites_have_a_dot_to_be_seen_on_a_country_map(dumps):
+    m = make_map(dumps=dumps, lang="ru")
+    (layer,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == "Возможные свалки"]
+    outlines, dots = [c for c in layer._children.values() if isinstance(c, folium.GeoJson)]
+    assert [f["geometry"]["type"] for f in outlines.data["features"]] == ["Polygon"]
+    assert [f["geometry"]["type"] for f in dots.data["features"]] == ["Point"]
+    (outline,), (dot,) = _popups(m, "Возможные свалки"), _popups(m, "Возможные свалки", part=1)
+    assert dot["rows"] == outline["rows"] and dot["title"] == outline["title"]
+    lon, lat = dots.data["features"][0]["geometry"]["coordinates"]
+    assert shapely.Point(lon, lat).within(dumps.to_crs(4326).geometry.iloc[0])
 
 
 def test_popups_show_hectares_of_the_original_geometry(regions, protected_areas):
@@ -300,7 +315,7 @@ def test_online_map_uses_openstreetmap_tiles_with_attribution(regions):
     page = map_html(make_map(regions=regions))
     assert "tile.openstreetmap.org" in page
     assert "OpenStreetMap" in page and "copyright" in page
-
+    assert '"OpenStreetMap" : tile_layer_' in page and '"openstreetmap"' not in page  # the layer control
 
 def test_offline_map_references_nothing_outside_itself(regions, plots):
     page = map_html(make_map(regions=regions, plots=plots, offline=True))

@@ -107,10 +107,22 @@ def test_offline_map_loads_with_every_layer_and_no_network(page, hostile_map):
     )
     assert overlays == ["Regions", "Ecological corridors", "Protected areas", "Dump score",
                         "Tree-planting plots", "Candidate dump sites"]  # fmt: skip
-    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") >= 6
-    assert page.js("return document.querySelectorAll('img.leaflet-image-layer').length") == 1
+    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") >= 5
+    assert page.js("return document.querySelectorAll('.leaflet-kzgeoSites-pane path').length") >= 1
+    assert (
+        page.js("return document.querySelectorAll('.leaflet-kzgeoScore-pane img.leaflet-image-layer').length")
+        == 1
+    )
+    # the score image above the region fills, the dump sites above the image
+    z = page.js(
+        "return ['overlay', 'kzgeoScore', 'kzgeoSites'].map("
+        "p => +getComputedStyle(document.querySelector('.leaflet-' + p + '-pane')).zIndex)"
+    )
+    assert z[0] < z[1] < z[2], z
     assert page.js("return document.querySelectorAll('.kzgeo-legend').length") == 1
     assert page.js("return document.querySelectorAll('.leaflet-control-scale').length") == 1
+    # kilometres only: one line in the scale, no miles or feet
+    assert page.js("return document.querySelectorAll('.leaflet-control-scale-line').length") == 1
 
 
 def test_hostile_attribute_is_shown_as_text_and_runs_nothing(page, hostile_map):

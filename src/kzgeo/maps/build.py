@@ -13,7 +13,7 @@ import shapely
 
 from kzgeo.area import hectares
 from kzgeo.errors import DataError, SchemaError
-from kzgeo.maps.elements import Legend, PageStyle, PlotLayer, encode_geometries
+from kzgeo.maps.elements import Legend, MetricScale, PageStyle, PlotLayer, encode_geometries
 from kzgeo.maps.i18n import check_lang, fmt_number, labels
 from kzgeo.maps.raster import score_overlay
 from kzgeo.maps.simplify import simplify_for_web
@@ -100,11 +100,18 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_geojson(m: folium.Map, collection: dict, name: str) -> None:
+def _add_geojson(m: folium.Map, collection: dict, name: str, pane: str | None = None) -> None:
     """A switchable layer whose popups and tooltips kzgeo's script builds from plain text."""
+    extra = {"pane": pane} if pane else {}
     folium.GeoJson(
-        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5
+        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5, **extra
     ).add_to(m)
+
+
+# Leaflet draws every vector layer on one SVG in the overlay pane (z-index 400), above any image in
+# it: the score raster gets a pane above the region fills, and the dump sites one above the raster
+# (the plots' canvas pane is at 450).
+SCORE_PANE, SITES_PANE = "kzgeoScore", "kzgeoSites"
 
 
 def _bin_index(values: np.ndarray, bins: tuple[float, ...]) -> np.ndarray:
@@ -239,7 +246,23 @@ def _add_dumps(m, dumps, lang, legend) -> None:
         rows.append(row)
         colour = _DUMP_COLOURS.get(str(dumps.at[key, "tier"]) if "tier" in dumps else "", "#b71c1c")
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
-    _add_geojson(m, _feature_collection(drawn, titles, rows, styles), lab["dumps"])
+    folium.map.CustomPane(SITES_PANE, z_index=420, pointer_events=True).add_to(m)
+    # one switchable layer: the outlines, and a dot on each site, which a site of a few hectares
+    # needs to be seen at all on a map of the country
+    group = folium.FeatureGroup(name=lab["dumps"]).add_to(m)
+    bind = folium.JsCode("kzgeo.bind")
+    outlines = _feature_collection(drawn, titles, rows, styles)
+    folium.GeoJson(outlines, on_each_feature=bind, smooth_factor=0.5, pane=SITES_PANE, control=False).add_to(
+        group
+    )
+    dots = _feature_collection(
+        gpd.GeoDataFrame(geometry=dumps.geometry.representative_point().to_crs(4326).values, crs=4326),
+        titles,
+        rows,
+        [{**s, "fillOpacity": 0.9} for s in styles],
+    )
+    dot = folium.CircleMarker(radius=5, pane=SITES_PANE)
+    folium.GeoJson(dots, on_each_feature=bind, marker=dot, pane=SITES_PANE, control=False).add_to(group)
     legend.swatches(
         lab["dumps"], [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
     )
@@ -356,9 +379,11 @@ def make_map(
     m = folium.Map(
         location=_KAZAKHSTAN_CENTRE,
         zoom_start=5,
-        tiles=None if offline else "OpenStreetMap",
-        control_scale=True,
+        tiles=None,
+        control_scale=False,  # MetricScale instead: no miles and feet on a map of Kazakhstan
     )
+    if not offline:  # named as the project names itself, in the layer control of every language
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
     # the map's own zoom limits: marker clustering needs them even when there is no tile layer
     m.options.update(min_zoom=3, max_zoom=18)
     # Only Leaflet itself: folium's defaults also pull in jQuery, Bootstrap and web fonts, unused here.
@@ -367,6 +392,7 @@ def make_map(
     m.kzgeo_offline = offline
     m.get_root().title = lab["title"]
     m.add_child(PageStyle(background="#cfdbe3" if offline else None))
+    m.add_child(MetricScale())
     legend = Legend(lab["legend"])
 
     if offline and layers["regions"] is not None:
@@ -387,7 +413,8 @@ def make_map(
             ("designation", "iucn_cat", "year", "official_area_ha", "geometry_source"),
         )
     if score_raster is not None:
-        overlay, colours = score_overlay(Path(score_raster), name=lab["score_raster"])
+        folium.map.CustomPane(SCORE_PANE, z_index=410, pointer_events=False).add_to(m)
+        overlay, colours = score_overlay(Path(score_raster), name=lab["score_raster"], pane=SCORE_PANE)
         overlay.add_to(m)
         legend.colour_bar(lab["score_raster"], colours, f"0 ({lab['low']})", f"1 ({lab['high']})")
     if layers["plots"] is not None:

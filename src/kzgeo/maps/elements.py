@@ -23,7 +23,7 @@ from folium.template import Template
 
 from kzgeo.errors import GeometryError
 
-__all__ = ["KZGEO_JS", "Legend", "PageStyle", "PlotLayer", "encode_geometries"]
+__all__ = ["KZGEO_JS", "Legend", "MetricScale", "PageStyle", "PlotLayer", "encode_geometries"]
 
 # Builds popups and tooltips from plain text: values go through textContent, never innerHTML.
 KZGEO_JS = """
@@ -94,6 +94,22 @@ class PageStyle(MacroElement):
         figure.header.add_child(Element(f"<style>{css}</style>"), name="kzgeo_css")
         figure.header.add_child(Element(f"<script>{KZGEO_JS}</script>"), name="kzgeo_js")
         super().render(**kwargs)
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's also shows miles and feet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class Legend(MacroElement):

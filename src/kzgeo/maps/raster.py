@@ -93,8 +93,10 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
     return score, (lon_w, lat_s, lon_e, lat_n)
 
 
-def score_overlay(path: Path, *, name: str) -> tuple[folium.raster_layers.ImageOverlay, list[str]]:
-    """An image layer of a score GeoTIFF, and the colours of its legend bar."""
+def score_overlay(
+    path: Path, *, name: str, pane: str | None = None
+) -> tuple[folium.raster_layers.ImageOverlay, list[str]]:
+    """An image layer of a score GeoTIFF (in ``pane``, if given), and the colours of its legend bar."""
     score, (west, south, east, north) = to_web_mercator(path)
     overlay = folium.raster_layers.ImageOverlay(
         image=colourise(score),
@@ -102,5 +104,6 @@ def score_overlay(path: Path, *, name: str) -> tuple[folium.raster_layers.ImageO
         mercator_project=False,
         name=name,
         interactive=False,
+        **({"pane": pane} if pane else {}),
     )
     return overlay, list(SCORE_COLOURS)
