@@ -317,6 +317,7 @@ def test_online_map_uses_openstreetmap_tiles_with_attribution(regions):
     assert "OpenStreetMap" in page and "copyright" in page
     assert '"OpenStreetMap" : tile_layer_' in page and '"openstreetmap"' not in page  # the layer control
 
+
 def test_offline_map_references_nothing_outside_itself(regions, plots):
     page = map_html(make_map(regions=regions, plots=plots, offline=True))
     assert not re.search(r"<script[^>]+src=", page)
@@ -474,3 +475,31 @@ def test_demo_map_is_small_and_keeps_every_layers_hectares(tmp_path):
         change = area_change_pct(hectares(gdf), drawn[names[kind]])
         assert change.max() <= 0.1, kind
         assert abs(drawn[names[kind]].sum() / hectares(gdf).sum() - 1) <= 0.001, kind
+
+
+def test_every_language_labels_the_same_values():
+    from kzgeo.maps.i18n import LANGS, labels
+
+    keys = {lang: set(labels(lang)) for lang in LANGS}
+    assert keys["kk"] == keys["ru"] == keys["en"]
+
+
+def test_species_designations_and_regions_in_the_map_language(regions, protected_areas):
+    from kzgeo.maps.build import _plot_payload
+
+    def shown(payload, label):
+        (col,) = [c for c in payload["cols"] if c["label"] == label]
+        return [col["dict"][k] for k in col["codes"]] if "dict" in col else col["values"]
+
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1, 2], "species": ["Scots pine", "elm"], "region": ["Akmola", "Atlantis"]},
+        geometry=[utm_square(512_000, 5_002_000, 100), utm_square(513_000, 5_002_000, 100)],
+        crs=UTM42,
+    )
+    kk = _plot_payload(plots, "kk")
+    assert shown(kk, "Ағаш түрі") == ["кәдімгі қарағай", "elm"]  # a value with no label stays as it is
+    bundled = kzgeo.datasets.load("regions").set_index("name_en")
+    assert shown(kk, "Өңір") == [bundled.at["Akmola", "name_kk"], "Atlantis"]  # the bundled regions' names
+    parks = protected_areas.assign(designation="State National Nature Park")
+    park = _popups(make_map(protected_areas=parks, lang="ru"), "Особо охраняемые природные территории")[0]
+    assert ["Категория", "Государственный национальный природный парк"] in park["rows"]

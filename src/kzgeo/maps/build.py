@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from kzgeo import datasets
 from kzgeo.area import hectares
 from kzgeo.errors import DataError, SchemaError
 from kzgeo.maps.elements import Legend, MetricScale, PageStyle, PlotLayer, encode_geometries
@@ -40,7 +41,8 @@ _STYLE = {
     "plots": {"color": "#bf360c", "weight": 1, "fillColor": "#ff7043", "fillOpacity": 0.7},
 }
 _DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
-_CODED_COLUMNS = {"tier", "status", "geometry_source"}
+# values with a label in every language (locales/*.json: value_<value>); others are shown as they are
+_CODED_COLUMNS = {"tier", "status", "geometry_source", "species", "designation", "iucn_cat"}
 _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
@@ -268,8 +270,12 @@ def _add_dumps(m, dumps, lang, legend) -> None:
     )
 
 
-def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
+def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame | None = None) -> dict:
     lab = labels(lang)
+    if "region" in plots and lang != "en":  # a plot's region (English in kzgeo's layers) in lang
+        named = regions if regions is not None and f"name_{lang}" in regions else datasets.load("regions")
+        local = dict(zip(named["name_en"], named[f"name_{lang}"], strict=True))
+        plots = plots.assign(region=plots["region"].map(lambda v: local.get(v, v)))
     drawn = simplify_for_web(plots, digits=6)
     points = shapely.get_coordinates(drawn.geometry.representative_point().values)
     columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), None)]
@@ -286,7 +292,7 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str) -> dict:
             columns.append((column, plots[column], digits))
     cols = []
     for column, values, digits in columns:
-        text = [_text(v, lang, digits) for v in values]
+        text = [_text(_coded(column, v, lang), lang, digits) for v in values]
         label = lab["region"] if column == "region" else lab[column]
         uniques, codes = np.unique(text, return_inverse=True)
         if len(uniques) * 4 < len(text):
@@ -418,7 +424,7 @@ def make_map(
         overlay.add_to(m)
         legend.colour_bar(lab["score_raster"], colours, f"0 ({lab['low']})", f"1 ({lab['high']})")
     if layers["plots"] is not None:
-        PlotLayer(_plot_payload(layers["plots"], lang), name=lab["plots"]).add_to(m)
+        PlotLayer(_plot_payload(layers["plots"], lang, layers["regions"]), name=lab["plots"]).add_to(m)
         legend.swatches(None, [(_STYLE["plots"]["fillColor"], f"{lab['plots']} ({lab['zoom_for_plots']})")])
     if layers["dumps"] is not None:
         _add_dumps(m, layers["dumps"], lang, legend)
