@@ -72,6 +72,18 @@ def _read_admin(shared: Path, level: int) -> gpd.GeoDataFrame:
     return gpd.read_file(shared / ADMIN / f"kaz_admbnda_adm{level}_{year}.shp", engine="pyogrio")
 
 
+# Latin letters typed for their Cyrillic twins inside Kazakh and Russian names of the source
+_CYRILLIC_TWINS = str.maketrans("AaBCcEeHIiKMOoPpTXxy", "АаВСсЕеНІіКМОоРрТХху")
+# the Russian names the state uses today, where the source has an older one
+_RENAMED_RU = {"Чимкент": "Шымкент"}
+
+
+def local_name(values: pd.Series, lang: str) -> pd.Series:
+    """Kazakh or Russian names without Latin look-alike letters, and with today's Russian names."""
+    fixed = values.map(lambda v: v.translate(_CYRILLIC_TWINS) if isinstance(v, str) else v)
+    return fixed.replace(_RENAMED_RU) if lang == "ru" else fixed
+
+
 def build_regions(shared: Path) -> tuple[gpd.GeoDataFrame, dict]:
     """The 20 first-level units, simplified; with a dict of what was done."""
     raw = _read_admin(shared, 1).sort_values("KATO", ignore_index=True)
@@ -80,8 +92,8 @@ def build_regions(shared: Path) -> tuple[gpd.GeoDataFrame, dict]:
         {
             "kato": raw["KATO"],
             "name_en": raw["ADM1_EN"],
-            "name_kk": raw["ADM1_KK"],
-            "name_ru": raw["ADM1_RU"],
+            "name_kk": local_name(raw["ADM1_KK"], "kk"),
+            "name_ru": local_name(raw["ADM1_RU"], "ru"),
             "iso_3166_2": raw["ISO_3166_2"],
         },
         geometry=geoms,
@@ -101,8 +113,8 @@ def build_districts(shared: Path) -> tuple[gpd.GeoDataFrame, dict]:
         {
             "kato": raw["KATO"],
             "name_en": raw["ADM2_EN"],
-            "name_kk": raw["ADM2_KK"],
-            "name_ru": raw["ADM2_RU"],
+            "name_kk": local_name(raw["ADM2_KK"], "kk"),
+            "name_ru": local_name(raw["ADM2_RU"], "ru"),
             "region_en": raw["ADM1_EN"],
             "region_kato": regions.loc[raw["ADM1_PCODE"], "KATO"].to_numpy(),
         },

@@ -358,3 +358,16 @@ def test_fit_area_reaches_the_target_inside_the_allowed_area():
     assert kzgeo.hectares(gpd.GeoSeries([shape], crs=4326))[0] == pytest.approx(
         50_000, rel=build.AREA_TOLERANCE
     )
+
+
+def test_kazakh_and_russian_names_are_all_cyrillic():
+    import re
+
+    for name in ("regions", "districts"):
+        layer = kzgeo.datasets.load(name)
+        for col in ("name_kk", "name_ru"):
+            latin = layer.loc[layer[col].str.contains(r"[A-Za-z]"), col].tolist()
+            assert latin == [], f"{name}.{col}: Latin letters in {latin}"
+    regions = kzgeo.datasets.load("regions").set_index("name_en")
+    assert regions.at["Shymkent (city)", "name_ru"] == "Шымкент"
+    assert not re.search("Чимкент", " ".join(kzgeo.datasets.load("districts")["name_ru"]))
