@@ -101,3 +101,22 @@ def test_markdown_leaves_missing_values_empty():
         pd.DataFrame({"region": ["Akmola"], "ha_plan": [float("nan")], "planted_ha": [1234.5]}), "markdown"
     )
     assert text.splitlines()[-1] == "| Akmola |  | 1,234.50 |"
+
+
+def test_table_shows_a_dash_for_missing_values_and_separates_thousands_of_counts():
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    df = pd.DataFrame(
+        {
+            "year": [2025],
+            "kato": [351010000],
+            "seedlings": [96854461],
+            "ha_plan": [float("nan")],
+            "plot_id": [12345],
+        }
+    )
+    row = render_table(df, "table").splitlines()[-1].split()
+    assert row == ["2025", "351010000", "96,854,461", "—", "12345"]
+    assert "96854461" in render_table(df, "csv") and "nan" not in render_table(df, "csv").lower()

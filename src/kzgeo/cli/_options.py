@@ -81,6 +81,12 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         return _markdown(df)
     if df.empty:
         return "  ".join(map(str, df.columns)) + "\n(no rows)\n"
+    # counts with thousands separators (not years, codes or ids); a missing value as a dash, not NaN
+    counts = {
+        c: "{:,}".format
+        for c in df.columns
+        if pd.api.types.is_integer_dtype(df[c]) and not _is_code(str(c)) and not df[c].isna().any()
+    }
     with pd.option_context(
         "display.max_rows",
         500,
@@ -91,7 +97,12 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         "display.float_format",
         "{:,.2f}".format,
     ):
-        return df.to_string(index=False) + "\n"
+        return df.to_string(index=False, na_rep="—", formatters=counts) + "\n"
+
+
+def _is_code(column: str) -> bool:
+    """Integer columns printed as they are: years, KATO codes and ids."""
+    return column in ("year", "kato") or column.endswith(("_id", "_kato"))
 
 
 def _markdown(df: pd.DataFrame) -> str:
