@@ -6,11 +6,12 @@ import datetime as dt
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 import kzgeo
-from kzgeo.errors import DataError
+from kzgeo.errors import DataError, KzgeoWarning
 from test_raster_fixtures import ORIGIN, UTM42, s2_stack
 
 X0, Y0 = ORIGIN
@@ -74,3 +75,15 @@ def test_one_valid_date_gives_na(tmp_path):
 def test_no_scenes_is_an_error():
     with pytest.raises(DataError, match="no scenes"):
         kzgeo.zonal_timeseries(PLOTS, {})
+
+
+def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_path):
+    _, trend = kzgeo.zonal_timeseries(PLOTS, scenes)
+    assert trend.loc["lost", "first_date"] == pd.Timestamp("2022-07-01")
+    assert trend.loc["lost", "last_date"] == pd.Timestamp("2024-07-01")  # 2023 was cloud
+    one = {dt.date(2024, 7, 1): scenes[dt.date(2024, 7, 1)]}
+    _, trend = kzgeo.zonal_timeseries(PLOTS, one)
+    assert trend["ndvi_change"].isna().all() and trend["greenness_lost"].isna().all()
+    away = PLOTS.assign(geometry=PLOTS.geometry.translate(xoff=10_000))
+    with pytest.warns(KzgeoWarning, match=r"^2024-07-01: 2 of 2 zones have no pixel"):
+        kzgeo.zonal_timeseries(away, one)

@@ -9,6 +9,7 @@ negative. Compare scenes of the same season (e.g. every July), or phenology will
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
@@ -32,10 +33,12 @@ def _trend(group: pd.DataFrame, value: str, min_drop: float) -> pd.Series:
     return pd.Series(
         {
             "n_valid_dates": n,
+            "first_date": group["date"].iloc[0] if n else pd.NaT,
+            "last_date": group["date"].iloc[-1] if n else pd.NaT,
             "first": first,
             "last": last,
             "peak_before_last": peak_before,
-            "change": last - first,
+            "change": last - first if n >= 2 else np.nan,  # one date is no change, not a change of 0
             "slope_per_yr": slope,
             "greenness_lost": lost,
         }
@@ -79,9 +82,18 @@ def zonal_timeseries(
         Columns ``<zone id>, date, <index>_mean, ..., valid_pct, pixel_area_ha, used_in_trend``, one row
         per zone and date, sorted by zone and date.
     trend : pandas.DataFrame
-        Indexed by zone id: ``n_valid_dates``, ``<index>_first``, ``<index>_last``,
-        ``<index>_peak_before_last``, ``<index>_change``, ``<index>_slope_per_yr`` (per year, least
-        squares) and ``greenness_lost`` (boolean; NA with fewer than two valid dates).
+        Indexed by zone id: ``n_valid_dates``, ``first_date`` and ``last_date`` (of the valid dates
+        the trend uses), ``<index>_first``, ``<index>_last``, ``<index>_peak_before_last``,
+        ``<index>_change`` (last minus first; NaN with fewer than two valid dates),
+        ``<index>_slope_per_yr`` (per year, least squares; dates days apart give steep slopes) and
+        ``greenness_lost``: true when the slope is negative **and** the last value is at least
+        ``min_drop`` below the highest earlier one; NA with fewer than two valid dates. Compare
+        scenes of the same season, or phenology will look like loss.
+
+    Warns
+    -----
+    KzgeoWarning
+        A zone without pixels in a scene, prefixed with the scene's date.
     """
     if not scenes:
         raise DataError("zonal_timeseries: no scenes given; pass a mapping {date: scene or path}")
@@ -89,7 +101,11 @@ def zonal_timeseries(
     name = index.lower()
     frames = []
     for when, scene in scenes.items():
-        table = zonal_stats(zones, scene, stats=stats, index=name, zone_id=zone_id)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = zonal_stats(zones, scene, stats=stats, index=name, zone_id=zone_id)
+        for w in caught:  # the same warning, saying which date it is about
+            warnings.warn(f"{pd.Timestamp(when).date()}: {w.message}", w.category, stacklevel=2)
         frames.append(table.reset_index().assign(date=pd.Timestamp(when)))
     long = pd.concat(frames, ignore_index=True)
     id_col = long.columns[0]
@@ -100,7 +116,9 @@ def zonal_timeseries(
     used = long[long["used_in_trend"]]
     ids = pd.Index(long[id_col].unique(), name=id_col)
     rows = {key: _trend(group, value, min_drop) for key, group in used.groupby(id_col, sort=False)}
-    trend = pd.DataFrame.from_dict(rows, orient="index").reindex(ids)
+    # every column even when no zone has a valid date (a scene elsewhere, all cloud)
+    columns = _trend(used.iloc[:0], value, min_drop).index
+    trend = pd.DataFrame.from_dict(rows, orient="index").reindex(index=ids, columns=columns)
     trend["n_valid_dates"] = trend["n_valid_dates"].fillna(0).astype(int)
     trend["greenness_lost"] = trend["greenness_lost"].astype("boolean")
     trend = trend.rename(
