@@ -425,7 +425,8 @@ def make_map(
         legend.colour_bar(lab["score_raster"], colours, f"0 ({lab['low']})", f"1 ({lab['high']})")
     if layers["plots"] is not None:
         PlotLayer(_plot_payload(layers["plots"], lang, layers["regions"]), name=lab["plots"]).add_to(m)
-        legend.swatches(None, [(_STYLE["plots"]["fillColor"], f"{lab['plots']} ({lab['zoom_for_plots']})")])
+        # under its own heading: after the score bar, a bare swatch read as part of the score
+        legend.swatches(lab["plots"], [(_STYLE["plots"]["fillColor"], lab["zoom_for_plots"])])
     if layers["dumps"] is not None:
         _add_dumps(m, layers["dumps"], lang, legend)
 
