@@ -169,3 +169,16 @@ def test_demo_map_renders_offline_and_its_screenshot_is_not_blank(page, tmp_path
     )
     assert top == "CANVAS"
     assert page.js_errors() == []
+
+
+def test_layer_list_folds_away_on_a_small_screen(page, hostile_map):
+    expanded = "return document.querySelector('.leaflet-control-layers').classList.contains('leaflet-control-layers-expanded')"  # noqa: E501
+    page.open(hostile_map, settle_js="return document.readyState === 'complete'")
+    assert page.js(expanded)
+    width, height = page.driver.get_window_size().values()
+    page.driver.set_window_size(800, 600)
+    try:
+        page.open(hostile_map, settle_js="return document.readyState === 'complete'")
+        assert page.js("return window.innerWidth") < 900 and not page.js(expanded)
+    finally:
+        page.driver.set_window_size(width, height)

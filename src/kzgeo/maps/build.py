@@ -14,7 +14,14 @@ import shapely
 from kzgeo import datasets
 from kzgeo.area import hectares
 from kzgeo.errors import DataError, SchemaError
-from kzgeo.maps.elements import Legend, MetricScale, PageStyle, PlotLayer, encode_geometries
+from kzgeo.maps.elements import (
+    CollapseOnSmallScreens,
+    Legend,
+    MetricScale,
+    PageStyle,
+    PlotLayer,
+    encode_geometries,
+)
 from kzgeo.maps.i18n import check_lang, fmt_number, labels
 from kzgeo.maps.raster import score_overlay
 from kzgeo.maps.simplify import simplify_for_web
@@ -435,5 +442,6 @@ def make_map(
         west, south, east, north = np.array([g.total_bounds for g in drawn]).T
         m.fit_bounds([[south.min(), west.min()], [north.max(), east.max()]])
     m.add_child(legend)
-    folium.LayerControl(collapsed=False).add_to(m)
+    control = folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(CollapseOnSmallScreens(control))
     return m

@@ -23,7 +23,15 @@ from folium.template import Template
 
 from kzgeo.errors import GeometryError
 
-__all__ = ["KZGEO_JS", "Legend", "MetricScale", "PageStyle", "PlotLayer", "encode_geometries"]
+__all__ = [
+    "KZGEO_JS",
+    "CollapseOnSmallScreens",
+    "Legend",
+    "MetricScale",
+    "PageStyle",
+    "PlotLayer",
+    "encode_geometries",
+]
 
 # Builds popups and tooltips from plain text: values go through textContent, never innerHTML.
 KZGEO_JS = """
@@ -110,6 +118,24 @@ class MetricScale(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "MetricScale"
+
+
+class CollapseOnSmallScreens(MacroElement):
+    """Fold a layer control into its icon on screens narrower than ``width`` px (a phone, a small
+    window), where the open list and the legend would cover much of the country."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (window.innerWidth < {{ this.width }}) { {{ this.control.get_name() }}.collapse(); }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control, width: int = 900):
+        super().__init__()
+        self._name = "CollapseOnSmallScreens"
+        self.control, self.width = control, int(width)
 
 
 class Legend(MacroElement):
