@@ -150,6 +150,8 @@ def test_thresholds_left_unset_are_the_cards():
     assert (th.high, th.site, th.confident) == (0.6, 0.84, 0.96)
     th = Thresholds(site=0.7).with_card(CARD)
     assert (th.site, th.confident) == (0.7, 0.96)
+    th = Thresholds(site=0.98).with_card(CARD)  # above the card's confident: not every site confident
+    assert th.confident is None
     assert Thresholds().with_card({}).site == 0.5 and Thresholds().with_card({}).confident is None
     # a card written before the cut is tuned (the training script's) may hold None
     untuned = {"thresholds": {"site": None, "confident": None}}

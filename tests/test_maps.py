@@ -496,10 +496,12 @@ def test_species_designations_and_regions_in_the_map_language(regions, protected
         geometry=[utm_square(512_000, 5_002_000, 100), utm_square(513_000, 5_002_000, 100)],
         crs=UTM42,
     )
-    kk = _plot_payload(plots, "kk")
+    bundled = kzgeo.datasets.load("regions")
+    kk = _plot_payload(plots, "kk", bundled)
     assert shown(kk, "Ағаш түрі") == ["кәдімгі қарағай", "elm"]  # a value with no label stays as it is
-    bundled = kzgeo.datasets.load("regions").set_index("name_en")
-    assert shown(kk, "Өңір") == [bundled.at["Akmola", "name_kk"], "Atlantis"]  # the bundled regions' names
+    akmola = bundled.set_index("name_en").at["Akmola", "name_kk"]
+    assert shown(kk, "Өңір") == [akmola, "Atlantis"]  # as the regions layer names them in kk
+    assert shown(_plot_payload(plots, "kk"), "Өңір") == ["Akmola", "Atlantis"]  # no regions: as given
     parks = protected_areas.assign(designation="State National Nature Park")
     park = _popups(make_map(protected_areas=parks, lang="ru"), "Особо охраняемые природные территории")[0]
     assert ["Категория", "Государственный национальный природный парк"] in park["rows"]

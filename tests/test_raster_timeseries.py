@@ -86,4 +86,5 @@ def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_pat
     assert trend["ndvi_change"].isna().all() and trend["greenness_lost"].isna().all()
     away = PLOTS.assign(geometry=PLOTS.geometry.translate(xoff=10_000))
     with pytest.warns(KzgeoWarning, match=r"^2024-07-01: 2 of 2 zones have no pixel"):
-        kzgeo.zonal_timeseries(away, one)
+        _, nothing = kzgeo.zonal_timeseries(away, one)
+    assert nothing["first_date"].isna().all() and str(nothing["first_date"].dtype).startswith("datetime64")

@@ -99,25 +99,33 @@ def hectares(
     geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     if geoms.crs is None:
         raise CRSError("hectares: the features have no CRS; set one with gdf.set_crs(...) first")
-    values = np.asarray(geoms.values, dtype=object)
-    crs = CRS.from_user_input(geoms.crs)
+    return _hectares(np.asarray(geoms.values, dtype=object), CRS.from_user_input(geoms.crs), target)
+
+
+def _hectares(values: np.ndarray, crs: CRS, target: CRS, checked: bool = False) -> np.ndarray:
+    """:func:`hectares` of geometries in ``crs``; ``checked``: they are known valid (the statistics
+    repair their inputs first), so validity is not checked again."""
     result = np.full(len(values), np.nan)
     held = np.flatnonzero(~shapely.is_missing(values))
+
+    def invalid_of(idx: np.ndarray) -> np.ndarray:
+        return idx[:0] if checked else idx[~shapely.is_valid(values[idx])]
+
     # PROJ, GEOS and numpy's big loops release the GIL: chunks are measured in worker threads
     # (pyproj transformers are thread-safe since pyproj 3.1) while this thread checks validity.
     # shapely.is_valid stays in this thread: it enters warnings.catch_warnings, which is not
     # thread-safe and, run in two threads at once, can leave every warning of the process ignored.
     if len(held) < _CHUNK_MIN or _WORKERS == 1:
-        invalid = held[~shapely.is_valid(values[held])]
+        invalid = invalid_of(held)
         result[held] = _measured_ha(values[held], crs, target)
     else:
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
             chunks = np.array_split(held, 2 * _WORKERS)
             areas = [pool.submit(_measured_ha, values[c], crs, target) for c in chunks]
-            invalid = held[~shapely.is_valid(values[held])]
+            invalid = invalid_of(held)
             result[held] = np.concatenate([f.result() for f in areas])
     if len(invalid):
-        _warn_repair("hectares", invalid)
+        _warn_repair("hectares", invalid, stacklevel=4)
         result[invalid] = _measured_ha(shapely.make_valid(values[invalid]), crs, target)
     return result
 

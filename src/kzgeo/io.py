@@ -82,18 +82,16 @@ def list_layers(source: str | os.PathLike) -> list[str]:
 
 
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
-    if _suffix(path) not in (".gpkg", ".zip") or not path.exists():
+    if _suffix(path) not in (".gpkg", ".zip"):
         return layer  # a zip may hold several shapefiles, a GeoPackage several layers
     names = list_layers(path)
     if isinstance(layer, str):
         same = [n for n in names if n.lower() == layer.lower()]  # GDAL matches names in any case
-        if same:
-            return same[0]
-        if layer not in names:
+        if not same:
             raise LayerReadError(
                 f"{path}: has no layer {layer!r}; its layers: {', '.join(names)} (CLI: --layer NAME)"
             )
-        return layer
+        return same[0]
     if layer is not None:
         return layer
     if len(names) == 1:

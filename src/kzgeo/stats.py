@@ -14,9 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.errors import GEOSException
 
-from kzgeo.area import _polygonal_parts, _repaired, hectares
+from kzgeo.area import KZ_ALBERS, _hectares, _polygonal_parts, _repaired, hectares
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 
 __all__ = [
@@ -108,6 +109,11 @@ def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str, positions: np.ndarray |
     return _polygonal_parts(_repaired(values, role, positions, stacklevel=4))
 
 
+def _valid_ha(values: np.ndarray, crs) -> np.ndarray:
+    """Hectares of geometries :func:`_clean` (or GEOS on clean inputs) made: not checked again."""
+    return _hectares(np.asarray(values, dtype=object), CRS.from_user_input(crs), KZ_ALBERS, checked=True)
+
+
 def _union(values: np.ndarray, role: str, crs):
     merged = _robust(shapely.union_all, role, crs, values)
     return _polygonal_parts(np.array([merged], dtype=object))[0]
@@ -173,7 +179,7 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
     merged = [_union(geoms[m], f"flatten (group {i})", gdf.crs) for i, m in enumerate(members)]
     out = gpd.GeoDataFrame(rows, geometry=merged, crs=gdf.crs)
     out.insert(len(keys), "features", [len(m) for m in members])
-    out.insert(len(keys) + 1, "area_ha", hectares(out))
+    out.insert(len(keys) + 1, "area_ha", _valid_ha(merged, gdf.crs))
     return out
 
 
@@ -250,8 +256,8 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
         covered[i] = _robust(shapely.intersection, "coverage", zones.crs, zone, shapely.multipolygons(near))
     all_zones = _union(zone_geoms, "coverage zones", zones.crs)
     total_cover = _robust(shapely.intersection, "coverage", zones.crs, all_zones, cover)
-    zone_ha = hectares(gpd.GeoSeries(np.append(zone_geoms, all_zones), crs=zones.crs))
-    covered_ha = hectares(gpd.GeoSeries(np.append(covered, total_cover), crs=zones.crs))
+    zone_ha = _valid_ha(np.append(zone_geoms, all_zones), zones.crs)
+    covered_ha = _valid_ha(np.append(covered, total_cover), zones.crs)
     table = pd.DataFrame({ids.name: [*ids.tolist(), TOTAL]})
     if "name_en" in zones.columns and ids.name != "name_en":
         table["name_en"] = [*zones["name_en"].tolist(), TOTAL]
@@ -340,8 +346,7 @@ def overlap_table(
     lu, li = np.unique(li, return_inverse=True)
     ru, ri = np.unique(ri, return_inverse=True)
     lg, rg = _clean(lg[lu], "overlap_table left", lu), _clean(rg[ru], "overlap_table right", ru)
-    left_ha = hectares(gpd.GeoSeries(lg, crs=left.crs))
-    right_ha = hectares(gpd.GeoSeries(rg, crs=left.crs))
+    left_ha, right_ha = _valid_ha(lg, left.crs), _valid_ha(rg, left.crs)
     shapely.prepare(rg)
     # most plots lie wholly inside a reserve: test that first, on prepared reserves, and only the
     # other candidates for intersection at all
@@ -359,7 +364,7 @@ def overlap_table(
     overlap[rest[holds]] = right_ha[ri[rest[holds]]]
     cut = rest[~holds]
     pieces = _robust(shapely.intersection, "overlap_table", left.crs, lg[li[cut]], rg[ri[cut]])
-    overlap[cut] = hectares(gpd.GeoSeries(pieces, crs=left.crs))
+    overlap[cut] = _valid_ha(pieces, left.crs)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         left_share = 100.0 * overlap / left_ha[li]
@@ -422,7 +427,8 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
     A region neither in ``regions`` nor among the ``planted`` regions of the plots would become a row
     of 0 % done: it is an error instead.
     """
-    names = _region_names(regions) | {str(r): r for r in planted if str(r) not in _region_names(regions)}
+    names = _region_names(regions)
+    names |= {str(r): r for r in planted if str(r) not in names}
     given = plan["region"].astype(str).str.strip()
     unknown = sorted(set(given[~given.isin(names)]))
     if unknown:

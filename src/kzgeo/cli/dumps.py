@@ -8,8 +8,6 @@ import click
 
 from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
 
-SITE_SUFFIXES = (".gpkg", ".geojson", ".json", ".fgb", ".parquet")
-
 
 @click.command()
 @click.argument("scene", type=click.Path(path_type=Path))
@@ -60,8 +58,9 @@ def detect_dumps(
     from kzgeo.errors import LayerReadError
     from kzgeo.io import FORMATS, GEOTIFF_SUFFIXES, check_output, read_layer, write_layer
 
-    # a Shapefile would cut pixel_score to ten characters
-    check_output(output, overwrite=overwrite, suffixes=SITE_SUFFIXES)
+    # every layer format but a Shapefile, which would cut pixel_score to ten characters
+    suffixes = tuple(s for s, (driver, _) in FORMATS.items() if driver != "ESRI Shapefile")
+    check_output(output, overwrite=overwrite, suffixes=suffixes)
     if score_raster is not None:
         check_output(score_raster, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)
     fills = read_layer(landfills, kind="landfills", assume_crs=assume_crs) if landfills is not None else None

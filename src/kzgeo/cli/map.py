@@ -47,19 +47,15 @@ def map_command(
     Every layer not given comes from the bundled Kazakhstan demo data.
     """
     from kzgeo import datasets
-    from kzgeo.io import HTML_SUFFIXES, check_output, read_layer
+    from kzgeo.io import HTML_SUFFIXES, check_output
     from kzgeo.maps import make_map, save_map
 
     check_output(output, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # fail before the slow part
     given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
     layers = {kind: source if source is not None else datasets.load(kind) for kind, source in given.items()}
-    if assume_crs is not None:  # for files that declare no CRS
-        layers = {
-            kind: read_layer(src, kind, assume_crs=assume_crs) if isinstance(src, Path) else src
-            for kind, src in layers.items()
-        }
-        dumps = read_layer(dumps, assume_crs=assume_crs) if dumps is not None else None
-    m = make_map(**layers, dumps=dumps, score_raster=score_raster, lang=lang, offline=offline)
+    m = make_map(
+        **layers, dumps=dumps, score_raster=score_raster, lang=lang, offline=offline, assume_crs=assume_crs
+    )
     written = save_map(m, output, overwrite=overwrite)
     size_mb = written.stat().st_size / 1e6
     click.echo(f"wrote {written} ({size_mb:.1f} MB{', offline' if offline else ''})", err=True)

@@ -65,7 +65,7 @@ class Thresholds:
         the card has none).
     confident : float, optional
         Site probability from which the tier is ``confident`` rather than ``review``; default the model
-        card's, else halfway between ``site`` and 1.
+        card's if it is not below ``site``, else halfway between ``site`` and 1.
     min_area_ha : float
         Smaller sites are dropped (0.03 ha is three 10 m pixels).
     max_ndvi : float
@@ -98,6 +98,8 @@ class Thresholds:
         site = self.site if self.site is not None else known.get("site")
         site = 0.5 if site is None else site  # a card without a tuned cut (a training under way)
         confident = self.confident if self.confident is not None else known.get("confident")
+        if self.confident is None and confident is not None and confident < site:
+            confident = None  # the card's, below a site cut set higher: halfway between it and 1 instead
         return replace(self, site=float(site), confident=None if confident is None else float(confident))
 
 

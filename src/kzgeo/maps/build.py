@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from kzgeo import datasets
 from kzgeo.area import hectares
 from kzgeo.errors import DataError, SchemaError
 from kzgeo.maps.elements import (
@@ -54,12 +53,12 @@ _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
 
-def _read(source: LayerInput, kind: str | None) -> gpd.GeoDataFrame | None:
+def _read(source: LayerInput, kind: str | None, assume_crs=None) -> gpd.GeoDataFrame | None:
     from kzgeo.io import read_layer
 
     if source is None:
         return None
-    return read_layer(source, kind=kind)
+    return read_layer(source, kind=kind, assume_crs=assume_crs)
 
 
 def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
@@ -109,11 +108,10 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_geojson(m: folium.Map, collection: dict, name: str, pane: str | None = None) -> None:
+def _add_geojson(m: folium.Map, collection: dict, name: str) -> None:
     """A switchable layer whose popups and tooltips kzgeo's script builds from plain text."""
-    extra = {"pane": pane} if pane else {}
     folium.GeoJson(
-        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5, **extra
+        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5
     ).add_to(m)
 
 
@@ -279,9 +277,9 @@ def _add_dumps(m, dumps, lang, legend) -> None:
 
 def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame | None = None) -> dict:
     lab = labels(lang)
-    if "region" in plots and lang != "en":  # a plot's region (English in kzgeo's layers) in lang
-        named = regions if regions is not None and f"name_{lang}" in regions else datasets.load("regions")
-        local = dict(zip(named["name_en"], named[f"name_{lang}"], strict=True))
+    if "region" in plots and regions is not None and "name_en" in regions:
+        # a plot's region (English in kzgeo's layers) in lang, as the regions layer names it
+        local = dict(zip(regions["name_en"], _name_column(regions, lang), strict=True))
         plots = plots.assign(region=plots["region"].map(lambda v: local.get(v, v)))
     drawn = simplify_for_web(plots, digits=6)
     points = shapely.get_coordinates(drawn.geometry.representative_point().values)
@@ -345,6 +343,7 @@ def make_map(
     score_raster: str | os.PathLike | None = None,
     lang: str = "en",
     offline: bool = False,
+    assume_crs=None,
 ) -> folium.Map:
     """A layered web map of the programmes' geography, in Kazakh, Russian or English.
 
@@ -364,6 +363,8 @@ def make_map(
     offline : bool
         No tiles: a plain basemap, the country's outline drawn from the regions layer.
         :func:`kzgeo.maps.save_map` then inlines Leaflet so the file needs no network.
+    assume_crs : CRS-like, optional
+        CRS of layer files that declare none (as :func:`kzgeo.read_layer` takes it).
 
     Returns
     -------
@@ -379,13 +380,9 @@ def make_map(
     """
     check_lang(lang)
     lab = labels(lang)
-    layers = {
-        "regions": _read(regions, "regions"),
-        "protected_areas": _read(protected_areas, "protected_areas"),
-        "corridors": _read(corridors, "corridors"),
-        "plots": _read(plots, "plots"),
-        "dumps": _read(dumps, None),
-    }
+    given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
+    layers = {kind: _read(source, kind, assume_crs) for kind, source in given.items()}
+    layers["dumps"] = _read(dumps, None, assume_crs)
     for kind, gdf in layers.items():
         if gdf is not None and len(gdf) == 0 and kind != "dumps":  # no dump sites is a finding
             raise DataError(f"{lab.get(kind, kind)}: the {kind} layer has no features; leave it out instead")

@@ -197,10 +197,9 @@ def write_index(
     """
     from tqdm import tqdm
 
-    from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output, check_output
+    from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output
 
     index = _lookup(name)
-    check_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)  # before any work
     for b in index.bands:
         scene.band_name(b)
     windows = list(scene.windows(size=block))

@@ -338,18 +338,19 @@ def _open(path: Path):
     return ds
 
 
-def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float]:
-    """(offset in DN, quantification value) of a Sentinel-2 product."""
+def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float, bool]:
+    """(offset in DN, quantification value, whether the metadata said so) of a Sentinel-2 product;
+    without metadata the offset is taken as 0."""
     quant = float(tags.get("QUANTIFICATION_VALUE", tags.get("BOA_QUANTIFICATION_VALUE", 10000)))
     for key in ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"):
         if key in tags:
-            return float(tags[key]), quant
+            return float(tags[key]), quant, True
     if "PROCESSING_BASELINE" in tags:
-        return (-1000.0 if float(tags["PROCESSING_BASELINE"]) >= 4.0 else 0.0), quant
+        return (-1000.0 if float(tags["PROCESSING_BASELINE"]) >= 4.0 else 0.0), quant, True
     match = re.search(r"_N(\d{2})(\d{2})_", str(path.resolve()))
     if match:
-        return (-1000.0 if int(match.group(1)) >= 4 else 0.0), quant
-    return 0.0, quant
+        return (-1000.0 if int(match.group(1)) >= 4 else 0.0), quant, True
+    return 0.0, quant, False
 
 
 def _s2_metadata_tags(folder: Path) -> dict[str, str]:
@@ -382,12 +383,6 @@ def _sensor_of(names: Sequence[str]) -> str:
 
 def _landsat_common(spacecraft: str) -> dict[str, str]:
     return _COMMON["landsat-oli" if spacecraft.upper() in ("", "LANDSAT_8", "LANDSAT_9") else "landsat-tm"]
-
-
-def _offset_is_known(tags: dict[str, str], path: Path) -> bool:
-    """Whether :func:`_s2_offset` found the offset in the metadata rather than assuming 0."""
-    keys = ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET", "PROCESSING_BASELINE")
-    return any(k in tags for k in keys) or bool(re.search(r"_N(\d{2})(\d{2})_", str(path.resolve())))
 
 
 def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
@@ -432,6 +427,7 @@ def _open_multiband(path: Path) -> Scene:
     sensor = _sensor_of(names)
     bands: dict[str, _Band] = {}
     mask = None
+    guessed_offset = False  # an integer Sentinel-2 band read with offset 0 for want of metadata
     for i, name in enumerate(names):
         idx = i + 1
         gdal_scale, gdal_offset = ds.scales[i], ds.offsets[i]
@@ -447,7 +443,8 @@ def _open_multiband(path: Path) -> Scene:
             # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning
             band = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
         elif sensor == "sentinel-2":
-            offset, quant = _s2_offset(tags, path)
+            offset, quant, said = _s2_offset(tags, path)
+            guessed_offset = guessed_offset or not said
             band = _Band(ds, idx, 1.0 / quant, offset / quant, 0 if nodata is None else nodata)
         elif ds.dtypes[i] == "uint16":  # Landsat without scaling: Collection-2 Level-2 surface reflectance
             band = _Band(ds, idx, 2.75e-5, -0.2, 0 if nodata is None else nodata)
@@ -457,8 +454,7 @@ def _open_multiband(path: Path) -> Scene:
     if sensor == "sentinel-2":
         order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
         common = _COMMON["sentinel-2"]
-        scaled = any(bands[b].scale != 1.0 / 10000 or bands[b].offset != 0.0 for b in order)
-        if not scaled and not _offset_is_known(tags, path):
+        if guessed_offset:
             _warn_if_offset_likely(ds, bands, path)
     elif sensor == "landsat":
         order = [b for b in LANDSAT_BANDS if b in bands]
@@ -560,7 +556,7 @@ def _open_folder(folder: Path) -> Scene:
             order = [b for b in LANDSAT_BANDS if b in opened]
         else:
             tags = _s2_metadata_tags(folder)
-            offset, quant = _s2_offset(tags, next(iter(files.values())))
+            offset, quant, _ = _s2_offset(tags, next(iter(files.values())))
             common = _COMMON["sentinel-2"]
             order = [b for b in S2_BANDS if b in opened and b not in S2_ATMOSPHERIC]
         for name, ds in opened.items():

@@ -22,6 +22,12 @@ from kzgeo.raster.zonal import zonal_stats
 __all__ = ["zonal_timeseries"]
 
 
+_TREND_COLUMNS = (
+    "n_valid_dates", "first_date", "last_date", "first", "last", "peak_before_last", "change",
+    "slope_per_yr", "greenness_lost",
+)  # fmt: skip
+
+
 def _trend(group: pd.DataFrame, value: str, min_drop: float) -> pd.Series:
     days = (group["date"] - group["date"].min()).dt.days.to_numpy(dtype=float)
     y = group[value].to_numpy(dtype=float)
@@ -117,8 +123,8 @@ def zonal_timeseries(
     ids = pd.Index(long[id_col].unique(), name=id_col)
     rows = {key: _trend(group, value, min_drop) for key, group in used.groupby(id_col, sort=False)}
     # every column even when no zone has a valid date (a scene elsewhere, all cloud)
-    columns = _trend(used.iloc[:0], value, min_drop).index
-    trend = pd.DataFrame.from_dict(rows, orient="index").reindex(index=ids, columns=columns)
+    trend = pd.DataFrame.from_dict(rows, orient="index").reindex(index=ids, columns=_TREND_COLUMNS)
+    trend[["first_date", "last_date"]] = trend[["first_date", "last_date"]].astype("datetime64[ns]")
     trend["n_valid_dates"] = trend["n_valid_dates"].fillna(0).astype(int)
     trend["greenness_lost"] = trend["greenness_lost"].astype("boolean")
     trend = trend.rename(
