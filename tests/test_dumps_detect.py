@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 
 from kzgeo.cli import main
@@ -244,3 +245,20 @@ def test_main_restores_the_callers_sigterm_handler(tmp_path):
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_cli_previous_sites_of_a_scene_outside_kazakhstan(tmp_path, capsys):
+    # the bundled real crop lies near Berlin: its sites must be readable as the previous season
+    import kzgeo
+    from test_raster_fixtures import S2_CROP
+
+    with kzgeo.open_scene(S2_CROP) as scene:
+        footprint = gpd.GeoSeries([shapely.box(*scene.bounds)], crs=scene.crs).to_crs(4326)
+    earlier = gpd.GeoDataFrame(
+        {"site_id": [1]}, geometry=[footprint.iloc[0].centroid.buffer(0.001)], crs=4326
+    )
+    earlier.to_file(tmp_path / "earlier.gpkg")
+    out = tmp_path / "now.gpkg"
+    args = ["detect-dumps", str(S2_CROP), "-o", str(out), "--previous", str(tmp_path / "earlier.gpkg")]
+    assert main(args) == 0, capsys.readouterr().err
+    assert "change" in gpd.read_file(out).columns

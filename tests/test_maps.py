@@ -505,3 +505,13 @@ def test_species_designations_and_regions_in_the_map_language(regions, protected
     parks = protected_areas.assign(designation="State National Nature Park")
     park = _popups(make_map(protected_areas=parks, lang="ru"), "Особо охраняемые природные территории")[0]
     assert ["Категория", "Государственный национальный природный парк"] in park["rows"]
+
+
+def test_dump_sites_outside_kazakhstan_are_drawn(dumps):
+    # detect-dumps runs on any Sentinel-2 scene (the bundled real crop is near Berlin)
+    berlin = dumps.to_crs(4326).translate(xoff=12.6 - dumps.to_crs(4326).geometry.iloc[0].centroid.x, yoff=0)
+    sites = dumps.to_crs(4326).set_geometry(berlin.values)
+    with pytest.raises(kzgeo.CRSError, match="outside Kazakhstan"):
+        kzgeo.read_layer(sites)  # any other layer that far away is a wrong CRS
+    (site,) = _popups(make_map(dumps=sites), "Candidate dump sites")
+    assert site["title"].endswith("7")

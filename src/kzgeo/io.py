@@ -126,6 +126,7 @@ def read_layer(
     layer: str | int | None = None,
     assume_crs=None,
     report: ValidationReport | None = None,
+    anywhere: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a layer of a given kind, validated and in EPSG:4326.
 
@@ -145,6 +146,8 @@ def read_layer(
         CRS for a file that declares none.
     report : ValidationReport, optional
         Filled with what validation found and changed.
+    anywhere : bool
+        The layer may lie outside Kazakhstan (see :func:`kzgeo.validate.validate_layer`).
 
     Returns
     -------
@@ -172,7 +175,7 @@ def read_layer(
         raw = _read_raw(Path(source), None if kind == "guess" else kind, layer)
     if kind == "guess":
         kind = guess_kind(raw)
-    return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report)
+    return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report, anywhere=anywhere)
 
 
 def check_output(

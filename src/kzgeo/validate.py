@@ -113,8 +113,8 @@ def _parse_crs(value, name: str) -> CRS:
         raise CRSError(f"{name}: assume_crs={value!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'") from exc
 
 
-def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
-    """Raise when coordinates cannot be in Kazakhstan for the declared CRS."""
+def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False) -> None:
+    """Raise when coordinates cannot be in Kazakhstan (``anywhere``: on Earth) for the declared CRS."""
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
         return
@@ -132,6 +132,8 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
         raise CRSError(
             f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}"
         ) from exc
+    if anywhere:
+        return
     x0, y0, x1, y1 = KAZAKHSTAN_BOUNDS
     x0, y0, x1, y1 = x0 - MARGIN_DEG, y0 - MARGIN_DEG, x1 + MARGIN_DEG, y1 + MARGIN_DEG
     if lon0 >= x0 and lon1 <= x1 and lat0 >= y0 and lat1 <= y1:
@@ -278,6 +280,7 @@ def validate_layer(
     name: str = "layer",
     assume_crs=None,
     report: ValidationReport | None = None,
+    anywhere: bool = False,
 ) -> gpd.GeoDataFrame:
     """Validate and repair a layer, returning it in EPSG:4326 with the kind's column names.
 
@@ -293,6 +296,10 @@ def validate_layer(
         CRS to use when the layer has none.
     report : ValidationReport, optional
         Filled with what was found and changed.
+    anywhere : bool
+        The layer may lie outside Kazakhstan (dump sites of a scene elsewhere): only a CRS that
+        cannot hold its coordinates is an error. By default coordinates more than a few degrees
+        outside Kazakhstan are an error, the sign of a wrong CRS.
 
     Returns
     -------
@@ -308,7 +315,7 @@ def validate_layer(
     report.features_read = len(gdf)
     spec = get_kind(kind) if kind is not None else None
     gdf = _set_crs(gdf, name, assume_crs)
-    _check_coordinates(gdf, name)
+    _check_coordinates(gdf, name, anywhere)
     if spec is not None:
         gdf = _rename_columns(gdf, spec, report)
     id_col = spec.id_column if spec is not None else None

@@ -71,7 +71,8 @@ def detect_dumps(
                 f"{previous}: the previous season (--previous) does not exist; check the path"
             )
         is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
-        before = read_layer(previous, assume_crs=assume_crs) if is_layer else previous
+        # the sites of an earlier run, which may be of a scene outside Kazakhstan
+        before = read_layer(previous, assume_crs=assume_crs, anywhere=True) if is_layer else previous
     sites = detect(
         scene,
         landfills=fills,

@@ -53,12 +53,14 @@ _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
 
-def _read(source: LayerInput, kind: str | None, assume_crs=None) -> gpd.GeoDataFrame | None:
+def _read(
+    source: LayerInput, kind: str | None, assume_crs=None, anywhere: bool = False
+) -> gpd.GeoDataFrame | None:
     from kzgeo.io import read_layer
 
     if source is None:
         return None
-    return read_layer(source, kind=kind, assume_crs=assume_crs)
+    return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere)
 
 
 def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
@@ -382,7 +384,8 @@ def make_map(
     lab = labels(lang)
     given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
     layers = {kind: _read(source, kind, assume_crs) for kind, source in given.items()}
-    layers["dumps"] = _read(dumps, None, assume_crs)
+    # detect-dumps works on any Sentinel-2 scene: its sites may lie outside Kazakhstan
+    layers["dumps"] = _read(dumps, None, assume_crs, anywhere=True)
     for kind, gdf in layers.items():
         if gdf is not None and len(gdf) == 0 and kind != "dumps":  # no dump sites is a finding
             raise DataError(f"{lab.get(kind, kind)}: the {kind} layer has no features; leave it out instead")
