@@ -49,7 +49,9 @@ def test_three_by_three_block(block):
     np.testing.assert_allclose(out["band1_sum"], [9, 9, 9])
     np.testing.assert_allclose(out["band1_count_px"], [9, 12, 100])
     np.testing.assert_allclose(out["band1_min"], [1, 0, 0])
-    np.testing.assert_allclose(out["pixel_area_ha"], [0.09, 0.12, 1.0])
+    # 0.09, 0.12 and 1 ha of grid; on the ellipsoid, as kzgeo.hectares measures them (UTM scale 0.9996)
+    np.testing.assert_allclose(out["pixel_area_ha"], [0.09, 0.12, 1.0], rtol=1e-3)
+    np.testing.assert_allclose(out["pixel_area_ha"], kzgeo.hectares(z), rtol=1e-7)
     np.testing.assert_allclose(out["valid_pct"], [100, 100, 100])
 
 
@@ -60,7 +62,8 @@ def test_polygon_covering_half_a_pixel():
     # half of the 2-pixel; half of the 2 plus all of the 8: (0.5*2 + 8) / 1.5; lower half of the 2
     np.testing.assert_allclose(out["band1_mean"], [2.0, 6.0, 2.0])
     np.testing.assert_allclose(out["band1_count_px"], [0.5, 1.5, 0.5])
-    np.testing.assert_allclose(out["pixel_area_ha"], [0.005, 0.015, 0.005])
+    np.testing.assert_allclose(out["pixel_area_ha"], kzgeo.hectares(z), rtol=1e-7)
+    np.testing.assert_allclose(out["pixel_area_ha"], [0.005, 0.015, 0.005], rtol=1e-3)
 
 
 def test_nodata_lowers_valid_pct_not_the_mean():
@@ -68,7 +71,7 @@ def test_nodata_lowers_valid_pct_not_the_mean():
     out = kzgeo.zonal_stats(zones(cell_box(0, 0, 2, 2)), (arr, T10, UTM42), stats=["mean"])
     assert out["band1_mean"].iloc[0] == pytest.approx(3.0)
     assert out["valid_pct"].iloc[0] == pytest.approx(75.0)
-    assert out["pixel_area_ha"].iloc[0] == pytest.approx(0.04)
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(0.04, rel=1e-3)
 
 
 def test_matches_exactextract_exactly(tmp_path):
@@ -117,7 +120,7 @@ def test_pixel_area_matches_hectares_for_plots_over_half_a_hectare(cx, cy, radiu
     z = zones(poly)
     arr = np.ones((200, 200), np.float32)
     out = kzgeo.zonal_stats(z, (arr, T10, UTM42), stats=["mean"])
-    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(z)[0], rel=0.005)
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(z)[0], rel=1e-6)
 
 
 def test_zones_in_another_crs_are_reprojected(block):
@@ -214,7 +217,25 @@ def test_real_crop_pixel_aligned_zone_equals_numpy_mean():
         float(ndvi[30:70, 20:50].astype(float).mean()), rel=1e-6
     )
     assert out.loc["a", "ndvi_max"] == pytest.approx(float(ndvi[30:70, 20:50].max()))
-    assert out.loc["a", "pixel_area_ha"] == pytest.approx(12.0)
+    # 12 ha of grid (1,200 cells); on the ellipsoid what kzgeo.hectares gives the box
+    assert out.loc["a", "pixel_area_ha"] == pytest.approx(12.0, rel=1e-3)
+    assert out.loc["a", "pixel_area_ha"] == pytest.approx(kzgeo.hectares(z)[0], rel=1e-7)
+
+
+@pytest.mark.parametrize("epsg", [3857, 32642, 32643, 6933, 3395])
+def test_pixel_area_is_ellipsoidal_on_any_projected_grid(epsg):
+    # a 3.1 x 3 km zone of grid near Astana: Web Mercator's grid hectares are 2.5 times the ground's
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(71.45, 51.15)
+    transform = rasterio.transform.from_origin(x - 5000, y + 5000, 10, 10)
+    z = gpd.GeoDataFrame(
+        {"zone_id": ["a"]}, geometry=[shapely.box(x - 1200, y - 700, x + 1900, y + 2300)], crs=epsg
+    )
+    out = kzgeo.zonal_stats(z, (np.ones((1000, 1000), np.float32), transform, f"EPSG:{epsg}"), stats=["mean"])
+    assert out.loc["a", "pixel_area_ha"] == pytest.approx(kzgeo.hectares(z)[0], rel=1e-6)
+    if epsg == 3857:
+        assert out.loc["a", "pixel_area_ha"] == pytest.approx(930 * np.cos(np.radians(51.15)) ** 2, rel=0.01)
 
 
 def test_real_uint8_raster_with_nodata_matches_exactextract():
