@@ -203,6 +203,14 @@ def test_coverage_errors():
         coverage(zones.assign(zone=["a", "a"]), pas, zone_id="zone")
     with pytest.raises(CRSError, match="coverage layer: the layer has no CRS"):
         coverage(zones, gpd.GeoDataFrame(geometry=list(pas.geometry)), zone_id="zone")
+    with pytest.raises(SchemaError, match="id column 'zone' is empty for 1 of 2 feature"):
+        coverage(zones.assign(zone=["a", None]), pas, zone_id="zone")
+
+
+def test_a_layers_own_id_column_names_its_rows():
+    zones, pas = zones_and_pas()
+    table = coverage(zones.drop(columns="zone").assign(id=["north", "south"]), pas)
+    assert table["id"].tolist()[:2] == ["north", "south"]
 
 
 def test_coverage_of_real_regions_by_their_own_districts_is_complete(admin_dir):
@@ -403,7 +411,7 @@ def test_planting_progress_errors():
             plots, regions, plan=pd.DataFrame({"region": ["A"], "year": [2025], "seedlings_plan": [1]})
         )
     bad = pd.DataFrame({"region": ["A"], "year": [2025], "seedlings_plan": ["many"], "ha_plan": [1.0]})
-    with pytest.raises(DataError, match="'seedlings_plan' holds 'many'"):
+    with pytest.raises(DataError, match="seedlings_plan 'many' of row 2 is not a number"):
         planting_progress(plots, regions, plan=bad)
     twice = pd.DataFrame(
         {"region": ["Akmola", "Akmola"], "year": [2025, 2025], "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
@@ -414,6 +422,61 @@ def test_planting_progress_errors():
     unknown = pd.DataFrame({"region": ["Абай"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
     with pytest.raises(DataError, match=r"region\(s\) 'Абай' are in no row of the regions layer"):
         planting_progress(plots, regions, plan=unknown)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("year", None, "year of plot p3 is empty"),
+        ("year", "abc", "year 'abc' of plot p3 is not a number"),
+        ("year", 2025.5, "year 2025.5 of plot p3 is not a whole number"),
+        ("year", 99_999, "year 99999 of plot p3 is outside 1900-2100"),
+        ("seedlings", -5, "seedlings -5 of plot p3 is outside 0-"),
+        ("seedlings", "x", "seedlings 'x' of plot p3 is not a number"),
+        ("declared_ha", 1e12, r"declared_ha 1e\+12 of plot p3 is outside 0-300,000,000"),
+        ("survival_pct", 150, "survival_pct 150 of plot p3 is outside 0-100"),
+    ],
+)
+def test_plot_values_out_of_range_are_errors_not_dropped_or_summed(column, value, message):
+    regions, plots = regions_and_plots()
+    plots[column] = plots[column].astype(object)
+    plots.loc[2, column] = value
+    with pytest.raises(DataError, match=message):
+        planting_progress(plots, regions)
+
+
+def test_missing_seedlings_survival_and_declared_hectares_are_allowed():
+    regions, plots = regions_and_plots()
+    plots.loc[0, ["seedlings", "declared_ha", "survival_pct"]] = np.nan
+    row = planting_progress(plots, regions).set_index(["region", "year"]).loc[("Kostanay", 2024)]
+    assert row["plots"] == 1 and row["seedlings"] == 0 and np.isnan(row["survival_pct"])
+
+
+def test_plan_rows_and_a_plan_of_zero():
+    regions, plots = regions_and_plots()
+
+    def plan(**values):
+        return pd.DataFrame(
+            {"region": ["Akmola"], "year": [2025], "seedlings_plan": [10], "ha_plan": [1.0]} | values
+        )
+
+    with pytest.raises(DataError, match="ha_plan of row 2 is empty"):
+        planting_progress(plots, regions, plan=plan(ha_plan=[np.nan]))
+    with pytest.raises(DataError, match="year 2025.7 of row 2 is not a whole number"):
+        planting_progress(plots, regions, plan=plan(year=[2025.7]))
+    with pytest.raises(DataError, match="seedlings_plan inf of row 2 is outside"):
+        planting_progress(plots, regions, plan=plan(seedlings_plan=[np.inf]))
+    # nothing planned: no share done (not inf)
+    table = planting_progress(plots, regions, plan=plan(ha_plan=[0.0])).set_index(["region", "year"])
+    assert np.isnan(table.loc[("Akmola", 2025), "ha_done_pct"])
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(120_000.0)
+
+
+def test_plots_without_a_region_column_are_placed_by_location():
+    regions, plots = regions_and_plots()
+    table = planting_progress(plots.drop(columns="region"), regions).set_index(["region", "year"])
+    assert table.loc[("Kostanay", 2025), "plots"] == 2 and table.loc[("Akmola", 2025), "plots"] == 2
+    assert table.loc[(NATIONAL, 2025), "plots"] == 4
 
 
 def test_plan_regions_may_be_named_in_kazakh_or_russian():

@@ -193,8 +193,13 @@ def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) 
             )
         ids = gdf[given]
     else:
-        found = next((c for c in _KIND_IDS if c in gdf.columns), None)
+        found = next((c for c in (*_KIND_IDS, "id") if c in gdf.columns), None)
         ids = gdf[found] if found else pd.Series(gdf.index, index=gdf.index, name=gdf.index.name or "id")
+    if ids.isna().any():
+        raise SchemaError(
+            f"{role}: id column {ids.name!r} is empty for {int(ids.isna().sum())} of {len(ids)} feature(s); "
+            f"fill in the ids or pass {param}= naming a complete, unique column"
+        )
     if ids.duplicated().any():
         dup = ids[ids.duplicated()].iloc[0]
         raise SchemaError(
@@ -405,7 +410,9 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
         plots["region"] if "region" in plots.columns else pd.Series(np.nan, index=plots.index, dtype=object)
     )
     names = _region_names(regions)
-    given = given.map(lambda v: names.get(str(v).strip(), v) if pd.notna(v) else v)
+    # object dtype throughout: a column of only missing values maps to float64, which refuses names
+    given = given.astype(object).map(lambda v: names.get(str(v).strip(), v) if pd.notna(v) else None)
+    given = given.astype(object)
     unknown = given.isna()
     if unknown.any():
         points = gpd.GeoSeries(
@@ -415,7 +422,7 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
         ).to_crs(regions.crs)
         tree = shapely.STRtree(np.asarray(regions.geometry.values))
         pi, rj = tree.query(np.asarray(points.values), predicate="within")
-        found = pd.Series(regions[name_col].to_numpy()[rj], index=points.index[pi])
+        found = pd.Series(regions[name_col].to_numpy()[rj], index=points.index[pi], dtype=object)
         given = given.copy()
         given.loc[found.index[~found.index.duplicated()]] = found[~found.index.duplicated()]
     return given
@@ -455,17 +462,49 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             f"planting_progress plan: column(s) {', '.join(missing)} missing (columns: "
             f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)}"
         )
-    plan = plan.loc[:, list(PLAN_COLUMNS)].copy()
-    for col in ("year", "seedlings_plan", "ha_plan"):
-        values = pd.to_numeric(plan[col], errors="coerce")
-        if values.isna().any():
-            bad = plan.loc[values.isna(), col].iloc[0]
-            raise DataError(
-                f"planting_progress plan: column {col!r} holds {bad!r}, not a number; fix the plan table"
-            )
-        plan[col] = values
+    plan = plan.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+    rows = pd.Series([f"row {i + 2}" for i in range(len(plan))])  # row 1 is the header
+    for col, rule in _PLAN_RULES.items():
+        plan[col] = _checked_numbers(plan[col], rule, rows, "planting_progress plan", "fix the plan table")
     plan["year"] = plan["year"].astype(int)
     return plan
+
+
+# column -> (required, lowest, highest, whole numbers only)
+_YEAR_RULE = (True, 1900, 2100, True)
+_PLAN_RULES = {"year": _YEAR_RULE, "seedlings_plan": (True, 0, 1e12, False), "ha_plan": (True, 0, 3e8, False)}
+_PLOT_RULES = {
+    "year": _YEAR_RULE,
+    "seedlings": (False, 0, 1e12, False),
+    "declared_ha": (False, 0, 3e8, False),  # Kazakhstan is 272 million ha
+    "survival_pct": (False, 0, 100, False),
+}
+
+
+def _checked_numbers(values: pd.Series, rule: tuple, where: pd.Series, label: str, fix: str) -> pd.Series:
+    """``values`` as numbers, or a DataError naming the first one that is not a number in range.
+
+    ``where`` names each value's row (``plot p7``, ``row 3``) for the message.
+    """
+    required, lo, hi, whole = rule
+    fmt = ".0f" if whole else ",.0f"
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    blank = values.isna() | values.astype(str).str.strip().isin(["", "nan", "None"])
+    problems = [
+        (numbers.isna() & ~blank, "is not a number"),
+        (blank if required else pd.Series(False, index=values.index), "is empty"),
+        (numbers.notna() & ~((numbers >= lo) & (numbers <= hi)), f"is outside {lo:{fmt}}-{hi:{fmt}}"),
+        (numbers.notna() & np.isfinite(numbers) & (numbers % 1 != 0) if whole else numbers.isna() & False,
+         "is not a whole number"),
+    ]  # fmt: skip
+    for bad, why in problems:
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            more = f" (and {int(bad.sum()) - 1} more)" if bad.sum() > 1 else ""
+            v = values.iloc[i]
+            shown = "" if blank.iloc[i] else f" {v!r}" if isinstance(v, str) else f" {float(v):.12g}"
+            raise DataError(f"{label}: {values.name}{shown} of {where.iloc[i]} {why}{more}; {fix}")
+    return numbers
 
 
 def planting_progress(
@@ -521,6 +560,13 @@ def planting_progress(
             "planting_progress regions: no 'name_en' column; "
             "read the regions with read_layer(..., kind='regions')"
         )
+    ids = plots["plot_id"] if "plot_id" in plots.columns else pd.Series(plots.index, index=plots.index)
+    where = "plot " + ids.astype(str)
+    numbers = {
+        col: _checked_numbers(plots[col], rule, where, "planting_progress plots", "fix the plots layer")
+        for col, rule in _PLOT_RULES.items()
+        if col in plots.columns
+    }
     region = _region_of_plots(plots, regions, "name_en")
     plan = NATIONAL_PLAN if plan is None else _plan_regions(_check_plan(plan), regions, set(region.dropna()))
     known = set(regions["name_en"])
@@ -533,15 +579,15 @@ def planting_progress(
             KzgeoWarning,
             stacklevel=2,
         )
-    seedlings = pd.to_numeric(plots["seedlings"], errors="coerce")
-    survival = pd.to_numeric(plots.get("survival_pct", pd.Series(np.nan, index=plots.index)), errors="coerce")
+    seedlings = numbers["seedlings"]
+    survival = numbers.get("survival_pct", pd.Series(np.nan, index=plots.index))
     counted = survival.notna() & seedlings.notna()
     frame = pd.DataFrame(
         {
             "region": region,
-            "year": pd.to_numeric(plots["year"], errors="coerce").astype("Int64"),
+            "year": numbers["year"].astype("Int64"),
             "planted_ha": hectares(plots),
-            "declared_ha": pd.to_numeric(plots["declared_ha"], errors="coerce"),
+            "declared_ha": numbers["declared_ha"],
             "seedlings": seedlings,
             "_alive": (seedlings * survival / 100.0).where(counted),
             "_counted": seedlings.where(counted),
@@ -571,8 +617,9 @@ def planting_progress(
         table[col] = table[col].fillna(0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         table["survival_pct"] = 100.0 * table["_alive"] / table["_counted"]
-        table["seedlings_done_pct"] = 100.0 * table["seedlings"] / table["seedlings_plan"]
-        table["ha_done_pct"] = 100.0 * table["planted_ha"] / table["ha_plan"]
+        # a plan of 0 has no share done
+        table["seedlings_done_pct"] = 100.0 * table["seedlings"] / table["seedlings_plan"].replace(0, np.nan)
+        table["ha_done_pct"] = 100.0 * table["planted_ha"] / table["ha_plan"].replace(0, np.nan)
     columns = [
         "region", "year", "plots", "planted_ha", "declared_ha", "seedlings", "survival_pct",
         "seedlings_plan", "ha_plan", "seedlings_done_pct", "ha_done_pct",
