@@ -84,6 +84,13 @@ def test_projected_metres_labelled_as_degrees():
         validate_layer(plots([metres], crs="EPSG:4326"), "plots")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_infinite_coordinates_are_named(bad):
+    broken = shapely.Polygon([(71.0, 51.0), (71.1, 51.0), (bad, 51.1)])
+    with pytest.raises(GeometryError, match=r"1 feature\(s\) have NaN or infinite coordinates \(index 1\)"):
+        validate_layer(plots([SQUARE, broken]), "plots")
+
+
 def test_swapped_lat_lon():
     swapped = shapely.transform(SQUARE, lambda xy: xy[:, ::-1])
     with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)"):

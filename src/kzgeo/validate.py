@@ -118,6 +118,15 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
         return
+    coords, which = shapely.get_coordinates(present.to_numpy(), include_z=True, return_index=True)
+    broken = ~np.isfinite(coords[:, :2]).all(axis=1)
+    if broken.any():
+        rows = present.index[np.unique(which[broken])]
+        shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
+        raise GeometryError(
+            f"{name}: {len(rows)} feature(s) have NaN or infinite coordinates (index {shown}); "
+            "fix or remove them in the source file"
+        )
     x0, y0, x1, y1 = present.total_bounds
     crs = gdf.crs
     if crs.is_geographic and (max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90):
