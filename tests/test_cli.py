@@ -120,3 +120,12 @@ def test_table_shows_a_dash_for_missing_values_and_separates_thousands_of_counts
     row = render_table(df, "table").splitlines()[-1].split()
     assert row == ["2025", "351010000", "96,854,461", "—", "12345"]
     assert "96854461" in render_table(df, "csv") and "nan" not in render_table(df, "csv").lower()
+
+
+def test_markdown_cells_keep_pipes_and_line_breaks_inside():
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    text = render_table(pd.DataFrame({"name_en": ["a|b", "line1\nline2"], "area_ha": [1.0, 2.0]}), "markdown")
+    assert text.splitlines()[2:] == ["| a\\|b | 1.00 |", "| line1 line2 | 2.00 |"]

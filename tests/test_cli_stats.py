@@ -184,3 +184,20 @@ def test_duplicate_ids_error_names_the_file(tmp_path, capsys):
     code, _, err = run(["area", path], capsys)
     assert code == 1
     assert str(path) in err and "must identify each feature" in err
+
+
+def test_format_must_agree_with_the_outputs_suffix(files, tmp_path, capsys):
+    out = tmp_path / "area.csv"
+    code, _, err = run(["area", files["pas"], "-o", out, "--format", "markdown"], capsys)
+    assert code == 1 and "--format markdown would write markdown into a .csv file" in err and "area.md" in err
+    assert not out.exists()
+    # a suffix that implies no format takes --format
+    code, _, _ = run(["area", files["pas"], "-o", tmp_path / "area.out", "--format", "csv"], capsys)
+    assert code == 0 and (tmp_path / "area.out").read_text().startswith("pa_id,")
+
+
+def test_the_same_file_as_input_and_output_is_refused_even_with_overwrite(files, tmp_path, capsys):
+    code, _, err = run(["area", files["pas"], "-o", files["pas"], "--overwrite", "--format", "csv"], capsys)
+    assert code == 1 and "is also the input SOURCE" in err
+    code, _, err = run(["coverage", files["zones"], files["pas"], "-o", files["pas"], "--overwrite"], capsys)
+    assert code == 1 and "is also the input" in err

@@ -69,7 +69,9 @@ def test_zonal_csv_with_index_and_warning(tmp_path, scene, plots, capsys):
     table = pd.read_csv(out)
     assert list(table.columns) == ["plot_id", "ndvi_mean", "ndvi_max", "valid_pct", "pixel_area_ha"]
     assert table.loc[0, "ndvi_mean"] == pytest.approx(0.4, rel=1e-5)
-    assert table.loc[0, "pixel_area_ha"] == pytest.approx(0.04, rel=1e-3)  # 4 cells of UTM grid, on the ellipsoid
+    assert table.loc[0, "pixel_area_ha"] == pytest.approx(
+        0.04, rel=1e-3
+    )  # 4 cells of UTM grid, on the ellipsoid
     assert np.isnan(table.loc[1, "ndvi_mean"])
     assert "1 of 2 zones have no pixel" in capsys.readouterr().err
 
@@ -105,3 +107,28 @@ def test_an_output_named_for_another_format_is_refused(tmp_path, scene, plots, c
     assert err.startswith("kzgeo: error:") and err.count("\n") == 1
     assert f"name it e.g. {fix}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots.geojson", "scene.tif"]
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["index", "{scene}", "--index", "ndvi", "-o", "{scene}"], "is also the input SCENE"),
+        (
+            ["detect-dumps", "{scene}", "-o", "{tmp}/s.gpkg", "--score-raster", "{scene}"],
+            "is also the input SCENE",
+        ),
+        (["zonal", "{plots}", "{scene}", "-o", "{plots}", "--format", "csv"], "is also the input ZONES"),
+        (["map", "--regions", "{plots}", "-o", "{plots}"], "is also the input --regions"),
+        (
+            ["detect-dumps", "{scene}", "-o", "{tmp}/s.tif", "--score-raster", "{tmp}/s.tif"],
+            "named for two outputs",
+        ),
+    ],
+)
+def test_an_input_is_never_overwritten_by_an_output(tmp_path, scene, plots, capsys, command, message):
+    before = {p: p.read_bytes() for p in (scene, plots)}
+    args = [a.format(scene=scene, plots=plots, tmp=tmp_path) for a in command]
+    assert main([*args, "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kzgeo: error:") and message in err and err.count("\n") == 1
+    assert {p: p.read_bytes() for p in (scene, plots)} == before

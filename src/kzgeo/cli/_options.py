@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from kzgeo.errors import DataError
+from kzgeo.errors import DataError, OutputError
 
 __all__ = [
+    "OUTPUT_PARAMS",
+    "Command",
     "assume_crs_opt",
     "emit_table",
     "format_opt",
@@ -21,6 +23,48 @@ __all__ = [
     "overwrite_opt",
     "written_file_opt",
 ]
+
+OUTPUT_PARAMS = ("output", "score_raster", "map_path")
+"""Parameters that name files a command writes; every other path parameter is read."""
+
+
+class Command(click.Command):
+    """A subcommand that refuses to write over one of its own inputs, whatever ``--overwrite`` says
+    (``index scene.tif -o scene.tif --overwrite`` would replace the scene by its index)."""
+
+    def invoke(self, ctx: click.Context):
+        outputs = {name: ctx.params.get(name) for name in OUTPUT_PARAMS if ctx.params.get(name) is not None}
+        inputs = [
+            (max(p.opts, key=len) if isinstance(p, click.Option) else p.name.upper(), value)
+            for p in self.params
+            if p.name not in OUTPUT_PARAMS and isinstance(p.type, click.Path)
+            for value in _paths(ctx.params.get(p.name))
+        ]
+        for out in outputs.values():
+            for in_name, source in inputs:
+                if _same_file(out, source):
+                    raise OutputError(f"{out}: is also the input {in_name}; write the result to another file")
+        seen = set()
+        for out in outputs.values():
+            key = Path(out).resolve()
+            if key in seen:
+                raise OutputError(f"{out}: named for two outputs; give each output its own file")
+            seen.add(key)
+        return super().invoke(ctx)
+
+
+def _paths(value) -> list[Path]:
+    if value is None:
+        return []
+    return [Path(v) for v in value] if isinstance(value, (tuple, list)) else [Path(value)]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).exists() and Path(b).exists() and Path(a).samefile(b)
+    except OSError:
+        return False
+
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
@@ -64,6 +108,7 @@ _SUFFIX_FORMATS = {
     ".markdown": "markdown",
     ".txt": "table",
 }
+_FORMAT_SUFFIX = {"csv": ".csv", "json": ".json", "markdown": ".md", "table": ".txt"}
 
 
 def render_table(df: pd.DataFrame, fmt: str) -> str:
@@ -109,7 +154,8 @@ def _markdown(df: pd.DataFrame) -> str:
     def cell(v) -> str:
         if isinstance(v, float):
             return "" if v != v else f"{v:,.2f}"  # NaN: an empty cell
-        return str(v).replace("|", "\\|")
+        # a pipe or a line break inside a value would end the cell or the row
+        return " ".join(str(v).replace("|", "\\|").split("\n")).replace("\r", " ")
 
     buf = io.StringIO()
     buf.write("| " + " | ".join(map(str, df.columns)) + " |\n")
@@ -135,6 +181,13 @@ def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite
                     f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md "
                     "or pass --format"
                 )
+    elif output is not None:
+        implied = _SUFFIX_FORMATS.get(output.suffix.lower())
+        if implied is not None and implied != fmt:
+            raise DataError(
+                f"{output}: --format {fmt} would write {fmt} into a {output.suffix} file; name the file "
+                f"for its format (e.g. {output.with_suffix(_FORMAT_SUFFIX[fmt]).name}) or drop --format"
+            )
     text = render_table(df, fmt)
     if output is None:
         click.echo(text, nl=False)

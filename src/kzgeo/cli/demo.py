@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import render_table
+from kzgeo.cli._options import Command, render_table
 
 LAYERS = ("regions", "districts", "protected_areas", "corridors", "plots", "landfills")
 
@@ -44,7 +44,7 @@ def layer_summary(layers: dict):
     return pd.DataFrame(rows)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--map",
     "map_path",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
+from kzgeo.cli._options import Command, assume_crs_opt, overwrite_opt, written_file_opt
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("scene", type=click.Path(path_type=Path))
 @written_file_opt("Site polygons to write (.gpkg, .geojson, .fgb or .parquet).")
 @click.option(

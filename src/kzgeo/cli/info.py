@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import assume_crs_opt, kind_opt, layer_opt
+from kzgeo.cli._options import Command, assume_crs_opt, kind_opt, layer_opt
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("source", type=click.Path(path_type=Path))
 @kind_opt
 @layer_opt

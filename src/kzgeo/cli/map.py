@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import assume_crs_opt, overwrite_opt, written_file_opt
+from kzgeo.cli._options import Command, assume_crs_opt, overwrite_opt, written_file_opt
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--regions", type=_LAYER_FILE, help="Regions layer; default: the bundled 20 regions.")
 @click.option("--protected-areas", type=_LAYER_FILE, help="Protected areas; default: the bundled ones.")
 @click.option("--corridors", type=_LAYER_FILE, help="Ecological corridors; default: the bundled two.")

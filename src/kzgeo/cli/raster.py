@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kzgeo.cli._options import (
+    Command,
     assume_crs_opt,
     format_opt,
     kind_opt,
@@ -32,7 +33,7 @@ _STAT_NAMES = [
 ]
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("scene", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--index",
@@ -59,7 +60,7 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
         click.echo(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)", err=True)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("zones", type=click.Path(exists=True, path_type=Path))
 @click.argument("raster", type=click.Path(exists=True, path_type=Path))
 @click.option(

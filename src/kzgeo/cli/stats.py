@@ -11,7 +11,15 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import assume_crs_opt, format_opt, kind_opt, layer_opt, output_opt, overwrite_opt
+from kzgeo.cli._options import (
+    Command,
+    assume_crs_opt,
+    format_opt,
+    kind_opt,
+    layer_opt,
+    output_opt,
+    overwrite_opt,
+)
 
 __all__ = ["area", "coverage", "overlap", "progress"]
 
@@ -28,7 +36,7 @@ def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | N
     return gdf
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("source", type=_source)
 @kind_opt
 @layer_opt
@@ -61,7 +69,7 @@ def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwr
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("zones", type=_source)
 @click.argument("layer", type=_source)
 @click.option(
@@ -89,7 +97,7 @@ def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output,
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("left", type=_source)
 @click.argument("right", type=_source)
 @click.option("--left-id", default=None, help="Id column of LEFT (default: the kind's id, e.g. plot_id).")
@@ -134,7 +142,7 @@ def overlap(
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("plots", type=_source)
 @click.argument("regions", type=_source)
 @click.option(
