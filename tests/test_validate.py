@@ -156,6 +156,13 @@ def test_missing_ids_are_generated():
     assert list(out["plot_id"]) == [1, 2] and report.generated_ids
 
 
+def test_regions_without_kato_codes_get_no_made_up_codes():
+    gdf = gpd.GeoDataFrame({"name_en": ["A", "B"]}, geometry=[SQUARE, SQUARE], crs=4326)
+    report = ValidationReport()
+    out = validate_layer(gdf, "regions", report=report)
+    assert "kato" not in out.columns and not report.generated_ids
+
+
 def test_unknown_kind():
     with pytest.raises(DataError, match="unknown layer kind 'forests'; use one of: regions"):
         validate_layer(plots([SQUARE]), "forests")

@@ -263,6 +263,8 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
 
 def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport):
     col = kind.id_column
+    if col == "kato" and col not in gdf.columns:
+        return gdf  # an official code: numbers 1..n under its name would pass for KATO codes
     if col not in gdf.columns:
         report.generated_ids = True
         return gdf.assign(**{col: np.arange(1, len(gdf) + 1)})
