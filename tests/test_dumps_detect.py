@@ -159,8 +159,12 @@ def test_cli_writes_sites_and_refuses_to_overwrite(scene, scene_path, tmp_path, 
     assert len(written) > 0 and "status" in written
     assert main(args) == 1
     assert "already exists" in capsys.readouterr().err
-    assert main([*args, "--overwrite", "--previous", str(out)]) == 0
-    assert set(gpd.read_file(out)["change"]) == {"persisting"}
+    # the previous season's sites are an input: never the output, even with --overwrite
+    assert main([*args, "--overwrite", "--previous", str(out)]) == 1
+    assert "is also the input --previous" in capsys.readouterr().err
+    later = out.with_name("sites_later.gpkg")
+    assert main([*[later if a == str(out) else a for a in args], "--previous", str(out)]) == 0
+    assert set(gpd.read_file(later)["change"]) == {"persisting"}
 
 
 def test_cli_missing_scene(tmp_path, capsys):

@@ -322,3 +322,28 @@ def test_arrays_without_georeferencing():
     bands = dict(zip(BANDS, _cube(), strict=True))
     with pytest.raises(RasterError, match="no georeferencing"):
         detect_dumps(bands)
+
+
+@pytest.mark.parametrize(
+    ("transform", "crs", "message"),
+    [
+        (Affine(0.0001, 0, 71.4, 0, -0.0001, 51.1), "EPSG:4326", "not a projected CRS in metres"),
+        (Affine(20, 0, 500_000, 0, -20, 5_600_000), UTM, "pixels of 20 x 20 m on the ground"),
+        (Affine(30, 0, 500_000, 0, -10, 5_600_000), UTM, "pixels of 30 x 10 m on the ground"),
+    ],
+)
+def test_grids_the_detector_was_not_made_for_are_refused(transform, crs, message):
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    with pytest.raises(RasterError, match=message):
+        detect_dumps(bands, transform=transform, crs=crs)
+
+
+def test_a_web_mercator_grid_of_10_m_on_the_ground_is_accepted():
+    # 15.9 m of Web Mercator grid at 51° N is 10 m on the ground
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 3857, always_xy=True).transform(71.4, 51.1)
+    size = 10 / np.cos(np.radians(51.1))
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    sites = detect_dumps(bands, transform=Affine(size, 0, x, 0, -size, y), crs="EPSG:3857")
+    assert list(sites.columns)[:3] == ["site_id", "score", "pixel_score"]

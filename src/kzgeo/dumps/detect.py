@@ -20,6 +20,7 @@ import pandas as pd
 import rasterio
 import shapely
 from affine import Affine
+from pyproj import Proj, Transformer
 from rasterio import features as rfeatures
 from rasterio.windows import Window
 from scipy import ndimage
@@ -303,6 +304,34 @@ def _check_bands(src) -> None:
         )
 
 
+PIXEL_M = (9.0, 11.0)
+"""Pixel sizes, metres, the detector accepts: its features measure 30-310 m in 10 m pixels."""
+
+
+def _check_grid(src) -> None:
+    """Refuse grids the detector was not made for: not projected in metres, or pixels not about 10 m."""
+    crs = rasterio.crs.CRS.from_user_input(src.crs) if src.crs is not None else None
+    utm_hint = "reproject it to its UTM zone at 10 m (gdalwarp -t_srs EPSG:326NN -tr 10 10)"
+    if crs is None or not crs.is_projected:
+        raise RasterError(
+            f"{src.source}: the grid is in {crs.to_string() if crs else 'no CRS'}, not a projected CRS in "
+            f"metres; dump detection needs the 10 m Sentinel-2 grid: {utm_hint}"
+        )
+    unit = crs.linear_units_factor[1]
+    t = src.transform
+    size = np.array([np.hypot(t.a, t.d), np.hypot(t.b, t.e)]) * unit
+    # on the ground: a Web Mercator pixel of 15.9 m at 51° N covers 10 m
+    x, y = t * (src.width / 2, src.height / 2)
+    lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
+    factors = Proj(crs.to_wkt()).get_factors(lon, lat, errcheck=False)
+    ground = size / np.array([factors.parallel_scale, factors.meridional_scale])
+    if not (np.isfinite(ground).all() and ((ground >= PIXEL_M[0]) & (ground <= PIXEL_M[1])).all()):
+        raise RasterError(
+            f"{src.source}: pixels of {ground[0]:.3g} x {ground[1]:.3g} m on the ground; dump detection "
+            f"needs the 10 m Sentinel-2 grid (20 m bands resampled to 10 m): {utm_hint}"
+        )
+
+
 def _footprint(src) -> gpd.GeoSeries:
     """The scene's rectangle, in its CRS."""
     bounds = rasterio.transform.array_bounds(src.height, src.width, src.transform)
@@ -413,7 +442,8 @@ def detect_dumps(
     Raises
     ------
     RasterError
-        Missing bands or no georeferencing; a previous scene that does not overlap this one.
+        Missing bands or no georeferencing; a grid not projected or of pixels other than about 10 m on
+        the ground; a previous scene that does not overlap this one.
     DataError
         Previous sites none of which lie in the scene; landfill polygons too large to be landfills.
     """
@@ -427,6 +457,7 @@ def detect_dumps(
         src, closer = _as_scene(scene, transform, crs)
         stack.enter_context(closer)
         _check_bands(src)
+        _check_grid(src)
         check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
         if previous is not None:
             _check_previous(previous, src, transform, crs)
