@@ -139,6 +139,12 @@ def test_zones_outside_get_nan_and_a_warning(block):
     assert (out.loc[[2, 3], "pixel_area_ha"] == 0).all()
 
 
+def test_no_zone_overlapping_the_raster_is_an_error(block):
+    z = zones(cell_box(50, 50, 60, 60), cell_box(70, 0, 80, 5), shapely.Polygon())
+    with pytest.raises(DataError, match=r"none of the 2 zone\(s\) overlaps the raster \(array\)"):
+        kzgeo.zonal_stats(z, (block, T10, UTM42))
+
+
 def test_no_zone_with_a_geometry(block):
     with pytest.warns(KzgeoWarning, match="2 of 2 zones have no pixel"):
         out = kzgeo.zonal_stats(zones(shapely.Polygon(), shapely.Polygon()), (block, T10, UTM42))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kzgeo.errors import DataError
-from kzgeo.raster.zonal import zonal_stats
+from kzgeo.raster.zonal import _zonal_stats
 
 __all__ = ["zonal_timeseries"]
 
@@ -109,7 +109,7 @@ def zonal_timeseries(
     for when, scene in scenes.items():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = zonal_stats(zones, scene, stats=stats, index=name, zone_id=zone_id)
+            table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False)
         for w in caught:  # the same warning, saying which date it is about
             warnings.warn(f"{pd.Timestamp(when).date()}: {w.message}", w.category, stacklevel=2)
         frames.append(table.reset_index().assign(date=pd.Timestamp(when)))

@@ -311,6 +311,14 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     return out
 
 
+def _describe(raster) -> str:
+    if isinstance(raster, (str, os.PathLike)):
+        return str(raster)
+    if isinstance(raster, Scene):
+        return f"{raster.source}, {raster.crs.to_string()}"
+    return "array"
+
+
 def _warn_outside(ids: pd.Series, outside: np.ndarray, label: str) -> None:
     if outside.any():
         shown = ", ".join(map(str, ids[outside].head(10)))
@@ -372,12 +380,21 @@ def zonal_stats(
         If the zones have no CRS.
     RasterError
         For a raster without a band or index asked for.
+    DataError
+        When no zone overlaps the raster (a wrong file or CRS); a raster of a mapping that no zone
+        overlaps only warns.
 
     Examples
     --------
     >>> table = zonal_stats(plots, "scene.tif", stats=["mean"], index="ndvi")  # doctest: +SKIP
     >>> table["ndvi_mean"]  # doctest: +SKIP
     """
+    return _zonal_stats(zones, raster, stats, band, index, zone_id, refuse_none=True)
+
+
+def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: bool) -> pd.DataFrame:
+    """:func:`zonal_stats`; ``refuse_none`` false only warns when no zone overlaps a single raster
+    (one date of a time series)."""
     if isinstance(zones, gpd.GeoSeries):
         zones = gpd.GeoDataFrame(geometry=zones)
     stats = list(stats)
@@ -403,6 +420,14 @@ def zonal_stats(
         out = pd.concat(parts, axis=1)
     else:
         out = _zonal_one(zones, raster, stats, band, index)
-        _warn_outside(ids, out["pixel_area_ha"].to_numpy() == 0, "")
+        outside = out["pixel_area_ha"].to_numpy() == 0
+        drawn = ~(zones.geometry.isna() | zones.geometry.is_empty).to_numpy()
+        if refuse_none and drawn.any() and outside[drawn].all():
+            raise DataError(
+                f"zones: none of the {int(drawn.sum())} zone(s) overlaps the raster "
+                f"({_describe(raster)}); check that both cover the same place and that each declares "
+                "its real CRS"
+            )
+        _warn_outside(ids, outside, "")
     out.index = pd.Index(ids.to_numpy(), name=ids.name)
     return out
