@@ -311,3 +311,10 @@ def test_rotated_grid_is_a_raster_error(tmp_path):
         dst.write(np.ones((1, 2, 2), np.uint16))
     with pytest.raises(RasterError, match="rotated"):
         kzgeo.open_scene(path)
+
+
+def test_a_band_name_given_twice_is_refused(tmp_path):
+    data = np.full((3, 2, 2), 1000, np.uint16)
+    path = write_tif(tmp_path / "dup.tif", data, descriptions=["B04", "b04", "B08"])
+    with pytest.raises(RasterError, match="band description\\(s\\) B04 name more than one band"):
+        kzgeo.open_scene(path)

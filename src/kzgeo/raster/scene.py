@@ -424,6 +424,14 @@ def _open_multiband(path: Path) -> Scene:
     ds = _open(path)
     tags = {k.upper(): v for k, v in ds.tags().items()}
     names = [(d or f"band{i + 1}").strip() for i, d in enumerate(ds.descriptions)]
+    upper = [n.upper() for n in names]
+    twice = sorted({n for n in upper if upper.count(n) > 1})
+    if twice:
+        ds.close()
+        raise RasterError(
+            f"{path}: band description(s) {', '.join(twice)} name more than one band; give each band its own "
+            "name (gdal_edit.py or rasterio's set_band_description)"
+        )
     sensor = _sensor_of(names)
     bands: dict[str, _Band] = {}
     mask = None
