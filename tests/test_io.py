@@ -59,6 +59,20 @@ def test_zipped_shapefile(tmp_path, layer):
     assert len(back) == 2
 
 
+def test_zipped_shapefile_inside_a_folder_of_the_zip(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.shp")
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("plots.*"):
+            zf.write(part, f"download/data/{part.name}")
+    assert list_layers(archive) == ["plots"]
+    assert len(kzgeo.read_layer(archive, kind="plots")) == 2
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.write(tmp_path / "plots.shp", "other/plots.shp")
+    with pytest.raises(LayerReadError, match=r"holds shapefiles in 2 folders \(download/data, other\)"):
+        kzgeo.read_layer(archive)
+
+
 def test_projected_file_is_returned_in_wgs84(tmp_path, layer):
     kzgeo.write_layer(layer.to_crs(32643), tmp_path / "utm.gpkg")
     back = kzgeo.read_layer(tmp_path / "utm.gpkg", kind="plots")

@@ -70,13 +70,38 @@ def _reason(exc: Exception, path: Path) -> str:
     return text
 
 
+def _zip_folder(path: Path) -> str | Path:
+    """What GDAL opens for a zip: the zip itself when its shapefiles lie at its root, else the one folder
+    inside it that holds them (downloads often wrap the files in a folder)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return path  # GDAL says what is wrong with it
+    folders = sorted({str(Path(m).parent) for m in members if m.lower().endswith(".shp")})
+    if not folders or "." in folders:
+        return path
+    if len(folders) > 1:
+        raise LayerReadError(
+            f"{path}: holds shapefiles in {len(folders)} folders ({', '.join(folders[:5])}); unzip it and "
+            "read the .shp you mean"
+        )
+    return f"/vsizip/{path}/{folders[0]}"
+
+
+def _gdal_source(path: Path) -> str | Path:
+    return _zip_folder(path) if _suffix(path) == ".zip" else path
+
+
 def list_layers(source: str | os.PathLike) -> list[str]:
     """Names of the layers in a file (one name for single-layer formats)."""
     path = Path(source)
     if FORMATS.get(_suffix(path), ("",))[0] == "parquet":
         return [path.stem]
     try:
-        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        return [str(name) for name in pyogrio.list_layers(_gdal_source(path))[:, 0]]
     except (DataSourceError, DataLayerError) as exc:
         raise LayerReadError(f"{path}: cannot be read as a vector file ({_reason(exc, path)})") from exc
 
@@ -110,7 +135,7 @@ def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
     try:
         if driver == "parquet":
             return gpd.read_parquet(path)
-        return gpd.read_file(path, engine="pyogrio", layer=_pick_layer(path, kind, layer))
+        return gpd.read_file(_gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer))
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
