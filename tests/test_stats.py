@@ -462,7 +462,7 @@ def test_plan_rows_and_a_plan_of_zero():
 
     with pytest.raises(DataError, match="ha_plan of row 2 is empty"):
         planting_progress(plots, regions, plan=plan(ha_plan=[np.nan]))
-    with pytest.raises(DataError, match="year 2025.7 of row 2 is not a whole number"):
+    with pytest.raises(DataError, match=r"year 2025\.7 of row 2 is not a whole number"):
         planting_progress(plots, regions, plan=plan(year=[2025.7]))
     with pytest.raises(DataError, match="seedlings_plan inf of row 2 is outside"):
         planting_progress(plots, regions, plan=plan(seedlings_plan=[np.inf]))
