@@ -129,3 +129,17 @@ def test_markdown_cells_keep_pipes_and_line_breaks_inside():
 
     text = render_table(pd.DataFrame({"name_en": ["a|b", "line1\nline2"], "area_ha": [1.0, 2.0]}), "markdown")
     assert text.splitlines()[2:] == ["| a\\|b | 1.00 |", "| line1 line2 | 2.00 |"]
+
+
+def test_json_keeps_full_precision_and_writes_null_for_nan_and_infinity():
+    import numpy as np
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    df = pd.DataFrame({"area_ha": [78.08538011384567, np.nan, np.inf], "n": pd.array([1, None, 3], "Int64")})
+    assert json.loads(render_table(df, "json")) == [
+        {"area_ha": 78.08538011384567, "n": 1},
+        {"area_ha": None, "n": None},
+        {"area_ha": None, "n": 3},
+    ]

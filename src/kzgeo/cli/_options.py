@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 from kzgeo.errors import DataError, OutputError
@@ -116,12 +117,12 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return df.to_csv(index=False)
     if fmt == "json":
-        return (
-            json.dumps(
-                json.loads(df.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=2
-            )
-            + "\n"
-        )
+        # full precision, as in CSV (to_json keeps 10 digits); NaN and infinity become null
+        records = [
+            {str(k): _json_value(v) for k, v in row.items()}
+            for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")
+        ]
+        return json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     if fmt == "markdown":
         return _markdown(df)
     if df.empty:
@@ -143,6 +144,18 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         "{:,.2f}".format,
     ):
         return df.to_string(index=False, na_rep="—", formatters=counts) + "\n"
+
+
+def _json_value(v):
+    """A table value as JSON takes it: numpy numbers as Python ones, NaN and infinity as null,
+    timestamps in ISO 8601."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return v if np.isfinite(v) else None
+    if isinstance(v, (int, str, bool)) or v is None:
+        return v
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
 def _is_code(column: str) -> bool:
