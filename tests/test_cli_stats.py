@@ -201,3 +201,13 @@ def test_the_same_file_as_input_and_output_is_refused_even_with_overwrite(files,
     assert code == 1 and "is also the input SOURCE" in err
     code, _, err = run(["coverage", files["zones"], files["pas"], "-o", files["pas"], "--overwrite"], capsys)
     assert code == 1 and "is also the input" in err
+
+
+def test_errors_give_command_line_advice_not_python_arguments(files, tmp_path, capsys):
+    code, _, err = run(["coverage", files["zones"], files["pas"], "--zone-id", "nosuch"], capsys)
+    assert code == 1 and "pass --zone-id with one of them" in err
+    out = tmp_path / "a.csv"
+    out.write_text("x")
+    code, _, err = run(["area", files["pas"], "-o", out], capsys)
+    assert code == 1 and "pass --overwrite to replace it" in err
+    assert "=True" not in err and "CLI:" not in err

@@ -89,6 +89,32 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
         warnings.showwarning = _show_warning
 
 
+_CLI_WORDS = (
+    ("pass overwrite=True (CLI: --overwrite)", "pass --overwrite"),
+    ("pass assume_crs='EPSG:4326' (CLI: --assume-crs)", "pass --assume-crs EPSG:4326"),
+    ("assume_crs='EPSG:32642'", "--assume-crs EPSG:32642"),
+    ("(assume_crs=...)", "(--assume-crs)"),
+    ("choose one with layer=... (CLI: --layer)", "choose one with --layer"),
+    ("(CLI: --layer NAME)", "(--layer NAME)"),
+    ("pass zone_id=", "pass --zone-id"),
+    ("pass left_id=", "pass --left-id"),
+    ("pass right_id=", "pass --right-id"),
+    ("pass --id=", "pass --id"),
+    ("(read it with read_layer(..., kind='plots'))", "(--kind plots)"),
+    (
+        "read the regions with read_layer(..., kind='regions')",
+        "give a regions layer (kzgeo info --kind regions)",
+    ),
+)
+"""Python-API advice in error messages and what to type at the command line instead."""
+
+
+def _for_cli(message: str) -> str:
+    for api, cli_words in _CLI_WORDS:
+        message = message.replace(api, cli_words)
+    return message
+
+
 def _terminated(signum, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C: temporary output files are removed
 
@@ -100,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
     except KzgeoError as exc:
-        click.echo(f"kzgeo: error: {exc}", err=True)
+        click.echo(f"kzgeo: error: {_for_cli(str(exc))}", err=True)
         return 1
     except click.exceptions.Abort:
         click.echo("kzgeo: aborted", err=True)
