@@ -29,4 +29,4 @@ def test_demo_runs_every_step_and_writes_the_map(tmp_path, capsys):
     assert "leaflet" in html.lower() and dest.stat().st_size < 5_000_000
     # a second run refuses to replace the map before doing any work
     assert main(["demo", "--map", str(dest)]) == 1
-    assert "already exists; pass overwrite=True (CLI: --overwrite)" in capsys.readouterr().err
+    assert "already exists; pass --overwrite" in capsys.readouterr().err

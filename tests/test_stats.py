@@ -510,3 +510,13 @@ def test_plan_regions_may_be_named_in_kazakh_or_russian():
     both = pd.concat([plan, plan.assign(region=["Kostanay", "Akmola"])])
     with pytest.raises(DataError, match="'Kostanay' 2025 is planned twice"):
         planting_progress(plots, regions, plan=both)
+
+
+def test_points_and_lines_among_polygons_count_zero_with_a_warning():
+    zones, pas = zones_and_pas()
+    mixed = pd.concat(
+        [pas, layer([shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])])], ignore_index=True
+    )
+    mixed["pa_id"] = ["reserve", "sanctuary", "park", "well", "track"]
+    with pytest.warns(KzgeoWarning, match=r"2 of 5 feature\(s\) are LineString, Point and count 0 ha"):
+        coverage(zones, mixed, zone_id="zone")

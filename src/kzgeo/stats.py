@@ -69,6 +69,15 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
             f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
             "hectare statistics need polygons (buffer points first, or pass the polygon layer)"
         )
+    flat = gdf.geom_type.isin(["Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"])
+    if flat.any():
+        kinds = ", ".join(sorted(set(gdf.geom_type[flat])))
+        warnings.warn(
+            f"{role}: {int(flat.sum())} of {len(gdf)} feature(s) are {kinds} and count 0 ha; "
+            "remove them or buffer them into polygons",
+            KzgeoWarning,
+            stacklevel=3,
+        )
 
 
 def _in_crs(geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries:
