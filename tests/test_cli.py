@@ -143,3 +143,14 @@ def test_json_keeps_full_precision_and_writes_null_for_nan_and_infinity():
         {"area_ha": None, "n": None},
         {"area_ha": None, "n": 3},
     ]
+
+
+def test_float_ids_print_as_stored_not_as_hectares():
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    lines = render_table(
+        pd.DataFrame({"pa_id": [1.5, 2.0, float("nan")], "area_ha": [1.0, 2.0, 3.0]}), "table"
+    )
+    assert [ln.split()[0] for ln in lines.splitlines()[1:]] == ["1.5", "2", "—"]

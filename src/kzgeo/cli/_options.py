@@ -133,6 +133,14 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         for c in df.columns
         if pd.api.types.is_integer_dtype(df[c]) and not _is_code(str(c)) and not df[c].isna().any()
     }
+    # ids and codes stored as floats: as written, not as hectares (1.5, not 1.50; no thousands separators)
+    counts.update(
+        {
+            c: (lambda v: "—" if v != v else f"{v:.17g}")
+            for c in df.columns
+            if pd.api.types.is_float_dtype(df[c]) and _is_code(str(c))
+        }
+    )
     with pd.option_context(
         "display.max_rows",
         500,
