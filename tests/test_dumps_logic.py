@@ -21,7 +21,7 @@ from kzgeo.dumps import (
 )
 from kzgeo.dumps.evaluate import match_sites
 from kzgeo.dumps.objects import object_features, part_sums, ring_labels, site_rings
-from kzgeo.errors import RasterError
+from kzgeo.errors import KzgeoWarning, RasterError
 
 UTM = "EPSG:32642"
 SOIL = np.array([0.10, 0.14, 0.18, 0.20, 0.22, 0.23, 0.24, 0.25, 0.32, 0.28], dtype=np.float32)
@@ -347,3 +347,10 @@ def test_a_web_mercator_grid_of_10_m_on_the_ground_is_accepted():
     bands = dict(zip(BANDS, _cube(), strict=True))
     sites = detect_dumps(bands, transform=Affine(size, 0, x, 0, -size, y), crs="EPSG:3857")
     assert list(sites.columns)[:3] == ["site_id", "score", "pixel_score"]
+
+
+def test_a_scene_without_a_scorable_pixel_warns():
+    bands = dict(zip(BANDS, np.full((10, 40, 40), np.nan, np.float32), strict=True))
+    with pytest.warns(KzgeoWarning, match="no pixel could be scored"):
+        sites = detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
+    assert sites.empty

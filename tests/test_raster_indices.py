@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rasterio.windows import Window
 
 import kzgeo
-from kzgeo.errors import OutputExistsError, RasterError
+from kzgeo.errors import KzgeoWarning, OutputExistsError, RasterError
 from kzgeo.raster import INDICES, compute_index, write_index
 from test_raster_fixtures import S2_CROP, s2_stack, write_tif
 
@@ -136,3 +136,9 @@ def test_normalised_indices_are_bounded(values):
     # swapping NIR and red flips the sign of NDVI
     swapped = {**bands, "nir": bands["red"], "red": bands["nir"]}
     np.testing.assert_allclose(compute_index("ndvi", swapped), -compute_index("ndvi", bands), atol=1e-6)
+
+
+def test_write_index_of_a_scene_without_data_warns(tmp_path):
+    src = write_tif(tmp_path / "empty.tif", np.zeros((10, 20, 20), np.uint16), descriptions=list(S2_DN))
+    with kzgeo.open_scene(src) as scene, pytest.warns(KzgeoWarning, match="no pixel holds data"):
+        write_index(scene, "ndvi", tmp_path / "ndvi.tif")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from kzgeo.dumps.features import BANDS, HALO, MASK_KINDS, candidates, compute_fe
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import assign_status, check_layers, compare_sites
-from kzgeo.errors import DataError, KzgeoError, RasterError
+from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, RasterError
 
 __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
 
@@ -465,6 +466,7 @@ def detect_dumps(
         th = (thresholds or Thresholds()).with_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))
         dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
+        valid = 0  # pixels scored or scorable, over all windows
         for core, win in _windows(src.height, src.width, window_size, WINDOW_HALO):
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
@@ -481,6 +483,14 @@ def detect_dumps(
             )
             if dst is not None:
                 dst.write(score[sl][None], window=core)
+            valid += int(np.isfinite(feats[0][sl]).sum())
+        if not valid:
+            warnings.warn(
+                f"{src.source}: no pixel could be scored (all nodata, cloud, snow or water); no site can be "
+                "found in it",
+                KzgeoWarning,
+                stacklevel=2,
+            )
         sites = _merge(records, src.crs)
     return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m)
 

@@ -7,6 +7,7 @@ Formulas and their sources are in ``docs/indices.md``. Bands are addressed by co
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import rasterio
 import rasterio.shutil
 from rasterio.windows import Window
 
-from kzgeo.errors import RasterError
+from kzgeo.errors import KzgeoWarning, RasterError
 from kzgeo.raster.scene import Scene, bounded_cache
 
 __all__ = ["INDICES", "SpectralIndex", "compute_index", "spectral_index", "write_index"]
@@ -223,9 +224,12 @@ def write_index(
     with bounded_cache(), atomic_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES) as tmp:
         stage = tmp.with_name(tmp.stem + ".stage.tif")
         try:
+            valid = 0
             with rasterio.open(stage, "w", **profile) as dst:
                 for w in tqdm(windows, desc=f"{index.name} {Path(dest).name}", unit="win", disable=disable):
-                    dst.write(spectral_index(scene, index.name, window=w), 1, window=w)
+                    values = spectral_index(scene, index.name, window=w)
+                    valid += int(np.isfinite(values).sum())
+                    dst.write(values, 1, window=w)
                 dst.set_band_description(1, index.name.upper())
                 dst.update_tags(KZGEO_INDEX=index.name, KZGEO_FORMULA=index.description)
             rasterio.shutil.copy(
@@ -240,4 +244,11 @@ def write_index(
             )
         finally:
             stage.unlink(missing_ok=True)
+    if not valid:
+        warnings.warn(
+            f"{scene.source}: no pixel holds data (all nodata, masked or 0 in the bands of "
+            f"{index.name.upper()}); {Path(dest).name} holds NaN only",
+            KzgeoWarning,
+            stacklevel=2,
+        )
     return Path(dest)
