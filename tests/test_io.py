@@ -109,6 +109,13 @@ def test_shapefile_without_its_index(tmp_path, layer):
         kzgeo.read_layer(tmp_path / "my data" / "plots.shp")
 
 
+def test_shapefile_without_its_attributes(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.shp")
+    (tmp_path / "plots.dbf").unlink()
+    with pytest.raises(LayerReadError, match=r"attribute file plots\.dbf is missing, so every id and name"):
+        kzgeo.read_layer(tmp_path / "plots.shp")
+
+
 def test_multilayer_geopackage_picks_kind_or_asks(tmp_path, layer):
     path = tmp_path / "all.gpkg"
     layer.to_file(path, layer="plots")

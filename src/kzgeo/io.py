@@ -132,6 +132,11 @@ def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
     if not path.exists():
         raise LayerReadError(f"{path}: no such file; check the path")
     driver = _check_format(path)
+    if _suffix(path) == ".shp" and not any(path.with_suffix(s).exists() for s in (".dbf", ".DBF")):
+        raise LayerReadError(
+            f"{path}: its attribute file {path.with_suffix('.dbf').name} is missing, so every id and name "
+            "would be lost; copy a shapefile's .shp, .shx, .dbf and .prj together, or zip them"
+        )
     try:
         if driver == "parquet":
             return gpd.read_parquet(path)
