@@ -188,11 +188,11 @@ def _swept(held_out: Evaluation, rich: Evaluation) -> dict:
     return {**summarise(held_out), "lookalike_rich_false_alarms_per_100km2": rich.false_alarms_per_100km2()}
 
 
-def real_scene() -> dict:
+def real_scene(model=None) -> dict:
     if not REAL.exists():
         return {"skipped": f"{REAL} not found"}
     t0 = time.perf_counter()
-    sites = detect_dumps(REAL)
+    sites = detect_dumps(REAL, model=model)
     seconds = time.perf_counter() - t0
     return {
         "scene": str(REAL.relative_to(ROOT.parent.parent)),
@@ -214,11 +214,14 @@ def main() -> None:
     ap.add_argument("--rich", type=int, default=8, help="look-alike-rich scenes")
     ap.add_argument("--tune", type=int, default=2, help="scenes to tune the baselines on")
     ap.add_argument("--size", type=int, default=1024)
+    ap.add_argument("--model", help="a .joblib of scripts/train_dump_model.py (default: the shipped model)")
+    ap.add_argument("--out", default="eval_dumps.json", help="result file in benchmarks/out/")
     args = ap.parse_args()
+    model = load_model(args.model)
     t0 = time.perf_counter()
     cuts = tune_baselines(args.size, args.tune)
     print(f"baseline thresholds (tuned on the training generator): {cuts}", flush=True)
-    card = load_model().card["thresholds"]
+    card = model.card["thresholds"]
     points = {"detector": card["site"], "detector_confident": card.get("confident") or (card["site"] + 1) / 2}
     # every candidate site (the site threshold only filters the output), for the segmentation check
     low = Thresholds.from_card({"thresholds": card}, site=0.0)
@@ -228,7 +231,7 @@ def main() -> None:
     baselines = {name: Evaluation() for name in cuts}
     for seed in list(HELD_OUT_SEEDS)[: args.scenes]:
         scene = generate_scene(seed, args.size, split="test")
-        found = detect_dumps(scene, thresholds=low)
+        found = detect_dumps(scene, thresholds=low, model=model)
         for k, v in segmentation_check(scene, found, points["detector"]).items():
             seg[k] = seg.get(k, 0) + v
         at = _at_cuts(scene, found, [*points.values(), *SWEEP])
@@ -247,7 +250,7 @@ def main() -> None:
     rich = {name: Evaluation() for name in points}
     for seed in list(RICH_SEEDS)[: args.rich]:
         scene = generate_scene(seed, args.size, split="test", n_lookalikes=60, n_dumps=10)
-        found = detect_dumps(scene, thresholds=low)
+        found = detect_dumps(scene, thresholds=low, model=model)
         at = _at_cuts(scene, found, [*points.values(), *SWEEP])
         for name, cut in points.items():
             rich[name] = rich[name] + at[cut]
@@ -265,12 +268,12 @@ def main() -> None:
         "intervals_95": {name: intervals(evals[name], rich[name]) for name in points},
         "site_cut_sweep": {f"{cut:.2f}": _swept(*evs) for cut, evs in sweep.items()},
         "baselines": {name: {"threshold": cuts[name], **summarise(ev)} for name, ev in baselines.items()},
-        "real_s2_crop": real_scene(),
+        "real_s2_crop": real_scene(model),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
-    (out / "eval_dumps.json").write_text(json.dumps(result, indent=1, default=float) + "\n", encoding="utf-8")
+    (out / args.out).write_text(json.dumps(result, indent=1, default=float) + "\n", encoding="utf-8")
     print(_markdown(result))
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/train_dump_model.py [--scenes 56] [--site-scenes 384] [--rich-scenes 192]
         [--jobs 2] [--pixels-from MODEL.joblib] [--wide-sensor 0] [--spectral-jitter 0]
-        [--small-site-weight 0] [--cross-fit]
+        [--small-site-weight 0] [--cross-fit] [--context]
 
 1. Generate training scenes with :mod:`kzgeo.synth` from the ``train`` half of the spectral library,
    over all biomes and months, with every look-alike kind except the held-out ones
@@ -17,6 +17,10 @@
    Then add the background pixels this first fit scores above 0.3 (hard negatives) and fit again.
    ``--small-site-weight 1`` weighs each waste pixel by the inverse of its site's hectares
    (:func:`pixel_weights`; measured in ``benchmarks/dumps.md``, not the default).
+   ``--context`` adds a context stage: a second pixel classifier, fitted the same way on
+   ``--scenes`` other scenes (:data:`CONTEXT_SEEDS`), sees each pixel's features and
+   :func:`kzgeo.dumps.features.context_features` of the first classifier's score around it
+   (measured in ``benchmarks/dumps.md``, not the default).
 3. Site classifier: on other scenes, outline candidate sites with the pixel scores (hysteresis), label
    each by whether it matches a true site (IoU >= 0.25), fit a second classifier on the site
    features (:mod:`kzgeo.dumps.objects`: mean and spread of every pixel feature inside the site,
@@ -59,7 +63,7 @@ from threadpoolctl import threadpool_limits
 from kzgeo.dumps import FEATURE_NAMES, Thresholds, compute_features, spectral_mask
 from kzgeo.dumps.detect import candidate_sites
 from kzgeo.dumps.evaluate import match_sites
-from kzgeo.dumps.features import candidates
+from kzgeo.dumps.features import CONTEXT_FEATURES, candidates, context_features
 from kzgeo.dumps.model import MODEL_NAME, DumpModel
 from kzgeo.dumps.objects import OBJECT_FEATURES, object_features
 from kzgeo.synth import BACKGROUND_KINDS, DUMP_KINDS, LOOKALIKE_KINDS, generate_scene
@@ -67,6 +71,7 @@ from kzgeo.synth import BACKGROUND_KINDS, DUMP_KINDS, LOOKALIKE_KINDS, generate_
 HELD_OUT_LOOKALIKES = ("solar_farm", "rail_yard")
 TRAIN_KINDS = tuple(k for k in LOOKALIKE_KINDS if k not in HELD_OUT_LOOKALIKES)
 TRAIN_SEEDS = range(1000, 1100)
+CONTEXT_SEEDS = range(1100, 1200)
 SITE_SEEDS = range(3000, 3500)
 RICH_SITE_SEEDS = range(3500, 4000)
 VALIDATION_SEEDS = range(2000, 2100)
@@ -97,16 +102,20 @@ SITE_GRID = tuple(np.round(np.arange(0.30, 0.991, 0.02), 2))
 MAX_NDVI = Thresholds().max_ndvi
 
 
-def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: int, **scene_kw):
+def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: int, first=None, **scene_kw):
     """Pixel features, labels and site hectares of one training scene (``scene_kw`` go to ``generate_scene``).
 
     The hectares are those of the dump each waste pixel belongs to (0 for background), for
-    :func:`pixel_weights`.
+    :func:`pixel_weights`. With ``first`` (a :class:`DumpModel`), the features are followed by the
+    :func:`~kzgeo.dumps.features.context_features` of its first pixel score (the context stage).
     """
     # denser in waste than real land, so each scene gives many positive pixels
     scene = _scene(seed, size, n_dumps=int(rng.integers(25, 45)), **scene_kw)
     feats = compute_features(scene.data, spectral_mask(scene.data))
     candidate = candidates(feats, MAX_NDVI)
+    if first is not None:
+        ctx = context_features(first.first_score(feats, candidate), np.isfinite(feats[0]))
+        feats = np.concatenate([feats, ctx])
     waste = scene.truth_mask(DUMP_KINDS)
     hectares = site_hectares(scene)
     look = scene.truth_mask(TRAIN_KINDS) & ~waste
@@ -126,7 +135,7 @@ def scene_samples(seed: int, size: int, rng: np.random.Generator, n_background: 
     idx = np.concatenate(groups)
     y = np.r_[np.ones(len(groups[0])), np.zeros(len(idx) - len(groups[0]))].astype(np.int8)
     ha = np.r_[hectares.ravel()[groups[0]], np.zeros(len(idx) - len(groups[0]))]
-    flat = feats.reshape(len(FEATURE_NAMES), -1)
+    flat = feats.reshape(feats.shape[0], -1)
     pool = _sample(rng, candidate & ~waste, 4 * n_background)
     return flat[:, idx].T, y, ha, scene.params, flat[:, pool].T
 
@@ -342,16 +351,25 @@ def main() -> None:
         action="store_true",
         help="outline site and validation scenes with pixel classifiers fitted on the library's other fold",
     )
+    ap.add_argument(
+        "--context",
+        action="store_true",
+        help="add a context stage: a second pixel classifier that also sees the first score around a pixel",
+    )
     ap.add_argument("--out", type=Path, default=Path("src/kzgeo/models"))
     args = ap.parse_args()
     t0 = time.time()
     scene_kw = scene_arguments(args.wide_sensor, args.spectral_jitter)
+    if args.cross_fit and args.context:
+        raise SystemExit("--cross-fit and --context: cross-fitting has no context stage; choose one")
     if args.pixels_from:
-        pixels, card = reuse_pixels(args.pixels_from)
+        pixels, context, card = reuse_pixels(args.pixels_from)
     else:
-        pixels, card = train_pixels(args, scene_kw)
+        (pixels, card), context = train_pixels(args, scene_kw), None
+    if args.context and context is None:
+        context = train_context(args, pixels, card, scene_kw)
     print(f"pixel classifier: {time.time() - t0:.0f} s", flush=True)
-    model, site_kw = DumpModel(pixels, card), scene_kw
+    model, site_kw = DumpModel(pixels, card, None, context), scene_kw
     if args.cross_fit:
         fold_pixels = {}
         for fold in FOLDS:
@@ -374,7 +392,7 @@ def main() -> None:
     print(
         f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
     )
-    model = DumpModel(pixels, card, sites)
+    model = DumpModel(pixels, card, sites, context)
     val_model = cross_fit(fold_pixels, card, sites, scene_kw)[0] if args.cross_fit else model
     val_seeds = list(VALIDATION_SEEDS)[: args.validation]
     rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
@@ -386,7 +404,8 @@ def main() -> None:
     card["threshold_grid"] = grid
     card["train_seconds"] = round(time.time() - t0, 1)
     args.out.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"pixels": pixels, "sites": sites}, args.out / f"{MODEL_NAME}.joblib", compress=3)
+    stages = {"pixels": pixels, "sites": sites} | ({"context": context} if context is not None else {})
+    joblib.dump(stages, args.out / f"{MODEL_NAME}.joblib", compress=3)
     (args.out / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(
         f"wrote {args.out / MODEL_NAME}.joblib/.json; site >= {best_f1} (best F1), confident >= {cut}; "
@@ -409,17 +428,23 @@ def reuse_pixels(path: Path):
     card["thresholds"] = {**Thresholds().with_card({}).__dict__}
     for key in ("threshold_grid", "train_seconds"):
         card.pop(key, None)
-    return joblib.load(path)["pixels"], card
+    stages = joblib.load(path)
+    if stages.get("context") is None:
+        card.pop("context_features", None)
+        card["training"].pop("context", None)
+    return stages["pixels"], stages.get("context"), card
 
 
-def train_pixels(args, scene_kw=None):
-    """The pixel classifier and a model card, from ``args.scenes`` scenes (``scene_kw`` as for the sites)."""
+def _pixel_stage(args, seeds, scene_kw=None, first=None):
+    """(classifier, scene parameters, pixels, waste pixels, hard negatives) of one pixel stage fitted on
+    ``seeds``: a first fit, then again with its hard negatives added. ``first`` makes it the context stage.
+    """
     rng = np.random.default_rng(0)
     power = getattr(args, "small_site_weight", SMALL_SITE_WEIGHT)
     xs, ys, has, scenes, pools = [], [], [], [], []
-    for seed in list(TRAIN_SEEDS)[: args.scenes]:
+    for seed in seeds:
         extra = scene_kw(seed) if scene_kw is not None else {}
-        x, y, ha, params, pool = scene_samples(seed, args.size, rng, args.background, **extra)
+        x, y, ha, params, pool = scene_samples(seed, args.size, rng, args.background, first, **extra)
         xs.append(x)
         ys.append(y)
         has.append(ha)
@@ -427,13 +452,37 @@ def train_pixels(args, scene_kw=None):
         pools.append(pool)
         print(f"scene {seed}: {params['biome']} month {params['month']}, {int(y.sum())} waste px", flush=True)
     x, y, ha = np.concatenate(xs), np.concatenate(ys), np.concatenate(has)
-    pixels = fit(x, y, pixel_weights(y, ha, power))
-    hard = np.concatenate([hard_negatives(pixels, pool, rng, args.background // 2) for pool in pools])
+    clf = fit(x, y, pixel_weights(y, ha, power))
+    hard = np.concatenate([hard_negatives(clf, pool, rng, args.background // 2) for pool in pools])
     del pools
     x, y = np.concatenate([x, hard]), np.r_[y, np.zeros(len(hard), np.int8)]
     ha = np.r_[ha, np.zeros(len(hard))]
-    pixels = fit(x, y, pixel_weights(y, ha, power))
+    clf = fit(x, y, pixel_weights(y, ha, power))
     print(f"pixel classifier: {len(y)} pixels ({int(y.sum())} waste)", flush=True)
+    return clf, scenes, len(y), int(y.sum()), len(hard)
+
+
+def train_context(args, pixels, card: dict, scene_kw=None):
+    """The context stage (a second pixel classifier on the features and the first score's
+    neighbourhood), fitted on ``args.scenes`` scenes the first stage never saw; records it in ``card``.
+    """
+    first = DumpModel(pixels, card)
+    seeds = list(CONTEXT_SEEDS)[: args.scenes]
+    context, scenes, n, waste, hard = _pixel_stage(args, seeds, scene_kw, first)
+    card["context_features"] = list(CONTEXT_FEATURES)
+    card["training"]["context"] = {
+        "scenes": scenes,
+        "pixels": n,
+        "waste_pixels": waste,
+        "hard_negative_pixels": hard,
+    }
+    return context
+
+
+def train_pixels(args, scene_kw=None):
+    """The pixel classifier and a model card, from ``args.scenes`` scenes (``scene_kw`` as for the sites)."""
+    power = getattr(args, "small_site_weight", SMALL_SITE_WEIGHT)
+    pixels, scenes, n, waste, hard = _pixel_stage(args, list(TRAIN_SEEDS)[: args.scenes], scene_kw)
     card = {
         "model": MODEL_NAME,
         "estimator": "sklearn.ensemble.HistGradientBoostingClassifier (pixels, then sites)",
@@ -443,9 +492,9 @@ def train_pixels(args, scene_kw=None):
         "training": {
             "pixel_scenes": scenes,
             "size_px": args.size,
-            "pixels": len(y),
-            "waste_pixels": int(y.sum()),
-            "hard_negative_pixels": len(hard),
+            "pixels": n,
+            "waste_pixels": waste,
+            "hard_negative_pixels": hard,
             "small_site_weight": power,
             "spectra_split": (scene_kw(TRAIN_SEEDS[0]) if scene_kw else {}).get("split", "train"),
             "lookalike_kinds": list(TRAIN_KINDS),

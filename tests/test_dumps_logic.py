@@ -354,3 +354,53 @@ def test_a_scene_without_a_scorable_pixel_warns():
     with pytest.warns(KzgeoWarning, match="no pixel could be scored"):
         sites = detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
     assert sites.empty
+
+
+# --- context stage (a second pixel pass on the first score's neighbourhood) ----------------------
+
+
+def test_context_features_of_a_three_by_three_block():
+    from kzgeo.dumps.features import CONTEXT_FEATURES, context_features
+
+    score = np.full((12, 12), np.nan, np.float32)  # not scored: counts as 0
+    score[3:6, 3:6] = 1.0
+    valid = np.ones((12, 12), bool)
+    valid[:, 0] = False
+    ctx = dict(zip(CONTEXT_FEATURES, context_features(score, valid), strict=True))
+    assert ctx["score"][4, 4] == 1 and ctx["score"][4, 8] == 0
+    assert ctx["score_mean3"][4, 4] == pytest.approx(1.0)
+    assert ctx["score_mean5"][4, 4] == pytest.approx(9 / 25)
+    assert ctx["score_mean9"][4, 4] == pytest.approx(9 / 72)  # column 0 is invalid: 72 pixels, not 81
+    assert ctx["score_mean5"][4, 7] == pytest.approx(3 / 25)  # one column of the block in reach
+    assert ctx["score_max5"][4, 7] == 1 and ctx["score_median3"][4, 7] == 0
+    assert ctx["score_median3"][3, 3] == 0 and ctx["score_median3"][4, 3] == 1  # corner 4 of 9, edge 6 of 9
+    assert np.isnan(ctx["score_mean3"][4, 0])  # invalid: NaN, and left out of its neighbours' means
+    assert ctx["score_mean3"][4, 1] == pytest.approx(0.0)
+
+
+class _Stub:
+    """A classifier whose probability is one of its input columns."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def predict_proba(self, x):
+        p = np.clip(x[:, self.column], 0, 1)
+        return np.c_[1 - p, p]
+
+
+def test_a_model_with_a_context_stage_rescores_with_the_neighbourhood():
+    from kzgeo.dumps.features import CONTEXT_FEATURES
+    from kzgeo.dumps.model import DumpModel
+
+    feats = np.zeros((3, 9, 9), np.float32)
+    feats[0, 4, 4] = 1.0  # one bright pixel: first score 1 there, 0 elsewhere
+    candidate = np.ones((9, 9), bool)
+    mean3 = 3 + CONTEXT_FEATURES.index("score_mean3")  # the context columns follow the features
+    plain = DumpModel(_Stub(0), {})
+    both = DumpModel(_Stub(0), {}, context=_Stub(mean3))
+    assert plain.score(feats, candidate)[4, 4] == 1
+    rescored = both.score(feats, candidate)
+    assert rescored[4, 4] == pytest.approx(1 / 9) and rescored[4, 5] == pytest.approx(1 / 9)
+    assert rescored[4, 6] == 0
+    np.testing.assert_array_equal(both.first_score(feats, candidate), plain.score(feats, candidate))

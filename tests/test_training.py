@@ -82,3 +82,19 @@ def test_cross_fit_scenes_are_drawn_from_their_fold(tdm):
         assert tdm._scene(seed, 128, **kw(seed)).params["split"] == fold
     # without a fold, training scenes come from the whole train half
     assert tdm._scene(10, 128).params["split"] == "train"
+
+
+def test_context_stage_samples_carry_the_first_scores_neighbourhood(tdm):
+    from kzgeo.dumps import FEATURE_NAMES, load_model
+    from kzgeo.dumps.features import CONTEXT_FEATURES
+
+    rng = np.random.default_rng(0)
+    x, y, _, _, pool = tdm.scene_samples(11, 128, rng, 200)
+    assert x.shape[1] == pool.shape[1] == len(FEATURE_NAMES)
+    rng = np.random.default_rng(0)
+    xc, yc, _, _, pool = tdm.scene_samples(11, 128, rng, 200, load_model())
+    assert xc.shape[1] == pool.shape[1] == len(FEATURE_NAMES) + len(CONTEXT_FEATURES)
+    # the same pixels, their own features first; the first score of a waste pixel is mostly high
+    np.testing.assert_array_equal(xc[:, : len(FEATURE_NAMES)], x)
+    np.testing.assert_array_equal(yc, y)
+    assert np.nanmean(xc[yc == 1, len(FEATURE_NAMES)]) > np.nanmean(xc[yc == 0, len(FEATURE_NAMES)])

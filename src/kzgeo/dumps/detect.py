@@ -28,7 +28,15 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from kzgeo.dumps.features import BANDS, HALO, MASK_KINDS, candidates, compute_features, spectral_mask
+from kzgeo.dumps.features import (
+    BANDS,
+    CONTEXT_HALO,
+    HALO,
+    MASK_KINDS,
+    candidates,
+    compute_features,
+    spectral_mask,
+)
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import assign_status, check_layers, compare_sites
@@ -37,7 +45,8 @@ from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, RasterError
 __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
 
 WINDOW_HALO = HALO + 16
-"""Halo read around each window: the features' reach plus room for hysteresis to connect."""
+"""Halo read around each window: the features' reach plus room for hysteresis to connect (plus
+:data:`~kzgeo.dumps.features.CONTEXT_HALO` for a model with a context stage)."""
 
 SITE_COLUMNS = ("site_id", "score", "pixel_score", "area_ha", "tier", "status")
 """Columns of the site layer (plus ``change`` when a previous season is given, and ``geometry``)."""
@@ -467,7 +476,8 @@ def detect_dumps(
         has_mask = bool(getattr(src, "has_mask", False))
         dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
         valid = 0  # pixels scored or scorable, over all windows
-        for core, win in _windows(src.height, src.width, window_size, WINDOW_HALO):
+        halo = WINDOW_HALO + (CONTEXT_HALO if model.context is not None else 0)
+        for core, win in _windows(src.height, src.width, window_size, halo):
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
             labels = _segment(score, th)

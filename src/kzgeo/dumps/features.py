@@ -12,7 +12,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["BANDS", "FEATURE_NAMES", "HALO", "MASK_KINDS", "candidates", "compute_features", "spectral_mask"]
+__all__ = [
+    "BANDS",
+    "CONTEXT_FEATURES",
+    "CONTEXT_HALO",
+    "FEATURE_NAMES",
+    "HALO",
+    "MASK_KINDS",
+    "candidates",
+    "compute_features",
+    "context_features",
+    "spectral_mask",
+]
 
 BANDS = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
 """Bands the detector needs, in the order of the input cube."""
@@ -45,6 +56,11 @@ FEATURE_NAMES: tuple[str, ...] = (
 
 HALO = 16
 """Pixels of context the widest neighbourhood feature reads on each side (31 px box)."""
+
+CONTEXT_FEATURES = ("score", "score_mean3", "score_mean5", "score_mean9", "score_max5", "score_median3")
+"""Names of :func:`context_features`: a first pixel score and its neighbourhood (auto-context)."""
+CONTEXT_HALO = 4
+"""Pixels of first scores the widest context feature reads on each side (9 px box)."""
 
 
 def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -229,3 +245,33 @@ def candidates(feats: np.ndarray, max_ndvi: float = 0.6) -> np.ndarray:
             | (np.abs(f["contrast150_bsi"]) > 0.015)
         )
         return np.isfinite(feats).all(axis=0) & (f["ndvi"] < max_ndvi) & stands_out
+
+
+def context_features(score: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The neighbourhood of a first pixel score, for a second pixel pass (auto-context).
+
+    A waste pixel tends to sit among other high scores, a stray road or roof pixel among low ones; the
+    second pass sees both the pixel's own features and how the first pass scored around it, so it
+    outlines sites more evenly than a pixel-by-pixel score.
+
+    Parameters
+    ----------
+    score : ndarray
+        ``(h, w)`` first-pass score, NaN where not scored.
+    valid : ndarray of bool
+        Pixels with features; valid pixels without a score (not standing out, too green) count as 0.
+
+    Returns
+    -------
+    ndarray
+        ``(len(CONTEXT_FEATURES), h, w)`` float32: the score, its NaN-aware means over 3, 5 and 9 px,
+        its maximum over 5 px and median over 3 px.
+    """
+    s = np.where(valid, np.nan_to_num(score, nan=0.0), 0.0).astype(np.float32)
+    box = _Box(valid)
+    out = [s, box.mean(s, 3), box.mean(s, 5), box.mean(s, 9)]
+    out.append(ndimage.maximum_filter(s, size=5, mode="constant"))
+    out.append(ndimage.median_filter(s, size=3, mode="constant"))
+    stack = np.stack(out).astype(np.float32, copy=False)
+    stack[:, ~valid] = np.nan
+    return stack

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kzgeo.dumps.features import FEATURE_NAMES
+from kzgeo.dumps.features import CONTEXT_FEATURES, FEATURE_NAMES, context_features
 from kzgeo.dumps.objects import OBJECT_FEATURES, object_features
 from kzgeo.errors import DataError
 
@@ -28,11 +28,16 @@ MODEL_NAME = "dumps_hgb"
 
 @dataclass(frozen=True)
 class DumpModel:
-    """The pixel and site classifiers and their card (training data, parameters, thresholds)."""
+    """The pixel and site classifiers and their card (training data, parameters, thresholds).
+
+    ``context``, when set, is a second pixel classifier that sees each pixel's features and
+    :func:`~kzgeo.dumps.features.context_features` of the first score around it (auto-context).
+    """
 
     classifier: object
     card: dict
     sites: object = None
+    context: object = None
 
     def site_score(self, sites) -> np.ndarray:
         """Probability that each candidate site (merged part sums, metric CRS) is waste.
@@ -48,15 +53,28 @@ class DumpModel:
         """Probability of waste for each candidate pixel of a ``(n_features, h, w)`` stack.
 
         Pixels outside ``candidate`` get NaN; prediction runs in chunks so memory stays bounded.
+        With a ``context`` stage, the first score is rescored with its neighbourhood.
         """
-        _, h, w = features.shape
-        out = np.full(h * w, np.nan, dtype=np.float32)
-        idx = np.flatnonzero(candidate.ravel())
-        flat = features.reshape(features.shape[0], -1)
-        for start in range(0, len(idx), chunk):
-            part = idx[start : start + chunk]
-            out[part] = self.classifier.predict_proba(flat[:, part].T)[:, 1]
-        return out.reshape(h, w)
+        first = self.first_score(features, candidate, chunk)
+        if self.context is None:
+            return first
+        ctx = context_features(first, np.isfinite(features[0]))
+        return _predict(self.context, np.concatenate([features, ctx]), candidate, chunk)
+
+    def first_score(self, features: np.ndarray, candidate: np.ndarray, chunk: int = 262_144) -> np.ndarray:
+        """Score of the first pixel classifier alone (see :meth:`score`)."""
+        return _predict(self.classifier, features, candidate, chunk)
+
+
+def _predict(classifier, features: np.ndarray, candidate: np.ndarray, chunk: int) -> np.ndarray:
+    _, h, w = features.shape
+    out = np.full(h * w, np.nan, dtype=np.float32)
+    idx = np.flatnonzero(candidate.ravel())
+    flat = features.reshape(features.shape[0], -1)
+    for start in range(0, len(idx), chunk):
+        part = idx[start : start + chunk]
+        out[part] = classifier.predict_proba(flat[:, part].T)[:, 1]
+    return out.reshape(h, w)
 
 
 def _model_dir() -> Path:
@@ -90,6 +108,7 @@ def load_model(path: str | None = None) -> DumpModel:
     if (
         tuple(card.get("features", ())) != FEATURE_NAMES
         or tuple(card.get("site_features", ())) != OBJECT_FEATURES
+        or tuple(card.get("context_features", CONTEXT_FEATURES)) != CONTEXT_FEATURES
     ):
         raise DataError(
             f"{model_path}: trained on other features than this kzgeo computes; retrain with `make model`"
@@ -98,4 +117,4 @@ def load_model(path: str | None = None) -> DumpModel:
         # a model pickled by a neighbouring scikit-learn release still loads and predicts the same
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
         stages = joblib.load(model_path)
-    return DumpModel(stages["pixels"], card, stages.get("sites"))
+    return DumpModel(stages["pixels"], card, stages.get("sites"), stages.get("context"))
