@@ -151,7 +151,7 @@ def test_info_of_an_empty_layer_is_valid_json(tmp_path, layer, capsys):
     layer.iloc[:0].to_file(tmp_path / "empty.gpkg")
     assert main(["info", str(tmp_path / "empty.gpkg"), "--json"]) == 0
     desc = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
-    assert desc["features"] == 0 and desc["bounds_wgs84"] is None
+    assert desc["features"] == 0 and desc["bounds_wgs84"] is None and desc["area_ha"] == 0.0
 
 
 def test_wdpa_columns_are_mapped(tmp_path):

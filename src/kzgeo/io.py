@@ -351,6 +351,7 @@ def describe(source: str | os.PathLike, kind: str | None = None, *, layer=None, 
         "geometry_types": ", ".join(sorted(set(raw.geom_type.dropna()))),
         # an empty layer has no bounds: None (JSON null), not NaN, which JSON does not have
         "bounds_wgs84": tuple(round(float(v), 4) for v in gdf.total_bounds) if len(gdf) else None,
-        "area_ha": float(area.sum()) if area is not None else None,
+        # no polygon: no area (None); an empty layer: 0 ha
+        "area_ha": float(area.sum()) if area is not None else (0.0 if not len(gdf) else None),
         "validity": report.summary(),
     }
