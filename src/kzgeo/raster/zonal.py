@@ -160,9 +160,9 @@ def _projected_cell_areas(grid: _Grid) -> Reader:
 
     Each cell's corners are taken to longitude and latitude and its area measured on the ellipsoid of
     the grid's datum (the quadrilateral in radians times the radii of curvature at its centre, exact
-    to about 1e-9 for a 10 m cell); computed at nodes every :data:`_FACTOR_STEP` cells, linear in
-    between. A cell of Web Mercator at 51° N covers 0.39 of its grid area, one at the edge of a UTM zone
-    about 0.9994.
+    to about 1e-9 for a 10 m cell); computed once at nodes every :data:`_FACTOR_STEP` cells (farther
+    apart on grids of more than 16,384 cells a side), bilinear in between. A cell of Web Mercator at
+    51° N covers 0.39 of its grid area, one at the edge of a UTM zone about 0.9994.
     """
     from pyproj import Transformer
 
@@ -186,27 +186,31 @@ def _projected_cell_areas(grid: _Grid) -> Reader:
         radii = a * a * (1 - e2) / w**2 * np.cos(phi)  # meridian radius x (normal radius x cos phi)
         return quad * radii / 10_000.0
 
-    corners = cell_ha(np.linspace(0, grid.height - 1, 9), np.linspace(0, grid.width - 1, 9))
-    if not np.isfinite(corners).all():
+    # nodes every _FACTOR_STEP cells (more apart on a grid so large that they would not fit ~512 x 512)
+    step = max(_FACTOR_STEP, -(-max(grid.height, grid.width) // 512))
+    rows = np.arange(0, grid.height + step, step, dtype=np.float64)
+    cols = np.arange(0, grid.width + step, step, dtype=np.float64)
+    nodes = cell_ha(rows, cols)
+    if not np.isfinite(nodes).all():
         raise RasterError(
             f"raster in {grid.crs.to_string()}: the projection is undefined over part of the grid, so its "
             "cell areas are unknown; reproject the raster to the local UTM zone"
         )
 
-    def weights(x: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """(len(x), len(at)) linear interpolation weights of positions x between nodes at."""
-        return np.stack([np.interp(x, at, e) for e in np.eye(len(at))], axis=1)
-
-    def nodes(start: int, n: int) -> np.ndarray:
-        """Nodes every _FACTOR_STEP cells from the one before ``start`` to the one after ``start + n - 1``."""
-        lo = start // _FACTOR_STEP * _FACTOR_STEP
-        return np.arange(lo, start + n - 1 + _FACTOR_STEP, _FACTOR_STEP, dtype=np.float64)
+    def between(start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Node index before each of ``n`` cells from ``start``, and the cell's fraction of the way on."""
+        at = np.arange(start, start + n, dtype=np.float64) / step
+        i = np.minimum(at.astype(np.int64), len(rows) - 2) if len(rows) > 1 else np.zeros(n, np.int64)
+        return i, at - i
 
     def reader(w: Window) -> np.ndarray:
-        rows, cols = nodes(w.row_off, w.height), nodes(w.col_off, w.width)
-        r = weights(np.arange(w.row_off, w.row_off + w.height, dtype=np.float64), rows)
-        c = weights(np.arange(w.col_off, w.col_off + w.width, dtype=np.float64), cols)
-        return r @ cell_ha(rows, cols) @ c.T
+        ri, fr = between(w.row_off, w.height)
+        ci, fc = between(w.col_off, w.width)
+        r1, c1 = np.minimum(ri + 1, len(rows) - 1), np.minimum(ci + 1, len(cols) - 1)
+        fr, fc = fr[:, None], fc[None, :]
+        top = nodes[ri][:, ci] * (1 - fc) + nodes[ri][:, c1] * fc
+        bottom = nodes[r1][:, ci] * (1 - fc) + nodes[r1][:, c1] * fc
+        return top * (1 - fr) + bottom * fr
 
     return reader
 
