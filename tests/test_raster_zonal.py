@@ -139,6 +139,18 @@ def test_zones_outside_get_nan_and_a_warning(block):
     assert (out.loc[[2, 3], "pixel_area_ha"] == 0).all()
 
 
+def test_a_zone_partly_outside_the_raster_warns_with_its_share_inside(block):
+    z = zones(
+        cell_box(8, 0, 12, 4), cell_box(0, 0, 2, 2)
+    )  # the first: 2 of its 4 columns on the 10 x 10 raster
+    with pytest.warns(
+        KzgeoWarning, match=r"1 of 2 zones lie partly outside the raster \(plot_id, share inside: p0 50 %\)"
+    ):
+        out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean"])
+    assert out.loc["p0", "valid_pct"] == 100.0  # of the pixels it has
+    assert out.loc["p0", "pixel_area_ha"] == pytest.approx(kzgeo.hectares(z)[0] / 2, rel=1e-6)
+
+
 def test_no_zone_overlapping_the_raster_is_an_error(block):
     z = zones(cell_box(50, 50, 60, 60), cell_box(70, 0, 80, 5), shapely.Polygon())
     with pytest.raises(DataError, match=r"none of the 2 zone\(s\) overlaps the raster \(array\)"):

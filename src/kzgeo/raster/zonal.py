@@ -323,6 +323,24 @@ def _describe(raster) -> str:
     return "array"
 
 
+def _warn_partly(ids: pd.Series, pixel_ha: np.ndarray, zone_ha: np.ndarray, label: str) -> None:
+    """Warn about zones of which less than 99 % lies on the raster: their statistics describe a part."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = pixel_ha / zone_ha
+    partly = (pixel_ha > 0) & (share < 0.99)
+    if partly.any():
+        shown = ", ".join(
+            f"{i} {100 * p:.0f} %" for i, p in zip(ids[partly].head(10), share[partly][:10], strict=False)
+        )
+        more = " ..." if partly.sum() > 10 else ""
+        warnings.warn(
+            f"{int(partly.sum())} of {len(ids)} zones lie partly outside the raster{label} ({ids.name}, "
+            f"share inside: {shown}{more}); their statistics describe only that share",
+            KzgeoWarning,
+            stacklevel=3,
+        )
+
+
 def _warn_outside(ids: pd.Series, outside: np.ndarray, label: str) -> None:
     if outside.any():
         shown = ", ".join(map(str, ids[outside].head(10)))
@@ -415,11 +433,19 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
             "(buffer points first, e.g. zones.to_crs(32642).buffer(50))"
         )
     ids = _zone_ids(zones, zone_id)
+    from kzgeo.area import hectares
+
+    zone_ha = (
+        np.asarray(hectares(zones), dtype=float)
+        if len(zones) and zones.crs is not None
+        else np.zeros(len(zones))
+    )
     if isinstance(raster, Mapping):
         parts = []
         for label, r in raster.items():
             part = _zonal_one(zones, r, stats, band, index)
             _warn_outside(ids, part["pixel_area_ha"].to_numpy() == 0, f" {label}")
+            _warn_partly(ids, part["pixel_area_ha"].to_numpy(), zone_ha, f" {label}")
             parts.append(part.add_suffix(f"_{label}"))
         out = pd.concat(parts, axis=1)
     else:
@@ -433,5 +459,6 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
                 "its real CRS"
             )
         _warn_outside(ids, outside, "")
+        _warn_partly(ids, out["pixel_area_ha"].to_numpy(), zone_ha, "")
     out.index = pd.Index(ids.to_numpy(), name=ids.name)
     return out
