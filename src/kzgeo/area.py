@@ -246,6 +246,38 @@ def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
     return np.bincount(geom_of_poly, poly_area, len(geom_off) - 1)
 
 
+def geodesic_edges(values: np.ndarray, crs) -> np.ndarray:
+    """Polygonal geometries with every edge longer than :data:`DENSIFY_M` split along its geodesic, in
+    their own CRS (the original vertices untouched, the new ones taken back from longitude/latitude).
+
+    GEOS draws an edge as a straight line in the coordinates it is given; :func:`hectares` reads it as
+    a geodesic. Overlays (union, intersection) of these geometries put their new vertices on the
+    geodesics, so the pieces they make add up to what :func:`hectares` gives the whole: a 254 km region
+    edge in degrees otherwise puts the districts along it hundreds of metres from where the region's
+    area has it, and the districts cover 100.0007 % of the region.
+    """
+    values = np.asarray(values, dtype=object)
+    out = values.copy()
+    drawn = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    if not drawn.any():
+        return out
+    coords, ring_off, poly_off, geom_off = _ragged(values[drawn])
+    crs = CRS.from_user_input(crs)
+    lonlat = coords
+    if crs != _WGS84:
+        lonlat = np.column_stack(_transformer(crs, _WGS84).transform(coords[:, 0], coords[:, 1]))
+    dense, new_off, kept = _densify_geodesic(lonlat, ring_off, DENSIFY_M, slots=True)
+    if len(dense) == len(coords):
+        return out
+    if crs != _WGS84:
+        dense = np.column_stack(_transformer(_WGS84, crs).transform(dense[:, 0], dense[:, 1]))
+    dense[kept] = coords  # the vertices as given, not through two transformations
+    out[drawn] = shapely.from_ragged_array(
+        shapely.GeometryType.MULTIPOLYGON, dense, (new_off, poly_off, geom_off)
+    )
+    return out
+
+
 def _geodesic_midpoints(lon: np.ndarray, lat: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Midpoints of the short geodesics from vertex ``edge`` to ``edge + 1``, to second order.
 
@@ -268,12 +300,11 @@ def _geodesic_midpoints(lon: np.ndarray, lat: np.ndarray, edge: np.ndarray) -> t
     return lon_m, lat_m
 
 
-def _densify_geodesic(
-    coords: np.ndarray, ring_off: np.ndarray, step_m: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _densify_geodesic(coords: np.ndarray, ring_off: np.ndarray, step_m: float, slots: bool = False):
     """Insert points along the geodesic of every edge longer than ``step_m`` metres.
 
-    Returns the new lon/lat coordinates and ring offsets. Edge lengths are first estimated cheaply
+    Returns the new lon/lat coordinates and ring offsets (and with ``slots`` where the given vertices
+    went). Edge lengths are first estimated cheaply
     (equirectangular, an overestimate by at most a few percent); only the long edges go through
     ``pyproj.Geod``.
     """
@@ -288,13 +319,13 @@ def _densify_geodesic(
     approx_m = np.hypot(dlon * np.maximum(coslat, 0.0), dlat) * _M_PER_DEG
     long_edge = np.flatnonzero((approx_m > 0.9 * step_m) & ~is_last[:-1])
     if len(long_edge) == 0:
-        return coords, ring_off
+        return (coords, ring_off, np.arange(n)) if slots else (coords, ring_off)
     az, _, dist = _GEOD.inv(lon[long_edge], lat[long_edge], lon[long_edge + 1], lat[long_edge + 1])
     pieces = np.maximum(np.ceil(dist / step_m).astype(np.int64), 1)
     extra = np.zeros(n, dtype=np.int64)
     extra[long_edge] = pieces - 1
     if not extra.any():
-        return coords, ring_off
+        return (coords, ring_off, np.arange(n)) if slots else (coords, ring_off)
     start = np.concatenate([[0], np.cumsum(1 + extra)])
     out = np.empty((start[-1], 2))
     out[start[:-1]] = coords
@@ -307,4 +338,4 @@ def _densify_geodesic(
     slot = np.repeat(start[long_edge] + 1, pieces - 1) + (k - 1)
     out[slot, 0] = new_lon
     out[slot, 1] = new_lat
-    return out, start[ring_off]
+    return (out, start[ring_off], start[:-1]) if slots else (out, start[ring_off])

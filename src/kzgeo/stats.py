@@ -17,7 +17,7 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
-from kzgeo.area import KZ_ALBERS, _hectares, _polygonal_parts, _repaired, hectares
+from kzgeo.area import KZ_ALBERS, _hectares, _polygonal_parts, _repaired, geodesic_edges, hectares
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 
 __all__ = [
@@ -110,12 +110,13 @@ def _robust(op: Callable, role: str, crs, *geoms):
             ) from exc2
 
 
-def _clean(geoms: gpd.GeoSeries | np.ndarray, role: str, positions: np.ndarray | None = None) -> np.ndarray:
-    """Valid polygonal geometries; invalid ones are repaired with a warning naming their ``positions``
-    in the caller's input (default 0..n-1), missing ones become empty."""
+def _clean(geoms, role: str, crs, positions: np.ndarray | None = None) -> np.ndarray:
+    """Valid polygonal geometries with edges over 2 km split along their geodesics
+    (:func:`~kzgeo.area.geodesic_edges`); invalid ones are repaired with a warning naming their
+    ``positions`` in the caller's input (default 0..n-1), missing ones become empty."""
     values = np.asarray(geoms, dtype=object)
     values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
-    return _polygonal_parts(_repaired(values, role, positions, stacklevel=4))
+    return geodesic_edges(_polygonal_parts(_repaired(values, role, positions, stacklevel=4)), crs)
 
 
 def _valid_ha(values: np.ndarray, crs) -> np.ndarray:
@@ -177,7 +178,7 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
             f"flatten: column(s) {', '.join(missing)} not in the layer "
             f"(columns: {', '.join(map(str, gdf.columns))}); pass by= with existing column names"
         )
-    geoms = _clean(gdf.geometry, "flatten")
+    geoms = _clean(gdf.geometry, "flatten", gdf.crs)
     if keys:
         groups = gdf.groupby(keys, sort=True, dropna=False).indices
         rows = pd.DataFrame([k if isinstance(k, tuple) else (k,) for k in groups], columns=keys)
@@ -260,8 +261,9 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     _need_crs(zones, "coverage zones")
     _need_crs(layer, "coverage layer")
     ids = _id_column(zones, zone_id, "coverage zones", "zone_id")
-    zone_geoms = _clean(zones.geometry, "coverage zones")
-    cover = _union(_clean(_in_crs(layer.geometry, zones.crs), "coverage layer"), "coverage layer", zones.crs)
+    zone_geoms = _clean(zones.geometry, "coverage zones", zones.crs)
+    cover = _clean(_in_crs(layer.geometry, zones.crs), "coverage layer", zones.crs)
+    cover = _union(cover, "coverage layer", zones.crs)
     parts = shapely.get_parts(cover)
     tree = shapely.STRtree(parts)
     covered = np.empty(len(zone_geoms), dtype=object)
@@ -359,7 +361,8 @@ def overlap_table(
         ri, li = ri[li < ri], li[li < ri]
     lu, li = np.unique(li, return_inverse=True)
     ru, ri = np.unique(ri, return_inverse=True)
-    lg, rg = _clean(lg[lu], "overlap_table left", lu), _clean(rg[ru], "overlap_table right", ru)
+    lg = _clean(lg[lu], "overlap_table left", left.crs, lu)
+    rg = _clean(rg[ru], "overlap_table right", left.crs, ru)
     left_ha, right_ha = _valid_ha(lg, left.crs), _valid_ha(rg, left.crs)
     shapely.prepare(rg)
     # most plots lie wholly inside a reserve: test that first, on prepared reserves, and only the
