@@ -47,7 +47,8 @@ _LAZY = {
     "make_map": "kzgeo.maps",
     "save_map": "kzgeo.maps",
 }
-_SUBMODULES = {"datasets", "synth"}
+_SUBMODULES = {"area", "datasets", "dumps", "io", "maps", "raster", "schemas", "stats", "synth", "validate"}
+"""Submodules reachable as attributes of kzgeo (kzgeo.schemas.LAYER_KINDS), imported on first use."""
 
 __all__ = [
     "CRSError",
