@@ -544,3 +544,21 @@ def test_flatten_gives_the_same_hectares_in_any_crs():
     flat = flatten(pas)["area_ha"][0]
     assert flatten(pas.to_crs(32642))["area_ha"][0] == pytest.approx(flat, rel=1e-9)
     assert flat >= hectares(pas)[0]
+
+
+def test_planting_progress_with_a_repeated_index_keeps_each_plots_own_region():
+    regions, plots = regions_and_plots()
+    plots.index = [0, 1, 1, 2, 3]  # p2 (its region cleared below) shares its label with p3 in Akmola
+    plots.loc[plots["plot_id"] == "p2", "region"] = None
+    table = planting_progress(plots, regions).set_index(["region", "year"])
+    assert table.loc[("Kostanay", 2024), "plots"] == 1 and table.loc[("Kostanay", 2025), "plots"] == 2
+    assert table.loc[("Akmola", 2025), "plots"] == 2
+
+
+def test_flatten_by_a_categorical_column_keeps_the_missing_group():
+    geoms = [ha_box(0, 0, 1), ha_box(2, 0, 1), ha_box(4, 0, 1), ha_box(6, 0, 1)]
+    pas = layer(geoms, cat=["a", None, "a", None])
+    plain = flatten(pas, by="cat")
+    categorical = flatten(pas.assign(cat=pas["cat"].astype("category")), by="cat")
+    assert len(plain) == len(categorical) == 2
+    np.testing.assert_allclose(categorical["area_ha"], plain["area_ha"], rtol=1e-12)

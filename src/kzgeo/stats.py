@@ -180,7 +180,14 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
         )
     geoms = _clean(gdf.geometry, "flatten", gdf.crs)
     if keys:
-        groups = gdf.groupby(keys, sort=True, dropna=False).indices
+        # categorical keys as plain values: groupby leaves a categorical's missing group out
+        plain = pd.DataFrame(
+            {
+                k: gdf[k].astype(object) if isinstance(gdf[k].dtype, pd.CategoricalDtype) else gdf[k]
+                for k in keys
+            }
+        )
+        groups = plain.groupby(keys, sort=True, dropna=False).indices
         rows = pd.DataFrame([k if isinstance(k, tuple) else (k,) for k in groups], columns=keys)
         members = list(groups.values())
     else:
@@ -425,18 +432,17 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
     # object dtype throughout: a column of only missing values maps to float64, which refuses names
     given = given.astype(object).map(lambda v: names.get(str(v).strip(), v) if pd.notna(v) else None)
     given = given.astype(object)
-    unknown = given.isna()
-    if unknown.any():
+    unknown = np.flatnonzero(given.isna().to_numpy())  # by position: the index may repeat labels
+    if len(unknown):
         points = gpd.GeoSeries(
-            shapely.point_on_surface(np.asarray(plots.geometry[unknown].values)),
-            index=given.index[unknown],
-            crs=plots.crs,
+            shapely.point_on_surface(np.asarray(plots.geometry.values)[unknown]), crs=plots.crs
         ).to_crs(regions.crs)
         tree = shapely.STRtree(np.asarray(regions.geometry.values))
         pi, rj = tree.query(np.asarray(points.values), predicate="within")
-        found = pd.Series(regions[name_col].to_numpy()[rj], index=points.index[pi], dtype=object)
-        given = given.copy()
-        given.loc[found.index[~found.index.duplicated()]] = found[~found.index.duplicated()]
+        first = np.unique(pi, return_index=True)[1]  # a point on a shared border: the first region
+        values = given.to_numpy(dtype=object).copy()
+        values[unknown[pi[first]]] = regions[name_col].to_numpy()[rj[first]]
+        given = pd.Series(values, index=given.index, dtype=object, name=given.name)
     return given
 
 
