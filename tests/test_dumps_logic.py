@@ -404,3 +404,26 @@ def test_a_model_with_a_context_stage_rescores_with_the_neighbourhood():
     assert rescored[4, 4] == pytest.approx(1 / 9) and rescored[4, 5] == pytest.approx(1 / 9)
     assert rescored[4, 6] == 0
     np.testing.assert_array_equal(both.first_score(feats, candidate), plain.score(feats, candidate))
+
+
+def test_band_arrays_in_digital_numbers_or_percent_are_refused():
+    for scale in (10_000, 100):
+        bands = dict(zip(BANDS, _cube() * scale, strict=True))
+        with pytest.raises(RasterError, match="detect_dumps takes reflectance 0..1"):
+            detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
+
+
+def test_landfills_without_a_crs_are_refused_before_detection():
+    from kzgeo.errors import CRSError
+
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    fills = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_800, 500_100, 5_599_900)])
+    with pytest.raises(CRSError, match="landfills: the layer has no CRS"):
+        detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM, landfills=fills)
+
+
+def test_previous_season_as_band_arrays_takes_the_scenes_georeferencing():
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    t = Affine(10, 0, 500_000, 0, -10, 5_600_000)
+    sites = detect_dumps(bands, transform=t, crs=UTM, previous=bands)
+    assert "change" in sites.columns

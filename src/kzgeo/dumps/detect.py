@@ -132,6 +132,13 @@ class _ArrayScene:
         if len(shapes) != 1 or len(next(iter(shapes))) != 2:
             raise RasterError(f"band arrays: bands must be 2-D and of one shape, got {sorted(shapes)}")
         self._bands = {b: np.asarray(bands[b], dtype=np.float32) for b in BANDS}
+        sample = self._bands["B04"][:: max(1, self._bands["B04"].shape[0] // 64)]
+        typical = float(np.nanmedian(sample)) if np.isfinite(sample).any() else 0.0
+        if typical > 1.5:
+            raise RasterError(
+                f"band arrays: red reflectance of {typical:g} is typical of these arrays; detect_dumps takes "
+                "reflectance 0..1 (divide Sentinel-2 digital numbers by 10000, percentages by 100)"
+            )
         self.bands = BANDS
         self.height, self.width = next(iter(shapes))
         self.transform = Affine(*transform[:6]) if not isinstance(transform, Affine) else transform
@@ -502,10 +509,11 @@ def detect_dumps(
                 stacklevel=2,
             )
         sites = _merge(records, src.crs)
-    return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m)
+    georef = {"transform": transform, "crs": crs}
+    return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
 
 
-def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) -> gpd.GeoDataFrame:
+def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef) -> gpd.GeoDataFrame:
     sites = sites.copy()
     sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
     sites["score"] = model.site_score(sites) if len(sites) else []
@@ -522,7 +530,10 @@ def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m) 
         before = (
             previous
             if isinstance(previous, gpd.GeoDataFrame)
-            else detect_dumps(previous, model=model, thresholds=th)
+            # band arrays of the previous season lie on the scene's grid: they take its georeferencing
+            else detect_dumps(
+                previous, **(georef if isinstance(previous, Mapping) else {}), model=model, thresholds=th
+            )
         )
         sites["change"] = compare_sites(sites, before)
         columns.append("change")

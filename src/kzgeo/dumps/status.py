@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from kzgeo.errors import DataError
+from kzgeo.errors import CRSError, DataError
 
 __all__ = ["CHANGES", "MAX_SITE_HA", "STATUSES", "assign_status", "check_layers", "compare_sites"]
 
@@ -42,7 +42,13 @@ def _local(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoSeries:
 def check_layers(landfills: gpd.GeoDataFrame | None, previous: gpd.GeoDataFrame | None) -> None:
     """Raise :class:`~kzgeo.errors.DataError` for landfills or earlier sites larger than
     :data:`MAX_SITE_HA`: the check :func:`assign_status` and :func:`compare_sites` make, run before a
-    long detection rather than after it."""
+    long detection rather than after it. A layer without a CRS is a :class:`~kzgeo.errors.CRSError`."""
+    for layer, role in ((landfills, "landfills"), (previous, "previous sites")):
+        if layer is not None and layer.crs is None:
+            raise CRSError(
+                f"{role}: the layer has no CRS; set it (gdf.set_crs('EPSG:4326')) or read the file with "
+                "kzgeo.read_layer(..., assume_crs=...)"
+            )
     if landfills is not None:
         polygons = landfills.geom_type.isin(["Polygon", "MultiPolygon"])
         _check_size(landfills.geometry[polygons], "landfills", _LANDFILL_FIX)
