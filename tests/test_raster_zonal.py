@@ -340,3 +340,14 @@ def test_point_zones_and_repeated_ids_are_errors(block):
     twice = zones(cell_box(0, 0, 1, 1), cell_box(1, 1, 2, 2), ids=[7, 7])
     with pytest.raises(kzgeo.SchemaError, match="must identify each zone, but 1 value"):
         kzgeo.zonal_stats(twice, (block, T10, UTM42))
+
+
+def test_wide_integers_and_float64_arrays_keep_their_precision():
+    big = np.full((10, 10), 16_777_217, np.int64)  # 2**24 + 1: not a float32
+    out = kzgeo.zonal_stats(zones(cell_box(0, 0, 5, 5)), (big, T10, UTM42), stats=["mean", "max"])
+    assert out["band1_max"].iloc[0] == 16_777_217 and out["band1_mean"].iloc[0] == 16_777_217
+
+
+def test_a_transform_that_is_not_an_affine_is_named():
+    with pytest.raises(RasterError, match=r"not an affine.Affine; give one \(Affine.from_gdal"):
+        kzgeo.zonal_stats(zones(cell_box(0, 0, 5, 5)), (np.ones((10, 10)), (X0, 10, 0, Y0, 0, -10), UTM42))

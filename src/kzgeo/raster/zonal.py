@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from affine import Affine
 from exactextract import exact_extract
 from exactextract.operation import Operation
 from exactextract.raster import RasterSource
@@ -63,7 +64,7 @@ class _Grid:
 
 
 class _WindowSource(RasterSource):
-    """An exactextract raster source that reads float32 windows (NaN = nodata) through a callable."""
+    """An exactextract raster source that reads float windows (NaN = nodata) through a callable."""
 
     def __init__(self, grid: _Grid, reader: Reader, name: str):
         super().__init__()
@@ -97,7 +98,15 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[tuple[str, Reader]]]
         array, transform, crs = raster
     except (TypeError, ValueError) as exc:
         raise RasterError("raster: give a path, an open Scene or a tuple (array, transform, crs)") from exc
-    array = np.ma.filled(np.ma.asarray(array, dtype=np.float32), np.nan)
+    if not isinstance(transform, Affine):
+        raise RasterError(
+            f"raster: transform {transform!r} is not an affine.Affine; give one "
+            "(Affine.from_gdal(*geotransform) for a GDAL geotransform, or rasterio's dataset.transform)"
+        )
+    # float32 holds bytes, 16-bit integers and float32 values exactly; anything wider stays float64
+    raw = np.ma.asarray(array)
+    exact32 = raw.dtype.kind in "uif" and raw.dtype.itemsize <= (4 if raw.dtype.kind == "f" else 2)
+    array = np.ma.filled(raw.astype(np.float32 if exact32 else np.float64), np.nan)
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or crs is None:
