@@ -351,3 +351,12 @@ def test_wide_integers_and_float64_arrays_keep_their_precision():
 def test_a_transform_that_is_not_an_affine_is_named():
     with pytest.raises(RasterError, match=r"not an affine.Affine; give one \(Affine.from_gdal"):
         kzgeo.zonal_stats(zones(cell_box(0, 0, 5, 5)), (np.ones((10, 10)), (X0, 10, 0, Y0, 0, -10), UTM42))
+
+
+def test_one_statistic_as_a_string_and_a_repeated_index(block):
+    z = zones(cell_box(3, 3, 6, 6))
+    out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats="mean")
+    assert list(out.columns[:1]) == ["band1_mean"] and out["band1_mean"].iloc[0] == 1.0
+    twice = gpd.GeoDataFrame(geometry=[cell_box(0, 0, 2, 2), cell_box(2, 2, 4, 4)], crs=UTM42, index=[5, 5])
+    with pytest.raises(kzgeo.SchemaError, match="the index repeats 5"):
+        kzgeo.zonal_stats(twice, (block, T10, UTM42))

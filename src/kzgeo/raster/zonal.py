@@ -23,7 +23,15 @@ from exactextract.raster import RasterSource
 from pyproj import CRS, Geod
 from rasterio.windows import Window
 
-from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RasterError, SchemaError
+from kzgeo.errors import (
+    CRSError,
+    DataError,
+    GeometryError,
+    KzgeoWarning,
+    RasterError,
+    RepairWarning,
+    SchemaError,
+)
 from kzgeo.raster.indices import spectral_index
 from kzgeo.raster.scene import Scene, bounded_cache, open_scene
 
@@ -145,7 +153,13 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
         candidates = [k.id_column for k in LAYER_KINDS.values()] + ["zone_id", "id"]
         zone_id = next((c for c in candidates if c in zones.columns), None)
     if zone_id is None:
-        return pd.Series(zones.index, name=zones.index.name or "zone_id")
+        ids = pd.Series(zones.index, name=zones.index.name or "zone_id")
+        if ids.duplicated().any():
+            raise SchemaError(
+                f"zones: no id column, and the index repeats {ids[ids.duplicated()].iloc[0]}; pass "
+                "zone_id= naming a unique column, or reset the index (zones.reset_index(drop=True))"
+            )
+        return ids
     if zone_id not in zones.columns:
         raise SchemaError(
             f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(zones.columns)}"
@@ -428,7 +442,7 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
     (one date of a time series)."""
     if isinstance(zones, gpd.GeoSeries):
         zones = gpd.GeoDataFrame(geometry=zones)
-    stats = list(stats)
+    stats = [stats] if isinstance(stats, str) else list(stats)  # stats="mean" is one statistic
     unknown = [s for s in stats if s not in STATS]
     if unknown or not stats:
         raise DataError(
@@ -444,11 +458,13 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
     ids = _zone_ids(zones, zone_id)
     from kzgeo.area import hectares
 
-    zone_ha = (
-        np.asarray(hectares(zones), dtype=float)
-        if len(zones) and zones.crs is not None
-        else np.zeros(len(zones))
-    )
+    with warnings.catch_warnings():  # only to tell zones partly off the raster: no repair report
+        warnings.simplefilter("ignore", RepairWarning)
+        zone_ha = (
+            np.asarray(hectares(zones), dtype=float)
+            if len(zones) and zones.crs is not None
+            else np.zeros(len(zones))
+        )
     if isinstance(raster, Mapping):
         parts = []
         for label, r in raster.items():
