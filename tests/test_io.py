@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 import kzgeo
-from kzgeo.errors import LayerReadError, OutputError, OutputExistsError
+from kzgeo.errors import DataError, LayerReadError, OutputError, OutputExistsError
 from kzgeo.io import atomic_output, list_layers
 
 SQUARES = [box(71.4, 51.1, 71.5, 51.2), box(76.9, 43.2, 77.0, 43.3)]
@@ -288,3 +288,13 @@ def test_geoparquet_keeps_attributes(tmp_path, layer):
     kzgeo.write_layer(layer, tmp_path / "plots.parquet")
     back = kzgeo.read_layer(tmp_path / "plots.parquet", kind="plots")
     pd.testing.assert_series_equal(back["seedlings"], layer["seedlings"], check_dtype=False)
+
+
+def test_a_layer_the_writer_refuses_is_a_data_error_and_leaves_no_file(tmp_path, layer):
+    with pytest.raises(DataError, match=r"column name\(s\) \[1\] are not text"):
+        kzgeo.write_layer(layer.rename(columns={"plot_id": 1}), tmp_path / "a.gpkg")
+    with pytest.raises(DataError, match="cannot be written as GeoPackage .*UNIQUE constraint failed"):
+        kzgeo.write_layer(layer.assign(fid=[1, 1]), tmp_path / "b.gpkg")
+    with pytest.raises(OutputError, match="does not write zipped Shapefiles"):
+        kzgeo.write_layer(layer, tmp_path / "c.zip")
+    assert list(tmp_path.iterdir()) == []

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
-from pyogrio.errors import DataLayerError, DataSourceError
+from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 
-from kzgeo.errors import DataError, LayerReadError, OutputError, OutputExistsError
+from kzgeo.errors import DataError, KzgeoError, LayerReadError, OutputError, OutputExistsError
 from kzgeo.validate import ValidationReport, guess_kind, validate_layer
 
 __all__ = ["FORMATS", "atomic_output", "check_output", "list_layers", "read_layer", "write_layer"]
@@ -309,7 +309,23 @@ def write_layer(
     if gdf.crs is None:
         raise DataError(f"{path}: the GeoDataFrame has no CRS; set one with gdf.set_crs(...) before writing")
     if _suffix(path) == ".zip":
-        raise LayerReadError(f"{path}: kzgeo does not write zipped Shapefiles; write .shp or .gpkg")
+        raise OutputError(f"{path}: kzgeo does not write zipped Shapefiles; write .shp or .gpkg")
+    odd = [c for c in gdf.columns if not isinstance(c, str)]
+    if odd:
+        raise DataError(f"{path}: column name(s) {odd[:5]} are not text; rename them (gdf.columns = [...])")
+    try:
+        return _write(gdf, path, driver, overwrite, layer)
+    except (DataSourceError, DataLayerError, FeatureError, FieldError, ValueError, TypeError) as exc:
+        if isinstance(exc, KzgeoError):
+            raise
+        raise DataError(
+            f"{path}: the layer cannot be written as {FORMATS[_suffix(path)][1]} "
+            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); fix the column or geometries "
+            "named, or write another format (.gpkg takes the most)"
+        ) from exc
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, overwrite: bool, layer: str | None) -> Path:
     if driver == "ESRI Shapefile":
         # a Shapefile is several files; write them into a temporary folder, then move each into place
         check_output(path, overwrite=overwrite)
