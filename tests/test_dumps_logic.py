@@ -409,7 +409,7 @@ def test_a_model_with_a_context_stage_rescores_with_the_neighbourhood():
 def test_band_arrays_in_digital_numbers_or_percent_are_refused():
     for scale in (10_000, 100):
         bands = dict(zip(BANDS, _cube() * scale, strict=True))
-        with pytest.raises(RasterError, match="detect_dumps takes reflectance 0..1"):
+        with pytest.raises(RasterError, match=r"detect_dumps takes reflectance 0\.\.1"):
             detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
 
 
@@ -427,3 +427,32 @@ def test_previous_season_as_band_arrays_takes_the_scenes_georeferencing():
     t = Affine(10, 0, 500_000, 0, -10, 5_600_000)
     sites = detect_dumps(bands, transform=t, crs=UTM, previous=bands)
     assert "change" in sites.columns
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"high": 0.2, "low": 0.6}, {"site": 1.5}, {"confident": -0.1}, {"min_area_ha": -1}, {"max_ndvi": 2}],
+)
+def test_thresholds_out_of_range_are_refused(kwargs):
+    from kzgeo.errors import DataError
+
+    with pytest.raises(DataError, match=r"scores and probabilities lie in 0\.\.1 with low <= high"):
+        Thresholds(**kwargs)
+
+
+def test_window_size_and_landfill_radius_out_of_range_are_refused():
+    from kzgeo.errors import DataError
+
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    t = Affine(10, 0, 500_000, 0, -10, 5_600_000)
+    with pytest.raises(DataError, match="window_size=0"):
+        detect_dumps(bands, transform=t, crs=UTM, window_size=0)
+    with pytest.raises(DataError, match="landfill_radius_m=-300"):
+        detect_dumps(bands, transform=t, crs=UTM, landfill_radius_m=-300)
+
+
+def test_a_bare_cube_is_refused_with_the_mapping_it_needs():
+    with pytest.raises(
+        RasterError, match=r"scene of type ndarray: give a path, an open kzgeo Scene, or band arrays"
+    ):
+        detect_dumps(_cube(), transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)

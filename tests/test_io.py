@@ -293,7 +293,7 @@ def test_geoparquet_keeps_attributes(tmp_path, layer):
 def test_a_layer_the_writer_refuses_is_a_data_error_and_leaves_no_file(tmp_path, layer):
     with pytest.raises(DataError, match=r"column name\(s\) \[1\] are not text"):
         kzgeo.write_layer(layer.rename(columns={"plot_id": 1}), tmp_path / "a.gpkg")
-    with pytest.raises(DataError, match="cannot be written as GeoPackage .*UNIQUE constraint failed"):
+    with pytest.raises(DataError, match=r"cannot be written as GeoPackage .*UNIQUE constraint failed"):
         kzgeo.write_layer(layer.assign(fid=[1, 1]), tmp_path / "b.gpkg")
     with pytest.raises(OutputError, match="does not write zipped Shapefiles"):
         kzgeo.write_layer(layer, tmp_path / "c.zip")

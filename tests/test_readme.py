@@ -39,6 +39,9 @@ def test_submodules_named_in_the_readme_are_attributes_of_kzgeo():
     import subprocess
     import sys
 
-    code = "import kzgeo; print(len(kzgeo.schemas.LAYER_KINDS), kzgeo.dumps.Thresholds.__name__, kzgeo.maps.make_map.__name__)"
+    code = (
+        "import kzgeo; "
+        "print(len(kzgeo.schemas.LAYER_KINDS), kzgeo.dumps.Thresholds.__name__, kzgeo.maps.make_map.__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["6", "Thresholds", "make_map"]

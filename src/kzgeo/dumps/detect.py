@@ -96,6 +96,20 @@ class Thresholds:
     min_area_ha: float = 0.03
     max_ndvi: float = 0.6
 
+    def __post_init__(self):
+        given = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
+        probabilities = [v for v in (self.high, self.low, self.site, self.confident) if v is not None]
+        if (
+            not all(0 <= v <= 1 for v in probabilities)
+            or self.low > self.high
+            or self.min_area_ha < 0
+            or not -1 <= self.max_ndvi <= 1
+        ):
+            raise DataError(
+                f"Thresholds({given}): scores and probabilities lie in 0..1 with low <= high, "
+                "min_area_ha is 0 or more and max_ndvi lies in -1..1"
+            )
+
     @classmethod
     def from_card(cls, card: dict, **override) -> Thresholds:
         """All thresholds of a model card, with ``override`` (None leaves the card's value)."""
@@ -309,6 +323,11 @@ def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContext
         return _ArrayScene(
             dict(zip(BANDS, scene.data, strict=True)), scene.transform, scene.crs
         ), contextlib.nullcontext()
+    if not (hasattr(scene, "read") and hasattr(scene, "bands")):
+        raise RasterError(
+            f"scene of type {type(scene).__name__}: give a path, an open kzgeo Scene, or band arrays as a "
+            f"mapping {{'B02': array, ...}} of {' '.join(BANDS)} with transform= and crs="
+        )
     return scene, contextlib.nullcontext()
 
 
@@ -466,6 +485,10 @@ def detect_dumps(
     """
     from kzgeo.area import hectares
 
+    if window_size < 64:
+        raise DataError(f"window_size={window_size}: windows of fewer than 64 pixels a side; use 512-2048")
+    if not landfill_radius_m >= 0:
+        raise DataError(f"landfill_radius_m={landfill_radius_m}: a radius is 0 m or more (default 300)")
     records: list[dict] = []
     with contextlib.ExitStack() as stack:
         # GDAL's block cache defaults to 5 % of the RAM and would grow with the scene; windows are
