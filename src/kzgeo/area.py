@@ -96,6 +96,11 @@ def hectares(
     target = _TARGETS.get(method)
     if target is None:
         raise DataError(f"hectares: unknown method {method!r}; use 'albers' (ellipsoidal) or 'mollweide'")
+    if not isinstance(gdf, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        raise DataError(
+            f"hectares: got a {type(gdf).__name__}; give a GeoDataFrame or GeoSeries with a CRS "
+            "(gpd.GeoSeries(geoms, crs='EPSG:4326'))"
+        )
     geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     if geoms.crs is None:
         raise CRSError("hectares: the features have no CRS; set one with gdf.set_crs(...) first")

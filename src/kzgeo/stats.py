@@ -57,6 +57,33 @@ _GRID_DEG = 1e-7
 _GRID_M = 0.01
 
 
+def _frame(layer, role: str) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of ``layer`` (a GeoSeries becomes one), or a DataError naming ``role``."""
+    if isinstance(layer, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=layer)
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise DataError(
+            f"{role}: got a {type(layer).__name__}; give a GeoDataFrame (kzgeo.read_layer reads files)"
+        )
+    return layer
+
+
+def _same_features(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
+    """Whether ``b`` is a copy of ``a``: the same columns and values, geometries in the same order and CRS."""
+    if (
+        len(a) != len(b)
+        or a.crs != b.crs
+        or not a.index.equals(b.index)
+        or list(a.columns) != list(b.columns)
+    ):
+        return False
+    attrs = [c for c in a.columns if c != a.geometry.name]
+    if not pd.DataFrame(a[attrs]).equals(pd.DataFrame(b[attrs])):
+        return False
+    ga, gb = np.asarray(a.geometry.values, dtype=object), np.asarray(b.geometry.values, dtype=object)
+    return bool(np.all(shapely.equals_exact(ga, gb, 0.0) | (shapely.is_missing(ga) & shapely.is_missing(gb))))
+
+
 def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
     """Raise unless the layer has a CRS and, when it has geometries, polygons among them."""
     if gdf.crs is None:
@@ -170,6 +197,7 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
     >>> int(flat["features"][0]), round(float(shapely.area(flat.geometry[0])))
     (2, 3)
     """
+    gdf = _frame(gdf, "flatten")
     _need_crs(gdf, "flatten")
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     missing = [k for k in keys if k not in gdf.columns]
@@ -265,6 +293,7 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     >>> coverage(zones, pas, zone_id="zone")["covered_pct"].round(4).tolist()
     [50.0, 50.0, 50.0]
     """
+    zones, layer = _frame(zones, "coverage zones"), _frame(layer, "coverage layer")
     _need_crs(zones, "coverage zones")
     _need_crs(layer, "coverage layer")
     ids = _id_column(zones, zone_id, "coverage zones", "zone_id")
@@ -347,9 +376,12 @@ def overlap_table(
     >>> overlap_table(plots, pas)[["plot_id", "pa_id", "left_share_pct"]].round(3).to_dict("records")
     [{'plot_id': 1, 'pa_id': 7, 'left_share_pct': 100.0}, {'plot_id': 2, 'pa_id': 7, 'left_share_pct': 50.0}]
     """
+    left, right = _frame(left, "overlap_table left"), _frame(right, "overlap_table right")
+    if right is not left and _same_features(left, right):
+        right = left  # a layer against a copy of itself: overlaps within one layer
     _need_crs(left, "overlap_table left")
     _need_crs(right, "overlap_table right")
-    if not 0 <= sliver_pct <= 100:
+    if not isinstance(sliver_pct, (int, float, np.number)) or not 0 <= sliver_pct <= 100:
         raise DataError(
             f"overlap_table: sliver_pct={sliver_pct!r} must be a percentage from 0 to 100 "
             "(0 keeps every pair)"
@@ -565,6 +597,7 @@ def planting_progress(
     KzgeoWarning
         Plots whose region is not among ``regions`` (kept under their own name) or lies in none.
     """
+    plots, regions = _frame(plots, "planting_progress plots"), _frame(regions, "planting_progress regions")
     _need_crs(plots, "planting_progress plots")
     _need_crs(regions, "planting_progress regions")
     missing = [c for c in PLOT_COLUMNS if c not in plots.columns and c not in ("region", "survival_pct")]
