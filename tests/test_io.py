@@ -298,3 +298,10 @@ def test_a_layer_the_writer_refuses_is_a_data_error_and_leaves_no_file(tmp_path,
     with pytest.raises(OutputError, match="does not write zipped Shapefiles"):
         kzgeo.write_layer(layer, tmp_path / "c.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_read_layer_takes_a_geoseries_and_names_other_objects(layer):
+    back = kzgeo.read_layer(layer.geometry.set_crs(4326, allow_override=True))
+    assert len(back) == len(layer) and back.crs.to_epsg() == 4326
+    with pytest.raises(LayerReadError, match="list given as a layer: give a file path, a GeoDataFrame"):
+        kzgeo.read_layer([1, 2])

@@ -575,7 +575,7 @@ def test_geoseries_are_taken_and_other_inputs_named():
         coverage(list(zones.geometry), pas)
     with pytest.raises(DataError, match="hectares: got a list; give a GeoDataFrame or GeoSeries"):
         hectares(list(zones.geometry))
-    with pytest.raises(DataError, match="sliver_pct='0.1' must be a percentage"):
+    with pytest.raises(DataError, match=r"sliver_pct='0\.1' must be a percentage"):
         overlap_table(pas, pas, sliver_pct="0.1")
 
 

@@ -150,7 +150,7 @@ def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
 
 
 def read_layer(
-    source: str | os.PathLike | gpd.GeoDataFrame,
+    source: str | os.PathLike | gpd.GeoDataFrame | gpd.GeoSeries,
     kind: str | None = None,
     *,
     layer: str | int | None = None,
@@ -162,9 +162,9 @@ def read_layer(
 
     Parameters
     ----------
-    source : path or GeoDataFrame
+    source : path, GeoDataFrame or GeoSeries
         A GeoPackage, GeoJSON, Shapefile (``.shp`` or ``.zip``), GeoParquet or FlatGeobuf file;
-        a GeoDataFrame is validated as it is.
+        a GeoDataFrame (or GeoSeries) is validated as it is, its rows numbered anew from 0.
     kind : str, optional
         ``regions``, ``districts``, ``protected_areas``, ``corridors``, ``plots`` or ``landfills``.
         Foreign column names (WDPA, OpenStreetMap, HDX) are renamed onto the kind's schema; ``None``
@@ -198,8 +198,14 @@ def read_layer(
     >>> len(regions)
     20
     """
+    if isinstance(source, gpd.GeoSeries):
+        source = gpd.GeoDataFrame(geometry=source)
     if isinstance(source, gpd.GeoDataFrame):
         name, raw = "GeoDataFrame", source
+    elif not isinstance(source, (str, os.PathLike)):
+        raise LayerReadError(
+            f"{type(source).__name__} given as a layer: give a file path, a GeoDataFrame or a GeoSeries"
+        )
     else:
         name = str(source)
         raw = _read_raw(Path(source), None if kind == "guess" else kind, layer)
