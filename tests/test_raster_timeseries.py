@@ -77,6 +77,14 @@ def test_no_scenes_is_an_error():
         kzgeo.zonal_timeseries(PLOTS, {})
 
 
+def test_scene_keys_must_be_distinct_dates(scenes):
+    one = scenes[dt.date(2024, 7, 1)]
+    with pytest.raises(DataError, match="scene key 'summer' is not a date"):
+        kzgeo.zonal_timeseries(PLOTS, {"summer": one})
+    with pytest.raises(DataError, match=r"'2024-07-01' and datetime.date\(2024, 7, 1\) are the same day"):
+        kzgeo.zonal_timeseries(PLOTS, {"2024-07-01": one, dt.date(2024, 7, 1): one})
+
+
 def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_path):
     _, trend = kzgeo.zonal_timeseries(PLOTS, scenes)
     assert trend.loc["lost", "first_date"] == pd.Timestamp("2022-07-01")

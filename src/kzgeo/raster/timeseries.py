@@ -103,6 +103,20 @@ def zonal_timeseries(
     """
     if not scenes:
         raise DataError("zonal_timeseries: no scenes given; pass a mapping {date: scene or path}")
+    dates = {}
+    for when in scenes:
+        try:
+            day = pd.Timestamp(when).normalize()
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"zonal_timeseries: scene key {when!r} is not a date; key each scene by its acquisition "
+                "date ('2024-07-01' or datetime.date)"
+            ) from exc
+        if day in dates:
+            raise DataError(
+                f"zonal_timeseries: {dates[day]!r} and {when!r} are the same day; give one scene per date"
+            )
+        dates[day] = when
     stats = list(dict.fromkeys(["mean", *stats]))
     name = index.lower()
     frames = []
