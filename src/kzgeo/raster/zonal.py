@@ -351,28 +351,26 @@ def _warn_partly(ids: pd.Series, pixel_ha: np.ndarray, zone_ha: np.ndarray, labe
     with np.errstate(invalid="ignore", divide="ignore"):
         share = pixel_ha / zone_ha
     partly = (pixel_ha > 0) & (share < 0.99)
-    if partly.any():
-        shown = ", ".join(
-            f"{i} {100 * p:.0f} %" for i, p in zip(ids[partly].head(10), share[partly][:10], strict=False)
-        )
-        more = " ..." if partly.sum() > 10 else ""
-        warnings.warn(
-            f"{int(partly.sum())} of {len(ids)} zones lie partly outside the raster{label} ({ids.name}, "
-            f"share inside: {shown}{more}); their statistics describe only that share",
-            KzgeoWarning,
-            stacklevel=3,
-        )
+    shown = [f"{i} {100 * p:.0f} %" for i, p in zip(ids[partly], share[partly], strict=True)]
+    _warn_zones(
+        ids, shown, f"lie partly outside the raster{label}", ", share inside: ", "describe only that share"
+    )
 
 
 def _warn_outside(ids: pd.Series, outside: np.ndarray, label: str) -> None:
-    if outside.any():
-        shown = ", ".join(map(str, ids[outside].head(10)))
-        more = " ..." if outside.sum() > 10 else ""
+    shown = [str(i) for i in ids[outside]]
+    _warn_zones(ids, shown, f"have no pixel in the raster{label}", ": ", "are NaN")
+
+
+def _warn_zones(ids: pd.Series, shown: list[str], what: str, lead: str, statistics: str) -> None:
+    """One KzgeoWarning naming up to ten of the zones ``shown`` and what is wrong with them."""
+    if shown:
+        more = " ..." if len(shown) > 10 else ""
         warnings.warn(
-            f"{int(outside.sum())} of {len(ids)} zones have no pixel in the raster{label} ({ids.name}: "
-            f"{shown}{more}); their statistics are NaN",
+            f"{len(shown)} of {len(ids)} zones {what} ({ids.name}{lead}{', '.join(shown[:10])}{more}); "
+            f"their statistics {statistics}",
             KzgeoWarning,
-            stacklevel=3,
+            stacklevel=5,  # the caller of zonal_stats
         )
 
 
