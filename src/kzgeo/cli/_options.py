@@ -109,7 +109,8 @@ _SUFFIX_FORMATS = {
     ".markdown": "markdown",
     ".txt": "table",
 }
-_FORMAT_SUFFIX = {"csv": ".csv", "json": ".json", "markdown": ".md", "table": ".txt"}
+_FORMAT_SUFFIX = {fmt: suffix for suffix, fmt in reversed(_SUFFIX_FORMATS.items())}
+"""The first suffix of each format (``markdown`` -> ``.md``)."""
 
 
 def render_table(df: pd.DataFrame, fmt: str) -> str:
