@@ -305,3 +305,10 @@ def test_read_layer_takes_a_geoseries_and_names_other_objects(layer):
     assert len(back) == len(layer) and back.crs.to_epsg() == 4326
     with pytest.raises(LayerReadError, match="list given as a layer: give a file path, a GeoDataFrame"):
         kzgeo.read_layer([1, 2])
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp", ".gpkg", ".fgb", ".parquet"])
+def test_whole_number_columns_come_back_as_int64_from_every_format(tmp_path, layer, suffix):
+    kzgeo.write_layer(layer, tmp_path / f"plots{suffix}")
+    back = kzgeo.read_layer(tmp_path / f"plots{suffix}")
+    assert back["seedlings"].dtype == "int64" and back["plot_id"].dtype == "int64"

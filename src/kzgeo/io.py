@@ -140,13 +140,17 @@ def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
     try:
         if driver == "parquet":
             return gpd.read_parquet(path)
-        return gpd.read_file(_gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer))
+        gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer))
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise LayerReadError(
             f"{path}: cannot be read as {FORMATS[_suffix(path)][1]} ({_reason(exc, path)})"
         ) from exc
+    # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
+    # whatever format they came in
+    narrow = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == "int32"]
+    return gdf.astype(dict.fromkeys(narrow, "int64")) if narrow else gdf
 
 
 def read_layer(
