@@ -217,3 +217,13 @@ def test_real_regions_get_schema_columns(admin_dir):
     assert {"kato", "name_en", "name_kk", "name_ru", "iso_3166_2"} <= set(regions.columns)
     assert "Ulytau" in set(regions["name_en"]) and "Абай" in set(regions["name_kk"])
     assert regions["kato"].is_unique
+
+
+def test_a_collection_with_polygons_in_a_polygon_layer_keeps_its_polygons():
+    collection = shapely.GeometryCollection([SQUARE, shapely.Point(71.0, 51.0)])
+    with pytest.warns(RepairWarning, match=r"1 GeometryCollection\(s\) \(index 1\) kept as their polygons"):
+        out = validate_layer(plots([SQUARE, collection]), "plots")
+    assert out.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    assert kzgeo.hectares(out)[1] == pytest.approx(kzgeo.hectares(out)[0], rel=1e-12)
+    with pytest.raises(GeometryError, match="are GeometryCollection but a plots layer takes"):
+        validate_layer(plots([SQUARE, shapely.GeometryCollection([shapely.Point(71.0, 51.0)])]), "plots")

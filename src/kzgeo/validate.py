@@ -251,6 +251,34 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: Va
     return _drop_empty(gdf, name, id_col, report)
 
 
+def _collections_to_polygons(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> gpd.GeoDataFrame:
+    """GeometryCollections holding polygons, in a polygon layer, as their polygons (as
+    :func:`kzgeo.hectares` counts them), with a warning; collections without a polygon stay to be refused."""
+    from kzgeo.area import _polygonal_parts
+
+    if "MultiPolygon" not in kind.geometry_types:
+        return gdf
+    collection = (gdf.geom_type == "GeometryCollection").to_numpy()
+    if not collection.any():
+        return gdf
+    parts = _polygonal_parts(np.asarray(gdf.geometry.values, dtype=object)[collection])
+    usable = ~shapely.is_empty(parts)
+    if not usable.any():
+        return gdf
+    rows = np.flatnonzero(collection)[usable]
+    warnings.warn(
+        f"{name}: {len(rows)} GeometryCollection(s) (index {', '.join(map(str, gdf.index[rows[:5]]))}"
+        f"{' ...' if len(rows) > 5 else ''}) kept as their polygons; their points and lines have no area",
+        RepairWarning,
+        stacklevel=4,
+    )
+    gdf = gdf.copy()
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms[rows] = parts[usable]
+    gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    return gdf
+
+
 def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     wrong = ~gdf.geom_type.isin(kind.geometry_types)
     if wrong.any():
@@ -333,6 +361,7 @@ def validate_layer(
     gdf = _drop_empty(gdf, name, id_col, report)
     gdf = _repair(gdf, name, spec, report)
     if spec is not None:
+        gdf = _collections_to_polygons(gdf, name, spec)
         _check_types(gdf, name, spec)
         gdf = _check_ids(gdf, name, spec, report)
     if not gdf.crs.equals(CRS.from_epsg(4326)):
