@@ -325,6 +325,14 @@ def _open(path: Path):
             f"{path}: cannot be read as a raster ({exc}); give a GeoTIFF, a JPEG2000 file or "
             "a folder of band files"
         ) from exc
+    subdatasets = list(ds.subdatasets) if ds.count == 0 else []
+    if subdatasets:
+        names = ", ".join(subdatasets[:3]) + (" ..." if len(subdatasets) > 3 else "")
+        ds.close()
+        raise RasterError(
+            f"{path}: holds {len(subdatasets)} subdatasets ({names}) and no band of its own; convert the "
+            f"one you mean to a GeoTIFF (gdal_translate {subdatasets[0]} out.tif)"
+        )
     if ds.crs is None or ds.transform.is_identity:
         ds.close()
         raise RasterError(
