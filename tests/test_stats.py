@@ -435,6 +435,7 @@ def test_planting_progress_errors():
         ("year", 99_999, "year 99999 of plot p3 is outside 1900-2100"),
         ("seedlings", -5, "seedlings -5 of plot p3 is outside 0-"),
         ("seedlings", "x", "seedlings 'x' of plot p3 is not a number"),
+        ("seedlings", 2.5, r"seedlings 2\.5 of plot p3 is not a whole number"),
         ("declared_ha", 1e12, r"declared_ha 1e\+12 of plot p3 is outside 0-300,000,000"),
         ("survival_pct", 150, "survival_pct 150 of plot p3 is outside 0-100"),
     ],
@@ -450,8 +451,10 @@ def test_plot_values_out_of_range_are_errors_not_dropped_or_summed(column, value
 def test_missing_seedlings_survival_and_declared_hectares_are_allowed():
     regions, plots = regions_and_plots()
     plots.loc[0, ["seedlings", "declared_ha", "survival_pct"]] = np.nan
-    row = planting_progress(plots, regions).set_index(["region", "year"]).loc[("Kostanay", 2024)]
+    table = planting_progress(plots, regions)
+    row = table.set_index(["region", "year"]).loc[("Kostanay", 2024)]
     assert row["plots"] == 1 and row["seedlings"] == 0 and np.isnan(row["survival_pct"])
+    assert table["seedlings"].dtype == "int64"  # counts stay counts
 
 
 def test_plan_rows_and_a_plan_of_zero():

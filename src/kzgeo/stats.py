@@ -525,7 +525,7 @@ _YEAR_RULE = (True, 1900, 2100, True)
 _PLAN_RULES = {"year": _YEAR_RULE, "seedlings_plan": (True, 0, 1e12, False), "ha_plan": (True, 0, 3e8, False)}
 _PLOT_RULES = {
     "year": _YEAR_RULE,
-    "seedlings": (False, 0, 1e12, False),
+    "seedlings": (False, 0, 1e12, True),  # a count
     "declared_ha": (False, 0, 3e8, False),  # Kazakhstan is 272 million ha
     "survival_pct": (False, 0, 100, False),
 }
@@ -666,6 +666,7 @@ def planting_progress(
     table["plots"] = table["plots"].fillna(0).astype(int)
     for col in ("planted_ha", "declared_ha", "seedlings"):
         table[col] = table[col].fillna(0.0)
+    table["seedlings"] = table["seedlings"].astype("int64")  # whole counts (checked), summed
     with np.errstate(invalid="ignore", divide="ignore"):
         table["survival_pct"] = 100.0 * table["_alive"] / table["_counted"]
         # a plan of 0 has no share done
