@@ -175,7 +175,7 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
 
 
 _FACTOR_STEP = 32
-"""Cells between the nodes where a projected grid's areal scale factor is computed (bilinear between)."""
+"""Cells between the nodes where a projected grid's cell areas are computed (bilinear between)."""
 
 
 def _projected_cell_areas(grid: _Grid) -> Reader:
@@ -314,10 +314,9 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
         ops.append(Operation("count", f"{prefix}__valid", src))
     ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1}))
     cell_areas = _geographic_cell_areas(grid) if grid.crs.is_geographic else _projected_cell_areas(grid)
-    ones = _WindowSource(grid, lambda w: np.ones((w.height, w.width), np.float64), "_ones")
     areas = _WindowSource(grid, cell_areas, "_cell_ha")
-    ops.append(Operation("weighted_sum", "_area_ha", ones, areas))
-    sources += [ones, areas]
+    ops.append(Operation("sum", "_area_ha", areas))  # coverage-weighted: the zone's hectares on cells
+    sources.append(areas)
     if len(usable):
         with bounded_cache():
             raw = exact_extract(None, usable, ops, include_cols=[_ROW], output="pandas")
