@@ -335,6 +335,12 @@ def main() -> None:
         help="share of scenes whose haze, illumination, gain, blur and noise come from WIDE_SENSOR",
     )
     ap.add_argument(
+        "--wide-sensor-stage",
+        choices=("both", "pixels"),
+        default="both",
+        help="which stages see the widened sensor: both, or the pixel classifier only",
+    )
+    ap.add_argument(
         "--spectral-jitter",
         type=float,
         default=SPECTRAL_JITTER,
@@ -369,7 +375,10 @@ def main() -> None:
     if args.context and context is None:
         context = train_context(args, pixels, card, scene_kw)
     print(f"pixel classifier: {time.time() - t0:.0f} s", flush=True)
-    model, site_kw = DumpModel(pixels, card, None, context), scene_kw
+    site_kw = scene_arguments(
+        0.0 if args.wide_sensor_stage == "pixels" else args.wide_sensor, args.spectral_jitter
+    )
+    model = DumpModel(pixels, card, None, context)
     if args.cross_fit:
         fold_pixels = {}
         for fold in FOLDS:
@@ -378,7 +387,7 @@ def main() -> None:
                 k: fold_card["training"][k] for k in ("pixels", "waste_pixels", "hard_negative_pixels")
             }
             print(f"pixel classifier of fold {fold}: {time.time() - t0:.0f} s", flush=True)
-        model, site_kw = cross_fit(fold_pixels, card, scene_kw=scene_kw)
+        model, site_kw = cross_fit(fold_pixels, card, scene_kw=site_kw)
     site_seeds = list(SITE_SEEDS)[: args.site_scenes]
     rich_seeds = list(RICH_SITE_SEEDS)[: args.rich_scenes]
     sx, sy = site_samples(model, site_seeds, args.size, rich_seeds, args.jobs, site_kw)
@@ -387,13 +396,17 @@ def main() -> None:
         site_scenes=site_seeds, rich_site_scenes=rich_seeds, sites=len(sy), true_sites=int(sy.sum())
     )
     if args.wide_sensor:
-        card["training"].update(wide_sensor_share=args.wide_sensor, wide_sensor=WIDE_SENSOR)
+        card["training"].update(
+            wide_sensor_share=args.wide_sensor,
+            wide_sensor=WIDE_SENSOR,
+            wide_sensor_stage=args.wide_sensor_stage,
+        )
     card["training"]["spectral_jitter"] = args.spectral_jitter
     print(
         f"site classifier: {len(sy)} candidates ({int(sy.sum())} true), {time.time() - t0:.0f} s", flush=True
     )
     model = DumpModel(pixels, card, sites, context)
-    val_model = cross_fit(fold_pixels, card, sites, scene_kw)[0] if args.cross_fit else model
+    val_model = cross_fit(fold_pixels, card, sites, site_kw)[0] if args.cross_fit else model
     val_seeds = list(VALIDATION_SEEDS)[: args.validation]
     rich_val = list(RICH_VALIDATION_SEEDS)[: args.rich_validation]
     cut, best_f1, grid = tune_site_threshold(val_model, val_seeds, args.size, rich_val, args.jobs, site_kw)

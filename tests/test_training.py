@@ -98,3 +98,17 @@ def test_context_stage_samples_carry_the_first_scores_neighbourhood(tdm):
     np.testing.assert_array_equal(xc[:, : len(FEATURE_NAMES)], x)
     np.testing.assert_array_equal(yc, y)
     assert np.nanmean(xc[yc == 1, len(FEATURE_NAMES)]) > np.nanmean(xc[yc == 0, len(FEATURE_NAMES)])
+
+
+def test_widened_sensor_for_a_share_of_the_scenes(tdm):
+    kw = tdm.scene_arguments(0.5)
+    wide = [seed for seed in range(400) if "sensor" in kw(seed)]
+    assert 160 < len(wide) < 240  # about half, drawn per seed
+    for seed in wide[:20]:
+        for name, value in kw(seed)["sensor"].items():
+            lo, hi = tdm.WIDE_SENSOR[name]
+            assert lo <= value <= hi
+    assert kw(wide[0]) == tdm.scene_arguments(0.5)(wide[0])  # the same seed, the same sensor
+    # the site stage of --wide-sensor-stage pixels draws the generator's own sensor
+    assert tdm.scene_arguments(0.0) is None
+    assert tdm.scene_arguments(0.0, 0.1)(wide[0]) == {"spectral_jitter": 0.1}
