@@ -331,3 +331,86 @@ def test_a_file_of_subdatasets_names_them(tmp_path):
         RasterError, match=r"holds 2 subdatasets \(GPKG:.*:a, GPKG:.*:b\) and no band of its own"
     ):
         kzgeo.open_scene(path)
+
+
+@pytest.mark.parametrize(
+    ("names", "sensor", "nir"),
+    [
+        (["B2", "B3", "B4", "B5", "B8"], "sentinel-2", "B08"),  # Earth Engine's Sentinel-2 names
+        (["B2", "B3", "B4", "B8", "B11", "B12"], "sentinel-2", "B08"),
+        (["B2", "B3", "B4", "B5", "B8A"], "sentinel-2", None),
+        (["B1", "B2", "B3", "B4", "B5", "B6", "B7"], "landsat", "B5"),
+        (["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11"], "landsat", "B5"),
+    ],
+)
+def test_unpadded_band_names_of_sentinel2_and_landsat(tmp_path, names, sensor, nir):
+    dn = np.full((len(names), 2, 2), 3000, np.uint16)
+    path = write_tif(tmp_path / "s.tif", dn, descriptions=names, tags={"PROCESSING_BASELINE": "02.14"})
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == sensor
+        if nir is not None:
+            assert scene.band_name("nir") == nir
+    if sensor == "sentinel-2":
+        with kzgeo.open_scene(path) as scene:
+            assert "B02" in scene.bands and scene.read_band("B02")[0, 0] == pytest.approx(0.3)
+
+
+def test_earth_engine_sentinel2_ndvi_uses_b8(tmp_path):
+    names = ["B2", "B3", "B4", "B5", "B8"]
+    dn = {"B2": 1500, "B3": 1800, "B4": 1600, "B5": 2000, "B8": 4000}
+    stack = np.stack([np.full((4, 4), dn[n], np.uint16) for n in names])
+    path = write_tif(tmp_path / "gee.tif", stack, descriptions=names, tags={"PROCESSING_BASELINE": "02.14"})
+    with kzgeo.open_scene(path) as scene:
+        ndvi = kzgeo.spectral_index(scene, "ndvi")
+    np.testing.assert_allclose(ndvi, (4000 - 1600) / (4000 + 1600), rtol=1e-6)  # 0.4286, not B5's
+
+
+def test_landsat_tag_keeps_b8_stack_landsat(tmp_path):
+    names = ["B2", "B3", "B4", "B5", "B8"]
+    path = write_tif(
+        tmp_path / "l.tif",
+        np.full((5, 2, 2), 9000, np.uint16),
+        descriptions=names,
+        tags={"SPACECRAFT_ID": "LANDSAT_8"},
+    )
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "landsat" and scene.band_name("nir") == "B5"
+
+
+def test_b2_and_b02_in_one_file_is_a_name_given_twice(tmp_path):
+    path = write_tif(tmp_path / "t.tif", np.ones((2, 2, 2), np.uint16), descriptions=["B2", "B02"])
+    with pytest.raises(RasterError, match="B02 name more than one band"):
+        kzgeo.open_scene(path)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [("int32", 751110000), ("uint32", 16777217), ("int32", 123456789), ("float64", 0.100000001)],
+)
+def test_wide_bands_are_read_without_float32_rounding(tmp_path, dtype, value):
+    path = write_tif(tmp_path / "w.tif", np.full((2, 2), value, dtype))
+    with kzgeo.open_scene(path) as scene:
+        band = scene.read_band("band1")
+        assert band.dtype == np.float64 and band[0, 0] == value
+        assert scene.read()[0, 0, 0] == value
+    # bytes and 16-bit integers stay float32: exact there, half the memory
+    with kzgeo.open_scene(write_tif(tmp_path / "n.tif", np.full((2, 2), 65535, np.uint16))) as scene:
+        assert scene.read_band("band1").dtype == np.float32
+
+
+def test_bottom_up_grid_is_a_raster_error(tmp_path):
+    path = tmp_path / "bu.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="uint16",
+        crs="EPSG:32642",
+        transform=Affine(10, 0, 500_000, 0, 10, 5_600_000),
+    ) as dst:
+        dst.write(np.ones((1, 2, 2), np.uint16))
+    with pytest.raises(RasterError, match="bottom-up.*gdalwarp"):
+        kzgeo.open_scene(path)

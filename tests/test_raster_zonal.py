@@ -360,3 +360,24 @@ def test_one_statistic_as_a_string_and_a_repeated_index(block):
     twice = gpd.GeoDataFrame(geometry=[cell_box(0, 0, 2, 2), cell_box(2, 2, 4, 4)], crs=UTM42, index=[5, 5])
     with pytest.raises(kzgeo.SchemaError, match="the index repeats 5"):
         kzgeo.zonal_stats(twice, (block, T10, UTM42))
+
+
+def test_wide_integer_file_raster_keeps_exact_codes(tmp_path):
+    codes = np.full((10, 20), 751110000, np.int32)
+    codes[:, 10:] = 751210000  # two districts' KATO codes, which float32 would round
+    path = write_tif(tmp_path / "kato.tif", codes, nodata=0)
+    out = kzgeo.zonal_stats(
+        zones(cell_box(0, 0, 10, 10), cell_box(10, 0, 20, 10)), path, stats=["majority", "min"]
+    )
+    assert out["band1_majority"].tolist() == [751110000, 751210000]
+    assert out["band1_min"].tolist() == [751110000, 751210000]
+
+
+def test_bottom_up_array_is_read_north_up():
+    arr = np.arange(30, dtype=np.float32).reshape(5, 6)
+    bottom_up = rasterio.Affine(10, 0, X0, 0, 10, Y0 - 50)  # row 0 is the southernmost
+    z = zones(cell_box(0, 0, 2, 1), cell_box(1, 1, 3.5, 3))
+    want = kzgeo.zonal_stats(z, (arr, T10, UTM42), stats=["mean", "count"])
+    got = kzgeo.zonal_stats(z, (arr[::-1], bottom_up, UTM42), stats=["mean", "count"])
+    pd.testing.assert_frame_equal(got, want)
+    assert got["band1_mean"].iloc[0] == 0.5  # cells 0 and 1 of the top row

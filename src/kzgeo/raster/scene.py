@@ -2,8 +2,8 @@
 
 :func:`open_scene` is the I/O layer for rasters: it takes a multiband GeoTIFF or a folder of per-band
 files, and returns a :class:`Scene` that reads any window of the scene grid as float32 reflectance
-(0..1 after scale and offset) with NaN where the data are missing or masked by the scene's own
-cloud/shadow/snow classification.
+(0..1 after scale and offset; float64 for bands stored wider than float32 holds exactly) with NaN
+where the data are missing or masked by the scene's own cloud/shadow/snow classification.
 
 Scaling rules (documented in ``docs/indices.md``):
 
@@ -237,12 +237,16 @@ class Scene:
             raise RasterError(f"{self.source}: no band {name!r}; the scene has {', '.join(self._bands)}")
         return band
 
+    def _dtype(self, band: _Band) -> type:
+        return _float_for(band.dataset.dtypes[band.index - 1])
+
     def _reflectance(self, band: _Band, window: Window, invalid: np.ndarray | None) -> np.ndarray:
         raw = self._raw(band, window)
-        out = raw.astype(np.float32)
+        kind = self._dtype(band)
+        out = raw.astype(kind)
         if band.scale != 1.0 or band.offset != 0.0 or band.gain != 1.0:
-            out *= np.float32(band.scale * band.gain)
-            out += np.float32(band.offset * band.gain)
+            out *= kind(band.scale * band.gain)
+            out += kind(band.offset * band.gain)
         if band.nodata is not None:
             nod = (
                 np.isnan(raw)
@@ -267,19 +271,23 @@ class Scene:
         Returns
         -------
         numpy.ndarray of float32
-            NaN where the band is nodata or the pixel is masked as cloud, shadow or snow.
+            NaN where the band is nodata or the pixel is masked as cloud, shadow or snow. Float64 when a
+            band is stored as 32- or 64-bit integers or float64, which float32 would round (a district
+            code 751110000 would read 751110016).
         """
         names = self.bands if bands is None else ([bands] if isinstance(bands, str) else list(bands))
         window = self._check_window(window)
         chosen = [self._band(n) for n in names]
         invalid = self._invalid(window)
-        out = np.empty((len(chosen), int(window.height), int(window.width)), dtype=np.float32)
+        kind = np.result_type(np.float32, *(self._dtype(b) for b in chosen))
+        out = np.empty((len(chosen), int(window.height), int(window.width)), dtype=kind)
         for i, band in enumerate(chosen):
             out[i] = self._reflectance(band, window, invalid)
         return out
 
     def read_band(self, name: str, window: Window | None = None) -> np.ndarray:
-        """Read one band as float32 reflectance, shape ``(h, w)``; NaN where nodata or masked."""
+        """Read one band as float32 reflectance (float64 as in :meth:`read`), shape ``(h, w)``; NaN
+        where nodata or masked."""
         window = self._check_window(window)
         return self._reflectance(self._band(name), window, self._invalid(window))
 
@@ -305,6 +313,13 @@ class Scene:
                 r1 = min(row + size + overlap, self.height)
                 c1 = min(col + size + overlap, self.width)
                 yield Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def _float_for(dtype) -> type:
+    """float32 for values it holds exactly (bytes, 16-bit integers, float32), else float64."""
+    dt = np.dtype(dtype)
+    exact = dt.kind in "uif" and dt.itemsize <= (4 if dt.kind == "f" else 2)
+    return np.float32 if exact else np.float64
 
 
 def bounded_cache() -> rasterio.Env:
@@ -343,6 +358,12 @@ def _open(path: Path):
     if ds.transform.b != 0 or ds.transform.d != 0:
         ds.close()
         raise RasterError(f"{path}: the raster grid is rotated; warp it north-up first (gdalwarp)")
+    if ds.transform.e > 0 or ds.transform.a < 0:
+        ds.close()
+        how = "bottom-up (its first row is the southernmost)" if ds.transform.e > 0 else "right to left"
+        raise RasterError(
+            f"{path}: the raster is stored {how}; write it north-up first (gdalwarp in.tif out.tif)"
+        )
     return ds
 
 
@@ -380,13 +401,34 @@ def _s2_metadata_tags(folder: Path) -> dict[str, str]:
     return tags
 
 
-def _sensor_of(names: Sequence[str]) -> str:
+_LANDSAT_NAMES = frozenset(f"B{i}" for i in range(1, 12))
+
+
+def _s2_name(name: str) -> str:
+    """Sentinel-2 band name as kzgeo writes it: Earth Engine's ``B2`` is ``B02``."""
+    upper = name.upper()
+    return f"B0{upper[1]}" if re.fullmatch(r"B\d", upper) else upper
+
+
+def _sensor_of(names: Sequence[str], tags: dict[str, str] | None = None) -> str:
+    """``"sentinel-2"``, ``"landsat"`` or ``"unknown"`` from the band names of a multiband raster.
+
+    ``B02``..``B12`` are Sentinel-2. Unpadded ``B1``..``B12`` are Landsat's names and Earth Engine's
+    for Sentinel-2: a ``B12`` or ``B8A`` is Sentinel-2's (Landsat has neither), and so is a ``B8``
+    without Landsat 8's thermal ``B10`` (Landsat's B8 is the 15 m panchromatic band, not stacked
+    with surface reflectance) unless a ``SPACECRAFT_ID`` tag says Landsat; ``B1``..``B7`` alone are Landsat.
+    """
     upper = {n.upper() for n in names} - {"SCL", *_QA_NAMES}
-    if upper and upper <= set(S2_BANDS):
+    if not upper:
+        return "unknown"
+    if upper <= set(S2_BANDS):
         return "sentinel-2"
-    if upper and upper <= {f"B{i}" for i in range(1, 12)}:
-        return "landsat"
-    return "unknown"
+    if not upper <= _LANDSAT_NAMES | {"B12", "B8A"}:  # B02 beside B8: both namings, Sentinel-2's bands
+        return "sentinel-2" if {_s2_name(n) for n in upper} <= set(S2_BANDS) else "unknown"
+    landsat_tag = (tags or {}).get("SPACECRAFT_ID", "").upper().startswith("LANDSAT")
+    if upper & {"B12", "B8A"} or ("B8" in upper and "B10" not in upper and not landsat_tag):
+        return "sentinel-2"
+    return "landsat" if upper <= _LANDSAT_NAMES else "unknown"
 
 
 def _landsat_common(spacecraft: str) -> dict[str, str]:
@@ -432,15 +474,15 @@ def _open_multiband(path: Path) -> Scene:
     ds = _open(path)
     tags = {k.upper(): v for k, v in ds.tags().items()}
     names = [(d or f"band{i + 1}").strip() for i, d in enumerate(ds.descriptions)]
-    upper = [n.upper() for n in names]
-    twice = sorted({n for n in upper if upper.count(n) > 1})
+    sensor = _sensor_of(names, tags)
+    keys = [_s2_name(n) if sensor == "sentinel-2" else n.upper() for n in names]
+    twice = sorted({n for n in keys if keys.count(n) > 1})
     if twice:
         ds.close()
         raise RasterError(
             f"{path}: band description(s) {', '.join(twice)} name more than one band; give each band its own "
             "name (gdal_edit.py or rasterio's set_band_description)"
         )
-    sensor = _sensor_of(names)
     bands: dict[str, _Band] = {}
     mask = None
     guessed_offset = False  # an integer Sentinel-2 band read with offset 0 for want of metadata
@@ -466,7 +508,7 @@ def _open_multiband(path: Path) -> Scene:
             band = _Band(ds, idx, 2.75e-5, -0.2, 0 if nodata is None else nodata)
         else:
             band = _Band(ds, idx, 1.0, 0.0, nodata)
-        bands[name.upper() if sensor != "unknown" else name] = band
+        bands[keys[i] if sensor != "unknown" else name] = band
     if sensor == "sentinel-2":
         order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
         common = _COMMON["sentinel-2"]

@@ -33,7 +33,7 @@ from kzgeo.errors import (
     SchemaError,
 )
 from kzgeo.raster.indices import spectral_index
-from kzgeo.raster.scene import Scene, bounded_cache, open_scene
+from kzgeo.raster.scene import Scene, _float_for, bounded_cache, open_scene
 
 __all__ = ["STATS", "zonal_stats"]
 
@@ -111,14 +111,27 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[tuple[str, Reader]]]
             f"raster: transform {transform!r} is not an affine.Affine; give one "
             "(Affine.from_gdal(*geotransform) for a GDAL geotransform, or rasterio's dataset.transform)"
         )
-    # float32 holds bytes, 16-bit integers and float32 values exactly; anything wider stays float64
     raw = np.ma.asarray(array)
-    exact32 = raw.dtype.kind in "uif" and raw.dtype.itemsize <= (4 if raw.dtype.kind == "f" else 2)
-    array = np.ma.filled(raw.astype(np.float32 if exact32 else np.float64), np.nan)
+    array = np.ma.filled(raw.astype(_float_for(raw.dtype)), np.nan)
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or crs is None:
         raise RasterError(f"raster array of shape {array.shape}: needs 2 or 3 dimensions and a CRS")
+    if transform.b != 0 or transform.d != 0:
+        raise RasterError(
+            f"raster array: the transform {tuple(transform)[:6]} is rotated; warp it north-up first"
+        )
+    # rows stored south to north (xarray's ascending y) or columns east to west: the same cells north-up
+    if transform.e > 0:
+        array, transform = (
+            array[:, ::-1],
+            transform * Affine.translation(0, array.shape[1]) * Affine.scale(1, -1),
+        )
+    if transform.a < 0:
+        array, transform = (
+            array[:, :, ::-1],
+            transform * Affine.translation(array.shape[2], 0) * Affine.scale(-1, 1),
+        )
     names = [f"band{i + 1}" for i in range(array.shape[0])]
     chosen = _as_list(band) or names
     unknown = [b for b in chosen if b not in names]
