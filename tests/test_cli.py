@@ -103,6 +103,28 @@ def test_markdown_leaves_missing_values_empty():
     assert text.splitlines()[-1] == "| Akmola |  | 1,234.50 |"
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_reflectance_and_index_statistics_keep_their_digits(fmt):
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    df = pd.DataFrame(
+        {
+            "plot_id": ["a"],
+            "b04_mean": [0.0557],
+            "b04_std": [0.00114],
+            "ndvi_mean": [-0.4321],
+            "dn_mean": [1234.567],
+            "pixel_area_ha": [0.9999],
+            "valid_pct": [87.5],
+        }
+    )
+    cells = render_table(df, fmt).splitlines()[-1].replace("|", " ").split()
+    # two decimals would print 0.06, 0.00 and -0.43: reflectance and indices keep four
+    assert cells == ["a", "0.0557", "0.0011", "-0.4321", "1,234.57", "1.00", "87.50"]
+
+
 def test_table_shows_a_dash_for_missing_values_and_separates_thousands_of_counts():
     import pandas as pd
 

@@ -412,5 +412,5 @@ def test_bottom_up_grid_is_a_raster_error(tmp_path):
         transform=Affine(10, 0, 500_000, 0, 10, 5_600_000),
     ) as dst:
         dst.write(np.ones((1, 2, 2), np.uint16))
-    with pytest.raises(RasterError, match="bottom-up.*gdalwarp"):
+    with pytest.raises(RasterError, match=r"bottom-up.*gdalwarp"):
         kzgeo.open_scene(path)

@@ -134,14 +134,7 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
         for c in df.columns
         if pd.api.types.is_integer_dtype(df[c]) and not _is_code(str(c)) and not df[c].isna().any()
     }
-    # ids and codes stored as floats: as written, not as hectares (1.5, not 1.50; no thousands separators)
-    counts.update(
-        {
-            c: (lambda v: "—" if v != v else f"{v:.17g}")
-            for c in df.columns
-            if pd.api.types.is_float_dtype(df[c]) and _is_code(str(c))
-        }
-    )
+    counts.update({c: _float_format(c, df[c], "—") for c in df.columns if pd.api.types.is_float_dtype(df[c])})
     with pd.option_context(
         "display.max_rows",
         500,
@@ -172,10 +165,33 @@ def _is_code(column: str) -> bool:
     return column in ("year", "kato") or column.endswith(("_id", "_kato"))
 
 
+_UNIT_COLUMNS = ("_ha", "_pct", "_km2")
+"""Columns of hectares, shares and km², printed with two decimals (a hectare to 0.01 is 1 m²)."""
+
+
+def _float_format(column, values: pd.Series, missing: str):
+    """Formatter of a float column in a table: ids and codes as written (1.5, no thousands
+    separators); hectares, shares and km² with two decimals; other values (reflectance, index
+    statistics) with enough decimals that 0.0557 is not printed as 0.06."""
+    if _is_code(str(column)):
+        return lambda v: missing if v != v else f"{v:.17g}"
+    if str(column).endswith(_UNIT_COLUMNS):
+        digits = 2
+    else:
+        finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
+        finite = finite[np.isfinite(finite)]
+        largest = float(finite.max()) if finite.size else 0.0
+        digits = 2 if largest >= 100 else 3 if largest >= 1 else 4
+    return lambda v: missing if v != v else f"{v:,.{digits}f}"
+
+
 def _markdown(df: pd.DataFrame) -> str:
-    def cell(v) -> str:
+    floats = {c: _float_format(c, df[c], "") for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+
+    def cell(column, v) -> str:
         if isinstance(v, float):
-            return "" if v != v else f"{v:,.2f}"  # NaN: an empty cell
+            # NaN: an empty cell
+            return (floats.get(column) or _float_format(column, pd.Series([v]), ""))(v)
         # a pipe or a line break inside a value would end the cell or the row
         return " ".join(str(v).replace("|", "\\|").split("\n")).replace("\r", " ")
 
@@ -185,7 +201,7 @@ def _markdown(df: pd.DataFrame) -> str:
         "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---" for c in df.columns) + "|\n"
     )
     for row in df.itertuples(index=False):
-        buf.write("| " + " | ".join(cell(v) for v in row) + " |\n")
+        buf.write("| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row, strict=True)) + " |\n")
     return buf.getvalue()
 
 

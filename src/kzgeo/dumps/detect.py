@@ -357,7 +357,7 @@ def _check_grid(src) -> None:
     t = src.transform
     size = np.array([np.hypot(t.a, t.d), np.hypot(t.b, t.e)]) * unit
     # on the ground: a Web Mercator pixel of 15.9 m at 51° N covers 10 m
-    x, y = t * (src.width / 2, src.height / 2)
+    x, y = t @ (src.width / 2, src.height / 2)
     lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
     factors = Proj(crs.to_wkt()).get_factors(lon, lat, errcheck=False)
     ground = size / np.array([factors.parallel_scale, factors.meridional_scale])

@@ -125,12 +125,12 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[tuple[str, Reader]]]
     if transform.e > 0:
         array, transform = (
             array[:, ::-1],
-            transform * Affine.translation(0, array.shape[1]) * Affine.scale(1, -1),
+            transform @ Affine.translation(0, array.shape[1]) @ Affine.scale(1, -1),
         )
     if transform.a < 0:
         array, transform = (
             array[:, :, ::-1],
-            transform * Affine.translation(array.shape[2], 0) * Affine.scale(-1, 1),
+            transform @ Affine.translation(array.shape[2], 0) @ Affine.scale(-1, 1),
         )
     names = [f"band{i + 1}" for i in range(array.shape[0])]
     chosen = _as_list(band) or names
