@@ -515,3 +515,40 @@ def test_dump_sites_outside_kazakhstan_are_drawn(dumps):
         kzgeo.read_layer(sites)  # any other layer that far away is a wrong CRS
     (site,) = _popups(make_map(dumps=sites), "Candidate dump sites")
     assert site["title"].endswith("7")
+
+
+def _legend(m: folium.Map) -> str:
+    return next(c for c in m._children.values() if type(c).__name__ == "Legend").html
+
+
+def test_planted_legend_edges_are_distinct_when_plots_are_small(regions):
+    small = gpd.GeoDataFrame(
+        {"plot_id": [1, 2]},
+        geometry=[utm_square(512_000, 5_002_000, 100), utm_square(513_000, 5_002_000, 179)],  # 1 and 3.2 ha
+        crs=UTM42,
+    )
+    spans = re.findall(r"</i>([^<]+)</div>", _legend(make_map(regions=regions, plots=small)))
+    # region B has 1 + 3.2 = 4.2 ha: edges at 0.2, 0.4, 0.6, 0.8 of it to two figures; whole hectares
+    # printed "1 – 2, 2 – 3" and, with less planted, "1 – 1"
+    assert spans[:5] == ["0.00 – 0.84", "0.84 – 1.70", "1.70 – 2.50", "2.50 – 3.40", "≥ 3.40"]
+
+
+def test_dump_sites_without_a_known_tier_are_not_drawn_as_confident(dumps):
+    three = gpd.GeoDataFrame(
+        {"site_id": [1.0, 2.0, 3.0], "score": [0.9, 0.9, 0.9], "tier": ["confident", None, "high"]},
+        geometry=[utm_square(515_000 + 500 * i, 5_005_000, 200) for i in range(3)],
+        crs=UTM42,
+    )
+    m = make_map(dumps=three)
+    outlines = _popups(m, "Candidate dump sites")
+    colours = [p["style"]["fillColor"] for p in outlines]
+    assert colours[0] == "#b71c1c" and colours[1] == colours[2] != colours[0]
+    assert [p["title"] for p in outlines] == ["Site 1", "Site 2", "Site 3"]  # not "Site 1.0"
+    assert "Tier: no data" in _legend(m)
+    assert "Tier: no data" not in _legend(make_map(dumps=dumps))
+
+
+def test_point_dump_sites_show_no_area(dumps):
+    points = dumps.assign(geometry=dumps.geometry.centroid)
+    (popup,) = _popups(make_map(dumps=points), "Candidate dump sites")
+    assert [row[0] for row in popup["rows"]] == ["Score", "Tier", "Status"]

@@ -47,6 +47,7 @@ _STYLE = {
     "plots": {"color": "#bf360c", "weight": 1, "fillColor": "#ff7043", "fillOpacity": 0.7},
 }
 _DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
+_UNKNOWN_TIER = "#616161"  # a site without a known tier is not drawn as confident
 # values with a label in every language (locales/*.json: value_<value>); others are shown as they are
 _CODED_COLUMNS = {"tier", "status", "geometry_source", "species", "designation", "iucn_cat"}
 _PLOT_OUTLINE_MIN_ZOOM = 11
@@ -127,6 +128,11 @@ def _bin_index(values: np.ndarray, bins: tuple[float, ...]) -> np.ndarray:
     return np.clip(np.searchsorted(bins, values, side="right") - 1, 0, len(bins) - 1)
 
 
+def _edge_digits(bins: tuple[float, ...]) -> int:
+    """Decimals that print every class edge as it is (edges of 0.2 and 0.4 ha must not both read 0)."""
+    return next((d for d in range(4) if all(round(b, d) == b for b in bins)), 4)
+
+
 def _planted_bins(planted_ha: np.ndarray) -> tuple[float, ...]:
     top = float(np.nanmax(planted_ha)) if len(planted_ha) and np.nanmax(planted_ha) > 0 else 1.0
     return tuple(float(f"{top * q:.2g}") for q in (0.0, 0.2, 0.4, 0.6, 0.8))
@@ -200,13 +206,13 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
         styles.append({"color": "#555555", "weight": 1, "fillColor": fill, "fillOpacity": 0.55})
     _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab["regions"])
     if bins is not None:
-        edges = [*bins[1:], None]
+        edges, digits = [*bins[1:], None], _edge_digits(bins)
         entries = []
         for colour, low, high in zip(_SHADES, bins, edges, strict=True):
             span = (
-                f"{_text(low, lang, 0)} – {_text(high, lang, 0)}"
+                f"{_text(low, lang, digits)} – {_text(high, lang, digits)}"
                 if high is not None
-                else f"≥ {_text(low, lang, 0)}"
+                else f"≥ {_text(low, lang, digits)}"
             )
             entries.append((colour, span))
         legend.swatches(f"{lab['regions']}: {lab[unit]}", entries)
@@ -243,17 +249,22 @@ def _add_dumps(m, dumps, lang, legend) -> None:
         return
     drawn = simplify_for_web(dumps, digits=6)
     area = hectares(dumps)
-    titles = pd.Series(
-        [f"{lab['site_id']} {v}" for v in dumps.get("site_id", dumps.index)], index=dumps.index
+    # points (a list of reported dumps) have no area to show, and a float id 1.0 is site 1
+    polygonal = dumps.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    titles = pd.Series([f"{lab['site_id']} {_site_label(v)}" for v in dumps["site_id"]], index=dumps.index)
+    tiers = (
+        dumps["tier"].astype(object) if "tier" in dumps else pd.Series(None, index=dumps.index, dtype=object)
     )
     rows, styles = [], []
     for i, key in enumerate(dumps.index):
-        row = [[lab["area_ha"], _text(area[i], lang, 2)]]
+        row = [[lab["area_ha"], _text(area[i], lang, 2)]] if polygonal[i] else []
         for column in ("score", "tier", "status"):
             if column in dumps:
                 row.append([lab[column], _text(_coded(column, dumps.at[key, column], lang), lang, 2)])
         rows.append(row)
-        colour = _DUMP_COLOURS.get(str(dumps.at[key, "tier"]) if "tier" in dumps else "", "#b71c1c")
+        colour = (
+            _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER) if isinstance(tiers[key], str) else _UNKNOWN_TIER
+        )
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
     folium.map.CustomPane(SITES_PANE, z_index=420, pointer_events=True).add_to(m)
     # one switchable layer: the outlines, and a dot on each site, which a site of a few hectares
@@ -272,9 +283,17 @@ def _add_dumps(m, dumps, lang, legend) -> None:
     )
     dot = folium.CircleMarker(radius=5, pane=SITES_PANE)
     folium.GeoJson(dots, on_each_feature=bind, marker=dot, pane=SITES_PANE, control=False).add_to(group)
-    legend.swatches(
-        lab["dumps"], [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
-    )
+    entries = [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
+    if any(not isinstance(t, str) or t not in _DUMP_COLOURS for t in tiers):
+        entries.append((_UNKNOWN_TIER, f"{lab['tier']}: {lab['no_data']}"))
+    legend.swatches(lab["dumps"], entries)
+
+
+def _site_label(value) -> str:
+    """A site id as printed in a popup title: 1.0 as 1, other values as they are."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame | None = None) -> dict:
