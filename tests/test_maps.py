@@ -552,3 +552,31 @@ def test_point_dump_sites_show_no_area(dumps):
     points = dumps.assign(geometry=dumps.geometry.centroid)
     (popup,) = _popups(make_map(dumps=points), "Candidate dump sites")
     assert [row[0] for row in popup["rows"]] == ["Score", "Tier", "Status"]
+
+
+def test_cli_only_given_leaves_out_the_bundled_illustrative_layers(tmp_path, plots, capsys):
+    plots.to_file(tmp_path / "plots.gpkg")
+    out = tmp_path / "map.html"
+    assert main(["map", "--plots", str(tmp_path / "plots.gpkg"), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: protected areas, corridors: the bundled illustrative layers" in err
+    assert "Protected share" in out.read_text(encoding="utf-8")
+    assert (
+        main(["map", "--plots", str(tmp_path / "plots.gpkg"), "--only-given", "-o", str(out), "--overwrite"])
+        == 0
+    )
+    assert "note:" not in capsys.readouterr().err
+    page = out.read_text(encoding="utf-8")
+    assert "Protected share" not in page and "Ecological corridors" not in page
+    assert "Regions: Planted, ha" in page  # the real regions stay, shaded by the plots given
+
+
+def test_cli_map_names_its_own_way_to_a_layer_of_a_multi_layer_file(tmp_path, plots, capsys):
+    path = tmp_path / "many.gpkg"
+    plots.to_file(path, layer="plantings_2023")
+    plots.to_file(path, layer="plantings_2024")
+    assert main(["map", "--plots", str(path), "-o", str(tmp_path / "m.html")]) == 1
+    err = capsys.readouterr().err
+    assert "holds 2 layers" in err and "ogr2ogr" in err and "--layer" not in err
+    plots.to_file(path, layer="plots")  # a layer named like the option is taken
+    assert main(["map", "--plots", str(path), "--only-given", "-o", str(tmp_path / "m.html")]) == 0

@@ -106,6 +106,10 @@ def list_layers(source: str | os.PathLike) -> list[str]:
         raise LayerReadError(f"{path}: cannot be read as a vector file ({_reason(exc, path)})") from exc
 
 
+LAYER_HINT = "(CLI: --layer)"
+"""How the commands name a layer of a multi-layer file (``kzgeo map``, reading several, says otherwise)."""
+
+
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
     if _suffix(path) not in (".gpkg", ".zip"):
         return layer  # a zip may hold several shapefiles, a GeoPackage several layers
@@ -124,7 +128,7 @@ def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | 
     if kind in names:
         return kind
     raise LayerReadError(
-        f"{path}: holds {len(names)} layers ({', '.join(names)}); choose one with layer=... (CLI: --layer)"
+        f"{path}: holds {len(names)} layers ({', '.join(names)}); choose one with layer=... {LAYER_HINT}"
     )
 
 

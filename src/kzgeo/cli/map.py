@@ -26,6 +26,12 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
     help="Language of labels, legend, popups and region names.",
 )
 @click.option("--offline", is_flag=True, help="No tiles and Leaflet inlined: the file needs no network.")
+@click.option(
+    "--only-given",
+    is_flag=True,
+    help="Draw only the layers given (and the bundled 2024 regions unless --regions is given): no "
+    "bundled illustrative protected areas, corridors or plots.",
+)
 @assume_crs_opt
 @overwrite_opt
 @written_file_opt("The HTML file to write.")
@@ -38,24 +44,48 @@ def map_command(
     score_raster: Path | None,
     lang: str,
     offline: bool,
+    only_given: bool,
     assume_crs: str | None,
     overwrite: bool,
     output: Path,
 ) -> None:
     """Write a web map of the regions, protected areas, corridors, planting plots and dump sites.
 
-    Every layer not given comes from the bundled Kazakhstan demo data.
+    Every layer not given comes from the bundled Kazakhstan data: the real 2024 regions, and
+    illustrative protected areas, corridors and plots (--only-given leaves those out). A layer of a
+    GeoPackage holding several is taken when it is named like its option (plots, protected_areas,
+    corridors, regions).
     """
     from kzgeo import datasets
-    from kzgeo.io import HTML_SUFFIXES, check_output
+    from kzgeo.errors import LayerReadError
+    from kzgeo.io import HTML_SUFFIXES, LAYER_HINT, check_output
     from kzgeo.maps import make_map, save_map
 
     check_output(output, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # fail before the slow part
     given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
-    layers = {kind: source if source is not None else datasets.load(kind) for kind, source in given.items()}
-    m = make_map(
-        **layers, dumps=dumps, score_raster=score_raster, lang=lang, offline=offline, assume_crs=assume_crs
-    )
+    bundled = [k for k, v in given.items() if v is None and (k == "regions" or not only_given)]
+    layers = {kind: datasets.load(kind) if kind in bundled else source for kind, source in given.items()}
+    illustrative = [k.replace("_", " ") for k in bundled if k != "regions"]
+    if illustrative and any(v is not None for v in (*given.values(), dumps, score_raster)):
+        click.echo(
+            f"note: {', '.join(illustrative)}: the bundled illustrative layers (and the regions' "
+            "shares drawn from them); --only-given leaves them out",
+            err=True,
+        )
+    try:
+        m = make_map(
+            **layers,
+            dumps=dumps,
+            score_raster=score_raster,
+            lang=lang,
+            offline=offline,
+            assume_crs=assume_crs,
+        )
+    except LayerReadError as exc:
+        if LAYER_HINT not in str(exc):
+            raise
+        hint = "name the layer like its option (e.g. plots) or copy it out: ogr2ogr one.gpkg FILE LAYER"
+        raise LayerReadError(str(exc).replace(LAYER_HINT, f"(kzgeo map: {hint})")) from exc
     written = save_map(m, output, overwrite=overwrite)
     size_mb = written.stat().st_size / 1e6
     click.echo(f"wrote {written} ({size_mb:.1f} MB{', offline' if offline else ''})", err=True)
