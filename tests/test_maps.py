@@ -380,6 +380,22 @@ def test_score_raster_without_crs_is_an_error(tmp_path):
         to_web_mercator(score_tif(tmp_path / "s.tif", crs=None))
 
 
+def test_score_raster_in_percent_or_bytes_is_an_error(tmp_path):
+    path = score_tif(tmp_path / "s.tif")
+    with rasterio.open(path, "r+") as dst:
+        dst.write(dst.read() * 100)  # percent
+    with pytest.raises(RasterError, match=r"scores run from 0 to 100; .* divide percentages by 100"):
+        to_web_mercator(path)
+
+
+def test_a_map_of_a_score_raster_alone_opens_on_the_raster(tmp_path):
+    m = make_map(score_raster=score_tif(tmp_path / "s.tif"))
+    (south, west), (north, east) = m._children[
+        next(k for k in m._children if k.startswith("fit_bounds"))
+    ].bounds
+    assert 69.12 < west < east < 69.15 and 45.23 < south < north < 45.25  # its 1 km², not the country
+
+
 def test_missing_score_raster_is_an_error(tmp_path):
     with pytest.raises(LayerReadError, match=r"nope\.tif"):
         to_web_mercator(tmp_path / "nope.tif")

@@ -456,9 +456,12 @@ def make_map(
     if layers["dumps"] is not None:
         _add_dumps(m, layers["dumps"], lang, legend)
 
-    drawn = [g for g in layers.values() if g is not None and not g.empty]
-    if drawn:
-        west, south, east, north = np.array([g.total_bounds for g in drawn]).T
+    extents = [g.total_bounds for g in layers.values() if g is not None and not g.empty]
+    if score_raster is not None:  # a scene of a few km² is not to be looked for on a map of the country
+        (south, west), (north, east) = overlay.bounds
+        extents.append((west, south, east, north))
+    if extents:
+        west, south, east, north = np.array(extents).T
         m.fit_bounds([[south.min(), west.min()], [north.max(), east.max()]])
     m.add_child(legend)
     control = folium.LayerControl(collapsed=False).add_to(m)

@@ -86,6 +86,12 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
             dst_nodata=np.nan,
             resampling=Resampling.bilinear,
         )
+    finite = score[np.isfinite(score)]
+    if finite.size and (finite.min() < -1e-6 or finite.max() > 1 + 1e-6):
+        raise RasterError(
+            f"{path}: scores run from {finite.min():g} to {finite.max():g}; a score raster holds 0..1 "
+            "(as kzgeo detect-dumps --score-raster writes it): divide percentages by 100, bytes by 255"
+        )
     west, north = transform @ (0, 0)
     east, south = transform @ (width, height)
     to_degrees = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
