@@ -381,3 +381,26 @@ def test_bottom_up_array_is_read_north_up():
     got = kzgeo.zonal_stats(z, (arr[::-1], bottom_up, UTM42), stats=["mean", "count"])
     pd.testing.assert_frame_equal(got, want)
     assert got["band1_mean"].iloc[0] == 0.5  # cells 0 and 1 of the top row
+
+
+def test_bands_are_named_in_any_case_and_numbers_are_refused(tmp_path, block):
+    path = s2_stack(tmp_path / "s2.tif")
+    z = zones(cell_box(0, 0, 3, 3))
+    want = kzgeo.zonal_stats(z, path, stats=["mean"], band="B04")
+    for name in ("b04", "B4"):  # lower case (as the output column), Earth Engine's name
+        pd.testing.assert_frame_equal(kzgeo.zonal_stats(z, path, stats=["mean"], band=name), want)
+    with pytest.raises(RasterError, match=r"band 1 is not a band name; name it as the scene does: B02"):
+        kzgeo.zonal_stats(z, path, band=1)
+    with pytest.raises(RasterError, match=r"raster array: no band 1; its bands are named band1"):
+        kzgeo.zonal_stats(zones(cell_box(3, 3, 6, 6)), (block, T10, UTM42), band=1)
+    got = kzgeo.zonal_stats(zones(cell_box(3, 3, 6, 6)), (block, T10, UTM42), band="Band1", stats=["mean"])
+    assert got["band1_mean"].iloc[0] == 1.0
+
+
+def test_bands_described_by_common_name_give_indices(tmp_path):
+    red_nir = np.stack([np.full((3, 3), 0.1, np.float32), np.full((3, 3), 0.5, np.float32)])
+    path = write_tif(tmp_path / "rn.tif", red_nir, descriptions=["Red", "NIR"])
+    out = kzgeo.zonal_stats(zones(cell_box(0, 0, 3, 3)), path, index="ndvi", stats=["mean"])
+    np.testing.assert_allclose(out["ndvi_mean"], [(0.5 - 0.1) / (0.5 + 0.1)], rtol=1e-6)
+    with pytest.raises(RasterError, match=r"no 'swir16' band .* or describe the band as 'swir16'"):
+        kzgeo.zonal_stats(zones(cell_box(0, 0, 3, 3)), path, index="bsi")

@@ -89,6 +89,9 @@ _COMMON = {
     "landsat-tm": {"blue": "B1", "green": "B2", "red": "B3", "nir": "B4", "swir16": "B5", "swir22": "B7"},
 }
 
+# names a raster of unknown sensor may give its bands, beside the common names themselves
+_COMMON_ALIASES = {"swir1": "swir16", "swir2": "swir22"}
+
 _S2_FILE = re.compile(r"(?:^|_)(B\d\d|B8A|SCL)(?:_(\d+)m)?$", re.IGNORECASE)
 _LANDSAT_FILE = re.compile(r"_(?:SR_)?(B\d{1,2}|BQA|QA_PIXEL)$", re.IGNORECASE)
 _RASTER_SUFFIXES = {".jp2", ".tif", ".tiff"}
@@ -184,11 +187,16 @@ class Scene:
             If the sensor has no such band or the scene lacks it.
         """
         name = self._common.get(common)
+        if name is None and self.sensor == "unknown":  # a band described "NIR", "Red", "SWIR1", ...
+            aliases = {common, *(a for a, c in _COMMON_ALIASES.items() if c == common)}
+            named = [b for b in self._bands if b.lower() in aliases]
+            name = named[0] if len(named) == 1 else None
         if name is None or name not in self._bands:
             raise RasterError(
                 f"{self.source}: no {common!r} band in this {self.sensor} scene "
                 f"(bands: {', '.join(self.bands)}); "
-                "name the bands B02..B12 (Sentinel-2) or B1..B7 (Landsat) in the band descriptions"
+                "name the bands B02..B12 (Sentinel-2) or B1..B7 (Landsat) in the band descriptions, "
+                f"or describe the band as {common!r}"
             )
         return name
 
@@ -231,11 +239,30 @@ class Scene:
         # Landsat Collection 2 QA_PIXEL: fill, dilated cloud, cirrus, cloud, shadow, snow
         return (raw.astype(np.uint32) & 0b111111) != 0
 
-    def _band(self, name: str) -> _Band:
-        band = self._bands.get(name)
-        if band is None:
+    def band_key(self, name: str) -> str:
+        """The scene's name of a band asked for in any case (``b04``), or by Earth Engine's name
+        (``B4``) in a Sentinel-2 scene.
+
+        Raises
+        ------
+        RasterError
+            If the scene has no such band, or ``name`` is not text (a band number).
+        """
+        if not isinstance(name, str):
+            raise RasterError(
+                f"{self.source}: band {name!r} is not a band name; name it as the scene does: "
+                f"{', '.join(self._bands)}"
+            )
+        if name in self._bands:
+            return name
+        wanted = _s2_name(name) if self.sensor == "sentinel-2" else name.upper()
+        same = [b for b in self._bands if b.upper() == wanted]
+        if len(same) != 1:
             raise RasterError(f"{self.source}: no band {name!r}; the scene has {', '.join(self._bands)}")
-        return band
+        return same[0]
+
+    def _band(self, name: str) -> _Band:
+        return self._bands[self.band_key(name)]
 
     def _dtype(self, band: _Band) -> type:
         return _float_for(band.dataset.dtypes[band.index - 1])

@@ -98,7 +98,9 @@ class _WindowSource(RasterSource):
 def _as_list(value) -> list:
     if value is None:
         return []
-    return [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str) or not np.iterable(value):
+        return [value]
+    return list(value)
 
 
 def _array_layers(raster: tuple, band) -> tuple[_Grid, list[tuple[str, Reader]]]:
@@ -133,10 +135,12 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[tuple[str, Reader]]]
             transform @ Affine.translation(array.shape[2], 0) @ Affine.scale(-1, 1),
         )
     names = [f"band{i + 1}" for i in range(array.shape[0])]
-    chosen = _as_list(band) or names
-    unknown = [b for b in chosen if b not in names]
-    if unknown:
-        raise RasterError(f"raster array: no band {unknown[0]!r}; its bands are {', '.join(names)}")
+    chosen = []
+    for b in _as_list(band) or names:
+        key = b.lower() if isinstance(b, str) else None
+        if key not in names:
+            raise RasterError(f"raster array: no band {b!r}; its bands are named {', '.join(names)}")
+        chosen.append(key)
     grid = _Grid(CRS.from_user_input(crs), transform, array.shape[2], array.shape[1])
 
     def reader(i: int) -> Reader:
@@ -150,8 +154,7 @@ def _scene_layers(scene: Scene, band, index) -> list[tuple[str, Reader]]:
     if not bands and not indices:
         bands = list(scene.bands)
     layers: list[tuple[str, Reader]] = []
-    for b in bands:
-        scene.read_band(b, window=Window(0, 0, 1, 1))  # fail early on a missing band
+    for b in map(scene.band_key, bands):  # fails early on a missing band
         layers.append((b.lower(), lambda w, b=b: scene.read_band(b, window=w)))
     for name in indices:
         spectral_index(scene, name, window=Window(0, 0, 1, 1))
