@@ -138,6 +138,27 @@ def test_normalised_indices_are_bounded(values):
     np.testing.assert_allclose(compute_index("ndvi", swapped), -compute_index("ndvi", bands), atol=1e-6)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-0.05, 1.0), min_size=6, max_size=6))
+def test_indices_stay_bounded_when_reflectance_dips_below_zero(values):
+    # baseline 04.00 products give dark pixels DN below 1000, reflectance a little under 0
+    bands = dict(
+        zip(["blue", "green", "red", "nir", "swir16", "swir22"], np.array(values)[:, None], strict=True)
+    )
+    for name in ("ndvi", "ndwi", "mndwi", "ndbi", "bsi", "nbr", "ndsw", "pi"):
+        out = float(compute_index(name, bands)[0])
+        low = 0.0 if name == "pi" else -1.0
+        assert np.isnan(out) or low <= out <= 1.0, name
+
+
+def test_negative_reflectance_counts_as_zero(tmp_path):
+    # B04 DN 900 and B08 DN 3000 at baseline 04.00: red -0.01, NIR 0.2; NDVI was 1.105, PI 1.053
+    ndvi = compute_index("ndvi", {"nir": np.array([0.2]), "red": np.array([-0.01])})
+    pi = compute_index("pi", {"nir": np.array([0.2]), "red": np.array([-0.01])})
+    assert ndvi[0] == 1.0 and pi[0] == 1.0
+    assert np.isnan(compute_index("ndvi", {"nir": np.array([-0.01]), "red": np.array([-0.02])})[0])
+
+
 def test_write_index_of_a_scene_without_data_warns(tmp_path):
     src = write_tif(tmp_path / "empty.tif", np.zeros((10, 20, 20), np.uint16), descriptions=list(S2_DN))
     with kzgeo.open_scene(src) as scene, pytest.warns(KzgeoWarning, match="no pixel holds data"):

@@ -294,6 +294,18 @@ def test_gdal_scale_and_offset_win(tmp_path):
         np.testing.assert_allclose(scene.read_band("B04"), 0.25, rtol=1e-6)
 
 
+def test_dn_zero_of_a_gdal_scaled_sentinel2_band_is_nodata(tmp_path):
+    dn = np.full((2, 2, 2), 1600, np.uint16)
+    dn[:, :, 1] = 0  # half the tile outside the swath
+    path = write_tif(tmp_path / "s.tif", dn, descriptions=["B04", "B08"])
+    with rasterio.open(path, "r+") as ds:
+        ds.scales, ds.offsets = (0.0001, 0.0001), (-0.1, -0.1)
+    with kzgeo.open_scene(path) as scene:
+        red = scene.read_band("B04")
+    np.testing.assert_allclose(red[:, 0], 0.06, rtol=1e-6)
+    assert np.isnan(red[:, 1]).all()  # it read -0.1, and counted in means and valid_pct
+
+
 def test_rotated_grid_is_a_raster_error(tmp_path):
     path = tmp_path / "rot.tif"
     transform = Affine(10, 2, 500_000, 2, -10, 5_600_000)

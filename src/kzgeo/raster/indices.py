@@ -114,7 +114,8 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float32
-        NaN where an input is NaN or the denominator is 0.
+        NaN where an input is NaN or the denominator is 0. Reflectance below 0 counts as 0, so the
+        normalised differences stay within -1..1 and the plastic index within 0..1.
 
     Examples
     --------
@@ -126,7 +127,9 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     missing = [b for b in index.bands if b not in bands]
     if missing:
         raise RasterError(f"{index.name}: needs the {', '.join(missing)} band(s); pass them by common name")
-    args = [np.asarray(bands[b], dtype=np.float32) for b in index.bands]
+    # reflectance below 0 (noise on dark ground, once baseline 04.00's offset is taken off) is 0:
+    # otherwise a normalised difference leaves -1..1 (red -0.01, NIR 0.2 gave NDVI 1.1); NaN stays NaN
+    args = [np.maximum(np.asarray(bands[b], dtype=np.float32), np.float32(0)) for b in index.bands]
     return index.formula(*args).astype(np.float32, copy=False)
 
 

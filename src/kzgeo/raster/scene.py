@@ -8,7 +8,8 @@ where the data are missing or masked by the scene's own cloud/shadow/snow classi
 Scaling rules (documented in ``docs/indices.md``):
 
 * Bands with a GDAL scale/offset, and floating-point bands (already reflectance), are read as stored
-  with that scale/offset applied; the rules below are for integer bands without one.
+  with that scale/offset applied; the rules below are for integer bands without one. DN 0 of an
+  integer Sentinel-2 or Landsat band without a declared nodata is nodata either way.
 * Sentinel-2 (L1C/L2A): ``(DN + offset) / 10000``. The offset is ``-1000`` for processing baseline
   04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` GeoTIFF tag,
   a ``PROCESSING_BASELINE`` tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
@@ -525,8 +526,10 @@ def _open_multiband(path: Path) -> Scene:
         nodata = ds.nodatavals[i]
         integer = np.issubdtype(np.dtype(ds.dtypes[i]), np.integer)
         if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
-            # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning
-            band = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+            # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning;
+            # DN 0 of a Sentinel-2 or Landsat band is fill, scaled or not
+            fill = 0 if nodata is None and integer and sensor != "unknown" else nodata
+            band = _Band(ds, idx, gdal_scale, gdal_offset, fill)
         elif sensor == "sentinel-2":
             offset, quant, said = _s2_offset(tags, path)
             guessed_offset = guessed_offset or not said
