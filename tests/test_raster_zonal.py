@@ -404,3 +404,15 @@ def test_bands_described_by_common_name_give_indices(tmp_path):
     np.testing.assert_allclose(out["ndvi_mean"], [(0.5 - 0.1) / (0.5 + 0.1)], rtol=1e-6)
     with pytest.raises(RasterError, match=r"no 'swir16' band .* or describe the band as 'swir16'"):
         kzgeo.zonal_stats(zones(cell_box(0, 0, 3, 3)), path, index="bsi")
+
+
+def test_a_zone_without_a_valid_pixel_has_no_sum_and_is_named():
+    arr = np.array([[1, np.nan], [np.nan, np.nan]], np.float32)
+    z = zones(cell_box(0, 0, 1, 1), cell_box(1, 1, 2, 2), ids=["clear", "clouded"])
+    with pytest.warns(KzgeoWarning, match=r"1 of 2 zones have no valid pixel .*plot_id: clouded\)"):
+        out = kzgeo.zonal_stats(z, (arr, T10, UTM42), stats=["sum", "count", "mean"])
+    assert out.loc["clear", "band1_sum"] == 1.0
+    assert np.isnan(out.loc["clouded", "band1_sum"]) and np.isnan(
+        out.loc["clouded", "band1_mean"]
+    )  # sum was 0
+    assert out.loc["clouded", "band1_count_px"] == 0 and out.loc["clouded", "valid_pct"] == 0

@@ -343,8 +343,12 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     total = raw["_total"].fillna(0.0).to_numpy()
     out = pd.DataFrame(index=raw.index)
     for prefix, _ in layers:
+        none_valid = raw[f"{prefix}__valid"].fillna(0.0).to_numpy() == 0
         for s in stats:
-            out[_column(prefix, s)] = raw[_column(prefix, s)].to_numpy(dtype=float)
+            values = raw[_column(prefix, s)].to_numpy(dtype=float)
+            if s == "sum":  # no valid pixel sums to nothing known, not to 0 (a clouded plot)
+                values = np.where(none_valid, np.nan, values)
+            out[_column(prefix, s)] = values
         valid_col = "valid_pct" if len(layers) == 1 else f"{prefix}_valid_pct"
         with np.errstate(divide="ignore", invalid="ignore"):
             out[valid_col] = 100.0 * raw[f"{prefix}__valid"].to_numpy(dtype=float) / total
@@ -375,6 +379,11 @@ def _warn_partly(ids: pd.Series, pixel_ha: np.ndarray, zone_ha: np.ndarray, labe
 def _warn_outside(ids: pd.Series, outside: np.ndarray, label: str) -> None:
     shown = [str(i) for i in ids[outside]]
     _warn_zones(ids, shown, f"have no pixel in the raster{label}", ": ", "are NaN")
+
+
+def _warn_no_valid(ids: pd.Series, empty: np.ndarray) -> None:
+    shown = [str(i) for i in ids[empty]]
+    _warn_zones(ids, shown, "have no valid pixel (nodata, cloud, shadow or snow)", ": ", "are NaN")
 
 
 def _warn_zones(ids: pd.Series, shown: list[str], what: str, lead: str, statistics: str) -> None:
@@ -428,7 +437,9 @@ def zonal_stats(
         layers) and ``pixel_area_ha`` (hectares of the zone covered by raster cells: coverage × the
         cell's ellipsoidal area, so a Web Mercator or UTM grid gives the same hectares as
         :func:`kzgeo.hectares`).
-        Zones without any pixel get NaN statistics, ``pixel_area_ha`` 0 and a :class:`KzgeoWarning`.
+        Zones without any pixel get NaN statistics, ``pixel_area_ha`` 0 and a :class:`KzgeoWarning`;
+        zones whose pixels are all nodata or masked get NaN statistics (``sum`` too; count 0,
+        ``valid_pct`` 0) and a :class:`KzgeoWarning`.
 
     Raises
     ------
@@ -498,5 +509,8 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
             )
         _warn_outside(ids, outside, "")
         _warn_partly(ids, out["pixel_area_ha"].to_numpy(), zone_ha, "")
+        valid = out[[c for c in out.columns if c.endswith("valid_pct")]].to_numpy()
+        empty = ~outside & drawn & (np.nan_to_num(valid) == 0).all(axis=1)
+        _warn_no_valid(ids, empty)
     out.index = pd.Index(ids.to_numpy(), name=ids.name)
     return out
