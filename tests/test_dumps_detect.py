@@ -266,3 +266,41 @@ def test_cli_previous_sites_of_a_scene_outside_kazakhstan(tmp_path, capsys):
     args = ["detect-dumps", str(S2_CROP), "-o", str(out), "--previous", str(tmp_path / "earlier.gpkg")]
     assert main(args) == 0, capsys.readouterr().err
     assert "change" in gpd.read_file(out).columns
+
+
+def test_a_web_mercator_grid_gives_the_sites_the_same_scores(scene, sites):
+    # the same pixels on a Web Mercator grid of 10 m on the ground: the site classifier must measure
+    # shapes on the ground (a Mercator metre at 45° N is 0.71 m), not in grid units
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(scene.crs, 4326, always_xy=True).transform(
+        scene.transform.c, scene.transform.f
+    )
+    x, y = Transformer.from_crs(4326, 3857, always_xy=True).transform(lon, lat)
+    size = 10 / np.cos(np.radians(lat))
+    bands = dict(zip(BANDS, scene.data, strict=True))
+    merc = detect_dumps(bands, transform=Affine(size, 0, x, 0, -size, y), crs="EPSG:3857")
+    utm = detect_dumps(scene)
+    assert len(merc) == len(utm) > 0
+    by_pixels = lambda df: df.sort_values("pixel_score")["score"].to_numpy()  # noqa: E731
+    np.testing.assert_allclose(by_pixels(merc), by_pixels(utm), atol=1e-3)  # 0.03 apart before
+
+
+def test_a_bad_previous_scene_is_refused_before_any_work_and_leaves_no_score_raster(
+    scene_path, tmp_path, capsys
+):
+    with rasterio.open(scene_path) as src:
+        profile, data, names = src.profile, src.read(), src.descriptions
+    nine = tmp_path / "nine.tif"
+    with rasterio.open(nine, "w", **{**profile, "count": 9}) as dst:
+        dst.write(data[:9])
+        for i, name in enumerate(names[:9], start=1):
+            dst.set_band_description(i, name)
+    score = tmp_path / "score.tif"
+    with pytest.raises(RasterError, match=r"previous season: .*nine\.tif: missing band.*B12"):
+        detect_dumps(scene_path, previous=nine, score_raster=score)
+    assert not score.exists()
+    args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "s.gpkg"), "--score-raster", str(score)]
+    assert main([*args, "--previous", str(nine)]) == 1
+    assert "B12" in capsys.readouterr().err
+    assert not score.exists() and not (tmp_path / "s.gpkg").exists()

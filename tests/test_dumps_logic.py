@@ -202,6 +202,24 @@ def test_a_large_landfill_with_a_small_share_spilling_is_still_an_overspill():
     assert list(assign_status(sites, landfills)) == ["landfill_overspill", "legal_landfill"]
 
 
+def test_a_landfill_given_as_polygon_and_point_is_judged_by_its_polygon():
+    fence = _box(0, 0, 300, 300)  # 9 ha
+    spilling = _layer([_box(200, 0, 400, 150)])  # 3 ha, 1.5 ha of it beyond the fence
+    assert list(assign_status(spilling, _layer([fence]))) == ["landfill_overspill"]
+    # the same landfill also listed as a point at its centre: the point's 300 m radius swallowed the spill
+    both = _layer([fence, shapely.Point(150, 150)])
+    assert list(assign_status(spilling, both)) == ["landfill_overspill"]
+    # a point landfill of its own, away from any polygon, still covers its radius
+    apart = _layer([fence, shapely.Point(3_000, 0)])
+    assert list(assign_status(_layer([_box(3_050, 0, 3_150, 100)]), apart)) == ["legal_landfill"]
+
+
+def test_a_small_site_beside_the_fence_is_an_overspill_not_the_landfill():
+    fence = _layer([_box(0, 0, 300, 300)])
+    beside = _layer([_box(310, 0, 340, 30), _box(295, 0, 325, 30)])  # 10 m off it; across it
+    assert list(assign_status(beside, fence)) == ["landfill_overspill", "legal_landfill"]
+
+
 def test_status_is_illegal_without_landfills_and_ignores_crs():
     sites = _layer([_box(0, 0, 100, 100)])
     assert list(assign_status(sites, None)) == ["illegal"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import rasterio
 import shapely
 from affine import Affine
@@ -390,10 +391,12 @@ def _check_previous(previous, src, transform, crs) -> None:
         return
     try:
         before, closer = _as_scene(previous, transform, crs)
+        with closer:
+            _check_bands(before)
+            _check_grid(before)
+            there = _footprint(before).to_crs(src.crs)
     except KzgeoError as exc:
         raise type(exc)(f"previous season: {exc}") from exc
-    with closer:
-        there = _footprint(before).to_crs(src.crs)
     if not there.intersects(here.iloc[0]).iloc[0]:
         raise RasterError(
             f"previous season {before.source}: does not overlap the scene {src.source}; "
@@ -532,14 +535,23 @@ def detect_dumps(
                 stacklevel=2,
             )
         sites = _merge(records, src.crs)
-    georef = {"transform": transform, "crs": crs}
-    return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
+        georef = {"transform": transform, "crs": crs}
+        # inside the block: the score raster is renamed into place only when the previous season
+        # (detected in _finish) has run too
+        return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
+
+
+def _on_the_ground(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The sites in their UTM zone when the scene's grid is not UTM: the site classifier measures
+    shapes in metres, and a Web Mercator metre at 51° N is 0.63 m on the ground."""
+    crs = pyproj.CRS.from_user_input(sites.crs)
+    return sites if crs.utm_zone is not None else sites.to_crs(sites.estimate_utm_crs())
 
 
 def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef) -> gpd.GeoDataFrame:
     sites = sites.copy()
     sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
-    sites["score"] = model.site_score(sites) if len(sites) else []
+    sites["score"] = model.site_score(_on_the_ground(sites)) if len(sites) else []
     sites = sites[sites["score"] >= th.site].to_crs(4326)
     sites["area_ha"] = hectares(sites) if len(sites) else np.array([], dtype=float)
     sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9]

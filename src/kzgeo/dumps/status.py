@@ -79,13 +79,15 @@ def assign_status(
         is ``illegal``.
     point_radius_m : float
         A landfill known only as a point covers this radius around it: a site within it is
-        ``legal_landfill`` (a point has no boundary to spill over).
+        ``legal_landfill`` (a point has no boundary to spill over). A point inside a landfill's
+        polygon is the same landfill in another register: the polygon decides.
     tolerance_m : float
         A polygon boundary is widened by this much before measuring a spill (one or two pixels of
         blur at 10 m must not turn a landfill into an overspill).
     overspill_min_ha : float
         A site touching a landfill polygon is ``landfill_overspill`` when at least this many hectares
-        of it lie outside the widened boundary; otherwise it is ``legal_landfill``.
+        of it lie outside the widened boundary, or when it does not reach the polygon itself (waste
+        beside the fence, within the tolerance of it); otherwise it is ``legal_landfill``.
 
     Returns
     -------
@@ -105,20 +107,31 @@ def assign_status(
     fills = _local(landfills, crs)
     is_area = fills.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     _check_size(fills[is_area], "landfills", _LANDFILL_FIX)
-    zones = [*fills[is_area].buffer(tolerance_m), *fills[~is_area].buffer(point_radius_m)]
+    polygons = fills[is_area].to_numpy()
+    widened = list(shapely.buffer(polygons, tolerance_m))
+    # a point inside a landfill's polygon is the same landfill (two registers): its radius must not
+    # swallow a spill past the polygon
+    points = fills[~is_area].to_numpy()
+    if len(points) and len(polygons):
+        inside = shapely.STRtree(widened).query(points, predicate="intersects")[0]
+        points = np.delete(points, np.unique(inside))
+    zones = [*widened, *shapely.buffer(points, point_radius_m)]
     if not zones:
         return status
     zone_tree = shapely.STRtree(zones)
     site_idx, zone_idx = zone_tree.query(geoms.to_numpy(), predicate="intersects")
-    n_area = int(is_area.sum())
+    n_area = len(widened)
     for i in np.unique(site_idx):
         hit = zone_idx[site_idx == i]
         geom = geoms.iloc[i]
-        if (hit >= n_area).any() and not (hit < n_area).any():
+        if not (hit < n_area).any():  # near a landfill known only as a point: no boundary to spill over
             status[i] = "legal_landfill"
             continue
         outside = shapely.difference(geom, shapely.union_all([zones[j] for j in hit])).area
-        status[i] = "landfill_overspill" if outside / 10_000 >= overspill_min_ha else "legal_landfill"
+        # a site off the polygon itself, only within the blur tolerance of it, lies outside the fence
+        off_fence = not shapely.intersects(geom, polygons[hit[hit < n_area]]).any()
+        spilled = outside / 10_000 >= overspill_min_ha or (off_fence and not (hit >= n_area).any())
+        status[i] = "landfill_overspill" if spilled else "legal_landfill"
     return status
 
 
