@@ -262,9 +262,13 @@ def test_cli_previous_sites_of_a_scene_outside_kazakhstan(tmp_path, capsys):
         {"site_id": [1]}, geometry=[footprint.iloc[0].centroid.buffer(0.001)], crs=4326
     )
     earlier.to_file(tmp_path / "earlier.gpkg")
+    # and its landfills: the scene may lie anywhere, so may they (they were refused as "check the CRS")
+    gpd.GeoDataFrame({"landfill_id": [1]}, geometry=[footprint.iloc[0].centroid], crs=4326).to_file(
+        tmp_path / "landfills.gpkg"
+    )
     out = tmp_path / "now.gpkg"
     args = ["detect-dumps", str(S2_CROP), "-o", str(out), "--previous", str(tmp_path / "earlier.gpkg")]
-    assert main(args) == 0, capsys.readouterr().err
+    assert main([*args, "--landfills", str(tmp_path / "landfills.gpkg")]) == 0, capsys.readouterr().err
     assert "change" in gpd.read_file(out).columns
 
 

@@ -63,7 +63,11 @@ def detect_dumps(
     check_output(output, overwrite=overwrite, suffixes=suffixes)
     if score_raster is not None:
         check_output(score_raster, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)
-    fills = read_layer(landfills, kind="landfills", assume_crs=assume_crs) if landfills is not None else None
+    fills = (
+        read_layer(landfills, kind="landfills", assume_crs=assume_crs, anywhere=True)
+        if landfills is not None
+        else None
+    )
     before = None
     if previous is not None:
         if not previous.exists():
