@@ -308,3 +308,26 @@ def test_a_bad_previous_scene_is_refused_before_any_work_and_leaves_no_score_ras
     assert main([*args, "--previous", str(nine)]) == 1
     assert "B12" in capsys.readouterr().err
     assert not score.exists() and not (tmp_path / "s.gpkg").exists()
+
+
+def test_sites_the_previous_scene_did_not_see_are_not_called_new(scene, scene_path, tmp_path):
+    # the previous scene is the left third of this one: sites beyond it were not observed
+    from rasterio.windows import Window
+
+    with rasterio.open(scene_path) as src:
+        part = Window(0, 0, 128, src.height)
+        profile = {**src.profile, "width": 128, "transform": src.window_transform(part)}
+        data, names = src.read(window=part), src.descriptions
+    left = tmp_path / "left.tif"
+    with rasterio.open(
+        left, "w", **{k: v for k, v in profile.items() if k not in ("blockxsize", "blockysize", "tiled")}
+    ) as dst:
+        dst.write(data)
+        for i, name in enumerate(names, start=1):
+            dst.set_band_description(i, name)
+    with pytest.warns(Warning, match="lie where the previous scene has no data"):
+        now = detect_dumps(scene_path, previous=left)
+    x = now.to_crs(scene.crs).geometry.centroid.x - scene.transform.c
+    inside, beyond = now[x < 1_200], now[x > 1_400]
+    assert len(beyond) and (beyond["change"] == "not_observed").all()
+    assert len(inside) and (inside["change"] == "persisting").all()

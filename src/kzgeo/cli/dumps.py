@@ -52,7 +52,8 @@ def detect_dumps(
     """Find candidate dump sites in SCENE (a Sentinel-2 GeoTIFF or granule folder).
 
     Writes polygons with site_id, score, pixel_score, area_ha, tier (confident/review) and status
-    (illegal/legal_landfill/landfill_overspill), plus change (new/grown/persisting) with --previous.
+    (illegal/legal_landfill/landfill_overspill), plus change (new/grown/persisting, or not_observed
+    where a previous scene has no data) with --previous.
     """
     from kzgeo.dumps import detect_dumps as detect
     from kzgeo.errors import LayerReadError

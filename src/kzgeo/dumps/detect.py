@@ -455,7 +455,8 @@ def detect_dumps(
     landfills : GeoDataFrame, optional
         Authorised landfills (polygons or points, any CRS) for the ``status`` column.
     previous : same kinds as ``scene``, or GeoDataFrame of sites, optional
-        The previous season: adds a ``change`` column (``new``/``grown``/``persisting``).
+        The previous season: adds a ``change`` column (``new``/``grown``/``persisting``; with a
+        previous scene, ``not_observed`` where it has no data on at least half the site).
     model : DumpModel, optional
         Default: the model shipped in the package.
     thresholds : Thresholds, optional
@@ -541,6 +542,54 @@ def detect_dumps(
         return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
 
 
+NOT_OBSERVED = "not_observed"
+"""``change`` of a site where the previous scene has no data (off its footprint, nodata, cloud or
+snow on at least half the site): new, grown or persisting cannot be told there."""
+
+
+def _observed_share(sites: gpd.GeoDataFrame, previous, georef: dict) -> np.ndarray:
+    """Share of each site's pixels that the previous scene saw (not nodata, cloud or snow)."""
+    before, closer = _as_scene(previous, georef.get("transform"), georef.get("crs"))
+    pad = 8  # pixels around a site, for the cloud test's patch width
+    shares = np.zeros(len(sites))
+    with closer, rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        kinds = () if getattr(before, "has_mask", False) else ("cloud", "snow")
+        scene_box = Window(0, 0, before.width, before.height)
+        for i, geom in enumerate(sites.geometry.to_crs(before.crs)):
+            win = rasterio.windows.from_bounds(*geom.bounds, transform=before.transform)
+            c0, r0 = int(np.floor(win.col_off)) - pad, int(np.floor(win.row_off)) - pad
+            c1 = int(np.ceil(win.col_off + win.width)) + pad
+            r1 = int(np.ceil(win.row_off + win.height)) + pad
+            win = Window(c0, r0, c1 - c0, r1 - r0)
+            try:
+                win = win.intersection(scene_box)
+            except rasterio.errors.WindowError:  # off the previous scene
+                continue
+            cube = before.read(BANDS, window=win)
+            seen = ~np.isnan(cube).any(axis=0)
+            if kinds:
+                seen &= ~spectral_mask(cube, kinds)
+            to_win = rasterio.windows.transform(win, before.transform)
+            for touched in (False, True):  # a sliver site covers no pixel centre
+                mask = rfeatures.geometry_mask(
+                    [geom], out_shape=seen.shape, transform=to_win, invert=True, all_touched=touched
+                )
+                if mask.any():
+                    break
+            shares[i] = (seen & mask).sum() / max(int(mask.sum()), 1)
+    return shares
+
+
+def _warn_not_observed(count: int, total: int) -> None:
+    if count:
+        warnings.warn(
+            f"{count} of {total} sites lie where the previous scene has no data (off its footprint, "
+            f"nodata, cloud or snow): their change is {NOT_OBSERVED!r}, not new",
+            KzgeoWarning,
+            stacklevel=4,
+        )
+
+
 def _on_the_ground(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The sites in their UTM zone when the scene's grid is not UTM: the site classifier measures
     shapes in metres, and a Web Mercator metre at 51° N is 0.63 m on the ground."""
@@ -571,5 +620,9 @@ def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, 
             )
         )
         sites["change"] = compare_sites(sites, before)
+        if not isinstance(previous, gpd.GeoDataFrame) and len(sites):
+            seen = _observed_share(sites, previous, georef if isinstance(previous, Mapping) else {})
+            sites.loc[seen < 0.5, "change"] = NOT_OBSERVED
+            _warn_not_observed(int((seen < 0.5).sum()), len(sites))
         columns.append("change")
     return gpd.GeoDataFrame(pd.DataFrame(sites[columns]), geometry=sites.geometry.to_numpy(), crs=4326)
