@@ -474,3 +474,53 @@ def test_a_bare_cube_is_refused_with_the_mapping_it_needs():
         RasterError, match=r"scene of type ndarray: give a path, an open kzgeo Scene, or band arrays"
     ):
         detect_dumps(_cube(), transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
+
+
+# --- windows: a site is the same at any window size -------------------------------------------
+
+
+def _scored_by_hand(monkeypatch, score: np.ndarray) -> dict:
+    """Band arrays whose B02 the detector takes as its pixel score (the model left out), so only the
+    windows, hysteresis and merging are under test."""
+    import kzgeo.dumps.detect as detect
+    from kzgeo.dumps.features import FEATURE_NAMES
+
+    def score_cube(cube, model=None, *, has_mask=False, max_ndvi=0.6):
+        return cube[0].copy(), np.zeros((len(FEATURE_NAMES), *cube.shape[1:]), np.float32)
+
+    monkeypatch.setattr(detect, "score_cube", score_cube)
+    flat = np.full(score.shape, 0.1, np.float32)
+    return {b: (score if b == "B02" else flat) for b in BANDS}
+
+
+@pytest.mark.parametrize("window", [128, 256])
+def test_a_site_growing_beyond_the_halo_is_whole_in_any_window(monkeypatch, window):
+    score = np.full((512, 512), 0.05, np.float32)
+    score[200:230, 20:50] = 0.9  # the seeded body, 30 x 30 px
+    score[205:225, 50:330] = 0.4  # an arm of 20 x 280 px above `low`, below `high`: 9 + 56 = 65 ha
+    bands = _scored_by_hand(monkeypatch, score)
+    th = Thresholds(site=0.0, confident=0.5)
+    t = Affine(10, 0, 500_000, 0, -10, 5_800_000)
+    whole = detect_dumps(bands, transform=t, crs=UTM, thresholds=th, window_size=1024)
+    cut = detect_dumps(bands, transform=t, crs=UTM, thresholds=th, window_size=window)
+    assert len(whole) == len(cut) == 1
+    assert cut["area_ha"].iloc[0] == pytest.approx(whole["area_ha"].iloc[0], rel=1e-6)
+    assert whole["area_ha"].iloc[0] == pytest.approx(65.0, rel=2e-3)  # ellipsoidal, UTM scale ~0.9996²
+    # an arm without any seed anywhere is no site, however the windows cut it
+    lone = score.copy()
+    lone[200:230, 20:50] = 0.4
+    assert detect_dumps(
+        _scored_by_hand(monkeypatch, lone), transform=t, crs=UTM, thresholds=th, window_size=window
+    ).empty
+
+
+def test_a_ring_wider_than_a_window_is_filled_as_in_one_window(monkeypatch):
+    score = np.full((512, 512), 0.05, np.float32)
+    score[100:220, 60:180] = 0.9
+    score[106:214, 66:174] = 0.05  # a 1.2 km square ring, 60 m wide, around clean ground
+    bands = _scored_by_hand(monkeypatch, score)
+    t = Affine(10, 0, 500_000, 0, -10, 5_800_000)
+    th = Thresholds(site=0.0)
+    one, cut = (detect_dumps(bands, transform=t, crs=UTM, thresholds=th, window_size=w) for w in (1024, 128))
+    assert cut["area_ha"].iloc[0] == pytest.approx(one["area_ha"].iloc[0], rel=1e-6)  # 144.08 ha, was 27.38
+    assert [len(g.interiors) for g in (cut.geometry.iloc[0], one.geometry.iloc[0])] == [0, 0]

@@ -207,13 +207,18 @@ def score_cube(
     return model.score(feats, candidates(feats, max_ndvi)), feats
 
 
-def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
+def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bool, bool] | None = None):
     """Labels of candidate sites: hysteresis, holes filled, 8-connected.
 
     Seeds are pixels whose 3 x 3 median score reaches ``high``: a lone noisy pixel or a one-pixel line
     (a track, a field edge) cannot start a site. Sites grow over pixels scoring at least ``low``, but
     only through parts at least three pixels wide (an opening by a cross), so a heap next to a road
     does not grow along the road.
+
+    ``open_sides`` (top, bottom, left, right) are the sides of a window that the scene goes on
+    beyond: a region reaching one of them without a seed here may hold one further on, so it is
+    kept too, and ``(labels, seeded)`` is returned, ``seeded[label]`` telling the regions with a seed
+    in this window; :func:`_merge` drops what never meets a seed. Without it, the labels alone.
     """
     filled = np.nan_to_num(score, nan=0.0)
     seeds = ndimage.median_filter(filled, size=3) >= th.high
@@ -221,9 +226,19 @@ def _segment(score: np.ndarray, th: Thresholds) -> np.ndarray:
     grow, _ = ndimage.label(ndimage.binary_fill_holes(grow), structure=_EIGHT)
     keep = np.zeros(grow.max() + 1, dtype=bool)
     keep[np.unique(grow[seeds])] = True
+    if open_sides is not None:
+        edges = (grow[0], grow[-1], grow[:, 0], grow[:, -1])
+        for side, edge in zip(open_sides, edges, strict=True):
+            if side:
+                keep[np.unique(edge)] = True
     keep[0] = False
     labels, _ = ndimage.label(keep[grow], structure=_EIGHT)
-    return labels
+    if open_sides is None:
+        return labels
+    seeded = np.zeros(labels.max() + 1, dtype=bool)
+    seeded[np.unique(labels[seeds])] = True
+    seeded[0] = False
+    return labels, seeded
 
 
 def _vectorise(
@@ -233,6 +248,7 @@ def _vectorise(
     transform: Affine,
     rings: tuple[np.ndarray, np.ndarray] | None = None,
     anchors: Mapping[int, object] | None = None,
+    seeded: np.ndarray | None = None,
 ) -> list[dict]:
     """One record per site part in this core: geometry and the sums of :func:`part_sums`.
 
@@ -244,6 +260,8 @@ def _vectorise(
     if not labels.any() and not anchors:
         return []
     sums = part_sums(labels, score, feats, rings)
+    if seeded is not None:  # the record of a part says whether its region had a seed (see _segment)
+        sums["seeded"] = seeded[: len(sums["n_px"])]
     parts: dict[int, list] = {}
     for geom, value in rfeatures.shapes(
         labels.astype(np.int32), mask=labels > 0, connectivity=4, transform=transform
@@ -296,7 +314,18 @@ def _merge(records: list[dict], crs) -> gpd.GeoDataFrame:
     df["group"] = touching_groups(df.geometry.to_numpy())
     agg = {c: "sum" for c in df.columns if c not in ("geometry", "group")}
     agg["max_score"] = "max"
-    return df.dissolve(by="group", aggfunc=agg).reset_index(drop=True)
+    if "seeded" not in df:
+        return df.dissolve(by="group", aggfunc=agg).reset_index(drop=True)
+    # regions kept only because they reach a window's side: a site when they join a seeded part
+    agg["seeded"] = "max"
+    merged = df.dissolve(by="group", aggfunc=agg)
+    merged = merged[merged.pop("seeded") > 0].reset_index(drop=True)
+    # each window fills the holes of its sites; a hole wider than a window is closed only here
+    merged.geometry = [
+        shapely.union_all([shapely.Polygon(part.exterior) for part in shapely.get_parts(g)])
+        for g in merged.geometry
+    ]
+    return merged
 
 
 def candidate_sites(
@@ -514,7 +543,13 @@ def detect_dumps(
         for core, win in _windows(src.height, src.width, window_size, halo):
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
-            labels = _segment(score, th)
+            open_sides = (
+                win.row_off > 0,
+                win.row_off + win.height < src.height,
+                win.col_off > 0,
+                win.col_off + win.width < src.width,
+            )
+            labels, seeded = _segment(score, th, open_sides)
             rings = site_rings(labels)
             r, c = int(core.row_off - win.row_off), int(core.col_off - win.col_off)
             sl = (slice(r, r + int(core.height)), slice(c, c + int(core.width)))
@@ -523,7 +558,7 @@ def detect_dumps(
             rings_core = tuple(ring[sl] for ring in rings)
             anchors = _ring_anchors(labels, rings_core, sl, win_transform)
             records += _vectorise(
-                labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform, rings_core, anchors
+                labels[sl], score[sl], feats[:, sl[0], sl[1]], core_transform, rings_core, anchors, seeded
             )
             if dst is not None:
                 dst.write(score[sl][None], window=core)
