@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -92,8 +93,17 @@ def _at_cuts(scene, found, cuts) -> dict[float, Evaluation]:
     return {cut: _evaluate(scene, found[found["score"] >= cut]) for cut in set(cuts)}
 
 
+@dataclass(frozen=True)
+class _IndexCut:
+    """Hysteresis at one cut of an index (-1..1, so not a Thresholds, whose scores lie in 0..1)."""
+
+    high: float
+    low: float
+    min_area_ha: float = Thresholds.min_area_ha
+
+
 def _baseline_sites(scene, name: str, cut: float):
-    return sites_from_score(_idx(scene, name), scene.transform, scene.crs, Thresholds(high=cut, low=cut))
+    return sites_from_score(_idx(scene, name), scene.transform, scene.crs, _IndexCut(high=cut, low=cut))
 
 
 def segmentation_check(scene, candidates: gpd.GeoDataFrame, cut: float) -> dict[str, int]:
