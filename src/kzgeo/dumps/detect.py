@@ -40,7 +40,7 @@ from kzgeo.dumps.features import (
 )
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
-from kzgeo.dumps.status import assign_status, check_layers, compare_sites
+from kzgeo.dumps.status import NOT_OBSERVED, assign_status, check_layers, compare_sites
 from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, RasterError
 
 __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
@@ -575,11 +575,6 @@ def detect_dumps(
         # inside the block: the score raster is renamed into place only when the previous season
         # (detected in _finish) has run too
         return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
-
-
-NOT_OBSERVED = "not_observed"
-"""``change`` of a site where the previous scene has no data (off its footprint, nodata, cloud or
-snow on at least half the site): new, grown or persisting cannot be told there."""
 
 
 def _observed_share(sites: gpd.GeoDataFrame, previous, georef: dict) -> np.ndarray:

@@ -12,10 +12,21 @@ import shapely
 
 from kzgeo.errors import CRSError, DataError
 
-__all__ = ["CHANGES", "MAX_SITE_HA", "STATUSES", "assign_status", "check_layers", "compare_sites"]
+__all__ = [
+    "CHANGES",
+    "MAX_SITE_HA",
+    "NOT_OBSERVED",
+    "STATUSES",
+    "assign_status",
+    "check_layers",
+    "compare_sites",
+]
 
 STATUSES = ("illegal", "legal_landfill", "landfill_overspill")
-CHANGES = ("new", "grown", "persisting")
+NOT_OBSERVED = "not_observed"
+"""``change`` of a site where a previous scene has no data (off its footprint, nodata, cloud or snow
+on at least half the site): new, grown or persisting cannot be told there (``detect_dumps``)."""
+CHANGES = ("new", "grown", "persisting", NOT_OBSERVED)
 MAX_SITE_HA = 5_000.0
 """Largest landfill or earlier site taken as one: a bigger polygon (a district, a region, a reserve)
 means the wrong layer was given, and would mark every site inside it legal or persisting."""
