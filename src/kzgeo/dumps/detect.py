@@ -18,7 +18,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import rasterio
 import shapely
 from affine import Affine
@@ -215,10 +214,10 @@ def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bo
     only through parts at least three pixels wide (an opening by a cross), so a heap next to a road
     does not grow along the road.
 
-    ``open_sides`` (top, bottom, left, right) are the sides of a window that the scene goes on
-    beyond: a region reaching one of them without a seed here may hold one further on, so it is
-    kept too, and ``(labels, seeded)`` is returned, ``seeded[label]`` telling the regions with a seed
-    in this window; :func:`_merge` drops what never meets a seed. Without it, the labels alone.
+    Returns ``(labels, seeded)``, ``seeded[label]`` telling the regions with a seed here. ``open_sides``
+    (top, bottom, left, right) are the sides of a window that the scene goes on beyond: a region
+    reaching one of them without a seed here may hold one further on, so it is kept too, unseeded;
+    :func:`_merge` drops what never meets a seed. Without ``open_sides`` every region is seeded.
     """
     filled = np.nan_to_num(score, nan=0.0)
     seeds = ndimage.median_filter(filled, size=3) >= th.high
@@ -233,8 +232,6 @@ def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bo
                 keep[np.unique(edge)] = True
     keep[0] = False
     labels, _ = ndimage.label(keep[grow], structure=_EIGHT)
-    if open_sides is None:
-        return labels
     seeded = np.zeros(labels.max() + 1, dtype=bool)
     seeded[np.unique(labels[seeds])] = True
     seeded[0] = False
@@ -336,7 +333,7 @@ def candidate_sites(
     model = model or load_model()
     th = (thresholds or Thresholds()).with_card(model.card)
     score, feats = score_cube(cube, model, max_ndvi=th.max_ndvi)
-    labels = _segment(score, th)
+    labels, _ = _segment(score, th)
     return _merge(_vectorise(labels, score, feats, transform, site_rings(labels)), crs)
 
 
@@ -623,8 +620,7 @@ def _warn_not_observed(count: int, total: int) -> None:
 def _on_the_ground(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The sites in their UTM zone when the scene's grid is not UTM: the site classifier measures
     shapes in metres, and a Web Mercator metre at 51° N is 0.63 m on the ground."""
-    crs = pyproj.CRS.from_user_input(sites.crs)
-    return sites if crs.utm_zone is not None else sites.to_crs(sites.estimate_utm_crs())
+    return sites if sites.crs.utm_zone is not None else sites.to_crs(sites.estimate_utm_crs())
 
 
 def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef) -> gpd.GeoDataFrame:

@@ -85,7 +85,7 @@ def _objects(geoms: np.ndarray, gap_m: float = 20.0) -> np.ndarray:
 
 def sites_from_score(score: np.ndarray, transform, crs, thresholds: Thresholds) -> gpd.GeoDataFrame:
     """Sites (in ``crs``) from a whole-scene score array: hysteresis, polygons, area filter."""
-    labels = _segment(score, thresholds)
+    labels, _ = _segment(score, thresholds)
     sites = _merge(_vectorise(labels, score, None, transform), crs)
     sites = sites[sites.area >= thresholds.min_area_ha * 10_000 - 1e-6]
     return sites.reset_index(drop=True)

@@ -262,9 +262,7 @@ def _add_dumps(m, dumps, lang, legend) -> None:
             if column in dumps:
                 row.append([lab[column], _text(_coded(column, dumps.at[key, column], lang), lang, 2)])
         rows.append(row)
-        colour = (
-            _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER) if isinstance(tiers[key], str) else _UNKNOWN_TIER
-        )
+        colour = _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER)
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
     folium.map.CustomPane(SITES_PANE, z_index=420, pointer_events=True).add_to(m)
     # one switchable layer: the outlines, and a dot on each site, which a site of a few hectares
@@ -284,7 +282,7 @@ def _add_dumps(m, dumps, lang, legend) -> None:
     dot = folium.CircleMarker(radius=5, pane=SITES_PANE)
     folium.GeoJson(dots, on_each_feature=bind, marker=dot, pane=SITES_PANE, control=False).add_to(group)
     entries = [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
-    if any(not isinstance(t, str) or t not in _DUMP_COLOURS for t in tiers):
+    if any(t not in _DUMP_COLOURS for t in tiers):
         entries.append((_UNKNOWN_TIER, f"{lab['tier']}: {lab['no_data']}"))
     legend.swatches(lab["dumps"], entries)
 

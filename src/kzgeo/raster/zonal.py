@@ -439,7 +439,8 @@ def zonal_stats(
         :func:`kzgeo.hectares`).
         Zones without any pixel get NaN statistics, ``pixel_area_ha`` 0 and a :class:`KzgeoWarning`;
         zones whose pixels are all nodata or masked get NaN statistics (``sum`` too; count 0,
-        ``valid_pct`` 0) and a :class:`KzgeoWarning`.
+        ``valid_pct`` 0) and, for a single raster (not a mapping of dates, where clouded dates are
+        the rule), a :class:`KzgeoWarning`.
 
     Raises
     ------
