@@ -109,6 +109,27 @@ def test_window_reads_the_same_pixels(tmp_path):
             scene.read_band("B99")
 
 
+@pytest.mark.parametrize("chunk_mb", [256, 0])
+def test_bands_read_together_equal_bands_read_one_by_one(tmp_path, monkeypatch, chunk_mb):
+    # read() takes a file's bands in one call (chunk_mb 0: one band a call); any order, a band twice,
+    # and the SCL band in the same file give what read_band gives band by band
+    from kzgeo.raster import scene as scene_module
+
+    monkeypatch.setattr(scene_module, "RAW_CHUNK_MB", chunk_mb)
+    rng = np.random.default_rng(2)
+    names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+    values = {b: rng.integers(0, 10000, (6, 8)).astype(np.uint16) for b in names}
+    scl = rng.choice([4, 5, 8, 9], (6, 8))
+    with kzgeo.open_scene(s2_stack(tmp_path / "s2.tif", h=6, w=8, scl=scl, values=values)) as scene:
+        order = ["B12", "B02", "B8A", "B02", "B04"]
+        w = Window(1, 2, 5, 3)
+        together = scene.read(order, window=w)
+        for got, name in zip(together, order, strict=True):
+            np.testing.assert_array_equal(got, scene.read_band(name, window=w))
+        assert np.isnan(together[:, np.isin(scl[2:5, 1:6], (8, 9))]).all()
+        assert np.isnan(together[2][values["B8A"][2:5, 1:6] == 0]).all()
+
+
 @pytest.mark.parametrize("size,overlap", [(1, 0), (3, 0), (4, 1), (5, 2), (100, 3)])
 def test_windows_cover_the_scene(tmp_path, size, overlap):
     path = write_tif(tmp_path / "s.tif", np.ones((7, 9), np.uint16), descriptions=["B04"])
