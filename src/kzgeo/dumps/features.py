@@ -148,7 +148,7 @@ def _linearity(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
     h = _LINE_HALF
     pad_x, pad_v = np.pad(x, h), np.pad(v, h)
     rows, cols = x.shape
-    means = []
+    high = low = None
     for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
         sx = np.zeros_like(x)
         sv = np.zeros_like(x)
@@ -157,9 +157,13 @@ def _linearity(x: np.ndarray, valid: np.ndarray) -> np.ndarray:
             sx += pad_x[r0 : r0 + rows, c0 : c0 + cols]
             sv += pad_v[r0 : r0 + rows, c0 : c0 + cols]
         with np.errstate(divide="ignore", invalid="ignore"):
-            means.append(sx / sv)
-    means = np.stack(means)
-    return means.max(axis=0) - means.min(axis=0)
+            mean = np.divide(sx, sv, out=sx)
+        if high is None:
+            high, low = mean, mean.copy()
+        else:  # NaN (no valid pixel on the line) spreads, as in a max and min over the four
+            np.maximum(high, mean, out=high)
+            np.minimum(low, mean, out=low)
+    return high - low
 
 
 def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.ndarray:
@@ -202,19 +206,35 @@ def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.
         }
         shape = [b[name] / bright for name in _SHAPE_BANDS]
     box = _Box(valid)
-    out = [*shape, bright, *(layers[n] for n in _INDICES)]
+    # each layer goes straight into its slot: no list of 49 layers and no copy of them all at the end
+    stack = np.empty((len(FEATURE_NAMES), *valid.shape), dtype=np.float32)
+    slots = iter(stack)
+
+    def put(*values):
+        for value in values:
+            next(slots)[...] = value
+
+    put(*shape, bright, *(layers[n] for n in _INDICES))
+    del shape
     mean5 = {n: box.mean(layers[n], 5) for n in set(_LOCAL) | set(_CONTEXT)}
-    out += [mean5[n] for n in _LOCAL]
+    put(*(mean5[n] for n in _LOCAL))
     mean15 = {n: box.mean(layers[n], 15) for n in set(_CONTEXT) | set(_POINT) | set(_SMALL)}
-    out += [mean5[n] - mean15[n] for n in _CONTEXT]
-    out += [mean5[n] - box.mean(layers[n], 31) for n in _WIDE]
-    out += [layers[n] - mean15[n] for n in _POINT]
-    out += [box.mean(layers[n], 3) - mean15[n] for n in _SMALL]
+    for n in _CONTEXT:
+        put(mean5[n] - mean15[n])
+    for n in _WIDE:
+        put(mean5[n] - box.mean(layers[n], 31))
+    for n in _POINT:
+        put(layers[n] - mean15[n])
+    for n in _SMALL:
+        put(box.mean(layers[n], 3) - mean15[n])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out.append(box.std(bright, 3) / mean5["bright"])
-    out += [box.std(layers[n], 5) for n in _TEXTURE]
-    out += [_linearity(layers[n], valid) for n in _LINEAR]
-    stack = np.stack(out).astype(np.float32, copy=False)
+        put(box.std(bright, 3) / mean5["bright"])
+    for n in _TEXTURE:
+        put(box.std(layers[n], 5))
+    for n in _LINEAR:
+        put(_linearity(layers[n], valid))
+    if next(slots, None) is not None:  # pragma: no cover - FEATURE_NAMES and the layers above disagree
+        raise AssertionError("compute_features filled fewer layers than FEATURE_NAMES names")
     stack[:, ~valid] = np.nan
     return stack
 
