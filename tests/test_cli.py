@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import pytest
 
 from kzgeo.cli import main
@@ -69,10 +71,22 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert proc.stderr.startswith("kzgeo: error: ") and "bad.geojson" in proc.stderr
 
 
-def test_verbose_and_quiet_flags(admin_dir, capsys):
-    path = str(admin_dir / "ne_10m_admin0_kazakhstan_from_world-atlas.geojson")
-    assert run(["-v", "info", path], capsys)[0] == 0
-    assert run(["-q", "info", path], capsys)[0] == 0
+def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
+    # the districts file has one invalid polygon: a warning; writing the table: a note
+    path = str(admin_dir / "geokz" / "kaz_admbnda_adm2_2024.shp")
+    out = tmp_path / "area.csv"
+    code, stdout, err = run(["area", path, "-o", out], capsys)
+    assert code == 0 and stdout == ""
+    assert "warning: " in err and "repaired 1 invalid geometry" in err and f"wrote {out}" in err
+    assert "done in" not in err
+    code, _, err = run(["-v", "area", path, "-o", out, "--overwrite"], capsys)
+    assert code == 0 and "info: kzgeo area: done in" in err and f"wrote {out}" in err
+    code, stdout, err = run(["-q", "area", path, "-o", out, "--overwrite"], capsys)
+    assert code == 0 and err == "" and stdout == ""
+    code, stdout, err = run(["-q", "area", path], capsys)  # the result itself is not a message
+    assert code == 0 and err == "" and "623800000" in stdout
+    code, _, err = run(["-q", "area", str(tmp_path / "missing.gpkg")], capsys)  # nor is an error
+    assert code == 1 and err.startswith("kzgeo: error: ")
 
 
 def test_usage_error_exit_status(capsys):
@@ -176,3 +190,29 @@ def test_float_ids_print_as_stored_not_as_hectares():
         pd.DataFrame({"pa_id": [1.5, 2.0, float("nan")], "area_ha": [1.0, 2.0, 3.0]}), "table"
     )
     assert [ln.split()[0] for ln in lines.splitlines()[1:]] == ["1.5", "2", "—"]
+
+
+def test_every_help_example_parses_with_the_commands_options(tmp_path, monkeypatch):
+    # the examples under each subcommand's --help are command lines its options accept
+    import shlex
+
+    monkeypatch.chdir(tmp_path)  # the files they name exist (empty): only the options are checked
+
+    from kzgeo.cli import _COMMANDS, cli
+
+    ctx = click.Context(cli)
+    shown = 0
+    for name in _COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command.epilog and "Examples:" in command.epilog, name
+        for line in command.epilog.splitlines():
+            words = shlex.split(line)
+            if words[:2] != ["kzgeo", name]:
+                continue
+            for word in words[2:]:
+                if not word.startswith("-") and Path(word).suffix:
+                    Path(word.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+                    Path(word.lstrip("/")).touch()
+            command.make_context(name, words[2:], parent=ctx, resilient_parsing=False)
+            shown += 1
+    assert shown >= len(_COMMANDS)

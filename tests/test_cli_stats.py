@@ -116,7 +116,8 @@ def test_progress_default_plan_is_the_national_2025_target(files, capsys):
     ("args", "message"),
     [
         (["area", "{tmp}/missing.gpkg"], "missing.gpkg: no such file"),
-        (["area", "{pas}", "-o", "{tmp}/area.xlsx"], "cannot tell the format from '.xlsx'"),
+        (["area", "{pas}", "-o", "{tmp}/area.xlsx"], "a .xlsx file is not a table"),
+        (["area", "{pas}", "-o", "{tmp}/area.xyz"], "cannot tell the format from '.xyz'"),
         (["area", "{pas}", "--id", "nope"], "no column 'nope'"),
         (["coverage", "{zones}", "{pas}", "--zone-id", "nope"], "pass --zone-id"),
         (["overlap", "{plots}", "{reserves}", "--sliver-pct", "-2"], "sliver_pct=-2.0 must be"),
@@ -194,6 +195,31 @@ def test_format_must_agree_with_the_outputs_suffix(files, tmp_path, capsys):
     # a suffix that implies no format takes --format
     code, _, _ = run(["area", files["pas"], "-o", tmp_path / "area.out", "--format", "csv"], capsys)
     assert code == 0 and (tmp_path / "area.out").read_text().startswith("pa_id,")
+
+
+@pytest.mark.parametrize("name", ["area.gpkg", "area.tif", "area.html", "area.xlsx"])
+def test_a_table_is_not_written_under_another_formats_extension(files, tmp_path, capsys, name):
+    # --format csv into area.gpkg would leave CSV text that the next tool opens as a GeoPackage
+    out = tmp_path / name
+    code, _, err = run(["area", files["pas"], "-o", out, "--format", "csv"], capsys)
+    assert code == 1 and "is not a table" in err and "area.csv" in err
+    assert not out.exists()
+
+
+def test_an_existing_output_is_refused_before_the_work(files, tmp_path, capsys, monkeypatch):
+    import kzgeo.stats
+
+    def never(*args, **kwargs):
+        raise AssertionError("coverage ran although its output could not be written")
+
+    monkeypatch.setattr(kzgeo.stats, "coverage", never)
+    out = tmp_path / "cov.csv"
+    out.write_text("keep", encoding="utf-8")
+    code, _, err = run(["coverage", files["zones"], files["pas"], "-o", out], capsys)
+    assert code == 1 and "already exists" in err
+    code, _, err = run(["coverage", files["zones"], files["pas"], "-o", tmp_path / "cov.gpkg"], capsys)
+    assert code == 1 and "is not a table" in err
+    assert out.read_text(encoding="utf-8") == "keep"
 
 
 def test_the_same_file_as_input_and_output_is_refused_even_with_overwrite(files, tmp_path, capsys):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import logging
 import signal
-import sys
 import threading
 import warnings
 
@@ -64,18 +63,36 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+class _StderrHandler(logging.Handler):
+    """Log records on the current stderr, as ``info: ...`` (looked up at each record, like click.echo)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+_HANDLER = _StderrHandler()
+
+
 def _configure_logging(verbose: int, quiet: int) -> None:
+    """kzgeo's messages at INFO with -v; with -vv, DEBUG from kzgeo and the libraries that log (rasterio)."""
     level = logging.WARNING - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    for name in ("kzgeo", "rasterio"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level if name == "kzgeo" or verbose >= 2 else logging.WARNING)
+        if _HANDLER not in logger.handlers:
+            logger.addHandler(_HANDLER)
+        logger.propagate = False
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {_for_cli(str(message))}", err=True)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug output).")
-@click.option("-q", "--quiet", count=True, help="Fewer messages; -q hides warnings.")
+@click.option(
+    "-v", "--verbose", count=True, help="Say how long the command took; -vv adds debug messages (rasterio's)."
+)
+@click.option("-q", "--quiet", count=True, help="Only results and errors: -q hides notes and warnings.")
 @click.version_option(package_name="kzgeo")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: int) -> None:

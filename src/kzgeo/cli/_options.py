@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import time
 from pathlib import Path
 
 import click
@@ -17,13 +19,18 @@ __all__ = [
     "Command",
     "assume_crs_opt",
     "emit_table",
+    "examples",
     "format_opt",
     "kind_opt",
     "layer_opt",
+    "note",
     "output_opt",
     "overwrite_opt",
+    "table_format",
     "written_file_opt",
 ]
+
+log = logging.getLogger("kzgeo")
 
 OUTPUT_PARAMS = ("output", "score_raster", "map_path")
 """Parameters that name files a command writes; every other path parameter is read."""
@@ -51,7 +58,29 @@ class Command(click.Command):
             if key in seen:
                 raise OutputError(f"{out}: named for two outputs; give each output its own file")
             seen.add(key)
-        return super().invoke(ctx)
+        if "fmt" in ctx.params:  # a table command: refuse a bad or existing output before the work
+            from kzgeo.io import check_output
+
+            output = ctx.params.get("output")
+            table_format(output, ctx.params["fmt"])
+            if output is not None:
+                check_output(output, overwrite=bool(ctx.params.get("overwrite")))
+        start = time.perf_counter()
+        result = super().invoke(ctx)
+        log.info("kzgeo %s: done in %.1f s", ctx.info_name, time.perf_counter() - start)
+        return result
+
+
+def examples(*lines: str) -> str:
+    """A subcommand's ``--help`` epilog: example command lines, printed as written (not rewrapped)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def note(message: str) -> None:
+    """A note on stderr (what was written, what was dropped); ``kzgeo -q`` hides it."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or (ctx.find_root().obj or {}).get("verbosity", 0) >= 0:
+        click.echo(message, err=True)
 
 
 def _paths(value) -> list[Path]:
@@ -205,31 +234,55 @@ def _markdown(df: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
+_OTHER_FORMATS = frozenset(
+    [
+        *(".gpkg", ".shp", ".dbf", ".zip", ".geojson", ".parquet", ".geoparquet", ".fgb", ".kml", ".gml"),
+        *(".tif", ".tiff", ".html", ".htm", ".xlsx", ".xls", ".ods"),
+    ]
+)
+"""Extensions of files that are not text tables (a table under one would be opened as what it is not)."""
+
+
+def table_format(output: Path | None, fmt: str | None) -> str:
+    """The format a table is written in: ``fmt``, else the output's extension, else ``table``.
+
+    Raises
+    ------
+    DataError
+        The output's extension disagrees with ``fmt``, belongs to another kind of file (``--format csv``
+        into ``out.gpkg`` would leave CSV text under a GeoPackage's name), or implies no format and
+        ``fmt`` is not given.
+    """
+    if output is None:
+        return fmt or "table"
+    suffix = output.suffix.lower()
+    implied = _SUFFIX_FORMATS.get(suffix)
+    if suffix in _OTHER_FORMATS:
+        raise DataError(
+            f"{output}: a {suffix} file is not a table; write the table as .csv, .json or .md "
+            f"(e.g. {output.with_suffix(_FORMAT_SUFFIX[fmt or 'csv']).name})"
+        )
+    if fmt is None and implied is None:
+        raise DataError(
+            f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md or pass --format"
+        )
+    if fmt is not None and implied is not None and implied != fmt:
+        raise DataError(
+            f"{output}: --format {fmt} would write {fmt} into a {output.suffix} file; name the file "
+            f"for its format (e.g. {output.with_suffix(_FORMAT_SUFFIX[fmt]).name}) or drop --format"
+        )
+    return fmt or implied
+
+
 def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite: bool) -> None:
     """Write ``df`` to ``output`` (atomically) or print it, in the format asked for or implied."""
     from kzgeo.io import atomic_output
 
-    if fmt is None:
-        if output is None:
-            fmt = "table"
-        else:
-            fmt = _SUFFIX_FORMATS.get(output.suffix.lower())
-            if fmt is None:
-                raise DataError(
-                    f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md "
-                    "or pass --format"
-                )
-    elif output is not None:
-        implied = _SUFFIX_FORMATS.get(output.suffix.lower())
-        if implied is not None and implied != fmt:
-            raise DataError(
-                f"{output}: --format {fmt} would write {fmt} into a {output.suffix} file; name the file "
-                f"for its format (e.g. {output.with_suffix(_FORMAT_SUFFIX[fmt]).name}) or drop --format"
-            )
+    fmt = table_format(output, fmt)
     text = render_table(df, fmt)
     if output is None:
         click.echo(text, nl=False)
         return
     with atomic_output(output, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {output} ({len(df)} rows)", err=True)
+    note(f"wrote {output} ({len(df)} rows)")

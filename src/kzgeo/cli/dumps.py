@@ -6,10 +6,16 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, overwrite_opt, written_file_opt
+from kzgeo.cli._options import Command, assume_crs_opt, examples, note, overwrite_opt, written_file_opt
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo detect-dumps S2_scene.tif -o sites.gpkg --landfills data/landfills.gpkg",
+        "kzgeo detect-dumps S2_scene.tif -o sites.gpkg --previous S2_last_year.tif --score-raster score.tif",
+    ),
+)
 @click.argument("scene", type=click.Path(path_type=Path))
 @written_file_opt("Site polygons to write (.gpkg, .geojson, .fgb or .parquet).")
 @click.option(
@@ -90,8 +96,7 @@ def detect_dumps(
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}
     confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0
     detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    click.echo(
+    note(
         f"{len(sites)} candidate sites ({confident} confident{'; ' + detail if detail else ''}); "
-        f"wrote {output}",
-        err=True,
+        f"wrote {output}"
     )

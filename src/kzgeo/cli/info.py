@@ -6,10 +6,16 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, kind_opt, layer_opt
+from kzgeo.cli._options import Command, assume_crs_opt, examples, kind_opt, layer_opt
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo info regions.gpkg",
+        "kzgeo info wdpa.zip --kind protected_areas --json",
+    ),
+)
 @click.argument("source", type=click.Path(path_type=Path))
 @kind_opt
 @layer_opt

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, overwrite_opt, written_file_opt
+from kzgeo.cli._options import Command, assume_crs_opt, examples, note, overwrite_opt, written_file_opt
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo map --plots my_plots.gpkg --lang kk -o map.html",
+        "kzgeo map --dumps sites.gpkg --score-raster score.tif --only-given --offline -o dumps.html",
+    ),
+)
 @click.option("--regions", type=_LAYER_FILE, help="Regions layer; default: the bundled 20 regions.")
 @click.option("--protected-areas", type=_LAYER_FILE, help="Protected areas; default: the bundled ones.")
 @click.option("--corridors", type=_LAYER_FILE, help="Ecological corridors; default: the bundled two.")
@@ -67,10 +73,9 @@ def map_command(
     layers = {kind: datasets.load(kind) if kind in bundled else source for kind, source in given.items()}
     illustrative = [k.replace("_", " ") for k in bundled if k != "regions"]
     if illustrative and any(v is not None for v in (*given.values(), dumps, score_raster)):
-        click.echo(
+        note(
             f"note: {', '.join(illustrative)}: the bundled illustrative layers (and the regions' "
-            "shares drawn from them); --only-given leaves them out",
-            err=True,
+            "shares drawn from them); --only-given leaves them out"
         )
     try:
         m = make_map(
@@ -88,4 +93,4 @@ def map_command(
         raise LayerReadError(str(exc).replace(LAYER_HINT, f"(kzgeo map: {hint})")) from exc
     written = save_map(m, output, overwrite=overwrite)
     size_mb = written.stat().st_size / 1e6
-    click.echo(f"wrote {written} ({size_mb:.1f} MB{', offline' if offline else ''})", err=True)
+    note(f"wrote {written} ({size_mb:.1f} MB{', offline' if offline else ''})")

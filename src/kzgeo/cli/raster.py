@@ -9,9 +9,11 @@ import click
 from kzgeo.cli._options import (
     Command,
     assume_crs_opt,
+    examples,
     format_opt,
     kind_opt,
     layer_opt,
+    note,
     output_opt,
     overwrite_opt,
     written_file_opt,
@@ -33,7 +35,12 @@ _STAT_NAMES = [
 ]
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo index S2_scene.tif --index ndvi -o ndvi.tif",
+    ),
+)
 @click.argument("scene", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--index",
@@ -57,10 +64,15 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
 
     with open_scene(scene) as opened:
         write_index(opened, index_name, output, overwrite=overwrite, block=block)
-        click.echo(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)", err=True)
+        note(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)")
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo zonal my_plots.gpkg S2_scene.tif --index ndvi --stat mean -o ndvi_by_plot.csv",
+    ),
+)
 @click.argument("zones", type=click.Path(exists=True, path_type=Path))
 @click.argument("raster", type=click.Path(exists=True, path_type=Path))
 @click.option(

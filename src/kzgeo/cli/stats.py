@@ -14,9 +14,11 @@ import click
 from kzgeo.cli._options import (
     Command,
     assume_crs_opt,
+    examples,
     format_opt,
     kind_opt,
     layer_opt,
+    note,
     output_opt,
     overwrite_opt,
 )
@@ -36,7 +38,13 @@ def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | N
     return gdf
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo area my_plots.gpkg -o plots_ha.csv",
+        "kzgeo area reserves.shp --method mollweide --format markdown",
+    ),
+)
 @click.argument("source", type=_source)
 @kind_opt
 @layer_opt
@@ -69,7 +77,13 @@ def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwr
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo coverage data/regions.gpkg my_reserves.gpkg -o protected_share.csv",
+        "kzgeo coverage districts.gpkg plots.gpkg --zone-id kato --format json",
+    ),
+)
 @click.argument("zones", type=_source)
 @click.argument("layer", type=_source)
 @click.option(
@@ -97,7 +111,12 @@ def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output,
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo overlap my_plots.gpkg my_reserves.gpkg -o plots_in_reserves.csv",
+    ),
+)
 @click.argument("left", type=_source)
 @click.argument("right", type=_source)
 @click.option("--left-id", default=None, help="Id column of LEFT (default: the kind's id, e.g. plot_id).")
@@ -134,15 +153,19 @@ def overlap(
         sliver_pct=SLIVER_PCT if sliver_pct is None else sliver_pct,
     )
     attrs = table.attrs
-    click.echo(
+    note(
         f"{len(table)} overlapping pairs; {attrs['slivers_dropped']} sliver(s) under "
-        f"{attrs['sliver_pct']:g} % dropped ({attrs['sliver_ha']:,.4f} ha)",
-        err=True,
+        f"{attrs['sliver_pct']:g} % dropped ({attrs['sliver_ha']:,.4f} ha)"
     )
     emit_table(table, output, fmt, overwrite)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo progress my_plots.gpkg data/regions.gpkg --plan plan.csv -o progress.csv",
+    ),
+)
 @click.argument("plots", type=_source)
 @click.argument("regions", type=_source)
 @click.option(
