@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_every_step_and_writes_the_map(tmp_path, capsys):
-    dest = tmp_path / "maps" / "kazakhstan.html"
+    dest = tmp_path / "kazakhstan.html"
     assert main(["demo", "--map", str(dest)]) == 0
     out = capsys.readouterr().out
     for heading in (
@@ -30,3 +30,11 @@ def test_demo_runs_every_step_and_writes_the_map(tmp_path, capsys):
     # a second run refuses to replace the map before doing any work
     assert main(["demo", "--map", str(dest)]) == 1
     assert "already exists; pass --overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["k.html", "k.txt"])
+def test_a_map_in_a_missing_folder_is_refused_and_no_folder_is_made(tmp_path, capsys, name):
+    dest = tmp_path / "x" / "sub" / name
+    assert main(["demo", "--map", str(dest)]) == 1
+    assert str(dest) in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

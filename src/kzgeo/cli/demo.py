@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, render_table
+from kzgeo.cli._options import Command, examples, render_table
 
 LAYERS = ("regions", "districts", "protected_areas", "corridors", "plots", "landfills")
 
@@ -44,16 +44,30 @@ def layer_summary(layers: dict):
     return pd.DataFrame(rows)
 
 
-@click.command(cls=Command)
+DEFAULT_MAP = Path("maps/kazakhstan.html")
+
+
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "kzgeo demo --lang ru --map /tmp/kazakhstan_ru.html",
+    ),
+)
 @click.option(
     "--map",
     "map_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("maps/kazakhstan.html"),
+    default=DEFAULT_MAP,
     show_default=True,
     help="Where to write the web map.",
 )
-@click.option("--lang", type=click.Choice(["en", "kk", "ru"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "kk", "ru"]),
+    default="en",
+    show_default=True,
+    help="Language of the map's labels: English, Kazakh or Russian.",
+)
 @click.option("--offline", is_flag=True, help="Write a map that needs no network.")
 @click.option("--overwrite", is_flag=True, help="Replace the map if it exists.")
 @click.option(
@@ -70,7 +84,8 @@ def demo(map_path: Path, lang: str, offline: bool, overwrite: bool, work_dir: Pa
     from kzgeo.maps import make_map, save_map
     from kzgeo.stats import coverage, planting_progress
 
-    map_path.parent.mkdir(parents=True, exist_ok=True)
+    if map_path == DEFAULT_MAP:  # run from another folder: the demo's own maps/ is made for it
+        map_path.parent.mkdir(exist_ok=True)
     check_output(map_path, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # refuse before the work
     layers = {name: datasets.load(name) for name in LAYERS}
     _heading("Bundled layers (boundaries real; protected areas, corridors and plots illustrative)")
