@@ -104,6 +104,26 @@ def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     assert pd.isna(table.loc[("Kazakhstan", 2025), "ha_plan"])  # a plan replaces the default national row
 
 
+def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_path, capsys):
+    # semicolons, a decimal comma and a byte-order mark: the same plan as "Akmola,2025,24000,12.5"
+    plan = tmp_path / "plan.csv"
+    plan.write_text("region;year;seedlings_plan;ha_plan\nAkmola;2025;24000;12,5\n", encoding="utf-8-sig")
+    code, out, err = run(
+        ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "json"], capsys
+    )
+    assert code == 0, err
+    akmola = next(r for r in json.loads(out) if r["region"] == "Akmola" and r["year"] == 2025)
+    assert akmola["ha_plan"] == 12.5 and akmola["seedlings_plan"] == 24_000
+    # Excel's plain "CSV" in the Windows code page: named, with the fix
+    plan.write_bytes("region;year;seedlings_plan;ha_plan\nАкмолинская;2025;1;1\n".encode("cp1251"))
+    code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
+    assert code == 1 and f"{plan}: is not UTF-8 text" in err and "CSV UTF-8" in err
+    # a plan error names the plan file, not the function's argument
+    plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,,\n", encoding="utf-8")
+    code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
+    assert code == 1 and err.startswith(f"kzgeo: error: {plan}: ") and "planting_progress" not in err
+
+
 def test_progress_default_plan_is_the_national_2025_target(files, capsys):
     code, out, _ = run(["progress", files["planted"], files["regions"], "--format", "json"], capsys)
     assert code == 0

@@ -183,27 +183,46 @@ def overlap(
 def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, output, fmt, overwrite) -> None:
     """Tree planting of PLOTS per region of REGIONS and year: hectares, seedlings, survival, plan."""
     from kzgeo.cli._options import emit_table
+    from kzgeo.errors import KzgeoError
     from kzgeo.stats import planting_progress
 
-    table = planting_progress(
+    layers = (
         _read(plots, "plots", plots_layer, assume_crs),
         _read(regions, "regions", regions_layer, assume_crs),
-        plan=None if plan is None else _read_plan(plan),
     )
+    plan_table = None if plan is None else _read_plan(plan)
+    try:
+        table = planting_progress(*layers, plan=plan_table)
+    except KzgeoError as exc:  # name the file, not the function's argument
+        message = str(exc)
+        for role, path in (("plan", plan), ("plots", plots), ("regions", regions)):
+            message = message.replace(f"planting_progress {role}:", f"{path}:")
+        raise type(exc)(message) from exc
     emit_table(table, output, fmt, overwrite)
 
 
 def _read_plan(path: Path):
+    """The plan CSV: comma-separated UTF-8, or as Excel saves it in Kazakh and Russian settings
+    (semicolons, decimal commas, a byte-order mark)."""
     import pandas as pd
 
     from kzgeo.errors import LayerReadError
 
     if not path.exists():
         raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
+    fix = "save it as CSV UTF-8 with columns region, year, seedlings_plan, ha_plan"
     try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        with path.open(encoding="utf-8-sig") as f:
+            header = f.readline()
+        semicolons = header.count(";") > header.count(",")
+        return pd.read_csv(
+            path, encoding="utf-8-sig", sep=";" if semicolons else ",", decimal="," if semicolons else "."
+        )
+    except UnicodeDecodeError as exc:
         raise LayerReadError(
-            f"{path}: cannot be read as a CSV plan ({str(exc).splitlines()[0]}); "
-            "save it as UTF-8 CSV with columns region, year, seedlings_plan, ha_plan"
+            f"{path}: is not UTF-8 text (Excel's plain 'CSV' uses the Windows code page); {fix}"
+        ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LayerReadError(
+            f"{path}: cannot be read as a CSV plan ({str(exc).splitlines()[0]}); {fix}"
         ) from exc
