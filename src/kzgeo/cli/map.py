@@ -89,8 +89,14 @@ def map_command(
     except LayerReadError as exc:
         if LAYER_HINT not in str(exc):
             raise
-        hint = "name the layer like its option (e.g. plots) or copy it out: ogr2ogr one.gpkg FILE LAYER"
-        raise LayerReadError(str(exc).replace(LAYER_HINT, f"(kzgeo map: {hint})")) from exc
+        hint = (
+            "kzgeo map reads the layer named like its option (e.g. plots); "
+            "or copy one out: ogr2ogr one.gpkg FILE LAYER"
+        )
+        message = (
+            str(exc).replace(f"choose one with layer=... {LAYER_HINT}", hint).replace(LAYER_HINT, f"({hint})")
+        )
+        raise LayerReadError(message) from exc
     written = save_map(m, output, overwrite=overwrite)
     size_mb = written.stat().st_size / 1e6
     note(f"wrote {written} ({size_mb:.1f} MB{', offline' if offline else ''})")
