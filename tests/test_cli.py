@@ -44,6 +44,14 @@ def test_info_counts_features_of_every_admin_file(admin_dir, capsys, relpath, co
     assert (46 < lon0 < 47.5 and 86 < lon1 < 88 and 40 < lat0 < 41.5 and 55 < lat1 < 56) or count == 21
 
 
+def test_info_format_json_is_the_same_as_json(admin_dir, capsys):
+    path = str(admin_dir / "geokz/kaz_admbnda_adm2_2024.shp")
+    code, by_flag, _ = run(["info", "--json", path], capsys)
+    code2, by_format, _ = run(["info", "--format", "json", path], capsys)
+    assert code == code2 == 0 and json.loads(by_format) == json.loads(by_flag)
+    assert json.loads(by_format)["features"] == 224
+
+
 def test_info_reports_kind_hectares_and_repair(admin_dir, capsys):
     code, out, _ = run(["info", str(admin_dir / "geokz/kaz_admbnda_adm2_2024.shp")], capsys)
     assert code == 0

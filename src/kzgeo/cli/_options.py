@@ -97,7 +97,11 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
-layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
+layer_opt = click.option(
+    "--layer",
+    default=None,
+    help="Layer of a multi-layer file (a GeoPackage, or a zip of several shapefiles).",
+)
 assume_crs_opt = click.option(
     "--assume-crs", default=None, metavar="CRS", help="CRS of a file that declares none, e.g. EPSG:4326."
 )

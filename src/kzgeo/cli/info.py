@@ -13,22 +13,32 @@ from kzgeo.cli._options import Command, assume_crs_opt, examples, kind_opt, laye
     cls=Command,
     epilog=examples(
         "kzgeo info regions.gpkg",
-        "kzgeo info wdpa.zip --kind protected_areas --json",
+        "kzgeo info wdpa.zip --kind protected_areas --format json",
     ),
 )
 @click.argument("source", type=click.Path(path_type=Path))
 @kind_opt
 @layer_opt
 @assume_crs_opt
-@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
-def info(source: Path, kind: str | None, layer: str | None, assume_crs: str | None, as_json: bool) -> None:
+@click.option(
+    "--format",
+    "info_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the description (like the table commands' --format).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+def info(
+    source: Path, kind: str | None, layer: str | None, assume_crs: str | None, info_format: str, as_json: bool
+) -> None:
     """Describe SOURCE: kind, CRS, feature count, bounds, hectares and a validity report."""
     import json
 
     from kzgeo.io import describe
 
     desc = describe(source, kind, layer=layer, assume_crs=assume_crs)
-    if as_json:
+    if as_json or info_format == "json":
         click.echo(json.dumps(desc, ensure_ascii=False, indent=2))
         return
     width = max(map(len, desc))
