@@ -312,3 +312,213 @@ def test_whole_number_columns_come_back_as_int64_from_every_format(tmp_path, lay
     kzgeo.write_layer(layer, tmp_path / f"plots{suffix}")
     back = kzgeo.read_layer(tmp_path / f"plots{suffix}")
     assert back["seedlings"].dtype == "int64" and back["plot_id"].dtype == "int64"
+
+
+# --- user review: reading layers ----------------------------------------------------------------------
+
+
+def test_attribute_tables_of_a_geopackage_are_not_layers(tmp_path, layer):
+    import pyogrio
+
+    path = tmp_path / "attr.gpkg"
+    layer.to_file(path, layer="plots")
+    pyogrio.write_dataframe(pd.DataFrame({"note": ["checked"]}), path, layer="notes")
+    assert list_layers(path) == ["plots"]
+    assert list(kzgeo.read_layer(path)["plot_id"]) == [1, 2]
+    assert kzgeo.io.describe(path)["features"] == 2
+    with pytest.raises(
+        LayerReadError, match=r"attr\.gpkg: layer 'notes' has no geometry; choose one of plots"
+    ):
+        kzgeo.read_layer(path, layer="notes")
+    only = tmp_path / "only.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"note": ["checked"]}), only, layer="notes")
+    with pytest.raises(
+        LayerReadError, match=r"only\.gpkg: holds no layer with geometry, only the table\(s\) notes"
+    ):
+        kzgeo.read_layer(only)
+
+
+def test_a_corrupt_dbf_is_an_error_naming_it(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "b.shp")
+    (tmp_path / "b.dbf").write_text("junk\n")
+    with pytest.raises(
+        LayerReadError, match=r"b\.shp: its attribute file b\.dbf has 5 bytes, too few for a dBASE"
+    ):
+        kzgeo.read_layer(tmp_path / "b.shp", kind="plots")
+    kzgeo.write_layer(layer, tmp_path / "c.shp")
+    dbf = tmp_path / "c.dbf"
+    dbf.write_bytes(dbf.read_bytes()[:-20])  # the last record cut short
+    with pytest.raises(LayerReadError, match=r"its attribute file c\.dbf is cut short"):
+        kzgeo.read_layer(tmp_path / "c.shp", kind="plots")
+
+
+def test_outputs_never_replace_a_shapefiles_sidecar_files(tmp_path, layer):
+    from kzgeo.io import check_output
+
+    kzgeo.write_layer(layer, tmp_path / "b.shp")
+    with pytest.raises(
+        OutputError, match=r"b\.dbf: is part of the input .*b\.shp; write the result to another"
+    ):
+        check_output(tmp_path / "b.dbf", overwrite=True, inputs=[tmp_path / "b.shp"])
+    with pytest.raises(OutputError, match=r"b\.shp: is the input"):
+        kzgeo.write_layer(layer, tmp_path / "b.shp", overwrite=True, inputs=[tmp_path / "b.shp"])
+    with (
+        pytest.raises(OutputError, match=r"b\.prj: is part of the input"),
+        atomic_output(tmp_path / "b.prj", overwrite=True, inputs=[tmp_path / "b.shp"]),
+    ):
+        pass
+    # an existing .dbf or .prj of the name is replaced only with overwrite
+    (tmp_path / "keep.dbf").write_text("keep")
+    with pytest.raises(
+        OutputExistsError, match=r"keep\.shp: keep\.dbf, part of it, already exists; pass overwrite"
+    ):
+        kzgeo.write_layer(layer, tmp_path / "keep.shp")
+    assert (tmp_path / "keep.dbf").read_text() == "keep" and not (tmp_path / "keep.shp").exists()
+    (tmp_path / "keep.qix").write_text("a stale spatial index")
+    kzgeo.write_layer(layer, tmp_path / "keep.shp", overwrite=True)
+    assert sorted(p.suffix for p in tmp_path.glob("keep.*")) == [".cpg", ".dbf", ".prj", ".shp", ".shx"]
+    assert len(kzgeo.read_layer(tmp_path / "keep.shp")) == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "misread"), [("cp1251", "Àêìîëèíñêàÿ"), ("utf-8", "Ð\x90ÐºÐ¼Ð¾Ð»Ð¸Ð½Ñ\x81ÐºÐ°Ñ\x8f")]
+)
+def test_shapefile_text_encoding(tmp_path, layer, encoding, misread):
+    import pyogrio
+
+    named = layer.assign(name=["Акмолинская", "Алматинская"])[["plot_id", "name", "geometry"]]
+    pyogrio.write_dataframe(named, tmp_path / "a.shp", encoding=encoding)
+    (tmp_path / "a.cpg").unlink()  # as many files come
+    hint = rf"a\.shp: text looks like {encoding} read as latin-1 .*; pass encoding='{encoding}' \(kzgeo: "
+    with pytest.warns(kzgeo.KzgeoWarning, match=hint):
+        assert kzgeo.read_layer(tmp_path / "a.shp")["name"][0] == misread
+    read = kzgeo.read_layer(tmp_path / "a.shp", encoding=encoding)
+    assert list(read["name"]) == ["Акмолинская", "Алматинская"]
+    assert kzgeo.io.describe(tmp_path / "a.shp", encoding=encoding)["features"] == 2
+    with pytest.raises(DataError, match=r"encoding='cp-1251' is not a text encoding Python knows"):
+        kzgeo.read_layer(tmp_path / "a.shp", encoding="cp-1251")
+
+
+def test_latin1_shapefile_text_gives_no_encoding_warning(tmp_path, layer):
+    import warnings
+
+    import pyogrio
+
+    named = layer.assign(name=["Müller-Straße", "Ærø"])[["plot_id", "name", "geometry"]]
+    pyogrio.write_dataframe(named, tmp_path / "l.shp", encoding="ISO-8859-1")
+    (tmp_path / "l.cpg").unlink(missing_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(kzgeo.read_layer(tmp_path / "l.shp")["name"]) == ["Müller-Straße", "Ærø"]
+
+
+def test_upper_case_zip(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.shp")
+    with zipfile.ZipFile(tmp_path / "PLOTS.ZIP", "w") as zf:
+        for part in tmp_path.glob("plots.*"):
+            zf.write(part, part.name)
+    assert list(kzgeo.read_layer(tmp_path / "PLOTS.ZIP", kind="plots")["plot_id"]) == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["shapes", "x.gpkg", "d.zip"])
+def test_a_folder_is_not_a_layer(tmp_path, layer, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    kzgeo.write_layer(layer, folder / "plots.shp")
+    with pytest.raises(
+        LayerReadError,
+        match=rf"{name}: is a folder; give the \.shp \(or other file\) inside it, e\.g\. .*plots\.shp$",
+    ):
+        kzgeo.read_layer(folder)
+
+
+def test_zips_without_a_shapefile(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.shp")
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as zf:
+        for part in tmp_path.glob("plots.*"):
+            zf.write(part, part.name)
+    wdpa = tmp_path / "WDPA_Jan2025_Public_shp.zip"  # as the WDPA download comes
+    with zipfile.ZipFile(wdpa, "w") as zf:
+        for i in range(3):
+            zf.write(inner, f"WDPA_Jan2025_Public_shp_{i}.zip")
+        zf.writestr("WDPA_sources_Jan2025.csv", "x")
+    with pytest.raises(
+        LayerReadError,
+        match=r"holds zipped files WDPA_Jan2025_Public_shp_0\.zip, WDPA_Jan2025_Public_shp_1\.zip, "
+        r"WDPA_Jan2025_Public_shp_2\.zip; unzip it and read one of them",
+    ):
+        kzgeo.read_layer(wdpa, kind="protected_areas")
+    zipfile.ZipFile(tmp_path / "e0.zip", "w").close()
+    with pytest.raises(LayerReadError, match=r"e0\.zip: holds no shapefile \(\.shp\), it is empty; zip a"):
+        kzgeo.read_layer(tmp_path / "e0.zip")
+    (tmp_path / "text.zip").write_text("not a zip")
+    with pytest.raises(
+        LayerReadError, match=r"text\.zip: is not a zip archive \(File is not a zip file\); check"
+    ):
+        kzgeo.read_layer(tmp_path / "text.zip")
+
+
+def test_parquet_without_geometry(tmp_path):
+    (tmp_path / "e.parquet").write_bytes(b"")
+    with pytest.raises(LayerReadError, match=r"e\.parquet: is empty \(0 bytes\); check that"):
+        kzgeo.read_layer(tmp_path / "e.parquet")
+    pd.DataFrame({"plot_id": [1]}).to_parquet(tmp_path / "table.parquet")
+    with pytest.raises(
+        LayerReadError, match=r"table\.parquet: is a Parquet file without GeoParquet metadata"
+    ):
+        kzgeo.read_layer(tmp_path / "table.parquet")
+
+
+def test_wdpa_proposed_sites_are_dropped_and_year_0_is_missing(tmp_path):
+    wdpa = gpd.GeoDataFrame(
+        {
+            "WDPAID": [555, 556, 557, 558],
+            "NAME": ["Korgalzhyn", "Planned A", "Unknown B", "Naurzum"],
+            "STATUS": ["Designated", "Proposed", "Not Reported", "Inscribed"],
+            "STATUS_YR": [1968, 0, 0, 0],
+        },
+        geometry=[*SQUARES, box(66.0, 51.4, 66.1, 51.5), box(64.4, 51.5, 64.5, 51.6)],
+        crs=4326,
+    )
+    kzgeo.write_layer(wdpa, tmp_path / "wdpa.shp")
+    with pytest.warns(
+        kzgeo.RepairWarning,
+        match=r"wdpa\.shp: dropped 2 site\(s\) whose WDPA STATUS is Proposed or Not Reported.*A, Unknown B",
+    ):
+        pa = kzgeo.read_layer(tmp_path / "wdpa.shp", kind="protected_areas")
+    assert list(pa["pa_id"]) == [555, 558]
+    assert pa["year"].tolist()[0] == 1968 and pd.isna(pa["year"].tolist()[1])
+
+
+def test_overpass_ids_become_pa_ids(tmp_path):
+    import json
+
+    square = [[[71.4, 51.1], [71.5, 51.1], [71.5, 51.2], [71.4, 51.2], [71.4, 51.1]]]
+    features = [
+        {
+            "type": "Feature",
+            "id": osm_id,
+            "properties": {"@id": osm_id, "name": name},
+            "geometry": {"type": "Polygon", "coordinates": square},
+        }
+        for osm_id, name in [("relation/111", "Korgalzhyn"), ("way/222", "Naurzum")]
+    ]
+    path = tmp_path / "export.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    assert list(kzgeo.read_layer(path, kind="protected_areas")["pa_id"]) == ["relation/111", "way/222"]
+    for feature in features:
+        del feature["properties"]["@id"]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    assert list(kzgeo.read_layer(path, kind="protected_areas")["pa_id"]) == ["relation/111", "way/222"]
+
+
+def test_a_layer_without_a_kind_keeps_positions_in_the_file_as_its_index(tmp_path, layer):
+    three = gpd.GeoDataFrame({"n": [10, 20, 30]}, geometry=[SQUARES[0], None, SQUARES[1]], crs=4326)
+    three.to_file(tmp_path / "three.geojson")
+    with pytest.warns(kzgeo.RepairWarning, match=r"dropped 1 feature\(s\) with null or empty geometry: 1$"):
+        back = kzgeo.read_layer(tmp_path / "three.geojson")
+    assert list(back.index) == [0, 2] and list(back["n"]) == [10, 30]
+    with pytest.warns(kzgeo.RepairWarning, match=r"null or empty geometry: 2$"):
+        plots = kzgeo.read_layer(tmp_path / "three.geojson", kind="plots")
+    assert list(plots.index) == [0, 1] and list(plots["plot_id"]) == [1, 3]

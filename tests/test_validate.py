@@ -227,3 +227,80 @@ def test_a_collection_with_polygons_in_a_polygon_layer_keeps_its_polygons():
     assert kzgeo.hectares(out)[1] == pytest.approx(kzgeo.hectares(out)[0], rel=1e-12)
     with pytest.raises(GeometryError, match="are GeometryCollection but a plots layer takes"):
         validate_layer(plots([SQUARE, shapely.GeometryCollection([shapely.Point(71.0, 51.0)])]), "plots")
+
+
+# --- swapped coordinates inside the bounding box ---------------------------------------------------------
+
+
+def _small_plots(lon: float, lat: float, n: int = 3) -> gpd.GeoDataFrame:
+    """n plots of 0.01° x 0.01° in a row starting at (lon, lat)."""
+    return plots([box(lon + 0.02 * i, lat, lon + 0.02 * i + 0.01, lat + 0.01) for i in range(n)])
+
+
+def _swap(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.set_geometry(shapely.transform(gdf.geometry.values, lambda xy: xy[:, ::-1]))
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(51.9, 47.1), (51.2, 43.65), (57.2, 50.3)], ids=["Atyrau", "Mangystau", "Aktobe"]
+)
+def test_swapped_coordinates_of_western_kazakhstan(lon, lat):
+    # swapped, they fall inside Kazakhstan's bounding box with its margin, but outside the country
+    assert len(validate_layer(_small_plots(lon, lat), "plots")) == 3
+    with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)"):
+        validate_layer(_swap(_small_plots(lon, lat)), "plots")
+
+
+def test_layers_across_the_western_border_are_not_taken_for_swapped():
+    # a corridor from Oral (51.4E 51.2N) north into Samara oblast: mostly in Russia, and its points
+    # swapped lie in Kazakhstan, but it touches Kazakhstan as it is
+    corridor = gpd.GeoDataFrame(
+        {"corridor_id": ["oral-samara"]}, geometry=[box(50.4, 51.2, 51.0, 53.3)], crs=4326
+    )
+    assert len(validate_layer(corridor, "corridors")) == 1
+    # plots around Orenburg, 50-90 km across the border
+    assert len(validate_layer(_small_plots(55.1, 51.8), "plots")) == 3
+    # a scene elsewhere: Saratov oblast would be Atyrau swapped
+    assert len(validate_layer(_small_plots(47.1, 51.9), "plots", anywhere=True)) == 3
+
+
+# --- schema columns in any case --------------------------------------------------------------------------
+
+
+def test_schema_columns_are_recognised_in_any_case():
+    gdf = gpd.GeoDataFrame(
+        {"PLOT_ID": ["A", "B"], "SEEDLINGS": [2500, 1800], "Declared_HA": [1.0, 2.5]},
+        geometry=[SQUARE, SQUARE],
+        crs=4326,
+    )
+    report = ValidationReport()
+    out = validate_layer(gdf, "plots", report=report)
+    assert list(out["plot_id"]) == ["A", "B"] and not report.generated_ids
+    assert list(out["seedlings"]) == [2500, 1800] and list(out["declared_ha"]) == [1.0, 2.5]
+    assert {"PLOT_ID", "SEEDLINGS", "Declared_HA"}.isdisjoint(out.columns)
+    pas = gpd.GeoDataFrame(
+        {"PA_ID": ["k"], "Name_EN": ["Korgalzhyn"], "rep_area": [5431.71]}, geometry=[SQUARE], crs=4326
+    )
+    out = validate_layer(pas, "protected_areas")
+    assert list(out["pa_id"]) == ["k"] and list(out["name_en"]) == ["Korgalzhyn"]
+    assert out["official_area_ha"].tolist() == pytest.approx([543171.0])
+
+
+def test_columns_differing_only_in_case_are_an_error():
+    gdf = plots([SQUARE, SQUARE], ids=[1, 2]).assign(PLOT_ID=["a", "b"])
+    with pytest.raises(
+        SchemaError, match=r"columns 'plot_id' and 'PLOT_ID' differ only in case and both are"
+    ):
+        validate_layer(gdf, "plots")
+
+
+# --- generated ids ---------------------------------------------------------------------------------------
+
+
+def test_generated_ids_are_positions_in_the_file_before_empty_features_are_dropped():
+    gdf = gpd.GeoDataFrame(
+        {"species": ["pine", "birch", "elm"]}, geometry=[None, SQUARE, SQUARE.buffer(0.01)], crs=4326
+    )
+    with pytest.warns(RepairWarning, match=r"dropped 1 feature\(s\) with null or empty geometry: 1$"):
+        out = validate_layer(gdf, "plots")
+    assert list(out["plot_id"]) == [2, 3] and list(out["species"]) == ["birch", "elm"]

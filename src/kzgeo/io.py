@@ -8,21 +8,39 @@ half-written output.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
+import struct
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 
-from kzgeo.errors import DataError, KzgeoError, LayerReadError, OutputError, OutputExistsError
+from kzgeo.errors import (
+    DataError,
+    KzgeoError,
+    KzgeoWarning,
+    LayerReadError,
+    OutputError,
+    OutputExistsError,
+)
 from kzgeo.validate import ValidationReport, guess_kind, validate_layer
 
-__all__ = ["FORMATS", "atomic_output", "check_output", "list_layers", "read_layer", "write_layer"]
+__all__ = [
+    "FORMATS",
+    "SHAPEFILE_PARTS",
+    "atomic_output",
+    "check_output",
+    "list_layers",
+    "read_layer",
+    "write_layer",
+]
 
 # file suffix -> (pyogrio driver or "parquet", description)
 GEOTIFF_SUFFIXES = (".tif", ".tiff")
@@ -70,7 +88,7 @@ def _reason(exc: Exception, path: Path) -> str:
     return text
 
 
-def _zip_folder(path: Path) -> str | Path:
+def _zip_source(path: Path) -> str:
     """What GDAL opens for a zip: the zip itself when its shapefiles lie at its root, else the one folder
     inside it that holds them (downloads often wrap the files in a folder)."""
     import zipfile
@@ -78,32 +96,67 @@ def _zip_folder(path: Path) -> str | Path:
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return path  # GDAL says what is wrong with it
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(
+            f"{path}: is not a zip archive ({exc}); check that this is the file you meant"
+        ) from exc
     folders = sorted({str(Path(m).parent) for m in members if m.lower().endswith(".shp")})
-    if not folders or "." in folders:
-        return path
+    if not folders:
+        inner = [m for m in members if m.lower().endswith(".zip")]
+        if inner:  # the WDPA download: a zip of zipped shapefiles
+            raise LayerReadError(
+                f"{path}: holds zipped files {_listed(inner)}; unzip it and read one of them"
+            )
+        files = [m for m in members if not m.endswith("/")]
+        raise LayerReadError(
+            f"{path}: holds no shapefile (.shp)"
+            + (f", only {_listed(files)}" if files else ", it is empty")
+            + "; zip a shapefile's .shp, .shx, .dbf and .prj together"
+        )
     if len(folders) > 1:
         raise LayerReadError(
             f"{path}: holds shapefiles in {len(folders)} folders ({', '.join(folders[:5])}); unzip it and "
             "read the .shp you mean"
         )
-    return f"/vsizip/{path}/{folders[0]}"
+    # /vsizip/ also opens a zip named .ZIP, which GDAL does not take for a zip by itself
+    return f"/vsizip/{path}" + ("" if folders[0] == "." else f"/{folders[0]}")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _gdal_source(path: Path) -> str | Path:
-    return _zip_folder(path) if _suffix(path) == ".zip" else path
+    return _zip_source(path) if _suffix(path) == ".zip" else path
+
+
+def _check_source(path: Path) -> str:
+    """The driver for ``path``, once it is known to be a file of a format kzgeo reads."""
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if _suffix(p) in FORMATS and _suffix(p) != ".json")
+        example = f", e.g. {path / inside[0]}" if inside else ""
+        raise LayerReadError(f"{path}: is a folder; give the .shp (or other file) inside it{example}")
+    return _check_format(path)
+
+
+def _layer_table(path: Path) -> list[tuple[str, bool]]:
+    """(name, has geometry) of each layer in a file GDAL reads."""
+    try:
+        table = pyogrio.list_layers(_gdal_source(path))
+    except (DataSourceError, DataLayerError) as exc:
+        raise LayerReadError(f"{path}: cannot be read as a vector file ({_reason(exc, path)})") from exc
+    return [(str(name), geometry_type is not None) for name, geometry_type in table]
 
 
 def list_layers(source: str | os.PathLike) -> list[str]:
-    """Names of the layers in a file (one name for single-layer formats)."""
+    """Names of the layers with geometry in a file (one name for single-layer formats); attribute tables
+    without geometry are left out."""
     path = Path(source)
-    if FORMATS.get(_suffix(path), ("",))[0] == "parquet":
+    if _check_source(path) == "parquet":
         return [path.stem]
-    try:
-        return [str(name) for name in pyogrio.list_layers(_gdal_source(path))[:, 0]]
-    except (DataSourceError, DataLayerError) as exc:
-        raise LayerReadError(f"{path}: cannot be read as a vector file ({_reason(exc, path)})") from exc
+    return [name for name, spatial in _layer_table(path) if spatial]
 
 
 LAYER_HINT = "(CLI: --layer)"
@@ -113,16 +166,27 @@ LAYER_HINT = "(CLI: --layer)"
 def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | int | None:
     if _suffix(path) not in (".gpkg", ".zip"):
         return layer  # a zip may hold several shapefiles, a GeoPackage several layers
-    names = list_layers(path)
+    table = _layer_table(path)
+    names = [name for name, spatial in table if spatial]
     if isinstance(layer, str):
-        same = [n for n in names if n.lower() == layer.lower()]  # GDAL matches names in any case
+        same = [n for n, _ in table if n.lower() == layer.lower()]  # GDAL matches names in any case
         if not same:
             raise LayerReadError(
                 f"{path}: has no layer {layer!r}; its layers: {', '.join(names)} (CLI: --layer NAME)"
             )
+        if same[0] not in names:
+            raise LayerReadError(
+                f"{path}: layer {same[0]!r} has no geometry; choose one of {', '.join(names) or '(none)'} "
+                "(CLI: --layer NAME)"
+            )
         return same[0]
     if layer is not None:
         return layer
+    if not names:
+        raise LayerReadError(
+            f"{path}: holds no layer with geometry, only the table(s) {_listed([n for n, _ in table])}; "
+            "give a file with a vector layer"
+        )
     if len(names) == 1:
         return names[0]
     if kind in names:
@@ -132,25 +196,125 @@ def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | 
     )
 
 
-def _read_raw(path: Path, kind: str | None, layer) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise LayerReadError(f"{path}: no such file; check the path")
-    driver = _check_format(path)
-    if _suffix(path) == ".shp" and not any(path.with_suffix(s).exists() for s in (".dbf", ".DBF")):
+def _check_encoding(encoding: str | None) -> None:
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError) as exc:
+        raise DataError(
+            f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'cp1251', 'utf-8' or "
+            "'kz1048' (CLI: --encoding)"
+        ) from exc
+
+
+def _misread_encoding(gdf: gpd.GeoDataFrame) -> tuple[str, str, str] | None:
+    """(encoding, text as read, text in that encoding) when the layer's text looks like UTF-8 or cp1251
+    read as latin-1, as GDAL reads a Shapefile without a .cpg."""
+    values = [
+        v
+        for col in gdf.columns
+        if col != gdf.geometry.name and pd.api.types.is_string_dtype(gdf[col])
+        for v in gdf[col].dropna().unique()[:200]
+        if isinstance(v, str) and not v.isascii()
+    ]
+    if not values:
+        return None
+    text = "\n".join(values)
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None  # decoded with an encoding that has letters latin-1 lacks: not latin-1
+    with contextlib.suppress(UnicodeDecodeError):
+        # latin-1 text almost never forms valid UTF-8 sequences
+        return "utf-8", values[0], raw.decode("utf-8").split("\n")[0]
+    fixed = raw.decode("cp1251", errors="replace")
+    # Western text read as cp1251 gains a few Cyrillic letters among its Latin ones; Cyrillic gains all
+    if sum("\u0400" <= ch <= "\u04ff" for ch in fixed) > sum(ch.isalpha() for ch in fixed) / 2:
+        return "cp1251", values[0], fixed.split("\n")[0]
+    return None
+
+
+def _warn_if_misread(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    found = _misread_encoding(gdf)
+    if found is not None:
+        encoding, value, fixed = found
+        warnings.warn(
+            f"{path}: text looks like {encoding} read as latin-1 ({value!r} would be {fixed!r}); pass "
+            f"encoding={encoding!r} (kzgeo: --encoding {encoding})",
+            KzgeoWarning,
+            stacklevel=4,
+        )
+
+
+def _check_dbf(path: Path) -> None:
+    dbf = next((d for d in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if d.exists()), None)
+    if dbf is None:
         raise LayerReadError(
             f"{path}: its attribute file {path.with_suffix('.dbf').name} is missing, so every id and name "
             "would be lost; copy a shapefile's .shp, .shx, .dbf and .prj together, or zip them"
         )
+    # GDAL reads the geometries without an attribute file it cannot open, and says nothing
+    problem = _dbf_problem(dbf)
+    if problem:
+        raise LayerReadError(
+            f"{path}: its attribute file {dbf.name} {problem}, so every id and name would be lost; copy it "
+            "again from the source, with the .shp, .shx and .prj"
+        )
+
+
+def _dbf_problem(dbf: Path) -> str | None:
+    """What is wrong with a dBASE file's header (records, header and record length, little-endian)."""
+    size = dbf.stat().st_size
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+    if len(head) < 32:
+        return f"has {size} bytes, too few for a dBASE file"
+    records, header, record = struct.unpack("<IHH", head[4:12])
+    if header < 33 or record < 1 or header > size:
+        return "is not a dBASE file"
+    if header + records * record > size:
+        return f"is cut short ({size:,} bytes for {records:,} records of {record} bytes)"
+    return None
+
+
+def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    if path.stat().st_size == 0:
+        raise LayerReadError(f"{path}: is empty (0 bytes); check that this is the file you meant")
+    try:
+        return gpd.read_parquet(path)
+    except ValueError as exc:
+        if "geo metadata" not in str(exc):
+            raise
+        raise LayerReadError(
+            f"{path}: is a Parquet file without GeoParquet metadata, so kzgeo cannot tell which column is "
+            "the geometry; write it with GeoDataFrame.to_parquet (or read it with pandas)"
+        ) from exc
+
+
+def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) -> gpd.GeoDataFrame:
+    driver = _check_source(path)
+    _check_encoding(encoding)
+    if driver == "parquet" and encoding is not None:
+        raise DataError(f"{path}: GeoParquet text is always UTF-8; drop encoding={encoding!r}")
+    if _suffix(path) == ".shp":
+        _check_dbf(path)
     try:
         if driver == "parquet":
-            return gpd.read_parquet(path)
-        gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer))
+            return _read_parquet(path)
+        gdf = gpd.read_file(
+            _gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer), encoding=encoding
+        )
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise LayerReadError(
             f"{path}: cannot be read as {FORMATS[_suffix(path)][1]} ({_reason(exc, path)})"
         ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise LayerReadError(f"{path}: the layer has no geometry; give a file with a vector layer")
+    if driver == "ESRI Shapefile" and encoding is None:
+        _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
     narrow = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == "int32"]
@@ -165,6 +329,7 @@ def read_layer(
     assume_crs=None,
     report: ValidationReport | None = None,
     anywhere: bool = False,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a layer of a given kind, validated and in EPSG:4326.
 
@@ -172,7 +337,9 @@ def read_layer(
     ----------
     source : path, GeoDataFrame or GeoSeries
         A GeoPackage, GeoJSON, Shapefile (``.shp`` or ``.zip``), GeoParquet or FlatGeobuf file;
-        a GeoDataFrame (or GeoSeries) is validated as it is, its rows numbered anew from 0.
+        a GeoDataFrame (or GeoSeries) is validated as it is, its rows numbered anew from 0. Read with
+        ``kind=None``, a layer keeps each feature's position in the file (from 0) as its index when
+        empty features are dropped; with a kind it is numbered 0..n-1.
     kind : str, optional
         ``regions``, ``districts``, ``protected_areas``, ``corridors``, ``plots`` or ``landfills``.
         Foreign column names (WDPA, OpenStreetMap, HDX) are renamed onto the kind's schema; ``None``
@@ -186,6 +353,11 @@ def read_layer(
         Filled with what validation found and changed.
     anywhere : bool
         The layer may lie outside Kazakhstan (see :func:`kzgeo.validate.validate_layer`).
+    encoding : str, optional
+        Text encoding of the file's attributes, e.g. ``"cp1251"`` for a Shapefile without a ``.cpg``
+        written by Russian-language software; by default the ``.cpg`` (or GDAL's latin-1). A Shapefile
+        whose text looks mis-decoded gives a :class:`~kzgeo.errors.KzgeoWarning` naming the likely
+        encoding.
 
     Returns
     -------
@@ -195,7 +367,10 @@ def read_layer(
     Raises
     ------
     LayerReadError
-        Missing, unreadable or unknown-format file.
+        Missing, unreadable or unknown-format file, a folder, a zip without a shapefile, a layer
+        without geometry.
+    DataError
+        ``encoding`` is not a text encoding.
     CRSError, GeometryError, SchemaError
         A layer that cannot be used as the kind asked for.
 
@@ -216,27 +391,54 @@ def read_layer(
         )
     else:
         name = str(source)
-        raw = _read_raw(Path(source), None if kind == "guess" else kind, layer)
+        raw = _read_raw(Path(source), None if kind == "guess" else kind, layer, encoding)
     if kind == "guess":
         kind = guess_kind(raw)
     return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report, anywhere=anywhere)
 
 
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+"""File name endings of the files that make up one Shapefile, besides the ``.shp``."""
+
+
+def _dataset_files(path: Path) -> list[Path]:
+    """The files ``path`` stands for: a Shapefile's ``.shp`` and its sidecars (either case), else itself."""
+    if _suffix(path) != ".shp":
+        return [path]
+    return [path] + [path.with_suffix(s) for part in SHAPEFILE_PARTS[1:] for s in (part, part.upper())]
+
+
+def _shared_file(dest: Path, source: Path) -> Path | None:
+    """The file of ``dest`` (or its sidecars) that is also ``source`` or one of its sidecars."""
+    sources = [s for s in _dataset_files(source) if s.exists()]
+    for out in _dataset_files(dest):
+        with contextlib.suppress(OSError):
+            if out.exists() and any(out.samefile(s) for s in sources):
+                return out
+    return None
+
+
 def check_output(
-    dest: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] | None = None
+    dest: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    suffixes: tuple[str, ...] | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """The output path, once it is known that a file can be written there.
 
     ``suffixes`` (lower case, e.g. ``(".tif", ".tiff")``), when given, are the only file name endings
-    accepted: a GeoTIFF named ``.gpkg`` would be opened by the next tool as what it is not.
+    accepted: a GeoTIFF named ``.gpkg`` would be opened by the next tool as what it is not. A
+    Shapefile ``.shp`` stands for all its files (:data:`SHAPEFILE_PARTS`), as output and as input.
 
     Raises
     ------
     OutputExistsError
-        ``dest`` exists and ``overwrite`` is false.
+        ``dest`` (or, for a ``.shp``, one of its sidecar files) exists and ``overwrite`` is false.
     OutputError
-        ``dest`` is a folder, its folder does not exist or is a file, or no file can be created in it
-        (tried with an empty temporary file, removed at once); or a suffix not in ``suffixes``.
+        ``dest`` is one of ``inputs`` or of their sidecar files (whatever ``overwrite`` says), is a
+        folder, its folder does not exist or is a file, or no file can be created in it (tried with an
+        empty temporary file, removed at once); or a suffix not in ``suffixes``.
     """
     path = Path(dest)
     if suffixes is not None and path.suffix.lower() not in suffixes:
@@ -244,12 +446,20 @@ def check_output(
             f"{path}: this file is written as {' or '.join(suffixes)}, not {path.suffix or '(no suffix)'!r}; "
             f"name it e.g. {path.with_suffix(suffixes[0]).name}"
         )
+    for source in inputs:
+        shared = _shared_file(path, Path(source))
+        if shared is not None:
+            if shared != path:
+                what = f"would replace {shared.name}, part of"
+            else:
+                what = "is" if shared.samefile(source) else "is part of"
+            raise OutputError(f"{path}: {what} the input {source}; write the result to another file")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name inside it, e.g. {path / 'out'}")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it"
-        )
+    existing = [p for p in _dataset_files(path) if p.exists()]
+    if existing and not overwrite:
+        what = "already exists" if existing[0] == path else f"{existing[0].name}, part of it, already exists"
+        raise OutputExistsError(f"{path}: {what}; pass overwrite=True (CLI: --overwrite) to replace it")
     folder = path.parent
     if not folder.exists():
         raise OutputError(f"{path}: the folder {folder} does not exist; create it first")
@@ -268,14 +478,18 @@ def check_output(
 
 @contextlib.contextmanager
 def atomic_output(
-    dest: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] | None = None
+    dest: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    suffixes: tuple[str, ...] | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; rename it onto ``dest`` when the block succeeds.
 
-    ``dest`` is checked first with :func:`check_output`. On any exception the temporary file is
-    removed and ``dest`` is left as it was.
+    ``dest`` is checked first with :func:`check_output` (never one of ``inputs``). On any exception
+    the temporary file is removed and ``dest`` is left as it was.
     """
-    path = check_output(dest, overwrite=overwrite, suffixes=suffixes)
+    path = check_output(dest, overwrite=overwrite, suffixes=suffixes, inputs=inputs)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     os.unlink(tmp)  # writers such as GDAL refuse to write over an existing empty file
@@ -299,6 +513,7 @@ def write_layer(
     *,
     overwrite: bool = False,
     layer: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write a layer atomically; the format follows the file suffix.
 
@@ -309,9 +524,13 @@ def write_layer(
     dest : path
         ``.gpkg``, ``.geojson``, ``.shp``, ``.parquet`` or ``.fgb``.
     overwrite : bool
-        Replace an existing file. Without it an existing ``dest`` raises :class:`OutputExistsError`.
+        Replace an existing file. Without it an existing ``dest`` (for a ``.shp``, any of its files:
+        ``.dbf``, ``.prj`` ...) raises :class:`OutputExistsError`.
     layer : str, optional
         Layer name inside a GeoPackage (default: the file's stem).
+    inputs : paths, optional
+        Files the layer was read from: ``dest`` is never one of them, nor one of their sidecar files,
+        even with ``overwrite``.
 
     Returns
     -------
@@ -328,7 +547,7 @@ def write_layer(
     if odd:
         raise DataError(f"{path}: column name(s) {odd[:5]} are not text; rename them (gdf.columns = [...])")
     try:
-        return _write(gdf, path, driver, overwrite, layer)
+        return _write(gdf, path, driver, overwrite, layer, inputs)
     except (DataSourceError, DataLayerError, FeatureError, FieldError, ValueError, TypeError) as exc:
         if isinstance(exc, KzgeoError):
             raise
@@ -339,17 +558,24 @@ def write_layer(
         ) from exc
 
 
-def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, overwrite: bool, layer: str | None) -> Path:
+def _write(
+    gdf: gpd.GeoDataFrame, path: Path, driver: str, overwrite: bool, layer: str | None, inputs: Iterable
+) -> Path:
     if driver == "ESRI Shapefile":
         # a Shapefile is several files; write them into a temporary folder, then move each into place
-        check_output(path, overwrite=overwrite)
+        check_output(path, overwrite=overwrite, inputs=inputs)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir:
             tmp = Path(tmpdir) / path.name
             gdf.to_file(tmp, driver=driver, engine="pyogrio")
+            written = [path.with_suffix(part.suffix) for part in Path(tmpdir).iterdir()]
             for part in Path(tmpdir).iterdir():
                 os.replace(part, path.with_suffix(part.suffix))
+        # a spatial index or .cpg of the file replaced would describe the old features
+        for stale in _dataset_files(path):
+            if stale.exists() and not any(stale.samefile(w) for w in written):
+                stale.unlink()
         return path
-    with atomic_output(path, overwrite=overwrite) as tmp:
+    with atomic_output(path, overwrite=overwrite, inputs=inputs) as tmp:
         if driver == "parquet":
             gdf.to_parquet(tmp)
         elif driver == "FlatGeobuf":
@@ -360,12 +586,21 @@ def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, overwrite: bool, laye
     return path
 
 
-def describe(source: str | os.PathLike, kind: str | None = None, *, layer=None, assume_crs=None) -> dict:
-    """Read a layer and return what ``kzgeo info`` prints: kind, CRS, counts, bounds, hectares, validity."""
+def describe(
+    source: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    layer=None,
+    assume_crs=None,
+    encoding: str | None = None,
+) -> dict:
+    """Read a layer and return what ``kzgeo info`` prints: kind, CRS, counts, bounds, hectares, validity.
+
+    ``layer``, ``assume_crs`` and ``encoding`` are those of :func:`read_layer`."""
     from kzgeo.area import hectares
 
     path = Path(source)
-    raw = _read_raw(path, kind, layer)
+    raw = _read_raw(path, kind, layer, encoding)
     declared_crs = raw.crs.to_string() if raw.crs is not None else None
     kind = kind or guess_kind(raw)
     report = ValidationReport()

@@ -126,6 +126,9 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "official_a": "official_area_ha",
                 "geometry_s": "geometry_source",
                 "osm_id": "pa_id",
+                # Overpass GeoJSON (osmtogeojson): "relation/111"
+                "@id": "pa_id",
+                "id": "pa_id",
                 "name:en": "name_en",
                 "name:kk": "name_kk",
                 "name:ru": "name_ru",

@@ -6,6 +6,7 @@ every file it reads.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -28,6 +29,36 @@ KAZAKHSTAN_BOUNDS = (46.4, 40.5, 87.4, 55.5)
 # misplaced or mislabelled layer for Kazakhstan.
 MARGIN_DEG = 3.0
 _MAX_IDS_SHOWN = 5
+# WDPA STATUS values of sites that are not (yet) protected
+_NOT_PROTECTED = ("proposed", "not reported")
+# Kazakhstan's outline buffered by 58 km and simplified by 8 km (both in a Lambert azimuthal equal-area
+# projection centred on 67E 48N), so 45-70 km around the border: the union of data/regions.gpkg (geokz
+# ADM1 2024, see data/README.md), 146 vertices rounded to 0.01°. Swapped coordinates of western
+# Kazakhstan fall inside the bounding box but outside this outline.
+_OUTLINE_WKT = (
+    "POLYGON ((45.8 48.19, 45.71 48.39, 46.05 49.15, 46.1 49.95, 46.62 50.6, 47.15 50.92, 47.89 50.95, "
+    "48.54 51.17, 48.81 51.48, 49.68 51.73, 50.16 52.15, 50.78 52.29, 51.57 52.17, 52.63 52.25, 53.05 "
+    "52.05, 53.81 51.95, 54.8 51.43, 55.63 51.3, 56.27 51.59, 58.36 51.68, 59.08 51.47, 59.39 51.19, "
+    "59.77 51.35, 59.26 51.76, 59.22 52.05, 59.31 52.23, 59.9 52.53, 59.9 52.9, 60.31 53.26, 60.03 53.66, "
+    "60.34 54.28, 60.97 54.56, 62.38 54.57, 64.62 54.92, 65.36 55.17, 66.84 55.3, 68.98 55.95, 70.21 "
+    "55.77, 71.3 55.74, 72.1 54.89, 73.33 54.56, 74.14 54.52, 74.51 54.31, 75.93 54.85, 77.24 54.95, "
+    "77.72 54.7, 77.68 54.1, 78.66 53.55, 80.25 51.75, 81.1 51.77, 82.2 51.3, 82.93 51.52, 83.69 51.51, "
+    "84.46 51.22, 85.03 50.64, 85.65 50.37, 85.85 50.09, 86.61 50.32, 87.32 50.2, 87.59 49.7, 88.04 "
+    "49.38, 88.04 48.88, 87.54 48.6, 87.17 48.19, 86.36 47.94, 86.45 47.14, 86.06 46.68, 84.84 46.32, "
+    "83.52 46.53, 83.18 45.75, 83.35 45.22, 83.09 44.82, 82.6 44.61, 81.51 44.75, 81.19 44.65, 81.13 "
+    "44.24, 81.51 43.13, 80.98 42.46, 80.95 42.08, 80.52 41.74, 79.77 41.75, 78.69 42.29, 77 42.43, 75.64 "
+    "42.28, 75.04 42.34, 74.22 42.65, 74.16 42.21, 73.59 41.89, 71.71 42.25, 71.09 41.61, 70.02 41.19, "
+    "69.38 40.78, 69.29 40.44, 69.04 40.19, 68.41 40.07, 67.76 40.3, 67.33 40.69, 66.5 40.73, 66.02 "
+    "40.97, 65.89 41.43, 65.36 41.74, 65.34 42.49, 64.85 43.13, 63.38 43.14, 61.96 42.97, 61.58 43.07, "
+    "60.63 43.88, 58.46 45.01, 56.73 44.62, 56.69 41.32, 56.51 40.97, 55.84 40.75, 55.24 40.77, 54.75 "
+    "41.08, 54.29 41.67, 54 41.82, 53.35 41.67, 52.8 41.32, 52.28 41.26, 51.86 41.48, 51.76 41.66, 51.77 "
+    "42.32, 50.65 42.89, 50.57 43.32, 50.22 43.79, 49.63 44.09, 49.26 44.91, 49.31 45.2, 49.7 45.52, "
+    "50.66 45.53, 51.14 45.84, 51.88 45.94, 51.89 46.22, 51.01 46.36, 50.59 46.22, 50.28 45.8, 49.87 "
+    "45.65, 49.26 45.65, 47.93 46.3, 47.72 46.64, 47.91 47.03, 47.68 47.21, 47.23 47.17, 46.69 47.36, "
+    "46.25 47.94, 45.8 48.19))"
+)
+# features tested against the outline: a sample keeps the test cheap on large layers
+_OUTLINE_SAMPLE = 1000
 
 
 @dataclass
@@ -39,6 +70,7 @@ class ValidationReport:
     repaired: list = field(default_factory=list)
     repaired_ha_change: float = 0.0
     generated_ids: bool = False
+    dropped_status: list = field(default_factory=list)
     renamed: dict = field(default_factory=dict)
 
     @property
@@ -50,6 +82,8 @@ class ValidationReport:
         parts.append(
             f"{len(self.dropped_empty)} empty dropped" if self.dropped_empty else "no empty geometries"
         )
+        if self.dropped_status:
+            parts.append(f"{len(self.dropped_status)} proposed or not reported dropped")
         if self.repaired:
             parts.append(f"{len(self.repaired)} invalid repaired ({self.repaired_ha_change:+.2f} ha)")
         else:
@@ -145,15 +179,19 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         return
     x0, y0, x1, y1 = KAZAKHSTAN_BOUNDS
     x0, y0, x1, y1 = x0 - MARGIN_DEG, y0 - MARGIN_DEG, x1 + MARGIN_DEG, y1 + MARGIN_DEG
-    if lon0 >= x0 and lon1 <= x1 and lat0 >= y0 and lat1 <= y1:
-        return
-    if lat0 >= x0 and lat1 <= x1 and lon0 >= y0 and lon1 <= y1:
+    inside_box = lon0 >= x0 and lon1 <= x1 and lat0 >= y0 and lat1 <= y1
+    # swapped coordinates of western Kazakhstan (51.9E 47.1N as x=47.1, y=51.9) lie inside the box
+    if (inside_box and crs.is_geographic and _looks_swapped(present)) or (
+        not inside_box and lat0 >= x0 and lat1 <= x1 and lon0 >= y0 and lon1 <= y1
+    ):
         raise CRSError(
             f"{name}: coordinates look like (lat, lon) instead of (lon, lat): "
             f"bounds x {lon0:.2f}..{lon1:.2f}, y {lat0:.2f}..{lat1:.2f}; "
             "swap the axes (shapely.ops.transform(lambda x, y: (y, x), geom)) "
             "or re-export the file with longitude first"
         )
+    if inside_box:
+        return
     raise CRSError(
         f"{name}: coordinates reach {lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than "
         f"{MARGIN_DEG:g}° outside Kazakhstan for the declared CRS {crs.to_string()}; check the CRS "
@@ -161,9 +199,48 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
     )
 
 
-def _rename_columns(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
+@functools.lru_cache(maxsize=1)
+def _outline() -> shapely.Geometry:
+    outline = shapely.from_wkt(_OUTLINE_WKT)
+    shapely.prepare(outline)
+    return outline
+
+
+def _looks_swapped(present: gpd.GeoSeries) -> bool:
+    """Whether most features (a sample) miss Kazakhstan's outline as read, but lie in it when swapped.
+
+    A feature that touches the outline as read counts as in place: a corridor reaching into Russia
+    is not swapped."""
+    step = max(1, len(present) // _OUTLINE_SAMPLE)
+    sample = present.iloc[::step].to_crs(4326).to_numpy()
+    xy = shapely.get_coordinates(shapely.point_on_surface(sample))
+    in_place = shapely.intersects(_outline(), sample).mean()
+    swapped = shapely.contains_xy(_outline(), xy[:, 1], xy[:, 0]).mean()
+    return in_place < 0.5 < swapped
+
+
+def _own_columns_in_any_case(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> dict:
+    """Columns named like the kind's own (``PLOT_ID``, ``Name_EN``) -> the schema name."""
+    found: dict[str, list] = {}
+    for col in gdf.columns:
+        if isinstance(col, str) and col.lower() in kind.columns:
+            found.setdefault(col.lower(), []).append(col)
+    clash = {ours: cols for ours, cols in found.items() if len(cols) > 1}
+    if clash:
+        ours, cols = next(iter(clash.items()))
+        raise SchemaError(
+            f"{name}: columns {' and '.join(map(repr, cols))} differ only in case and both are {ours!r}; "
+            "drop or rename all but one"
+        )
+    return {cols[0]: ours for ours, cols in found.items() if cols[0] != ours}
+
+
+def _rename_columns(
+    gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport
+) -> gpd.GeoDataFrame:
+    mapping = _own_columns_in_any_case(gdf, name, kind)
+    gdf = gdf.rename(columns=mapping)
     lower = {c.lower(): c for c in gdf.columns}
-    mapping = {}
     multi_parcel = (
         kind.name == "protected_areas"
         and "pa_id" not in gdf.columns
@@ -178,11 +255,15 @@ def _rename_columns(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationRe
         if col is None or col == ours or ours in gdf.columns or ours in mapping.values():
             continue
         mapping[col] = ours
-    if "REP_AREA" in gdf.columns and "official_area_ha" not in gdf.columns:
+    if "rep_area" in lower and "official_area_ha" not in gdf.columns:
         # WDPA reports areas in km²
-        gdf = gdf.assign(official_area_ha=pd.to_numeric(gdf["REP_AREA"], errors="coerce") * 100.0)
+        gdf = gdf.assign(official_area_ha=pd.to_numeric(gdf[lower["rep_area"]], errors="coerce") * 100.0)
     report.renamed = mapping
     gdf = gdf.rename(columns=mapping)
+    if mapping.get(lower.get("status_yr")) == "year":
+        # WDPA writes 0 for a year not reported
+        year = pd.to_numeric(gdf["year"], errors="coerce").mask(lambda y: y == 0)
+        gdf["year"] = year.astype("Int64") if (year.dropna() % 1 == 0).all() else year
     if kind.name == "protected_areas" and "iucn_cat" in gdf.columns and "protect_class" in lower:
         gdf["iucn_cat"] = gdf["iucn_cat"].map(lambda v: OSM_PROTECT_CLASS_TO_IUCN.get(str(v).strip(), v))
     return gdf
@@ -289,13 +370,42 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
         )
 
 
+def _generate_ids(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
+    """Number a layer without its id column by the features' positions in the file, from 1, before any
+    feature is dropped, so that an id stays with its feature."""
+    col = kind.id_column
+    if col in gdf.columns or col == "kato":  # made-up numbers would pass for KATO codes
+        return gdf
+    report.generated_ids = True
+    return gdf.assign(**{col: np.arange(1, len(gdf) + 1)})
+
+
+def _drop_not_protected(
+    gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport
+) -> gpd.GeoDataFrame:
+    status_col = next((c for c in gdf.columns if isinstance(c, str) and c.lower() == "status"), None)
+    if kind.name != "protected_areas" or status_col is None:
+        return gdf
+    status = gdf[status_col].astype("string").str.strip().str.lower()
+    out = status.isin(_NOT_PROTECTED).fillna(False).to_numpy(dtype=bool)
+    if not out.any():
+        return gdf
+    label = "name" if "name" in gdf.columns else kind.id_column
+    report.dropped_status = list(gdf.loc[out, kind.id_column])
+    warnings.warn(
+        f"{name}: dropped {int(out.sum())} site(s) whose WDPA STATUS is Proposed or Not Reported, as "
+        f"WDPA's statistics do ({label}: {_show_ids(gdf.loc[out, label])}); they are not protected areas "
+        "(yet); set their STATUS to 'Designated' to count them",
+        RepairWarning,
+        stacklevel=4,
+    )
+    return gdf.loc[~out]
+
+
 def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport):
     col = kind.id_column
     if col == "kato" and col not in gdf.columns:
         return gdf  # an official code: numbers 1..n under its name would pass for KATO codes
-    if col not in gdf.columns:
-        report.generated_ids = True
-        return gdf.assign(**{col: np.arange(1, len(gdf) + 1)})
     ids = gdf[col]
     if pd.api.types.is_float_dtype(ids) and ids.notna().any():
         whole = ids.dropna()
@@ -338,12 +448,19 @@ def validate_layer(
     anywhere : bool
         The layer may lie outside Kazakhstan (dump sites of a scene elsewhere): only a CRS that
         cannot hold its coordinates is an error. By default coordinates more than a few degrees
-        outside Kazakhstan are an error, the sign of a wrong CRS.
+        outside Kazakhstan are an error, the sign of a wrong CRS, and so are coordinates that
+        lie in Kazakhstan only with latitude and longitude swapped.
 
     Returns
     -------
     GeoDataFrame
-        In EPSG:4326, invalid geometries repaired, empty ones dropped.
+        In EPSG:4326, invalid geometries repaired, empty ones dropped. Its index is the position of
+        each feature in ``gdf`` (from 0) without a kind, ``0..n-1`` with one. Ids generated for a layer
+        without its id column are the features' positions in the file (1, 2, ...), numbered before
+        empty features are dropped. In a ``protected_areas`` layer, sites whose WDPA ``STATUS`` is
+        ``Proposed`` or ``Not Reported`` are dropped with a warning (they are not protected, and
+        WDPA's own statistics leave them out); set their status to ``Designated`` to count them.
+        WDPA's ``STATUS_YR`` 0 (not reported) becomes a missing year.
 
     Raises
     ------
@@ -352,11 +469,15 @@ def validate_layer(
     """
     report = report if report is not None else ValidationReport()
     report.features_read = len(gdf)
+    # each feature's position in the file, which a layer without a kind keeps as its index
+    gdf = gdf.reset_index(drop=True)
     spec = get_kind(kind) if kind is not None else None
     gdf = _set_crs(gdf, name, assume_crs)
     _check_coordinates(gdf, name, anywhere)
     if spec is not None:
-        gdf = _rename_columns(gdf, spec, report)
+        gdf = _rename_columns(gdf, name, spec, report)
+        gdf = _generate_ids(gdf, spec, report)
+        gdf = _drop_not_protected(gdf, name, spec, report)
     id_col = spec.id_column if spec is not None else None
     gdf = _drop_empty(gdf, name, id_col, report)
     gdf = _repair(gdf, name, spec, report)
@@ -366,6 +487,7 @@ def validate_layer(
         gdf = _check_ids(gdf, name, spec, report)
     if not gdf.crs.equals(CRS.from_epsg(4326)):
         gdf = gdf.to_crs(4326)
-    gdf = gdf.reset_index(drop=True)
+    if spec is not None:
+        gdf = gdf.reset_index(drop=True)
     gdf.attrs["kzgeo_kind"] = kind
     return gdf
