@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely import box
 
-from kzgeo import CRSError, DataError, KzgeoError, RepairWarning
+from kzgeo import CRSError, DataError, GeometryError, KzgeoError, RepairWarning
 from kzgeo.area import DENSIFY_M, hectares
 
 GEOD = Geod(ellps="WGS84")
@@ -313,3 +313,48 @@ def test_large_inputs_measured_in_chunks_give_the_same_hectares(monkeypatch):
         whole = hectares(layer)
     np.testing.assert_array_equal(chunked, whole)
     assert np.isnan(chunked[20_000]) and chunked[12_345] > 0
+
+
+# --- far from Kazakhstan: the projection's seam (112°W), the antimeridian, the poles ----------------
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        box(-113, 40, -111, 41),  # across the seam of the Kazakhstan conic: was 40 times too large
+        box(-112.001, 40, -111.999, 40.002),  # 0.002° on the seam: was 73,890 ha for 3.8 ha
+        box(-111.99, 40, -111.98, 40.01),  # beside the seam
+        box(179, 0, 181, 1),  # longitudes beyond 180° (was NaN with a RuntimeWarning)
+        box(-60, -50, -59, -49),  # southern hemisphere
+        box(10, 86, 40, 89),  # near the pole
+        box(-74.01, 40.70, -73.99, 40.71).difference(box(-74.005, 40.702, -73.995, 40.708)),  # a hole
+        shapely.MultiPolygon([box(70, 50, 71, 51), box(-100, 40, -99, 41)]),  # one part near, one far
+        box(157.5, 45, 158.5, 46),  # straddles the edge of the fast path's zone
+    ],
+)
+def test_hectares_far_from_kazakhstan_agree_with_geod(geom):
+    layer = gpd.GeoSeries([geom], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ha = hectares(layer)
+    assert ha[0] == pytest.approx(geod_ha(layer)[0], rel=1e-9)
+
+
+def test_a_projected_polygon_across_the_antimeridian_is_measured():
+    # 100 km x 100 km in UTM zone 1N, astride 180°: in longitude/latitude its edges jump from 180 to -180
+    utm = gpd.GeoSeries([box(250_000, 5_500_000, 350_000, 5_600_000)], crs="EPSG:32601")
+    lon = np.asarray(utm.to_crs(4326).geometry[0].exterior.coords)[:, 0]
+    assert lon.max() > 179 and lon.min() < -179
+    ha = hectares(utm)[0]
+    assert ha == pytest.approx(geod_ha(utm)[0], rel=1e-9)
+    assert ha == pytest.approx(10_000 * 100 / 0.9996**2, rel=2e-3)  # about 1e4 ha / 0.9996², UTM scale
+
+
+def test_a_lonlat_polygon_jumping_across_the_antimeridian_is_an_error():
+    # 179° -> -179° is a 2° strip across the antimeridian to pyproj.Geod and a 358° one to GEOS
+    jump = shapely.Polygon([(179, 0), (-179, 0), (-179, 1), (179, 1)])
+    layer = gpd.GeoSeries([box(70, 50, 71, 51), jump], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(GeometryError, match=r"feature\(s\) 1 \(in input order\) cross the antimeridian"):
+            hectares(layer)

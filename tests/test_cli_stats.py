@@ -101,7 +101,7 @@ def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     table = pd.read_csv(out).set_index(["region", "year"])
     assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     assert table.loc[("Kazakhstan", 2025), "seedlings"] == 20_000
-    assert pd.isna(table.loc[("Kazakhstan", 2025), "ha_plan"])  # a plan replaces the default national row
+    assert table.loc[("Kazakhstan", 2025), "ha_plan"] == 12  # the national plan: the sum of the regional rows
 
 
 def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_path, capsys):

@@ -18,6 +18,7 @@ from kzgeo import CRSError, DataError, GeometryError, KzgeoError, KzgeoWarning, 
 from kzgeo.area import hectares
 from kzgeo.io import read_layer
 from kzgeo.stats import NATIONAL, TOTAL, coverage, flatten, overlap_table, planting_progress
+from kzgeo.validate import validate_layer
 
 # Lambert azimuthal equal-area (WGS84) centred in Kazakhstan: 100 m squares drawn a few km from the
 # centre are 1 ha on the ground to 1e-9, so every expected value below is worked out by hand.
@@ -190,10 +191,30 @@ def test_coverage_default_id_is_the_kind_id_then_the_index():
     assert by_index["zone_no"].tolist() == [7, 8, TOTAL]
 
 
-def test_coverage_of_an_empty_layer_is_zero():
+def test_coverage_of_an_empty_layer_is_zero_with_a_warning():
     zones, _ = zones_and_pas()
-    table = coverage(zones, layer([]), zone_id="zone")
+    # 0 % everywhere is what a wrong layer (or a wrong filter) gives: say so
+    with pytest.warns(KzgeoWarning, match=r"coverage layer: the layer has no polygons \(0 feature"):
+        table = coverage(zones, layer([]), zone_id="zone")
     assert table["covered_ha"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_coverage_of_no_zones_is_an_error():
+    _, pas = zones_and_pas()
+    with pytest.raises(DataError, match="coverage zones: the layer has no features; give the zones"):
+        coverage(layer([], zone=[]), pas, zone_id="zone")
+
+
+def test_a_zone_named_total_is_refused_not_confused_with_the_total_row():
+    zones, pas = zones_and_pas()
+    with pytest.raises(SchemaError, match="a zone's id in column 'zone' is 'total', the id of the total row"):
+        coverage(zones.assign(zone=["a", TOTAL]), pas, zone_id="zone")
+
+
+def test_duplicate_ids_are_named_as_plain_values():
+    zones, pas = zones_and_pas()
+    with pytest.raises(SchemaError, match=r"repeats the value 111;"):
+        coverage(zones.assign(kato=np.array([111, 111], dtype=np.int64)), pas)
 
 
 def test_coverage_errors():
@@ -585,3 +606,106 @@ def test_geoseries_are_taken_and_other_inputs_named():
 def test_a_layer_against_a_copy_of_itself_is_one_layer():
     _, pas = zones_and_pas()
     assert overlap_table(pas, pas.copy()).equals(overlap_table(pas, pas))
+
+
+# --- review of 2026-12-02 --------------------------------------------------------------------------
+
+
+def test_a_plots_layer_is_identified_by_plot_id_even_with_a_kato_column():
+    # a plots layer carrying its region's KATO code: the plots' own id names them, whatever the order
+    # in which kind id columns are tried for a layer of unknown kind
+    plots = gpd.GeoDataFrame(
+        {"plot_id": ["P1", "P2", "P3"], "kato": [111, 111, 222], "year": [2025] * 3,
+         "seedlings": [1, 2, 3], "declared_ha": [1.0, 1.0, 1.0]},
+        geometry=[box(70, 50, 70.001, 50.001), box(70.01, 50, 70.011, 50.001), box(80, 45, 80.001, 45.001)],
+        crs=4326,
+    )  # fmt: skip
+    plots = validate_layer(plots, "plots", name="plots.gpkg")
+    assert plots.attrs["kzgeo_kind"] == "plots"
+    reserve = gpd.GeoDataFrame({"pa_id": ["r"]}, geometry=[box(69.9, 49.9, 70.1, 50.1)], crs=4326)
+    table = overlap_table(plots, reserve)
+    assert table["plot_id"].tolist() == ["P1", "P2"]
+    # a layer of unknown kind still tries kato first
+    plots.attrs.clear()
+    with pytest.raises(SchemaError, match="id column 'kato' repeats the value 111;"):
+        overlap_table(plots, reserve)
+
+
+def test_region_names_match_in_any_case_and_without_spaces():
+    regions, plots = regions_and_plots()
+    regions["name_kk"] = ["Қостанай облысы", "Ақмола облысы"]
+    expected = planting_progress(plots, regions)
+    loose = plots.assign(region=[" kostanay", "KOSTANAY ", "ақмола облысы", " Akmola", None])
+    pd.testing.assert_frame_equal(planting_progress(loose, regions), expected)
+    plan = pd.DataFrame({"region": [" akmola ", "kazakhstan"], "year": [2025, 2025],
+                         "seedlings_plan": [24_000, 1e6], "ha_plan": [12.0, 100.0]})  # fmt: skip
+    table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    assert table.loc[(NATIONAL, 2025), "ha_plan"] == 100.0
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t", NATIONAL, " kazakhstan "])
+def test_a_plot_with_a_blank_or_national_region_is_placed_by_its_location(blank):
+    # p5 lies in Kostanay: without a region of its own it counts there, not as a region of its own
+    # and not as a second national row with a second national plan
+    regions, plots = regions_and_plots()
+    expected = planting_progress(plots, regions)
+    plots["region"] = plots["region"].astype(object)
+    plots.loc[4, "region"] = blank
+    table = planting_progress(plots, regions)
+    pd.testing.assert_frame_equal(table, expected)
+    assert (table["region"] == NATIONAL).sum() == 2  # 2024 and 2025, once each
+    assert table.set_index(["region", "year"]).loc[("Kostanay", 2025), "plots"] == 2
+
+
+def test_covered_hectares_and_shares_never_exceed_the_whole(admin_dir):
+    # districts cut by their own regions: each district measures up to 2e-7 (coverage) and 1.3e-6
+    # (overlap_table) less than its piece inside the region, the rounding of cutting; 100 % at most
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        regions = read_layer(admin_dir / GEOKZ.format(1), kind="regions")
+        districts = read_layer(admin_dir / GEOKZ.format(2), kind="districts")
+        table = coverage(districts, regions)
+        pairs = overlap_table(districts, regions)
+    assert (table["covered_ha"] <= table["zone_ha"]).all()
+    assert table["covered_pct"].max() == 100.0
+    assert pairs["left_share_pct"].max() == 100.0
+    assert pairs["right_share_pct"].between(0, 100).all()
+
+
+def test_only_a_rounding_excess_is_cut_back_to_the_whole():
+    from kzgeo.stats import _at_most
+
+    whole = np.array([100.0, 100.0, 100.0, 0.0])
+    part = np.array([100.0005, 101.0, 50.0, 0.0])
+    # 5e-6 over: rounding, cut back; 1 % over: a real error, left for the user to see
+    np.testing.assert_array_equal(_at_most(part, whole), [100.0, 101.0, 50.0, 0.0])
+
+
+def test_a_regional_plan_without_a_national_row_sums_to_the_national_plan():
+    regions, plots = regions_and_plots()
+    plan = pd.DataFrame({"region": ["Akmola", "Kostanay", "Akmola"], "year": [2025, 2025, 2026],
+                         "seedlings_plan": [24_000, 16_000, 5_000], "ha_plan": [12.0, 8.0, 3.0]})  # fmt: skip
+    with pytest.warns(
+        KzgeoWarning,
+        match=r"no 'Kazakhstan' row for 2025; .*sum of the regional rows "
+        r"\(40,000 seedlings on 20 ha\), not the programme's 336,500,000 seedlings on 494,000",
+    ):
+        table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
+    national = table.loc[(NATIONAL, 2025)]
+    assert national["seedlings_plan"] == 40_000 and national["ha_plan"] == 20.0
+    assert national["seedlings_done_pct"] == pytest.approx(50.0)  # 20,000 of 40,000
+    assert national["ha_done_pct"] == pytest.approx(50.0, rel=1e-7)  # 10 of 20 ha
+    assert table.loc[(NATIONAL, 2026), "ha_plan"] == 3.0
+
+
+def test_survival_given_as_fractions_is_warned_about_not_multiplied():
+    regions, plots = regions_and_plots()
+    plots["survival_pct"] = plots["survival_pct"] / 100
+    with pytest.warns(KzgeoWarning, match=r"every survival_pct is at most 1 \(e\.g\. 1\); they look like"):
+        table = planting_progress(plots, regions).set_index(["region", "year"])
+    assert table.loc[("Kostanay", 2025), "survival_pct"] == pytest.approx(0.925)
+    regions, plots = regions_and_plots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        planting_progress(plots, regions)  # percentages: no warning

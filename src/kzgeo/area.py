@@ -8,7 +8,8 @@ The area of each feature is computed on the WGS84 ellipsoid, whatever the input 
    edges mean the same as in ``pyproj.Geod.geometry_area_perimeter``;
 3. the vertices are projected to an Albers equal-area conic on the WGS84 ellipsoid tuned to
    Kazakhstan (standard parallels 42°N and 52°N, central meridian 68°E) — exact for area, so the only
-   error left is the shape of the short edges between vertices;
+   error left is the shape of the short edges between vertices; a ring reaching beyond 22°W–158°E or
+   85°S–85°N (near the projection's seam on 112°W) is measured with ``pyproj.Geod`` instead;
 4. each ring's area comes from the shoelace formula on coordinates taken relative to the ring's first
    vertex (no loss of precision for 0.01 ha plots 1,000 km from the projection's origin).
 
@@ -29,7 +30,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from kzgeo.errors import CRSError, DataError, RepairWarning
+from kzgeo.errors import CRSError, DataError, GeometryError, RepairWarning
 
 __all__ = ["DENSIFY_M", "KZ_ALBERS", "MOLLWEIDE", "hectares"]
 
@@ -47,6 +48,11 @@ _WGS84 = CRS.from_epsg(4326)
 _GEOD = Geod(ellps="WGS84")
 _M_PER_DEG = 111_320.0
 _TARGETS = {"albers": KZ_ALBERS, "mollweide": MOLLWEIDE}
+# Where the fast path (KZ_ALBERS) measures: within 90° of longitude of its central meridian, away from
+# its seam on 112°W, and short of the poles. A ring with a vertex elsewhere (or beyond ±180°) is
+# measured ring by ring with pyproj.Geod instead: correct anywhere, about 10 times slower.
+_NEAR_LON = (68.0 - 90.0, 68.0 + 90.0)
+_NEAR_LAT = 85.0
 
 
 def hectares(
@@ -81,6 +87,9 @@ def hectares(
         The input has no CRS.
     DataError
         ``method`` is not one of the two above.
+    GeometryError
+        A polygon in longitude/latitude has an edge jumping across the antimeridian (179° to -179°),
+        which can be read both ways round the globe: split it at 180°.
 
     Examples
     --------
@@ -122,16 +131,16 @@ def _hectares(values: np.ndarray, crs: CRS, target: CRS, checked: bool = False) 
     # thread-safe and, run in two threads at once, can leave every warning of the process ignored.
     if len(held) < _CHUNK_MIN or _WORKERS == 1:
         invalid = invalid_of(held)
-        result[held] = _measured_ha(values[held], crs, target)
+        result[held] = _measured_ha(values[held], crs, target, held)
     else:
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
             chunks = np.array_split(held, 2 * _WORKERS)
-            areas = [pool.submit(_measured_ha, values[c], crs, target) for c in chunks]
+            areas = [pool.submit(_measured_ha, values[c], crs, target, c) for c in chunks]
             invalid = invalid_of(held)
             result[held] = np.concatenate([f.result() for f in areas])
     if len(invalid):
         _warn_repair("hectares", invalid, stacklevel=4)
-        result[invalid] = _measured_ha(shapely.make_valid(values[invalid]), crs, target)
+        result[invalid] = _measured_ha(shapely.make_valid(values[invalid]), crs, target, invalid)
     return result
 
 
@@ -140,13 +149,14 @@ _CHUNK_MIN = 20_000
 """Fewer features than this are measured in one piece (threads would cost more than they save)."""
 
 
-def _measured_ha(values: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
-    """Hectares of the polygonal part of each geometry, measured as it is (valid or not)."""
+def _measured_ha(values: np.ndarray, crs: CRS, target: CRS, positions: np.ndarray) -> np.ndarray:
+    """Hectares of the polygonal part of each geometry, measured as it is (valid or not); ``positions``:
+    their places in the input, for messages."""
     polygonal = _polygonal_parts(values)
     present = ~shapely.is_empty(polygonal)
     out = np.zeros(len(values))
     if present.any():
-        out[present] = _ellipsoidal_m2(polygonal[present], crs, target) / 10_000.0
+        out[present] = _ellipsoidal_m2(polygonal[present], crs, target, positions[present]) / 10_000.0
     return out
 
 
@@ -212,11 +222,74 @@ def _ragged(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return coords, offsets[0], offsets[1], offsets[2] if len(offsets) == 3 else one_each
 
 
-def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
+def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS, positions: np.ndarray) -> np.ndarray:
+    """Square metres of each polygonal geometry; ``positions`` are their places in the caller's input."""
     coords, ring_off, poly_off, geom_off = _ragged(geoms)
     if crs != _WGS84:
         lon, lat = _transformer(crs, _WGS84).transform(coords[:, 0], coords[:, 1])
         coords = np.column_stack([lon, lat])
+    ring_len = np.diff(ring_off)
+    far = np.zeros(len(ring_len), dtype=bool)
+    if target is KZ_ALBERS:
+        far = _far_rings(coords, ring_off)
+    if far.any():
+        _check_far(coords, ring_off, far, crs, poly_off, geom_off, positions)
+        near = np.repeat(~far, ring_len)
+        ring_area = np.empty(len(ring_len))
+        ring_area[far] = [_geod_ring_m2(coords[ring_off[i] : ring_off[i + 1]]) for i in np.flatnonzero(far)]
+        near_off = np.concatenate([[0], np.cumsum(ring_len[~far])])
+        ring_area[~far] = _planar_ring_m2(coords[near], near_off, target)
+    else:
+        ring_area = _planar_ring_m2(coords, ring_off, target)
+    poly_of_ring = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
+    exterior = np.zeros(len(ring_len), dtype=bool)
+    exterior[poly_off[:-1][np.diff(poly_off) > 0]] = True
+    poly_area = np.bincount(poly_of_ring, np.where(exterior, ring_area, -ring_area), len(poly_off) - 1)
+    geom_of_poly = np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off))
+    return np.bincount(geom_of_poly, poly_area, len(geom_off) - 1)
+
+
+def _far_rings(coords: np.ndarray, ring_off: np.ndarray) -> np.ndarray:
+    """Rings with a vertex outside :data:`_NEAR_LON` or :data:`_NEAR_LAT` (or not a longitude at all)."""
+    lon, lat = coords[:, 0], coords[:, 1]
+    out = ~((lon >= _NEAR_LON[0]) & (lon <= _NEAR_LON[1]) & (np.abs(lat) <= _NEAR_LAT))
+    if not out.any():
+        return np.zeros(len(ring_off) - 1, dtype=bool)
+    return np.bincount(np.repeat(np.arange(len(ring_off) - 1), np.diff(ring_off)), out, len(ring_off) - 1) > 0
+
+
+def _check_far(coords, ring_off, far, crs: CRS, poly_off, geom_off, positions) -> None:
+    """Raise for far rings that no ellipsoid can measure: latitudes beyond the poles, and, in a
+    geographic CRS, an edge across the antimeridian (a jump of more than 180° of longitude)."""
+    geom_of_ring = np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off))[
+        np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
+    ]
+    bad_lat, jump = np.zeros(len(far), dtype=bool), np.zeros(len(far), dtype=bool)
+    for i in np.flatnonzero(far):
+        lon, lat = coords[ring_off[i] : ring_off[i + 1]].T
+        bad_lat[i] = not (np.abs(lat) <= 90).all() or not np.isfinite(lon).all()
+        jump[i] = crs.is_geographic and bool((np.abs(np.diff(lon)) > 180).any())
+    if bad_lat.any():
+        raise CRSError(
+            "hectares: some vertices fall outside the valid range of longitude/latitude; check the CRS"
+        )
+    if jump.any():
+        where = np.unique(np.asarray(positions)[geom_of_ring[jump]])
+        raise GeometryError(
+            f"hectares: feature(s) {', '.join(map(str, where[:5]))}{', ...' if len(where) > 5 else ''} "
+            "(in input order) cross the antimeridian as a jump of more than 180° of longitude (e.g. 179° "
+            "to -179°), which longitude/latitude cannot tell from a polygon going the other way round the "
+            "globe; split them at 180° (as GeoJSON, RFC 7946, asks) or give them in a projected CRS"
+        )
+
+
+def _geod_ring_m2(lonlat: np.ndarray) -> float:
+    return abs(_GEOD.polygon_area_perimeter(lonlat[:, 0], lonlat[:, 1])[0])
+
+
+def _planar_ring_m2(coords: np.ndarray, ring_off: np.ndarray, target: CRS) -> np.ndarray:
+    """Area of each ring of lon/lat ``coords`` in the equal-area ``target`` (with geodesic edges if
+    it is :data:`KZ_ALBERS`)."""
     geodesic = target is KZ_ALBERS
     if geodesic:
         coords, ring_off = _densify_geodesic(coords, ring_off, DENSIFY_M)
@@ -242,13 +315,7 @@ def _ellipsoidal_m2(geoms: np.ndarray, crs: CRS, target: CRS) -> np.ndarray:
         mx, my = mx - x0[edge] - x[edge], my - y0[edge] - y[edge]
         dx, dy = x[edge + 1] - x[edge], y[edge + 1] - y[edge]
         twice_area += 4.0 / 3.0 * (mx * dy - my * dx)
-    ring_area = np.abs(np.bincount(ring_of_vertex[edge], twice_area, len(ring_len))) / 2.0
-    poly_of_ring = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
-    exterior = np.zeros(len(ring_len), dtype=bool)
-    exterior[poly_off[:-1][np.diff(poly_off) > 0]] = True
-    poly_area = np.bincount(poly_of_ring, np.where(exterior, ring_area, -ring_area), len(poly_off) - 1)
-    geom_of_poly = np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off))
-    return np.bincount(geom_of_poly, poly_area, len(geom_off) - 1)
+    return np.abs(np.bincount(ring_of_vertex[edge], twice_area, len(ring_len))) / 2.0
 
 
 def geodesic_edges(values: np.ndarray, crs) -> np.ndarray:
