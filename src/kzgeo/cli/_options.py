@@ -22,6 +22,7 @@ __all__ = [
     "examples",
     "format_opt",
     "kind_opt",
+    "lang_opt",
     "layer_opt",
     "note",
     "output_opt",
@@ -105,6 +106,15 @@ layer_opt = click.option(
 assume_crs_opt = click.option(
     "--assume-crs", default=None, metavar="CRS", help="CRS of a file that declares none, e.g. EPSG:4326."
 )
+
+
+def lang_opt(help: str):
+    """``--lang``: the language of a map's labels (English by default)."""
+    return click.option(
+        "--lang", type=click.Choice(["en", "kk", "ru"]), default="en", show_default=True, help=help
+    )
+
+
 kind_opt = click.option(
     "--kind",
     type=click.Choice(["regions", "districts", "protected_areas", "corridors", "plots", "landfills"]),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, examples, render_table
+from kzgeo.cli._options import Command, examples, lang_opt, render_table
 
 LAYERS = ("regions", "districts", "protected_areas", "corridors", "plots", "landfills")
 
@@ -61,13 +61,7 @@ DEFAULT_MAP = Path("maps/kazakhstan.html")
     show_default=True,
     help="Where to write the web map.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "kk", "ru"]),
-    default="en",
-    show_default=True,
-    help="Language of the map's labels: English, Kazakh or Russian.",
-)
+@lang_opt("Language of the map's labels: English, Kazakh or Russian.")
 @click.option("--offline", is_flag=True, help="Write a map that needs no network.")
 @click.option("--overwrite", is_flag=True, help="Replace the map if it exists.")
 @click.option(

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, examples, note, overwrite_opt, written_file_opt
+from kzgeo.cli._options import (
+    Command,
+    assume_crs_opt,
+    examples,
+    lang_opt,
+    note,
+    overwrite_opt,
+    written_file_opt,
+)
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -24,13 +32,7 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--plots", type=_LAYER_FILE, help="Tree-planting plots; default: the bundled plots.")
 @click.option("--dumps", type=_LAYER_FILE, help="Candidate dump sites (from kzgeo detect-dumps).")
 @click.option("--score-raster", type=_LAYER_FILE, help="Dump score GeoTIFF (0..1), laid on as an image.")
-@click.option(
-    "--lang",
-    type=click.Choice(["kk", "ru", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of labels, legend, popups and region names.",
-)
+@lang_opt("Language of labels, legend, popups and region names.")
 @click.option("--offline", is_flag=True, help="No tiles and Leaflet inlined: the file needs no network.")
 @click.option(
     "--only-given",
