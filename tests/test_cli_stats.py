@@ -257,3 +257,15 @@ def test_errors_give_command_line_advice_not_python_arguments(files, tmp_path, c
     code, _, err = run(["area", files["pas"], "-o", out], capsys)
     assert code == 1 and "pass --overwrite to replace it" in err
     assert "=True" not in err and "CLI:" not in err
+
+
+def test_an_output_never_replaces_a_file_of_an_input_shapefile(files, tmp_path, capsys):
+    import geopandas as gpd
+
+    shp = tmp_path / "pas.shp"
+    gpd.read_file(files["pas"]).to_file(shp)
+    prj = shp.with_suffix(".prj")
+    before = prj.read_bytes()
+    code, _, err = run(["area", shp, "-o", prj, "--format", "csv", "--overwrite"], capsys)
+    assert code == 1 and "is also the input SOURCE" in err
+    assert prj.read_bytes() == before

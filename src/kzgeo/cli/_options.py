@@ -91,8 +91,13 @@ def _paths(value) -> list[Path]:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Whether output ``a`` would write over input ``b``, or over a file of shapefile ``b`` (its .dbf)."""
+    from kzgeo.io import SHAPEFILE_PARTS
+
+    b = Path(b)
+    parts = [b.with_suffix(s) for s in SHAPEFILE_PARTS] if b.suffix.lower() == ".shp" else []
     try:
-        return Path(a).exists() and Path(b).exists() and Path(a).samefile(b)
+        return Path(a).exists() and any(p.exists() and Path(a).samefile(p) for p in (b, *parts))
     except OSError:
         return False
 
