@@ -269,3 +269,18 @@ def test_an_output_never_replaces_a_file_of_an_input_shapefile(files, tmp_path, 
     code, _, err = run(["area", shp, "-o", prj, "--format", "csv", "--overwrite"], capsys)
     assert code == 1 and "is also the input SOURCE" in err
     assert prj.read_bytes() == before
+
+
+def test_encoding_option_decodes_a_shapefile_without_cpg(tmp_path, capsys):
+    import kzgeo
+
+    shp = tmp_path / "ru.shp"
+    regions = kzgeo.datasets.load("regions").head(2)[["kato", "name_ru", "geometry"]]
+    regions.to_file(shp, encoding="cp1251")
+    shp.with_suffix(".cpg").unlink()
+    code, _, err = run(["area", shp], capsys)
+    assert code == 0 and "text looks like cp1251" in err
+    code, out, err = run(["--encoding", "cp1251", "area", shp], capsys)
+    assert code == 0 and "looks like" not in err and "100000000" in out
+    code, _, err = run(["--encoding", "nope", "area", shp], capsys)
+    assert code == 1 and "'nope' is not a text encoding" in err

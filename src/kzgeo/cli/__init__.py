@@ -93,13 +93,20 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     "-v", "--verbose", count=True, help="Say how long the command took; -vv adds debug messages (rasterio's)."
 )
 @click.option("-q", "--quiet", count=True, help="Only results and errors: -q hides notes and warnings.")
+@click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="Text encoding of Shapefiles without a .cpg file, e.g. cp1251 (kzgeo --encoding cp1251 area x.shp).",
+)
 @click.version_option(package_name="kzgeo")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: int, encoding: str | None) -> None:
     """kzgeo: hectares, satellite overlays, dump detection and web maps for Kazakhstan."""
     _configure_logging(verbose, quiet)
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbose - quiet
+    ctx.obj["encoding"] = encoding
     if quiet:
         warnings.simplefilter("ignore")
     else:

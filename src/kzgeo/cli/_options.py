@@ -19,6 +19,7 @@ __all__ = [
     "Command",
     "assume_crs_opt",
     "emit_table",
+    "encoding",
     "examples",
     "format_opt",
     "kind_opt",
@@ -75,6 +76,12 @@ class Command(click.Command):
 def examples(*lines: str) -> str:
     """A subcommand's ``--help`` epilog: example command lines, printed as written (not rewrapped)."""
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def encoding() -> str | None:
+    """The ``kzgeo --encoding`` given for Shapefile text, or None."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else (ctx.find_root().obj or {}).get("encoding")
 
 
 def note(message: str) -> None:

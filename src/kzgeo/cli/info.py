@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, examples, kind_opt, layer_opt
+from kzgeo.cli._options import Command, assume_crs_opt, encoding, examples, kind_opt, layer_opt
 
 
 @click.command(
@@ -37,7 +37,7 @@ def info(
 
     from kzgeo.io import describe
 
-    desc = describe(source, kind, layer=layer, assume_crs=assume_crs)
+    desc = describe(source, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
     if as_json or info_format == "json":
         click.echo(json.dumps(desc, ensure_ascii=False, indent=2))
         return

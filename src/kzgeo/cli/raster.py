@@ -9,6 +9,7 @@ import click
 from kzgeo.cli._options import (
     Command,
     assume_crs_opt,
+    encoding,
     examples,
     format_opt,
     kind_opt,
@@ -118,7 +119,7 @@ def zonal(
     from kzgeo.io import read_layer
     from kzgeo.raster import zonal_stats
 
-    layer_gdf = read_layer(zones, kind, layer=layer, assume_crs=assume_crs)
+    layer_gdf = read_layer(zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
     table = zonal_stats(
         layer_gdf,
         raster,

@@ -14,6 +14,7 @@ import click
 from kzgeo.cli._options import (
     Command,
     assume_crs_opt,
+    encoding,
     examples,
     format_opt,
     kind_opt,
@@ -33,7 +34,7 @@ def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | N
     from kzgeo.io import read_layer
     from kzgeo.stats import _need_crs
 
-    gdf = read_layer(source, kind or "guess", layer=layer, assume_crs=assume_crs)
+    gdf = read_layer(source, kind or "guess", layer=layer, assume_crs=assume_crs, encoding=encoding())
     _need_crs(gdf, str(source))
     return gdf
 
