@@ -279,8 +279,13 @@ def test_encoding_option_decodes_a_shapefile_without_cpg(tmp_path, capsys):
     regions.to_file(shp, encoding="cp1251")
     shp.with_suffix(".cpg").unlink()
     code, _, err = run(["area", shp], capsys)
-    assert code == 0 and "text looks like cp1251" in err
+    assert (
+        code == 0 and "text looks like cp1251" in err and "; run kzgeo --encoding cp1251 COMMAND ..." in err
+    )
+    assert "encoding=" not in err
     code, out, err = run(["--encoding", "cp1251", "area", shp], capsys)
     assert code == 0 and "looks like" not in err and "100000000" in out
     code, _, err = run(["--encoding", "nope", "area", shp], capsys)
-    assert code == 1 and "'nope' is not a text encoding" in err
+    assert (
+        code == 1 and "'nope' is not a text encoding" in err and "(kzgeo --encoding NAME COMMAND ...)" in err
+    )

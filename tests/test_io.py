@@ -389,7 +389,8 @@ def test_shapefile_text_encoding(tmp_path, layer, encoding, misread):
     named = layer.assign(name=["Акмолинская", "Алматинская"])[["plot_id", "name", "geometry"]]
     pyogrio.write_dataframe(named, tmp_path / "a.shp", encoding=encoding)
     (tmp_path / "a.cpg").unlink()  # as many files come
-    hint = rf"a\.shp: text looks like {encoding} read as latin-1 .*; pass encoding='{encoding}' \(kzgeo: "
+    hint = rf"a\.shp: text looks like {encoding} read as latin-1 .*; pass encoding='{encoding}' "
+    hint += rf"\(CLI: kzgeo --encoding {encoding} COMMAND"
     with pytest.warns(kzgeo.KzgeoWarning, match=hint):
         assert kzgeo.read_layer(tmp_path / "a.shp")["name"][0] == misread
     read = kzgeo.read_layer(tmp_path / "a.shp", encoding=encoding)

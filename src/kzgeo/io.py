@@ -204,7 +204,7 @@ def _check_encoding(encoding: str | None) -> None:
     except (LookupError, TypeError) as exc:
         raise DataError(
             f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'cp1251', 'utf-8' or "
-            "'kz1048' (CLI: --encoding)"
+            "'kz1048' (CLI: kzgeo --encoding NAME COMMAND ...)"
         ) from exc
 
 
@@ -241,7 +241,7 @@ def _warn_if_misread(gdf: gpd.GeoDataFrame, path: Path) -> None:
         encoding, value, fixed = found
         warnings.warn(
             f"{path}: text looks like {encoding} read as latin-1 ({value!r} would be {fixed!r}); pass "
-            f"encoding={encoding!r} (kzgeo: --encoding {encoding})",
+            f"encoding={encoding!r} (CLI: kzgeo --encoding {encoding} COMMAND ...)",
             KzgeoWarning,
             stacklevel=4,
         )

@@ -120,6 +120,14 @@ _CLI_WORDS = (
     ("(assume_crs=...)", "(--assume-crs)"),
     ("choose one with layer=... (CLI: --layer)", "choose one with --layer"),
     ("(CLI: --layer NAME)", "(--layer NAME)"),
+    *(
+        (
+            f"pass encoding={name!r} (CLI: kzgeo --encoding {name} COMMAND ...)",
+            f"run kzgeo --encoding {name} COMMAND ...",
+        )
+        for name in ("utf-8", "cp1251")
+    ),
+    ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass zone_id=", "pass --zone-id"),
     ("pass left_id=", "pass --left-id"),
     ("pass right_id=", "pass --right-id"),

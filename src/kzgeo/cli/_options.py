@@ -50,10 +50,16 @@ class Command(click.Command):
             if p.name not in OUTPUT_PARAMS and isinstance(p.type, click.Path)
             for value in _paths(ctx.params.get(p.name))
         ]
+        from kzgeo.io import _shared_file
+
         for out in outputs.values():
             for in_name, source in inputs:
-                if _same_file(out, source):
-                    raise OutputError(f"{out}: is also the input {in_name}; write the result to another file")
+                shared = _shared_file(Path(out), source)
+                if shared is not None:
+                    part = "" if shared == Path(out) else f"its {shared.name} "
+                    raise OutputError(
+                        f"{out}: {part}is also the input {in_name}; write the result to another file"
+                    )
         seen = set()
         for out in outputs.values():
             key = Path(out).resolve()
@@ -95,18 +101,6 @@ def _paths(value) -> list[Path]:
     if value is None:
         return []
     return [Path(v) for v in value] if isinstance(value, (tuple, list)) else [Path(value)]
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether output ``a`` would write over input ``b``, or over a file of shapefile ``b`` (its .dbf)."""
-    from kzgeo.io import SHAPEFILE_PARTS
-
-    b = Path(b)
-    parts = [b.with_suffix(s) for s in SHAPEFILE_PARTS] if b.suffix.lower() == ".shp" else []
-    try:
-        return Path(a).exists() and any(p.exists() and Path(a).samefile(p) for p in (b, *parts))
-    except OSError:
-        return False
 
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
