@@ -289,3 +289,8 @@ def test_encoding_option_decodes_a_shapefile_without_cpg(tmp_path, capsys):
     assert (
         code == 1 and "'nope' is not a text encoding" in err and "(kzgeo --encoding NAME COMMAND ...)" in err
     )
+
+
+def test_a_layer_name_a_geoparquet_file_lacks_is_a_one_line_error(files, capsys):
+    code, _, err = run(["area", files["plots"], "--layer", "pas"], capsys)
+    assert code == 1 and err.strip().endswith("not 'pas'; drop --layer") and "CLI:" not in err

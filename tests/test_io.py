@@ -290,6 +290,15 @@ def test_geoparquet_keeps_attributes(tmp_path, layer):
     pd.testing.assert_series_equal(back["seedlings"], layer["seedlings"], check_dtype=False)
 
 
+def test_a_layer_name_a_geoparquet_file_lacks_is_refused_not_ignored(tmp_path, layer):
+    kzgeo.write_layer(layer, tmp_path / "plots.parquet")
+    assert len(kzgeo.read_layer(tmp_path / "plots.parquet", layer="plots")) == len(layer)
+    with pytest.raises(
+        LayerReadError, match=r"plots\.parquet: a GeoParquet file holds one layer, 'plots', not 'pas'"
+    ):
+        kzgeo.read_layer(tmp_path / "plots.parquet", layer="pas")
+
+
 def test_a_layer_the_writer_refuses_is_a_data_error_and_leaves_no_file(tmp_path, layer):
     with pytest.raises(DataError, match=r"column name\(s\) \[1\] are not text"):
         kzgeo.write_layer(layer.rename(columns={"plot_id": 1}), tmp_path / "a.gpkg")

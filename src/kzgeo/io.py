@@ -301,6 +301,11 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
         _check_dbf(path)
     try:
         if driver == "parquet":
+            if layer not in (None, 0, path.stem):
+                raise LayerReadError(
+                    f"{path}: a GeoParquet file holds one layer, {path.stem!r}, not {layer!r}; drop the "
+                    "layer (CLI: --layer)"
+                )
             return _read_parquet(path)
         gdf = gpd.read_file(
             _gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer), encoding=encoding

@@ -120,6 +120,7 @@ _CLI_WORDS = (
     ("(assume_crs=...)", "(--assume-crs)"),
     ("choose one with layer=... (CLI: --layer)", "choose one with --layer"),
     ("(CLI: --layer NAME)", "(--layer NAME)"),
+    ("drop the layer (CLI: --layer)", "drop --layer"),
     *(
         (
             f"pass encoding={name!r} (CLI: kzgeo --encoding {name} COMMAND ...)",
