@@ -194,6 +194,16 @@ def test_progress_without_a_survival_column(files, tmp_path, capsys):
     assert pd.read_csv(pd.io.common.StringIO(out))["survival_pct"].isna().all()
 
 
+def test_a_warning_of_the_computation_names_the_file(files, tmp_path, capsys):
+    import geopandas as gpd
+
+    plots = gpd.read_file(files["planted"])
+    path = tmp_path / "fractions.gpkg"
+    plots.assign(survival_pct=plots["survival_pct"] / 100).to_file(path)
+    code, _, err = run(["progress", path, files["regions"], "--format", "csv"], capsys)
+    assert code == 0 and f"warning: {path}: every survival_pct is at most 1" in err
+
+
 def test_duplicate_ids_error_names_the_file(tmp_path, capsys):
     import geopandas as gpd
     from shapely.geometry import box
@@ -252,6 +262,9 @@ def test_the_same_file_as_input_and_output_is_refused_even_with_overwrite(files,
 def test_errors_give_command_line_advice_not_python_arguments(files, tmp_path, capsys):
     code, _, err = run(["coverage", files["zones"], files["pas"], "--zone-id", "nosuch"], capsys)
     assert code == 1 and "pass --zone-id with one of them" in err
+    assert err.startswith(f"kzgeo: error: {files['zones']}: no column 'nosuch'")  # the file, not the argument
+    code, _, err = run(["overlap", files["pas"], files["reserves"], "--right-id", "nosuch"], capsys)
+    assert code == 1 and err.startswith(f"kzgeo: error: {files['reserves']}: no column 'nosuch'")
     out = tmp_path / "a.csv"
     out.write_text("x")
     code, _, err = run(["area", files["pas"], "-o", out], capsys)

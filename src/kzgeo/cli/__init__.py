@@ -85,7 +85,9 @@ def _configure_logging(verbose: int, quiet: int) -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"warning: {_for_cli(str(message))}", err=True)
+    from kzgeo.cli._options import name_files
+
+    click.echo(f"warning: {_for_cli(name_files(str(message)))}", err=True)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

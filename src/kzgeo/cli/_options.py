@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -12,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from kzgeo.errors import DataError, OutputError
+from kzgeo.errors import DataError, KzgeoError, OutputError
 
 __all__ = [
     "OUTPUT_PARAMS",
@@ -21,6 +22,7 @@ __all__ = [
     "emit_table",
     "encoding",
     "examples",
+    "files_named",
     "format_opt",
     "kind_opt",
     "lang_opt",
@@ -88,6 +90,33 @@ def encoding() -> str | None:
     """The ``kzgeo --encoding`` given for Shapefile text, or None."""
     ctx = click.get_current_context(silent=True)
     return None if ctx is None else (ctx.find_root().obj or {}).get("encoding")
+
+
+@contextlib.contextmanager
+def files_named(roles: dict[str, Path | None]):
+    """Within it, errors and warnings that name a Python argument (``coverage zones: ...``) name the
+    file given for it instead (``zones.gpkg: ...``): what the user typed, not what the code calls it."""
+    ctx = click.get_current_context()
+    obj = ctx.find_root().ensure_object(dict)
+    obj["roles"] = {role: path for role, path in roles.items() if path is not None}
+    try:
+        yield
+    except KzgeoError as exc:
+        message = name_files(str(exc))
+        if message == str(exc):
+            raise
+        raise type(exc)(message) from exc
+    finally:
+        obj.pop("roles", None)
+
+
+def name_files(message: str) -> str:
+    """``message`` with the argument names of :func:`files_named` replaced by their files."""
+    ctx = click.get_current_context(silent=True)
+    roles = {} if ctx is None else (ctx.find_root().obj or {}).get("roles", {})
+    for role, path in roles.items():
+        message = message.replace(f"{role}:", f"{path}:")
+    return message
 
 
 def note(message: str) -> None:

@@ -16,6 +16,7 @@ from kzgeo.cli._options import (
     assume_crs_opt,
     encoding,
     examples,
+    files_named,
     format_opt,
     kind_opt,
     layer_opt,
@@ -104,11 +105,12 @@ def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output,
     from kzgeo.cli._options import emit_table
     from kzgeo.stats import coverage as compute
 
-    table = compute(
-        _read(zones, None, zones_layer, assume_crs),
-        _read(layer, None, layer_name, assume_crs),
-        zone_id=zone_id,
-    )
+    with files_named({"coverage zones": zones, "coverage layer": layer}):
+        table = compute(
+            _read(zones, None, zones_layer, assume_crs),
+            _read(layer, None, layer_name, assume_crs),
+            zone_id=zone_id,
+        )
     emit_table(table, output, fmt, overwrite)
 
 
@@ -146,13 +148,14 @@ def overlap(
 
     left_gdf = _read(left, None, left_layer, assume_crs)
     same = left.resolve() == right.resolve() and left_layer == right_layer
-    table = overlap_table(
-        left_gdf,
-        left_gdf if same else _read(right, None, right_layer, assume_crs),
-        left_id=left_id,
-        right_id=right_id,
-        sliver_pct=SLIVER_PCT if sliver_pct is None else sliver_pct,
-    )
+    with files_named({"overlap_table left": left, "overlap_table right": right}):
+        table = overlap_table(
+            left_gdf,
+            left_gdf if same else _read(right, None, right_layer, assume_crs),
+            left_id=left_id,
+            right_id=right_id,
+            sliver_pct=SLIVER_PCT if sliver_pct is None else sliver_pct,
+        )
     attrs = table.attrs
     note(
         f"{len(table)} overlapping pairs; {attrs['slivers_dropped']} sliver(s) under "
@@ -184,7 +187,6 @@ def overlap(
 def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, output, fmt, overwrite) -> None:
     """Tree planting of PLOTS per region of REGIONS and year: hectares, seedlings, survival, plan."""
     from kzgeo.cli._options import emit_table
-    from kzgeo.errors import KzgeoError
     from kzgeo.stats import planting_progress
 
     layers = (
@@ -192,13 +194,13 @@ def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, outpu
         _read(regions, "regions", regions_layer, assume_crs),
     )
     plan_table = None if plan is None else _read_plan(plan)
-    try:
+    roles = {
+        "planting_progress plan": plan,
+        "planting_progress plots": plots,
+        "planting_progress regions": regions,
+    }
+    with files_named(roles):
         table = planting_progress(*layers, plan=plan_table)
-    except KzgeoError as exc:  # name the file, not the function's argument
-        message = str(exc)
-        for role, path in (("plan", plan), ("plots", plots), ("regions", regions)):
-            message = message.replace(f"planting_progress {role}:", f"{path}:")
-        raise type(exc)(message) from exc
     emit_table(table, output, fmt, overwrite)
 
 
