@@ -75,7 +75,7 @@ def test_nothing_on_clean_ground():
     assert len(detect_dumps(clean)) <= 1
 
 
-def test_windows_do_not_split_sites(scene, sites):
+def test_windows_do_not_split_sites(scene, sites, capsys):
     # put a window border through the middle of the largest site
     big = sites.to_crs(scene.crs).geometry.loc[sites["area_ha"].idxmax()]
     x0, _, x1, _ = big.bounds
@@ -88,8 +88,12 @@ def test_windows_do_not_split_sites(scene, sites):
     # the site features, ring sums included, add up across the border: the same site scores
     np.testing.assert_allclose(np.sort(windowed["score"]), np.sort(sites["score"]), atol=1e-6)
     # and the small windows of a large scene: eight borders across 384 px
-    small = detect_dumps(scene, landfills=scene.landfills, window_size=128)
+    small = detect_dumps(scene, landfills=scene.landfills, window_size=128, progress=True)
     assert len(small) == len(sites)
+    bar = capsys.readouterr().err  # a progress bar over the 3 x 3 windows
+    assert "detect-dumps band arrays: 100%" in bar and "9/9" in bar
+    detect_dumps(scene, window_size=128, progress=False)
+    assert "detect-dumps" not in capsys.readouterr().err
     np.testing.assert_allclose(np.sort(small["score"]), np.sort(sites["score"]), atol=1e-6)
 
 
@@ -165,6 +169,21 @@ def test_cli_writes_sites_and_refuses_to_overwrite(scene, scene_path, tmp_path, 
     later = out.with_name("sites_later.gpkg")
     assert main([*[later if a == str(out) else a for a in args], "--previous", str(out)]) == 0
     assert set(gpd.read_file(later)["change"]) == {"persisting"}
+
+
+def test_cli_progress_bar_follows_quiet(scene_path, tmp_path, monkeypatch):
+    import kzgeo.dumps
+
+    given = []
+
+    def detect(*args, progress=None, **kwargs):
+        given.append(progress)
+        return detect_dumps(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(kzgeo.dumps, "detect_dumps", detect)
+    assert main(["detect-dumps", str(scene_path), "-o", str(tmp_path / "a.gpkg")]) == 0
+    assert main(["-q", "detect-dumps", str(scene_path), "-o", str(tmp_path / "b.gpkg")]) == 0
+    assert given == [None, False]  # a bar on a terminal by default; none with -q
 
 
 def test_cli_missing_scene(tmp_path, capsys):

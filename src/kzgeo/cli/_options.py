@@ -30,6 +30,7 @@ __all__ = [
     "note",
     "output_opt",
     "overwrite_opt",
+    "progress_bar",
     "table_format",
     "written_file_opt",
 ]
@@ -117,6 +118,14 @@ def name_files(message: str) -> str:
     for role, path in roles.items():
         message = message.replace(f"{role}:", f"{path}:")
     return message
+
+
+def progress_bar() -> bool | None:
+    """``progress=`` for long raster work: off under ``kzgeo -q``, else the library's default (a bar
+    when stderr is a terminal)."""
+    ctx = click.get_current_context(silent=True)
+    quiet = ctx is not None and (ctx.find_root().obj or {}).get("verbosity", 0) < 0
+    return False if quiet else None
 
 
 def note(message: str) -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, assume_crs_opt, examples, note, overwrite_opt, written_file_opt
+from kzgeo.cli._options import (
+    Command,
+    assume_crs_opt,
+    examples,
+    note,
+    overwrite_opt,
+    progress_bar,
+    written_file_opt,
+)
 
 
 @click.command(
@@ -91,6 +99,7 @@ def detect_dumps(
         window_size=window_size,
         score_raster=score_raster,
         overwrite=overwrite,
+        progress=progress_bar(),
     )
     write_layer(sites, output, overwrite=overwrite)
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}

@@ -17,6 +17,7 @@ from kzgeo.cli._options import (
     note,
     output_opt,
     overwrite_opt,
+    progress_bar,
     written_file_opt,
 )
 
@@ -64,7 +65,7 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
     from kzgeo.raster import open_scene, write_index
 
     with open_scene(scene) as opened:
-        write_index(opened, index_name, output, overwrite=overwrite, block=block)
+        write_index(opened, index_name, output, overwrite=overwrite, block=block, progress=progress_bar())
         note(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)")
 
 

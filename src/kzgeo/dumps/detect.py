@@ -27,6 +27,7 @@ from rasterio.windows import Window
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from tqdm import tqdm
 
 from kzgeo.dumps.features import (
     BANDS,
@@ -467,6 +468,7 @@ def detect_dumps(
     score_raster: str | os.PathLike | None = None,
     overwrite: bool = False,
     landfill_radius_m: float = 300.0,
+    progress: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Find candidate dump sites in a Sentinel-2 scene.
 
@@ -495,6 +497,9 @@ def detect_dumps(
         Replace ``score_raster`` if it exists.
     landfill_radius_m : float
         Radius a landfill given as a point covers.
+    progress : bool, optional
+        Show a tqdm progress bar over the windows; default: when there is more than one window and
+        stderr is a terminal (a Sentinel-2 tile is 121 windows and takes minutes).
 
     Returns
     -------
@@ -537,7 +542,10 @@ def detect_dumps(
         dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
         valid = 0  # pixels scored or scorable, over all windows
         halo = WINDOW_HALO + (CONTEXT_HALO if model.context is not None else 0)
-        for core, win in _windows(src.height, src.width, window_size, halo):
+        windows = list(_windows(src.height, src.width, window_size, halo))
+        disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
+        name = Path(str(src.source)).name
+        for core, win in tqdm(windows, desc=f"detect-dumps {name}", unit="win", disable=disable):
             cube = src.read(BANDS, window=win)
             score, feats = score_cube(cube, model, has_mask=has_mask, max_ndvi=th.max_ndvi)
             open_sides = (
