@@ -350,3 +350,25 @@ def test_sites_the_previous_scene_did_not_see_are_not_called_new(scene, scene_pa
     inside, beyond = now[x < 1_200], now[x > 1_400]
     assert len(beyond) and (beyond["change"] == "not_observed").all()
     assert len(inside) and (inside["change"] == "persisting").all()
+
+
+def test_ring_sums_whose_site_the_next_window_did_not_label_are_not_a_site():
+    import pandas as pd
+
+    from kzgeo.dumps.detect import _merge
+
+    pixel = 10.0
+    part = pd.DataFrame(
+        {"geometry": [shapely.box(0, 0, 2 * pixel, 2 * pixel)], "n_px": [4.0], "score_sum": [3.6]}
+        | {"max_score": [0.95], "ring_n": [12.0], "seeded": [1.0]}
+    )
+    # ring sums placed on one halo pixel of a site that the neighbouring window did not keep
+    orphan = pd.DataFrame(
+        {"geometry": [shapely.box(500, 500, 500 + pixel, 500 + pixel)], "n_px": [0.0], "score_sum": [0.0]}
+        | {"max_score": [0.0], "ring_n": [7.0], "seeded": [1.0]}
+    )
+    merged = _merge([part, orphan], "EPSG:32642")
+    assert merged["n_px"].tolist() == [4.0] and merged["ring_n"].tolist() == [12.0]
+    # a part of the same site across the border still adds its ring sums
+    beside = orphan.assign(geometry=[shapely.box(2 * pixel, 0, 3 * pixel, pixel)])
+    assert _merge([part, beside], "EPSG:32642")["ring_n"].tolist() == [19.0]
