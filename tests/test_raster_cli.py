@@ -76,6 +76,32 @@ def test_zonal_csv_with_index_and_warning(tmp_path, scene, plots, capsys):
     assert "1 of 2 zones have no pixel" in capsys.readouterr().err
 
 
+def test_zonal_of_a_pixel_aligned_plot_file_gives_the_plots_own_pixels(tmp_path, capsys):
+    """A plot file in UTM, 3 x 3 pixels of the scene's grid: the CLI reads it through longitude and
+    latitude, and must still give the minimum, maximum and median of those nine pixels, as numpy does
+    (not those of a neighbour touched by a sliver of 1e-10 of a pixel)."""
+    rng = np.random.default_rng(7)
+    names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+    values = {n: rng.integers(1000, 9000, (8, 8)) for n in names}
+    scene = s2_stack(tmp_path / "scene.tif", h=8, w=8, values=values)
+    gpd.GeoDataFrame(
+        {"plot_id": [1]}, geometry=[shapely.box(X0 + 20, Y0 - 50, X0 + 50, Y0 - 20)], crs=UTM42
+    ).to_file(tmp_path / "plots.gpkg")
+    out = tmp_path / "b04.csv"
+    stats = ["--stat", "min", "--stat", "max", "--stat", "median", "--stat", "count"]
+    assert (
+        main(["zonal", str(tmp_path / "plots.gpkg"), str(scene), "--band", "B04", *stats, "-o", str(out)])
+        == 0
+    )
+    row = pd.read_csv(out).iloc[0]
+    own = values["B04"][2:5, 2:5] / 10_000  # rows and columns 2..4
+    assert row["b04_min"] == pytest.approx(own.min(), rel=1e-6)
+    assert row["b04_max"] == pytest.approx(own.max(), rel=1e-6)
+    assert row["b04_median"] == pytest.approx(np.median(own), rel=1e-6)
+    assert row["b04_count_px"] == pytest.approx(9, rel=1e-6)
+    assert row["valid_pct"] == 100
+
+
 def test_zonal_on_an_index_raster_and_band(tmp_path, scene, plots, capsys):
     ndvi = tmp_path / "ndvi.tif"
     assert main(["index", str(scene), "--index", "ndvi", "-o", str(ndvi)]) == 0

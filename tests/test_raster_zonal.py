@@ -416,3 +416,34 @@ def test_a_zone_without_a_valid_pixel_has_no_sum_and_is_named():
         out.loc["clouded", "band1_mean"]
     )  # sum was 0
     assert out.loc["clouded", "band1_count_px"] == 0 and out.loc["clouded", "valid_pct"] == 0
+
+
+def test_zones_that_went_through_lonlat_do_not_pick_up_their_neighbours(block):
+    """read_layer hands zones over in EPSG:4326: a pixel-aligned zone comes back to UTM off by ~1e-9 m,
+    touching its neighbours by slivers of ~1e-10 of a pixel. Those slivers are not part of the zone:
+    min/max/median/minority and valid_pct must be those of the zone's own pixels."""
+    arr = block.copy()
+    arr[2, 4], arr[6, 4] = 9.0, -9.0  # neighbours of the 3 x 3 block above and below
+    arr[4, 2] = np.nan  # and a nodata neighbour to its left
+    lonlat = zones(cell_box(3, 3, 6, 6), cell_box(4, 4, 5, 5)).to_crs(4326)
+    stats = ["min", "max", "median", "minority", "majority", "mean", "count"]
+    out = kzgeo.zonal_stats(lonlat, (arr, T10, UTM42), stats=stats)
+    np.testing.assert_array_equal(out["band1_min"], [1, 1])
+    np.testing.assert_array_equal(out["band1_max"], [1, 1])
+    np.testing.assert_array_equal(out["band1_median"], [1, 1])
+    np.testing.assert_array_equal(out["band1_minority"], [1, 1])
+    np.testing.assert_allclose(out["band1_mean"], [1, 1], rtol=1e-12)
+    np.testing.assert_allclose(out["band1_count_px"], [9, 1], rtol=1e-6)
+    np.testing.assert_array_equal(out["valid_pct"], [100, 100])
+
+
+def test_a_clouded_zone_that_went_through_lonlat_is_clouded():
+    """All of the zone's pixels nodata, its neighbours clear: no mean from the neighbours' slivers."""
+    arr = np.ones((10, 10), np.float32)
+    arr[3:6, 3:6] = np.nan
+    lonlat = zones(cell_box(3, 3, 6, 6)).to_crs(4326)
+    with pytest.warns(KzgeoWarning, match="no valid pixel"):
+        out = kzgeo.zonal_stats(lonlat, (arr, T10, UTM42), stats=["mean", "max", "sum"])
+    assert out[["band1_mean", "band1_max", "band1_sum"]].isna().all(axis=None)
+    assert out["valid_pct"].iloc[0] == 0
+    np.testing.assert_allclose(out["pixel_area_ha"], kzgeo.hectares(lonlat), rtol=1e-7)

@@ -54,6 +54,13 @@ STATS = {
 }
 _ROW = "_kzgeo_row"
 
+_MIN_COVERAGE = 1e-6
+"""Pixels a zone covers less than this share of are not the zone's. A zone that went through
+longitude and latitude (:func:`kzgeo.read_layer` hands layers over in EPSG:4326) comes back to the
+raster's grid off by ~1e-9 m and touches the pixels around it by slivers of ~1e-10 of a pixel: they
+would give a pixel-aligned zone its neighbours' minimum, maximum or median, and a clouded zone a mean
+from the clear pixels around it. 1e-6 of a 10 m pixel is a strip 10 micrometres wide."""
+
 Reader = Callable[[Window], np.ndarray]
 
 
@@ -323,12 +330,13 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     usable = _tile_order(local[~(local.geometry.isna() | local.geometry.is_empty)], grid)
     ops = []
     sources = []  # exactextract's operations do not keep their Python raster sources alive
+    own = {"min_coverage_frac": _MIN_COVERAGE}  # the zone's own pixels, not slivers of its neighbours
     for prefix, reader in layers:
         src = _WindowSource(grid, reader, prefix)
         sources.append(src)
-        ops += [Operation(STATS[s], _column(prefix, s), src) for s in stats]
-        ops.append(Operation("count", f"{prefix}__valid", src))
-    ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1}))
+        ops += [Operation(STATS[s], _column(prefix, s), src, None, own) for s in stats]
+        ops.append(Operation("count", f"{prefix}__valid", src, None, own))
+    ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1, **own}))
     cell_areas = _geographic_cell_areas(grid) if grid.crs.is_geographic else _projected_cell_areas(grid)
     areas = _WindowSource(grid, cell_areas, "_cell_ha")
     ops.append(Operation("sum", "_area_ha", areas))  # coverage-weighted: the zone's hectares on cells
@@ -436,7 +444,9 @@ def zonal_stats(
         zone's pixels that hold data, neither nodata nor masked; ``<layer>_valid_pct`` with several
         layers) and ``pixel_area_ha`` (hectares of the zone covered by raster cells: coverage × the
         cell's ellipsoidal area, so a Web Mercator or UTM grid gives the same hectares as
-        :func:`kzgeo.hectares`).
+        :func:`kzgeo.hectares`). A pixel that a zone covers by less than 1e-6 of its area is not
+        the zone's (a sliver left by a trip through longitude and latitude), so a pixel-aligned
+        zone's ``min``, ``max`` and ``median`` are those of its own pixels.
         Zones without any pixel get NaN statistics, ``pixel_area_ha`` 0 and a :class:`KzgeoWarning`;
         zones whose pixels are all nodata or masked get NaN statistics (``sum`` too; count 0,
         ``valid_pct`` 0) and, for a single raster (not a mapping of dates, where clouded dates are
