@@ -85,6 +85,33 @@ def test_scene_keys_must_be_distinct_dates(scenes):
         kzgeo.zonal_timeseries(PLOTS, {"2024-07-01": one, dt.date(2024, 7, 1): one})
 
 
+@pytest.mark.parametrize(
+    "key", ["01.07.2023", "07/01/2023", "July", "1 July 2023", "0001-01-01", "2023-13-01", 2023]
+)
+def test_scene_keys_that_are_not_iso_dates_are_refused_before_any_work(scenes, key, monkeypatch):
+    """'01.07.2023' is the 1st of July to a Kazakh analyst and the 7th of January to a month-first
+    parser: refused, not guessed; so is a year alone, a month name and a date pandas cannot hold."""
+    import kzgeo.raster.timeseries as ts
+
+    monkeypatch.setattr(
+        ts, "_zonal_stats", lambda *a, **k: pytest.fail("work began before the keys were checked")
+    )
+    one = scenes[dt.date(2024, 7, 1)]
+    with pytest.raises(DataError, match=rf"scene key {key!r} is not a date; .*'YYYY-MM-DD'"):
+        kzgeo.zonal_timeseries(PLOTS, {dt.date(2024, 7, 1): one, key: one})
+
+
+def test_scene_keys_as_datetimes_and_iso_strings_with_a_time_are_their_day(scenes):
+    one = scenes[dt.date(2024, 7, 1)]
+    keys = [
+        dt.datetime(2024, 7, 1, 10, 30),
+        "2023-07-01T06:12:00",
+        pd.Timestamp("2022-07-01 23:59", tz="Asia/Almaty"),
+    ]
+    long, _ = kzgeo.zonal_timeseries(PLOTS, dict.fromkeys(keys, one))
+    assert sorted(long["date"].unique()) == [pd.Timestamp(f"{y}-07-01") for y in (2022, 2023, 2024)]
+
+
 def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_path):
     _, trend = kzgeo.zonal_timeseries(PLOTS, scenes)
     assert trend.loc["lost", "first_date"] == pd.Timestamp("2022-07-01")

@@ -9,6 +9,7 @@ negative. Compare scenes of the same season (e.g. every July), or phenology will
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -49,6 +50,29 @@ def _trend(group: pd.DataFrame, value: str, min_drop: float) -> pd.Series:
             "greenness_lost": lost,
         }
     )
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?")
+
+
+def _day(when) -> pd.Timestamp:
+    """The day of a scene key: a date, a datetime or an ISO string ('2024-07-01'). Other strings are
+    refused: '01.07.2023' is the 1st of July here and the 7th of January to a month-first parser."""
+    refused = DataError(
+        f"zonal_timeseries: scene key {when!r} is not a date; key each scene by its acquisition date "
+        "as 'YYYY-MM-DD' ('2024-07-01') or a datetime.date"
+    )
+    if isinstance(when, str) and not _ISO_DAY.fullmatch(when.strip()):
+        raise refused
+    if not isinstance(when, (str, dt.date, np.datetime64)):
+        raise refused
+    try:
+        day = pd.Timestamp(when).as_unit("ns")  # as the long table holds it: 1677-2262
+    except (ValueError, TypeError, OverflowError) as exc:  # OutOfBoundsDatetime is a ValueError
+        raise refused from exc
+    if pd.isna(day):
+        raise refused
+    return day.tz_localize(None).normalize() if day.tz is not None else day.normalize()
 
 
 def zonal_timeseries(
@@ -105,13 +129,7 @@ def zonal_timeseries(
         raise DataError("zonal_timeseries: no scenes given; pass a mapping {date: scene or path}")
     dates = {}
     for when in scenes:
-        try:
-            day = pd.Timestamp(when).normalize()
-        except (ValueError, TypeError) as exc:
-            raise DataError(
-                f"zonal_timeseries: scene key {when!r} is not a date; key each scene by its acquisition "
-                "date ('2024-07-01' or datetime.date)"
-            ) from exc
+        day = _day(when)
         if day in dates:
             raise DataError(
                 f"zonal_timeseries: {dates[day]!r} and {when!r} are the same day; give one scene per date"
@@ -120,13 +138,13 @@ def zonal_timeseries(
     stats = list(dict.fromkeys(["mean", *stats]))
     name = index.lower()
     frames = []
-    for when, scene in scenes.items():
+    for day, scene in zip(dates, scenes.values(), strict=True):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False)
         for w in caught:  # the same warning, saying which date it is about
-            warnings.warn(f"{pd.Timestamp(when).date()}: {w.message}", w.category, stacklevel=2)
-        frames.append(table.reset_index().assign(date=pd.Timestamp(when)))
+            warnings.warn(f"{day.date()}: {w.message}", w.category, stacklevel=2)
+        frames.append(table.reset_index().assign(date=day))
     long = pd.concat(frames, ignore_index=True)
     id_col = long.columns[0]
     long = long[[id_col, "date", *[c for c in long.columns if c not in (id_col, "date")]]]
