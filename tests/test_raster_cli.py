@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -158,3 +160,66 @@ def test_an_input_is_never_overwritten_by_an_output(tmp_path, scene, plots, caps
     err = capsys.readouterr().err
     assert err.startswith("kzgeo: error:") and message in err and err.count("\n") == 1
     assert {p: p.read_bytes() for p in (scene, plots)} == before
+
+
+def test_a_truncated_scene_is_a_one_line_error_naming_the_file(tmp_path, capsys):
+    """A GeoTIFF cut short by an interrupted copy opens (its header is whole) but its blocks cannot be
+    decoded: every command that reads pixels says so in one line, with no traceback."""
+    rng = np.random.default_rng(3)
+    names = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+    whole = s2_stack(
+        tmp_path / "whole.tif", h=300, w=300, values={n: rng.integers(1000, 9000, (300, 300)) for n in names}
+    )
+    with rasterio.open(whole) as src:  # COG layout: the header first, the pixels after it
+        profile = src.profile | {"driver": "COG", "compress": "deflate"}
+        for key in ("tiled", "blockxsize", "blockysize", "interleave"):
+            profile.pop(key, None)
+        with rasterio.open(tmp_path / "cog.tif", "w", **profile) as dst:
+            dst.write(src.read())
+            dst.descriptions = src.descriptions
+            dst.update_tags(**src.tags())
+    data = (tmp_path / "cog.tif").read_bytes()
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(data[: len(data) // 2])
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[shapely.box(X0, Y0 - 500, X0 + 500, Y0)], crs=UTM42).to_file(
+        tmp_path / "plots.gpkg"
+    )
+    commands = [
+        ["index", str(cut), "--index", "ndvi", "-o", str(tmp_path / "ndvi.tif")],
+        ["zonal", str(tmp_path / "plots.gpkg"), str(cut), "--index", "ndvi"],
+        ["detect-dumps", str(cut), "-o", str(tmp_path / "sites.gpkg")],
+    ]
+    for argv in commands:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"kzgeo: error: {cut}: its pixels at columns "), err
+        assert (
+            err.endswith("the file is truncated or damaged: copy or download it again\n")
+            and err.count("\n") == 1
+        )
+    assert not any((tmp_path / name).exists() for name in ("ndvi.tif", "sites.gpkg"))
+
+
+def test_zonal_of_a_layer_with_a_collection_and_a_point(tmp_path, scene, capsys):
+    """Zones written as GeoJSON with a GeometryCollection (a polygon and a stray point) and a point:
+    the collection is measured as its polygon, the point is named, and no traceback."""
+    square = shapely.box(X0, Y0 - 20, X0 + 20, Y0)
+    gpd.GeoDataFrame(
+        {"plot_id": [1, 2, 3]},
+        geometry=[
+            square,
+            shapely.GeometryCollection([square, shapely.Point(X0 + 5, Y0 - 5)]),
+            shapely.Point(X0 + 5, Y0 - 5),
+        ],
+        crs=UTM42,
+    ).to_crs(4326).to_file(tmp_path / "zones.geojson")
+    assert (
+        main(["zonal", str(tmp_path / "zones.geojson"), str(scene), "--index", "ndvi", "--format", "csv"])
+        == 0
+    )
+    captured = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(captured.out))
+    assert table["ndvi_mean"].iloc[:2].tolist() == pytest.approx([0.4, 0.4], rel=1e-5)
+    assert table["pixel_area_ha"].iloc[:2].tolist() == pytest.approx([0.04, 0.04], rel=1e-3)
+    assert np.isnan(table["ndvi_mean"].iloc[2])
+    assert "1 of 3 zones have no polygon (plot_id: 3 Point)" in captured.err

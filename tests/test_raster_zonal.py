@@ -132,8 +132,13 @@ def test_zones_in_another_crs_are_reprojected(block):
 
 def test_zones_outside_get_nan_and_a_warning(block):
     z = zones(cell_box(3, 3, 6, 6), cell_box(50, 50, 60, 60), shapely.Polygon(), ids=[1, 2, 3])
-    with pytest.warns(KzgeoWarning, match=r"2 of 3 zones have no pixel .*plot_id: 2, 3"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean", "count"])
+    assert [str(w.message) for w in caught] == [
+        "1 of 3 zones have no polygon (plot_id: 3 empty); their statistics are NaN",
+        "1 of 3 zones have no pixel in the raster (plot_id: 2); their statistics are NaN",
+    ]
     assert out.loc[1, "band1_mean"] == 1.0
     assert out.loc[[2, 3], ["band1_mean", "band1_count_px", "valid_pct"]].isna().all().all()
     assert (out.loc[[2, 3], "pixel_area_ha"] == 0).all()
@@ -158,8 +163,8 @@ def test_no_zone_overlapping_the_raster_is_an_error(block):
 
 
 def test_no_zone_with_a_geometry(block):
-    with pytest.warns(KzgeoWarning, match="2 of 2 zones have no pixel"):
-        out = kzgeo.zonal_stats(zones(shapely.Polygon(), shapely.Polygon()), (block, T10, UTM42))
+    with pytest.warns(KzgeoWarning, match=r"2 of 2 zones have no polygon \(plot_id: p0 empty, p1 missing\)"):
+        out = kzgeo.zonal_stats(zones(shapely.Polygon(), None), (block, T10, UTM42))
     assert list(out.index) == ["p0", "p1"] and out["band1_mean"].isna().all()
     assert (out["pixel_area_ha"] == 0).all()
     out = kzgeo.zonal_stats(zones(), (block, T10, UTM42), stats=["mean"])
@@ -447,3 +452,25 @@ def test_a_clouded_zone_that_went_through_lonlat_is_clouded():
     assert out[["band1_mean", "band1_max", "band1_sum"]].isna().all(axis=None)
     assert out["valid_pct"].iloc[0] == 0
     np.testing.assert_allclose(out["pixel_area_ha"], kzgeo.hectares(lonlat), rtol=1e-7)
+
+
+def test_collections_count_their_polygons_and_points_in_a_polygon_layer_are_named(block):
+    """A GeometryCollection zone is its polygons (as kzgeo.hectares counts it); a point or a line among
+    polygons has no statistics and is named, not reported as lying off the raster."""
+    square = cell_box(3, 3, 6, 6)
+    collection = shapely.GeometryCollection([square, shapely.Point(X0 + 5, Y0 - 5)])
+    line = shapely.LineString([(X0, Y0 - 5), (X0 + 50, Y0 - 5)])
+    z = zones(square, collection, shapely.Point(X0 + 35, Y0 - 35), line, None, ids=[1, 2, 3, 4, 5])
+    with pytest.warns(KzgeoWarning) as caught:
+        out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean", "max", "count"])
+    assert [str(w.message) for w in caught] == [
+        "3 of 5 zones have no polygon (plot_id: 3 Point, 4 LineString, 5 missing); their statistics are NaN"
+    ]
+    pd.testing.assert_series_equal(out.loc[1], out.loc[2], check_names=False)
+    assert out.loc[2, "band1_count_px"] == pytest.approx(9)
+    np.testing.assert_allclose(out.loc[[1, 2], "pixel_area_ha"], kzgeo.hectares(z.iloc[:2]), rtol=1e-7)
+    assert out.loc[[3, 4, 5], ["band1_mean", "band1_max", "valid_pct"]].isna().all(axis=None)
+    assert (out.loc[[3, 4, 5], "pixel_area_ha"] == 0).all()
+    lines = zones(line, shapely.GeometryCollection([line]), crs=UTM42)
+    with pytest.raises(kzgeo.GeometryError, match="only GeometryCollection, LineString geometries; "):
+        kzgeo.zonal_stats(lines, (block, T10, UTM42))

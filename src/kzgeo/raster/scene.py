@@ -222,7 +222,7 @@ class Scene:
         return w
 
     def _raw(self, band: _Band, window: Window) -> np.ndarray:
-        return band.dataset.read(band.index, window=window)
+        return _read_pixels(band.dataset, band.index, window)
 
     def _raw_chunks(self, bands: Sequence[_Band], window: Window) -> Iterator[tuple[list[int], np.ndarray]]:
         """Stored values of several bands: ``(positions in bands, (n, h, w) array)`` per read.
@@ -241,7 +241,7 @@ class Scene:
             per_read = max(1, RAW_CHUNK_MB * 2**20 // band_bytes)
             for start in range(0, len(members), per_read):
                 part = members[start : start + per_read]
-                yield part, dataset.read([bands[i].index for i in part], window=window)
+                yield part, _read_pixels(dataset, [bands[i].index for i in part], window)
 
     def _invalid(self, window: Window) -> np.ndarray | None:
         """Boolean mask of cloud/shadow/snow (and QA fill) pixels, or None without a mask band."""
@@ -385,6 +385,25 @@ def bounded_cache() -> rasterio.Env:
 # --- opening --------------------------------------------------------------------------------------
 
 
+def _read_pixels(dataset, indexes, window: Window | None) -> np.ndarray:
+    """``dataset.read(indexes, window=window)``; a block GDAL cannot decode (a file cut short by an
+    interrupted copy, a damaged disk) is a RasterError naming the file and the place, not rasterio's
+    'Read failed. See previous exception for details.'"""
+    try:
+        return dataset.read(indexes, window=window)
+    except rasterio.errors.RasterioIOError as exc:
+        cause = exc.__cause__ or exc
+        where = (
+            ""
+            if window is None
+            else f" at columns {int(window.col_off)}-{int(window.col_off + window.width)}, rows {int(window.row_off)}-{int(window.row_off + window.height)}"
+        )
+        raise RasterError(
+            f"{dataset.name}: its pixels{where} cannot be read ({cause}); the file is truncated or "
+            "damaged: copy or download it again"
+        ) from exc
+
+
 def _open(path: Path):
     try:
         with warnings.catch_warnings():
@@ -510,7 +529,7 @@ def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
         )
         for name in names:
             band = bands[name]
-            dn = band.dataset.read(band.index, window=win)
+            dn = _read_pixels(band.dataset, band.index, win)
             valid = dn[dn != (band.nodata if band.nodata is not None else 0)]
             if valid.size:
                 lowest = min(lowest, float(valid.min()))

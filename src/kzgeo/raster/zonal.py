@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from affine import Affine
 from exactextract import exact_extract
 from exactextract.operation import Operation
@@ -406,6 +407,33 @@ def _warn_zones(ids: pd.Series, shown: list[str], what: str, lead: str, statisti
         )
 
 
+def _polygons_only(zones: gpd.GeoDataFrame, ids: pd.Series) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The zones as polygons (a GeometryCollection as its polygons, as :func:`kzgeo.hectares` counts
+    it) and which of them have one. A zone without (a point, a line, empty or missing) gets NaN
+    statistics and a warning naming it; a layer of points or lines only is refused."""
+    from kzgeo.area import _polygonal_parts
+
+    geoms = np.asarray(zones.geometry.values, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    polygons = np.full(len(geoms), None, dtype=object)
+    polygons[present] = _polygonal_parts(geoms[present])
+    drawn = present & ~shapely.is_empty(polygons)
+    shapes = present & ~shapely.is_empty(geoms) & ~drawn  # points, lines, collections of them
+    if shapes.any() and not drawn.any():
+        types = ", ".join(sorted({g.geom_type for g in geoms[shapes]}))
+        raise GeometryError(
+            f"zones: only {types} geometries; zonal statistics need polygons "
+            "(buffer points first, e.g. zones.to_crs(32642).buffer(50))"
+        )
+    what = np.where(
+        shapes, [getattr(g, "geom_type", "") for g in geoms], np.where(present, "empty", "missing")
+    )
+    shown = [f"{i} {w}" for i, w in zip(ids[~drawn], what[~drawn], strict=True)]
+    _warn_zones(ids, shown, "have no polygon", ": ", "are NaN")
+    geometry = gpd.GeoSeries(np.where(drawn, polygons, None), index=zones.index, crs=zones.crs)
+    return zones.set_geometry(geometry), drawn
+
+
 def zonal_stats(
     zones: gpd.GeoDataFrame | gpd.GeoSeries,
     raster,
@@ -420,7 +448,9 @@ def zonal_stats(
     Parameters
     ----------
     zones : GeoDataFrame or GeoSeries
-        Polygons in any CRS; they are reprojected to the raster's CRS.
+        Polygons in any CRS; they are reprojected to the raster's CRS. A GeometryCollection counts
+        its polygons (as :func:`kzgeo.hectares` does); a point, a line or an empty or missing
+        geometry among them gets NaN statistics and a :class:`KzgeoWarning` naming it.
     raster : path, Scene, tuple (array, transform, crs), or mapping of label to any of these
         A path is opened with :func:`kzgeo.open_scene` (so Sentinel-2/Landsat scaling and cloud masks
         apply). An array is 2-D or ``(bands, h, w)``; NaN and masked cells are nodata. A mapping (e.g.
@@ -458,6 +488,8 @@ def zonal_stats(
         For an unknown statistic or ``zone_id`` column.
     CRSError
         If the zones have no CRS.
+    GeometryError
+        If the zones are points or lines only (buffer them first).
     RasterError
         For a raster without a band or index asked for.
     DataError
@@ -484,13 +516,8 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
             f"zonal_stats: unknown statistic {unknown[0] if unknown else '(none given)'}; "
             f"choose from {', '.join(STATS)}"
         )
-    types = set(zones.geom_type.dropna())
-    if types and not types & {"Polygon", "MultiPolygon"}:
-        raise GeometryError(
-            f"zones: only {', '.join(sorted(types))} geometries; zonal statistics need polygons "
-            "(buffer points first, e.g. zones.to_crs(32642).buffer(50))"
-        )
     ids = _zone_ids(zones, zone_id)
+    zones, drawn = _polygons_only(zones, ids)
     from kzgeo.area import hectares
 
     with warnings.catch_warnings():  # only to tell zones partly off the raster: no repair report
@@ -504,14 +531,13 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
         parts = []
         for label, r in raster.items():
             part = _zonal_one(zones, r, stats, band, index)
-            _warn_outside(ids, part["pixel_area_ha"].to_numpy() == 0, f" {label}")
+            _warn_outside(ids, drawn & (part["pixel_area_ha"].to_numpy() == 0), f" {label}")
             _warn_partly(ids, part["pixel_area_ha"].to_numpy(), zone_ha, f" {label}")
             parts.append(part.add_suffix(f"_{label}"))
         out = pd.concat(parts, axis=1)
     else:
         out = _zonal_one(zones, raster, stats, band, index)
-        outside = out["pixel_area_ha"].to_numpy() == 0
-        drawn = ~(zones.geometry.isna() | zones.geometry.is_empty).to_numpy()
+        outside = drawn & (out["pixel_area_ha"].to_numpy() == 0)
         if refuse_none and drawn.any() and outside[drawn].all():
             raise DataError(
                 f"zones: none of the {int(drawn.sum())} zone(s) overlaps the raster "
