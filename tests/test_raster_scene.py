@@ -404,6 +404,43 @@ def test_earth_engine_sentinel2_ndvi_uses_b8(tmp_path):
     np.testing.assert_allclose(ndvi, (4000 - 1600) / (4000 + 1600), rtol=1e-6)  # 0.4286, not B5's
 
 
+def test_untagged_landsat_stacks_are_read_by_their_bands(tmp_path):
+    """A Landsat 4-7 surface-reflectance stack (B1-B5, B7; its B6 is thermal) has red in B3 and nir in
+    B4: without a SPACECRAFT_ID its NDVI is (B4 - B3) / (B4 + B3), not Landsat 8's (B5 - B4) / (B5 + B4).
+    An untagged B1-B7 stack is read as Landsat 8/9 with a warning saying how to tag it."""
+    dn = {"B1": 9000, "B2": 10000, "B3": 11000, "B4": 20000, "B5": 25000, "B6": 30000, "B7": 22000}
+    tm = ["B1", "B2", "B3", "B4", "B5", "B7"]
+    path = write_tif(
+        tmp_path / "tm.tif", np.stack([np.full((2, 2), dn[n], np.uint16) for n in tm]), descriptions=tm
+    )
+    red, nir = (np.array([dn["B3"], dn["B4"]]) * 2.75e-5 - 0.2).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with kzgeo.open_scene(path) as scene:
+            assert scene.band_name("red") == "B3" and scene.band_name("nir") == "B4"
+            ndvi = kzgeo.spectral_index(scene, "ndvi")
+    np.testing.assert_allclose(ndvi, (nir - red) / (nir + red), rtol=1e-5)
+    oli = [f"B{i}" for i in range(1, 8)]
+    path = write_tif(
+        tmp_path / "oli.tif", np.stack([np.full((2, 2), dn[n], np.uint16) for n in oli]), descriptions=oli
+    )
+    with (
+        pytest.warns(
+            KzgeoWarning, match=r"oli.tif: a Landsat scene without a SPACECRAFT_ID tag, read as Landsat 8/9"
+        ),
+        kzgeo.open_scene(path) as scene,
+    ):
+        assert scene.band_name("nir") == "B5"
+    tagged = write_tif(
+        tmp_path / "l5.tif",
+        np.stack([np.full((2, 2), dn[n], np.uint16) for n in oli]),
+        descriptions=oli,
+        tags={"SPACECRAFT_ID": "LANDSAT_5"},
+    )
+    with kzgeo.open_scene(tagged) as scene:
+        assert scene.band_name("nir") == "B4"
+
+
 def test_landsat_tag_keeps_b8_stack_landsat(tmp_path):
     names = ["B2", "B3", "B4", "B5", "B8"]
     path = write_tif(

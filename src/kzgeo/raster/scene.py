@@ -393,11 +393,10 @@ def _read_pixels(dataset, indexes, window: Window | None) -> np.ndarray:
         return dataset.read(indexes, window=window)
     except rasterio.errors.RasterioIOError as exc:
         cause = exc.__cause__ or exc
-        where = (
-            ""
-            if window is None
-            else f" at columns {int(window.col_off)}-{int(window.col_off + window.width)}, rows {int(window.row_off)}-{int(window.row_off + window.height)}"
-        )
+        where = ""
+        if window is not None:
+            c0, r0 = int(window.col_off), int(window.row_off)
+            where = f" at columns {c0}-{c0 + int(window.width)}, rows {r0}-{r0 + int(window.height)}"
         raise RasterError(
             f"{dataset.name}: its pixels{where} cannot be read ({cause}); the file is truncated or "
             "damaged: copy or download it again"
@@ -505,8 +504,25 @@ def _sensor_of(names: Sequence[str], tags: dict[str, str] | None = None) -> str:
     return "landsat" if upper <= _LANDSAT_NAMES else "unknown"
 
 
-def _landsat_common(spacecraft: str) -> dict[str, str]:
-    return _COMMON["landsat-oli" if spacecraft.upper() in ("", "LANDSAT_8", "LANDSAT_9") else "landsat-tm"]
+def _landsat_common(spacecraft: str, bands=(), source: object = "") -> dict[str, str]:
+    """Common band names of a Landsat scene: OLI's (B4 red, B5 nir) for Landsat 8 and 9, TM/ETM+'s
+    (B3 red, B4 nir) for Landsat 4 to 7. Without a ``SPACECRAFT_ID``, the bands tell: B7 without B6
+    is a TM/ETM+ surface-reflectance stack (its B6 is thermal, kept apart); B1..B7 with B6 is read as
+    OLI with a warning, as a TM stack with its thermal band would be misread as OLI."""
+    if spacecraft:
+        return _COMMON["landsat-oli" if spacecraft.upper() in ("LANDSAT_8", "LANDSAT_9") else "landsat-tm"]
+    names = {str(b).upper() for b in bands}
+    if "B7" in names and "B6" not in names:
+        return _COMMON["landsat-tm"]
+    if not names & {"B8", "B9", "B10", "B11"}:  # OLI/TIRS's own bands would settle it
+        warnings.warn(
+            f"{source}: a Landsat scene without a SPACECRAFT_ID tag, read as Landsat 8/9 OLI (B4 red, "
+            "B5 nir); if it is Landsat 4-7 (B3 red, B4 nir), tag it: "
+            "gdal_edit.py -mo SPACECRAFT_ID=LANDSAT_5",
+            KzgeoWarning,
+            stacklevel=4,
+        )
+    return _COMMON["landsat-oli"]
 
 
 def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
@@ -592,7 +608,7 @@ def _open_multiband(path: Path) -> Scene:
             _warn_if_offset_likely(ds, bands, path)
     elif sensor == "landsat":
         order = [b for b in LANDSAT_BANDS if b in bands]
-        common = _landsat_common(tags.get("SPACECRAFT_ID", ""))
+        common = _landsat_common(tags.get("SPACECRAFT_ID", ""), bands, path)
     else:
         order, common = list(bands), {}
     return Scene(path, sensor, bands, order, (ds.crs, ds.transform, ds.width, ds.height), mask, [ds], common)
@@ -686,7 +702,7 @@ def _open_folder(folder: Path) -> Scene:
                 or any("_SR_" in f.name for f in files.values())
             )
             sun = math.sin(math.radians(float(mtl.get("SUN_ELEVATION", 90))))
-            common = _landsat_common(mtl.get("SPACECRAFT_ID", ""))
+            common = _landsat_common(mtl.get("SPACECRAFT_ID", ""), files, folder)
             order = [b for b in LANDSAT_BANDS if b in opened]
         else:
             tags = _s2_metadata_tags(folder)
