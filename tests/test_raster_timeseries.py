@@ -123,3 +123,28 @@ def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_pat
     with pytest.warns(KzgeoWarning, match=r"^2024-07-01: 2 of 2 zones have no pixel"):
         _, nothing = kzgeo.zonal_timeseries(away, one)
     assert nothing["first_date"].isna().all() and str(nothing["first_date"].dtype).startswith("datetime64")
+
+
+def test_a_plot_mostly_off_a_scene_is_not_observed_enough_for_the_trend(tmp_path):
+    """Plot 'edge' hangs three quarters off the scene's left edge; the quarter on it is clear, so its
+    valid_pct is 100 (of its pixels) but a quarter of the plot is observed: below the 50 % rule."""
+    edge = gpd.GeoDataFrame(
+        {"plot_id": ["edge", "kept"]},
+        geometry=[shapely.box(X0 - 30, Y0 - 20, X0 + 10, Y0), PLOTS.geometry.iloc[1]],
+        crs=UTM42,
+    )
+    scenes = {
+        dt.date(2022, 7, 1): scene_with_ndvi(tmp_path / "a.tif", 0.60, 0.50),
+        dt.date(2024, 7, 1): scene_with_ndvi(tmp_path / "c.tif", 0.20, 0.52),
+    }
+    with pytest.warns(KzgeoWarning, match="lie partly outside the raster"):
+        long, trend = kzgeo.zonal_timeseries(edge, scenes, min_valid_pct=30)
+    rows = long.set_index(["plot_id", "date"])
+    assert (rows.loc["edge", "valid_pct"] == 100).all()
+    assert rows.loc["edge", "pixel_area_ha"].to_numpy() == pytest.approx([0.02, 0.02], rel=1e-3)
+    assert not rows.loc["edge", "used_in_trend"].any() and rows.loc["kept", "used_in_trend"].all()
+    assert trend.loc["edge", "n_valid_dates"] == 0 and pd.isna(trend.loc["edge", "greenness_lost"])
+    # a rule below 25 % counts the quarter on the scene
+    with pytest.warns(KzgeoWarning):
+        long, trend = kzgeo.zonal_timeseries(edge, scenes, min_valid_pct=24)
+    assert trend.loc["edge", "n_valid_dates"] == 2 and bool(trend.loc["edge", "greenness_lost"])

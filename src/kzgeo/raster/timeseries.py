@@ -75,6 +75,20 @@ def _day(when) -> pd.Timestamp:
     return day.tz_localize(None).normalize() if day.tz is not None else day.normalize()
 
 
+def _zone_hectares(zones) -> np.ndarray:
+    """Hectares of each zone (NaN without a CRS: then no zone is known to lie partly off a scene)."""
+    from kzgeo.area import hectares
+    from kzgeo.errors import RepairWarning
+
+    if isinstance(zones, gpd.GeoSeries):
+        zones = gpd.GeoDataFrame(geometry=zones)
+    if zones.crs is None:
+        return np.full(len(zones), np.nan)
+    with warnings.catch_warnings():  # zonal_stats reports what matters about the zones
+        warnings.simplefilter("ignore", RepairWarning)
+        return np.asarray(hectares(zones), dtype=float)
+
+
 def zonal_timeseries(
     zones: gpd.GeoDataFrame,
     scenes: Mapping[dt.date | str, object],
@@ -101,8 +115,9 @@ def zonal_timeseries(
     zone_id : str, optional
         Id column, as in :func:`kzgeo.zonal_stats`.
     min_valid_pct : float
-        Observations with less valid (cloud-free, non-nodata) coverage are kept in the long table
-        but left out of the trend.
+        Observations with less valid (cloud-free, non-nodata) coverage of the whole zone are kept in
+        the long table but left out of the trend. A zone half off a scene's edge, its half on the
+        scene clear, has ``valid_pct`` 100 (of its pixels) but is half observed: 50 here.
     min_drop : float
         Index drop from the earlier peak to the latest value that counts as lost greenness.
 
@@ -137,6 +152,7 @@ def zonal_timeseries(
         dates[day] = when
     stats = list(dict.fromkeys(["mean", *stats]))
     name = index.lower()
+    zone_ha = _zone_hectares(zones)
     frames = []
     for day, scene in zip(dates, scenes.values(), strict=True):
         with warnings.catch_warnings(record=True) as caught:
@@ -144,13 +160,18 @@ def zonal_timeseries(
             table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False)
         for w in caught:  # the same warning, saying which date it is about
             warnings.warn(f"{day.date()}: {w.message}", w.category, stacklevel=2)
-        frames.append(table.reset_index().assign(date=day))
+        # valid_pct is of the pixels a zone has; the trend asks for a share of the whole zone, so a
+        # plot half off the scene's edge, its half on the scene clear, is half observed, not fully
+        with np.errstate(invalid="ignore", divide="ignore"):
+            on_scene = np.minimum(1.0, table["pixel_area_ha"].to_numpy() / zone_ha)
+        whole = table["valid_pct"].to_numpy() * on_scene
+        frames.append(table.reset_index().assign(date=day, _whole_pct=whole))
     long = pd.concat(frames, ignore_index=True)
     id_col = long.columns[0]
     long = long[[id_col, "date", *[c for c in long.columns if c not in (id_col, "date")]]]
     long = long.sort_values([id_col, "date"], kind="stable").reset_index(drop=True)
     value = f"{name}_mean"
-    long["used_in_trend"] = (long["valid_pct"] >= min_valid_pct) & long[value].notna()
+    long["used_in_trend"] = (long.pop("_whole_pct") >= min_valid_pct) & long[value].notna()
     used = long[long["used_in_trend"]]
     ids = pd.Index(long[id_col].unique(), name=id_col)
     rows = {key: _trend(group, value, min_drop) for key, group in used.groupby(id_col, sort=False)}
