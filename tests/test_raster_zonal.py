@@ -296,6 +296,10 @@ def test_geographic_raster_pixel_area_is_ellipsoidal():
 def test_zone_id_choice(block):
     z = zones(cell_box(0, 0, 1, 1), ids=["a"]).assign(name=["Alpha"])
     assert kzgeo.zonal_stats(z, (block, T10, UTM42), zone_id="name").index.tolist() == ["Alpha"]
+    named = kzgeo.zonal_stats(z, (block, T10, UTM42), zone_id="NAME")  # column names match in any case
+    assert named.index.tolist() == ["Alpha"] and named.index.name == "name"
+    with pytest.raises(kzgeo.SchemaError, match="no column 'NAME' for zone_id"):
+        kzgeo.zonal_stats(z.assign(Name=["x"]), (block, T10, UTM42), zone_id="NAME")
     unnamed = gpd.GeoDataFrame(geometry=[cell_box(0, 0, 1, 1)], crs=UTM42, index=[7])
     assert kzgeo.zonal_stats(unnamed.geometry, (block, T10, UTM42)).index.tolist() == [7]
 

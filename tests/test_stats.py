@@ -217,6 +217,15 @@ def test_duplicate_ids_are_named_as_plain_values():
         coverage(zones.assign(kato=np.array([111, 111], dtype=np.int64)), pas)
 
 
+def test_an_id_column_is_named_in_any_case():
+    """Column names match in any case (README): zone_id='ZONE' is the column 'zone'; a name two
+    columns answer to in different cases is not guessed."""
+    zones, pas = zones_and_pas()
+    pd.testing.assert_frame_equal(coverage(zones, pas, zone_id="ZONE"), coverage(zones, pas, zone_id="zone"))
+    with pytest.raises(SchemaError, match=r"no column 'ZONE'"):
+        coverage(zones.assign(Zone=zones["zone"]), pas, zone_id="ZONE")
+
+
 def test_coverage_errors():
     zones, pas = zones_and_pas()
     with pytest.raises(SchemaError, match=r"no column 'code'.*pass zone_id="):

@@ -15,6 +15,15 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 PUNCTUAL = ("Point", "MultiPoint")
 
 
+def column_named(columns, name):
+    """The column of ``columns`` called ``name``, in any case (``PLOT_ID`` for ``plot_id``) when only
+    one column is called so; ``name`` itself when none or several are (for the caller to refuse)."""
+    if name in columns or not isinstance(name, str):
+        return name
+    same = [c for c in columns if isinstance(c, str) and c.casefold() == name.casefold()]
+    return same[0] if len(same) == 1 else name
+
+
 @dataclass(frozen=True)
 class LayerKind:
     """The schema of one kind of layer.

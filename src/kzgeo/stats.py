@@ -19,7 +19,7 @@ from shapely.errors import GEOSException
 
 from kzgeo.area import KZ_ALBERS, _hectares, _polygonal_parts, _repaired, geodesic_edges, hectares
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
-from kzgeo.schemas import LAYER_KINDS
+from kzgeo.schemas import LAYER_KINDS, column_named
 
 __all__ = [
     "NATIONAL",
@@ -245,6 +245,7 @@ def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) 
     ``kzgeo_kind`` attribute, set by :func:`~kzgeo.validate.validate_layer`), else the first kind id
     column it has, else the index."""
     if given is not None:
+        given = column_named(gdf.columns, given)
         if given not in gdf.columns:
             raise SchemaError(
                 f"{role}: no column {given!r} (columns: {', '.join(map(str, gdf.columns))}); "

@@ -132,6 +132,7 @@ _CLI_WORDS = (
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass zone_id=", "pass --zone-id"),
+    ("for zone_id;", "for --zone-id;"),
     ("pass left_id=", "pass --left-id"),
     ("pass right_id=", "pass --right-id"),
     ("pass --id=", "pass --id"),

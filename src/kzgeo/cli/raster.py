@@ -11,6 +11,7 @@ from kzgeo.cli._options import (
     assume_crs_opt,
     encoding,
     examples,
+    files_named,
     format_opt,
     kind_opt,
     layer_opt,
@@ -121,12 +122,13 @@ def zonal(
     from kzgeo.raster import zonal_stats
 
     layer_gdf = read_layer(zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
-    table = zonal_stats(
-        layer_gdf,
-        raster,
-        stats=stats,
-        band=list(bands) or None,
-        index=[i.lower() for i in indices] or None,
-        zone_id=zone_id,
-    )
+    with files_named({"zones": zones}):
+        table = zonal_stats(
+            layer_gdf,
+            raster,
+            stats=stats,
+            band=list(bands) or None,
+            index=[i.lower() for i in indices] or None,
+            zone_id=zone_id,
+        )
     emit_table(table.reset_index(), output, fmt, overwrite)

@@ -171,7 +171,7 @@ def _scene_layers(scene: Scene, band, index) -> list[tuple[str, Reader]]:
 
 
 def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
-    from kzgeo.schemas import LAYER_KINDS
+    from kzgeo.schemas import LAYER_KINDS, column_named
 
     if zone_id is None:
         candidates = [k.id_column for k in LAYER_KINDS.values()] + ["zone_id", "id"]
@@ -184,6 +184,7 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
                 "zone_id= naming a unique column, or reset the index (zones.reset_index(drop=True))"
             )
         return ids
+    zone_id = column_named(zones.columns, zone_id)
     if zone_id not in zones.columns:
         raise SchemaError(
             f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(zones.columns)}"
