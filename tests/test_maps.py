@@ -413,6 +413,47 @@ def test_a_layer_that_is_not_dump_sites_is_refused(regions):
         kzgeo.make_map(dumps=regions.drop(columns=["site_id", "score"], errors="ignore"))
 
 
+def test_map_and_progress_errors_name_the_file_and_what_to_type(tmp_path, regions, capsys):
+    """The user gave files to options: messages name the file, not the Python argument, a layer's
+    label in the map's language or a kind= the command has no option for."""
+    regions.iloc[:1].to_file(tmp_path / "not_sites.gpkg")
+    regions.iloc[:0].to_file(tmp_path / "empty.gpkg")
+    points = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[shapely.Point(71.4, 51.1)], crs=4326)
+    points.to_file(tmp_path / "points.gpkg")
+    regions.to_file(tmp_path / "regions.gpkg")
+    html = str(tmp_path / "m.html")
+    cases = [
+        (
+            ["map", "--dumps", "{d}/not_sites.gpkg", "--only-given", "-o", html],
+            "{d}/not_sites.gpkg: the layer has no site_id, score column; it should be the sites that kzgeo "
+            "detect-dumps writes (site_id, score, area_ha, tier, status)",
+        ),
+        (
+            ["map", "--plots", "{d}/empty.gpkg", "--lang", "kk", "--only-given", "-o", html],
+            "{d}/empty.gpkg: the plots layer has no features; leave it out instead",
+        ),
+        (
+            ["map", "--plots", "{d}/points.gpkg", "--only-given", "-o", html],
+            "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
+            "give the file where a layer of its kind goes (kzgeo map --help) or convert the geometries",
+        ),
+        (
+            ["progress", "{d}/points.gpkg", "{d}/regions.gpkg"],
+            "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
+            "give the file where a layer of its kind goes (kzgeo progress --help) or convert the geometries",
+        ),
+        (
+            ["area", "{d}/points.gpkg", "--kind", "plots"],
+            "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
+            "pass the right --kind or convert the geometries",
+        ),
+    ]
+    for argv, message in cases:
+        assert main([a.format(d=tmp_path) for a in argv]) == 1
+        assert capsys.readouterr().err == f"kzgeo: error: {message.format(d=tmp_path)}\n"
+    assert not (tmp_path / "m.html").exists()
+
+
 # --- writing -----------------------------------------------------------------------------------------
 
 

@@ -131,6 +131,7 @@ _CLI_WORDS = (
         for name in ("utf-8", "cp1251")
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
+    ("pass the right kind=", "pass the right --kind"),
     ("pass zone_id=", "pass --zone-id"),
     ("for zone_id;", "for --zone-id;"),
     ("pass left_id=", "pass --left-id"),

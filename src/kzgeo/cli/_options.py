@@ -13,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from kzgeo.errors import DataError, KzgeoError, OutputError
+from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError
 
 __all__ = [
     "OUTPUT_PARAMS",
@@ -77,7 +77,17 @@ class Command(click.Command):
             if output is not None:
                 check_output(output, overwrite=bool(ctx.params.get("overwrite")))
         start = time.perf_counter()
-        result = super().invoke(ctx)
+        try:
+            result = super().invoke(ctx)
+        except GeometryError as exc:  # without --kind, a layer's kind is the place it was given in
+            wrong = "pass the right kind= or convert the geometries"
+            if "kind" in ctx.params or wrong not in str(exc):
+                raise
+            fix = (
+                f"give the file where a layer of its kind goes (kzgeo {ctx.info_name} --help) "
+                "or convert the geometries"
+            )
+            raise GeometryError(str(exc).replace(wrong, fix)) from exc
         log.info("kzgeo %s: done in %.1f s", ctx.info_name, time.perf_counter() - start)
         return result
 

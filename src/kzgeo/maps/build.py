@@ -236,11 +236,16 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
     legend.swatches(None, [(_STYLE[kind]["fillColor"], lab[kind])])
 
 
-def _add_dumps(m, dumps, lang, legend) -> None:
+def _source_name(source, role: str) -> str:
+    """What to call a layer in a message: its file when it was given as one, else its role."""
+    return str(source) if isinstance(source, (str, os.PathLike)) else role
+
+
+def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
     missing = [c for c in ("site_id", "score") if c not in dumps.columns]
     if missing:
         raise SchemaError(
-            f"dumps: the layer has no {', '.join(missing)} column; it should be the sites that "
+            f"{name}: the layer has no {', '.join(missing)} column; it should be the sites that "
             "kzgeo detect-dumps writes (site_id, score, area_ha, tier, status)"
         )
     lab = labels(lang)
@@ -405,7 +410,9 @@ def make_map(
     layers["dumps"] = _read(dumps, None, assume_crs, anywhere=True)
     for kind, gdf in layers.items():
         if gdf is not None and len(gdf) == 0 and kind != "dumps":  # no dump sites is a finding
-            raise DataError(f"{lab.get(kind, kind)}: the {kind} layer has no features; leave it out instead")
+            raise DataError(
+                f"{_source_name(given[kind], kind)}: the {kind} layer has no features; leave it out instead"
+            )
     m = folium.Map(
         location=_KAZAKHSTAN_CENTRE,
         zoom_start=5,
@@ -452,7 +459,7 @@ def make_map(
         # under its own heading: after the score bar, a bare swatch read as part of the score
         legend.swatches(lab["plots"], [(_STYLE["plots"]["fillColor"], lab["zoom_for_plots"])])
     if layers["dumps"] is not None:
-        _add_dumps(m, layers["dumps"], lang, legend)
+        _add_dumps(m, layers["dumps"], lang, legend, _source_name(dumps, "dumps"))
 
     extents = [g.total_bounds for g in layers.values() if g is not None and not g.empty]
     if score_raster is not None:  # a scene of a few km² is not to be looked for on a map of the country
