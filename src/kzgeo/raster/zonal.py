@@ -199,15 +199,17 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
     return ids
 
 
+_WGS84 = CRS.from_epsg(4326)
+
 _FACTOR_STEP = 32
 """Cells between the nodes where a projected grid's cell areas are computed (bilinear between)."""
 
 
 def _projected_cell_areas(grid: _Grid) -> Reader:
-    """Reader of each cell's ellipsoidal area in hectares on a projected grid.
+    """Reader of each cell's ellipsoidal area in hectares on a projected grid, or any grid not on WGS84.
 
-    Each cell's corners are taken to longitude and latitude and its area measured on the ellipsoid of
-    the grid's datum (the quadrilateral in radians times the radii of curvature at its centre, exact
+    Each cell's corners are taken to longitude and latitude on WGS84 (as :func:`kzgeo.hectares` takes
+    a zone's vertices) and its area measured on the WGS84 ellipsoid (the quadrilateral in radians times the radii of curvature at its centre, exact
     to about 1e-9 for a 10 m cell); computed once at nodes every :data:`_FACTOR_STEP` cells (farther
     apart on grids of more than 16,384 cells a side), bilinear in between. A cell of Web Mercator at
     51° N covers 0.39 of its grid area, one at the edge of a UTM zone about 0.9994.
@@ -215,8 +217,9 @@ def _projected_cell_areas(grid: _Grid) -> Reader:
     from pyproj import Transformer
 
     t = grid.transform
-    to_lonlat = Transformer.from_crs(grid.crs, grid.crs.geodetic_crs, always_xy=True)
-    ellps = grid.crs.ellipsoid
+    # on WGS84, datum shift included (Pulkovo 1942 grids), as kzgeo.hectares measures the zones
+    to_lonlat = Transformer.from_crs(grid.crs, _WGS84, always_xy=True)
+    ellps = _WGS84.ellipsoid
     a, e2 = ellps.semi_major_metre, 1 - (ellps.semi_minor_metre / ellps.semi_major_metre) ** 2
 
     def cell_ha(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -339,7 +342,10 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
         ops += [Operation(STATS[s], _column(prefix, s), src, None, own) for s in stats]
         ops.append(Operation("count", f"{prefix}__valid", src, None, own))
     ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1, **own}))
-    cell_areas = _geographic_cell_areas(grid) if grid.crs.is_geographic else _projected_cell_areas(grid)
+    # a WGS84 longitude/latitude grid: areas by row; any other grid (projected, or on another datum,
+    # whose cells move and change size in the shift to WGS84) from its cells' corners
+    by_row = grid.crs.is_geographic and grid.crs.datum == _WGS84.datum
+    cell_areas = _geographic_cell_areas(grid) if by_row else _projected_cell_areas(grid)
     areas = _WindowSource(grid, cell_areas, "_cell_ha")
     ops.append(Operation("sum", "_area_ha", areas))  # coverage-weighted: the zone's hectares on cells
     sources.append(areas)
