@@ -209,9 +209,10 @@ def _projected_cell_areas(grid: _Grid) -> Reader:
     """Reader of each cell's ellipsoidal area in hectares on a projected grid, or any grid not on WGS84.
 
     Each cell's corners are taken to longitude and latitude on WGS84 (as :func:`kzgeo.hectares` takes
-    a zone's vertices) and its area measured on the WGS84 ellipsoid (the quadrilateral in radians times the radii of curvature at its centre, exact
-    to about 1e-9 for a 10 m cell); computed once at nodes every :data:`_FACTOR_STEP` cells (farther
-    apart on grids of more than 16,384 cells a side), bilinear in between. A cell of Web Mercator at
+    a zone's vertices) and its area measured on the WGS84 ellipsoid (the quadrilateral in radians
+    times the radii of curvature at its centre, exact to about 1e-9 for a 10 m cell); computed once
+    at nodes every :data:`_FACTOR_STEP` cells (farther apart on grids of more than 16,384 cells a
+    side), bilinear in between. A cell of Web Mercator at
     51° N covers 0.39 of its grid area, one at the edge of a UTM zone about 0.9994.
     """
     from pyproj import Transformer
