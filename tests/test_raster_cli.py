@@ -12,7 +12,7 @@ import rasterio
 import shapely
 
 from kzgeo.cli import main
-from test_raster_fixtures import ORIGIN, UTM42, s2_stack
+from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack
 
 X0, Y0 = ORIGIN
 
@@ -229,3 +229,28 @@ def test_zonal_of_a_layer_with_a_collection_and_a_point(tmp_path, scene, capsys)
     assert table["pixel_area_ha"].iloc[:2].tolist() == pytest.approx([0.04, 0.04], rel=1e-3)
     assert np.isnan(table["ndvi_mean"].iloc[2])
     assert "1 of 3 zones have no polygon (plot_id: 3 Point)" in captured.err
+
+
+def test_zonal_works_wherever_the_raster_lies(tmp_path, capsys):
+    """The real Sentinel-2 crop lies near Berlin: zones on it are measured (no 'outside Kazakhstan'
+    refusal), and zones whose CRS is wrong are caught by the raster, which none of them overlaps."""
+    import kzgeo
+
+    with kzgeo.open_scene(S2_CROP) as scene:
+        x0, y0, crs = scene.transform.c, scene.transform.f, scene.crs
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1]}, geometry=[shapely.box(x0 + 100, y0 - 300, x0 + 300, y0 - 100)], crs=crs
+    )
+    plots.to_file(tmp_path / "berlin.gpkg")
+    assert (
+        main(["zonal", str(tmp_path / "berlin.gpkg"), str(S2_CROP), "--index", "ndvi", "--format", "csv"])
+        == 0
+    )
+    row = pd.read_csv(io.StringIO(capsys.readouterr().out)).iloc[0]
+    assert row["valid_pct"] == 100 and row["pixel_area_ha"] == pytest.approx(4.0, rel=1e-3)
+    plots.set_crs(32642, allow_override=True).to_file(tmp_path / "wrong_crs.gpkg")
+    assert main(["zonal", str(tmp_path / "wrong_crs.gpkg"), str(S2_CROP), "--index", "ndvi"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"kzgeo: error: {tmp_path / 'wrong_crs.gpkg'}: none of the 1 zone(s) overlaps the raster"
+    )

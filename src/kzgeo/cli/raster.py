@@ -121,7 +121,10 @@ def zonal(
     from kzgeo.io import read_layer
     from kzgeo.raster import zonal_stats
 
-    layer_gdf = read_layer(zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
+    # zones lie where the raster does, in Kazakhstan or not: a wrong CRS shows as no zone on the raster
+    layer_gdf = read_layer(
+        zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding(), anywhere=True
+    )
     with files_named({"zones": zones}):
         table = zonal_stats(
             layer_gdf,
