@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import click
+import geopandas as gpd
 import pytest
+from shapely import Point
 
 from kzgeo.cli import main
 
@@ -60,6 +62,18 @@ def test_info_reports_kind_hectares_and_repair(admin_dir, capsys):
     # Kazakhstan is about 2,724,900 km² = 272.5 M ha
     line = next(ln for ln in out.splitlines() if ln.startswith("area_ha"))
     assert 2.70e8 < float(line.split()[1].replace(",", "")) < 2.75e8
+
+
+def test_info_of_points_says_they_have_no_area(tmp_path, capsys):
+    points = gpd.GeoDataFrame(
+        {"landfill_id": [1, 2]}, geometry=[Point(71.4, 51.1), Point(76.9, 43.2)], crs=4326
+    )
+    points.to_file(tmp_path / "landfills.gpkg")
+    code, out, _ = run(["info", str(tmp_path / "landfills.gpkg")], capsys)
+    assert code == 0
+    assert "area_ha         — (no polygons: points and lines have no area)" in out.splitlines()
+    code, out, _ = run(["info", str(tmp_path / "landfills.gpkg"), "--json"], capsys)
+    assert json.loads(out)["area_ha"] is None
 
 
 def test_error_is_one_line_and_exit_status_1(tmp_path, capsys):

@@ -20,7 +20,7 @@ from shapely import box
 import kzgeo
 from kzgeo.area import hectares
 from kzgeo.cli import main
-from kzgeo.errors import DataError, KzgeoError, LayerReadError, OutputExistsError, RasterError
+from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, LayerReadError, OutputExistsError, RasterError
 from kzgeo.maps import make_map, map_html, region_statistics, save_map, simplify_for_web
 from kzgeo.maps.elements import PlotLayer, encode_geometries
 from kzgeo.maps.i18n import LANGS, fmt_number, labels
@@ -386,6 +386,15 @@ def test_score_raster_in_percent_or_bytes_is_an_error(tmp_path):
         dst.write(dst.read() * 100)  # percent
     with pytest.raises(RasterError, match=r"scores run from 0 to 100; .* divide percentages by 100"):
         to_web_mercator(path)
+
+
+def test_a_score_raster_without_any_score_is_drawn_with_a_warning(tmp_path):
+    path = score_tif(tmp_path / "s.tif")
+    with rasterio.open(path, "r+") as dst:
+        dst.write(np.full(dst.shape, np.nan, np.float32), 1)  # a scene under cloud
+    with pytest.warns(KzgeoWarning, match=r"s\.tif: no pixel holds a score .*drawn empty"):
+        score, _ = to_web_mercator(path)
+    assert np.isnan(score).all()
 
 
 def test_a_map_of_a_score_raster_alone_opens_on_the_raster(tmp_path):

@@ -254,3 +254,25 @@ def test_zonal_works_wherever_the_raster_lies(tmp_path, capsys):
     assert err.startswith(
         f"kzgeo: error: {tmp_path / 'wrong_crs.gpkg'}: none of the 1 zone(s) overlaps the raster"
     )
+
+
+def test_statistics_and_indices_are_named_in_any_case(tmp_path, scene, plots, capsys):
+    assert (
+        main(
+            [
+                "zonal",
+                str(plots),
+                str(scene),
+                "--index",
+                "NDVI",
+                "--stat",
+                "MEAN",
+                "--stat",
+                "Max",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("plot_id,ndvi_mean,ndvi_max,valid_pct,pixel_area_ha\n")

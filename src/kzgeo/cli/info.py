@@ -43,6 +43,6 @@ def info(
         return
     width = max(map(len, desc))
     for key, value in desc.items():
-        if key == "area_ha" and value is not None:
-            value = f"{value:,.1f}"
+        if key == "area_ha":
+            value = f"{value:,.1f}" if value is not None else "— (no polygons: points and lines have no area)"
         click.echo(f"{key:<{width}}  {value}")

@@ -82,7 +82,7 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
     "--stat",
     "stats",
     multiple=True,
-    type=click.Choice(_STAT_NAMES),
+    type=click.Choice(_STAT_NAMES, case_sensitive=False),
     default=("mean",),
     show_default=True,
     help="Statistic per zone; repeat for several.",

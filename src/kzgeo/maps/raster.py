@@ -7,6 +7,7 @@ metres at the edges of a scene.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import folium
@@ -16,7 +17,7 @@ from pyproj import Transformer
 from rasterio.errors import RasterioIOError
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from kzgeo.errors import LayerReadError, RasterError
+from kzgeo.errors import KzgeoWarning, LayerReadError, RasterError
 
 __all__ = ["SCORE_COLOURS", "colourise", "score_overlay", "to_web_mercator"]
 
@@ -87,6 +88,13 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
             resampling=Resampling.bilinear,
         )
     finite = score[np.isfinite(score)]
+    if not finite.size:  # a scene under cloud scores nothing: a finding, but one to be told
+        warnings.warn(
+            f"{path}: no pixel holds a score (all nodata: cloud, or outside the scene's swath); "
+            "the score layer is drawn empty",
+            KzgeoWarning,
+            stacklevel=3,
+        )
     if finite.size and (finite.min() < -1e-6 or finite.max() > 1 + 1e-6):
         raise RasterError(
             f"{path}: scores run from {finite.min():g} to {finite.max():g}; a score raster holds 0..1 "
