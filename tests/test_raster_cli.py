@@ -276,3 +276,16 @@ def test_statistics_and_indices_are_named_in_any_case(tmp_path, scene, plots, ca
         == 0
     )
     assert capsys.readouterr().out.startswith("plot_id,ndvi_mean,ndvi_max,valid_pct,pixel_area_ha\n")
+
+
+def test_a_missing_input_is_the_same_one_line_error_in_every_raster_command(tmp_path, plots, capsys):
+    missing = tmp_path / "nope.tif"
+    for argv in (
+        ["index", str(missing), "--index", "ndvi", "-o", str(tmp_path / "ndvi.tif")],
+        ["zonal", str(plots), str(missing)],
+        ["zonal", str(tmp_path / "nope.gpkg"), str(missing)],
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("kzgeo: error: ") and err.count("\n") == 1 and "nope." in err, err
+        assert "no such file" in err and "Usage:" not in err

@@ -44,7 +44,7 @@ _STAT_NAMES = [
         "kzgeo index S2_scene.tif --index ndvi -o ndvi.tif",
     ),
 )
-@click.argument("scene", type=click.Path(exists=True, path_type=Path))
+@click.argument("scene", type=click.Path(path_type=Path))
 @click.option(
     "--index",
     "index_name",
@@ -76,8 +76,8 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
         "kzgeo zonal my_plots.gpkg S2_scene.tif --index ndvi --stat mean -o ndvi_by_plot.csv",
     ),
 )
-@click.argument("zones", type=click.Path(exists=True, path_type=Path))
-@click.argument("raster", type=click.Path(exists=True, path_type=Path))
+@click.argument("zones", type=click.Path(path_type=Path))
+@click.argument("raster", type=click.Path(path_type=Path))
 @click.option(
     "--stat",
     "stats",
