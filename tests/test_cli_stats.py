@@ -304,6 +304,40 @@ def test_encoding_option_decodes_a_shapefile_without_cpg(tmp_path, capsys):
     )
 
 
+def test_following_the_encoding_advice_breaks_no_other_input(tmp_path, capsys):
+    """Plots in a cp1251 Shapefile without a .cpg, regions in the bundled GeoPackage: kzgeo --encoding
+    cp1251 decodes the plots' region names and leaves the regions' (UTF-8) as they are, so the plots
+    land in Akmola, not in a region of garbled names."""
+    import geopandas as gpd
+    import shapely
+
+    square = shapely.box(500_000, 5_670_000, 500_100, 5_670_100)  # 1 ha of UTM 42N, in Akmola
+    plots = gpd.GeoDataFrame(
+        {
+            "plot_id": [1, 2],
+            "region": ["Акмолинская", "Акмолинская"],
+            "year": [2024, 2024],
+            "seedlings": [1500, 1500],
+            "declared_ha": [1.0, 1.0],
+            "survival_pct": [80.0, 90.0],
+        },
+        geometry=[square, shapely.affinity.translate(square, 200)],
+        crs="EPSG:32642",
+    )
+    shp = tmp_path / "plots.shp"
+    plots.to_file(shp, encoding="cp1251")
+    shp.with_suffix(".cpg").unlink()
+    import kzgeo
+
+    regions = kzgeo.datasets.path("regions")
+    code, out, err = run(["--encoding", "cp1251", "progress", shp, regions, "--format", "csv"], capsys)
+    assert code == 0, err
+    rows = [line.split(",") for line in out.splitlines()]
+    akmola = next(r for r in rows if r[0] == "Akmola" and r[1] == "2024")
+    assert akmola[2] == "2" and float(akmola[3]) == pytest.approx(2.0016, rel=1e-4)
+    assert not any("Акмолинская" in line or "Ð" in line for line in out.splitlines())
+
+
 def test_a_layer_name_a_geoparquet_file_lacks_is_a_one_line_error(files, capsys):
     code, _, err = run(["area", files["plots"], "--layer", "pas"], capsys)
     assert code == 1 and err.strip().endswith("not 'pas'; drop --layer") and "CLI:" not in err

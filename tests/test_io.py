@@ -409,6 +409,42 @@ def test_shapefile_text_encoding(tmp_path, layer, encoding, misread):
         kzgeo.read_layer(tmp_path / "a.shp", encoding="cp-1251")
 
 
+def test_kazakh_shapefile_text_in_kz1048(tmp_path, layer):
+    """Kazakh software writes kz1048 (Қ, Ғ, Ө, Ұ, Ү, Һ, Ә, Ң where cp1251 has Ќ, є, Ґ, Ў, ...): the
+    warning names kz1048, not cp1251, and encoding='kz1048' reads it, whatever GDAL's iconv knows."""
+    import pyogrio
+
+    names = ["Қарағанды облысы", "Өскемен, Ұлытау, Шығыс, Әйтеке би, Үржар, Һ, Ң"]
+    raw = layer.assign(name=[n.encode("kz1048").decode("latin-1") for n in names])[
+        ["plot_id", "name", "geometry"]
+    ]
+    pyogrio.write_dataframe(raw, tmp_path / "kz.shp", encoding="ISO-8859-1")  # the kz1048 bytes
+    (tmp_path / "kz.cpg").unlink(missing_ok=True)
+    with pytest.warns(
+        kzgeo.KzgeoWarning, match=r"kz\.shp: text looks like kz1048 .*'Қарағанды облысы'.*encoding='kz1048'"
+    ):
+        kzgeo.read_layer(tmp_path / "kz.shp")
+    assert list(kzgeo.read_layer(tmp_path / "kz.shp", encoding="kz1048")["name"]) == names
+    with pytest.raises(
+        DataError, match=r"kz\.shp: its text is not utf-8 \(.*\); read it without an encoding"
+    ):
+        kzgeo.read_layer(tmp_path / "kz.shp", encoding="utf-8")
+
+
+def test_an_encoding_applies_only_to_shapefiles_without_a_cpg(tmp_path, layer):
+    """kzgeo --encoding applies to every file of a command: a GeoPackage, GeoJSON, GeoParquet or a
+    Shapefile with a .cpg keeps its own text, so following the warning for one file breaks no other."""
+    named = layer.assign(name=["Акмолинская", "Алматинская"])[["plot_id", "name", "geometry"]]
+    named.to_file(tmp_path / "a.gpkg")
+    named.to_file(tmp_path / "a.geojson")
+    named.to_parquet(tmp_path / "a.parquet")
+    named.to_file(tmp_path / "utf8.shp", encoding="utf-8")  # with its .cpg
+    assert (tmp_path / "utf8.cpg").exists()
+    for name in ("a.gpkg", "a.geojson", "a.parquet", "utf8.shp"):
+        read = kzgeo.read_layer(tmp_path / name, encoding="cp1251")
+        assert list(read["name"]) == ["Акмолинская", "Алматинская"], name
+
+
 def test_latin1_shapefile_text_gives_no_encoding_warning(tmp_path, layer):
     import warnings
 

@@ -231,8 +231,41 @@ def _misread_encoding(gdf: gpd.GeoDataFrame) -> tuple[str, str, str] | None:
     fixed = raw.decode("cp1251", errors="replace")
     # Western text read as cp1251 gains a few Cyrillic letters among its Latin ones; Cyrillic gains all
     if sum("\u0400" <= ch <= "\u04ff" for ch in fixed) > sum(ch.isalpha() for ch in fixed) / 2:
+        if any(ch in _KZ1048_IN_CP1251 for ch in fixed):  # Қ, Ғ, Ө, Ұ, Ү, Һ, Ә, Ң of kz1048
+            return "kz1048", values[0], raw.decode("kz1048", errors="replace").split("\n")[0]
         return "cp1251", values[0], fixed.split("\n")[0]
     return None
+
+
+_KZ1048_IN_CP1251 = frozenset("ЌЋќћЎўЈҐЄЇґєјЅѕї")
+"""The letters that kz1048's Kazakh letters become when read as cp1251 (the two differ only there)."""
+
+
+def _declares_no_encoding(source, layer) -> bool:
+    """Whether GDAL reads a Shapefile's text as latin-1 for want of a .cpg (or a code page in the .dbf)."""
+    declared = pyogrio.read_info(source, layer=layer).get("encoding") or ""
+    return declared.upper().replace("_", "-") in ("", "ISO-8859-1", "LATIN1")
+
+
+def _recode(gdf: gpd.GeoDataFrame, encoding: str, path: Path) -> gpd.GeoDataFrame:
+    """The text of a Shapefile that GDAL read as latin-1 (its bytes, one character each), decoded as
+    ``encoding``: any codec Python knows (kz1048 too, which GDAL's iconv may not)."""
+
+    def text(value):
+        return value.encode("latin-1").decode(encoding) if isinstance(value, str) else value
+
+    geometry = gdf.geometry.name
+    try:
+        out = gdf.copy()
+        for col in gdf.columns:
+            if col != geometry and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
+                out[col] = gdf[col].map(text)
+        return out.rename(columns={c: text(c) for c in gdf.columns if c != geometry})
+    except UnicodeError as exc:
+        raise DataError(
+            f"{path}: its text is not {encoding} ({exc.reason}); read it without an encoding to see "
+            "kzgeo's guess, or try another, e.g. 'cp1251' or 'kz1048'"
+        ) from exc
 
 
 def _warn_if_misread(gdf: gpd.GeoDataFrame, path: Path) -> None:
@@ -295,8 +328,6 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
 def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) -> gpd.GeoDataFrame:
     driver = _check_source(path)
     _check_encoding(encoding)
-    if driver == "parquet" and encoding is not None:
-        raise DataError(f"{path}: GeoParquet text is always UTF-8; drop encoding={encoding!r}")
     if _suffix(path) == ".shp":
         _check_dbf(path)
     try:
@@ -307,9 +338,17 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
                     "layer (CLI: --layer)"
                 )
             return _read_parquet(path)
-        gdf = gpd.read_file(
-            _gdal_source(path), engine="pyogrio", layer=_pick_layer(path, kind, layer), encoding=encoding
+        chosen = _pick_layer(path, kind, layer)
+        # only a Shapefile without a .cpg takes an encoding: a GeoPackage, GeoJSON or GeoParquet is
+        # UTF-8 and a .cpg says its Shapefile's (kzgeo --encoding applies to every file of a command)
+        recode = (
+            encoding
+            if encoding is not None
+            and driver == "ESRI Shapefile"
+            and _declares_no_encoding(_gdal_source(path), chosen)
+            else None
         )
+        gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=chosen)
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
@@ -318,7 +357,9 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise LayerReadError(f"{path}: the layer has no geometry; give a file with a vector layer")
-    if driver == "ESRI Shapefile" and encoding is None:
+    if recode is not None:
+        gdf = _recode(gdf, recode, path)
+    elif driver == "ESRI Shapefile" and encoding is None:
         _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
@@ -359,10 +400,11 @@ def read_layer(
     anywhere : bool
         The layer may lie outside Kazakhstan (see :func:`kzgeo.validate.validate_layer`).
     encoding : str, optional
-        Text encoding of the file's attributes, e.g. ``"cp1251"`` for a Shapefile without a ``.cpg``
-        written by Russian-language software; by default the ``.cpg`` (or GDAL's latin-1). A Shapefile
-        whose text looks mis-decoded gives a :class:`~kzgeo.errors.KzgeoWarning` naming the likely
-        encoding.
+        Text encoding of a Shapefile without a ``.cpg``, e.g. ``"cp1251"`` (Russian-language software)
+        or ``"kz1048"`` (Kazakh); any codec Python knows. Other files say their own encoding (a
+        ``.cpg``; GeoPackage, GeoJSON and GeoParquet are UTF-8) and are read as they say. A Shapefile
+        without a ``.cpg`` whose text looks mis-decoded gives a :class:`~kzgeo.errors.KzgeoWarning`
+        naming the likely encoding.
 
     Returns
     -------

@@ -99,7 +99,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     "--encoding",
     default=None,
     metavar="NAME",
-    help="Text encoding of Shapefiles without a .cpg file, e.g. cp1251 (kzgeo --encoding cp1251 area x.shp).",
+    help="Text encoding of Shapefiles without a .cpg file, e.g. cp1251 or kz1048 (kzgeo --encoding cp1251 "
+    "area x.shp); other files are read as they declare.",
 )
 @click.version_option(package_name="kzgeo")
 @click.pass_context
@@ -128,7 +129,7 @@ _CLI_WORDS = (
             f"pass encoding={name!r} (CLI: kzgeo --encoding {name} COMMAND ...)",
             f"run kzgeo --encoding {name} COMMAND ...",
         )
-        for name in ("utf-8", "cp1251")
+        for name in ("utf-8", "cp1251", "kz1048")
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass the right kind=", "pass the right --kind"),
