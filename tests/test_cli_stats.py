@@ -92,6 +92,20 @@ def test_overlap_of_a_file_with_itself_lists_each_pair_once(files, capsys):
     assert list(zip(table["pa_id_left"], table["pa_id_right"], strict=True)) == [("reserve", "sanctuary")]
 
 
+def test_overlap_of_two_files_with_the_same_features_is_two_layers(files, tmp_path, capsys):
+    """Last year's layer, unchanged, against this year's: each feature overlaps its twin by 100 %."""
+    import shutil
+
+    twin = tmp_path / "pas_2024.geojson"
+    shutil.copy(files["pas"], twin)
+    code, out, _ = run(["overlap", files["pas"], twin, "--format", "csv"], capsys)
+    assert code == 0
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    pairs = set(zip(table["pa_id_left"], table["pa_id_right"], strict=True))
+    assert {("reserve", "reserve"), ("sanctuary", "sanctuary"), ("park", "park")} <= pairs
+    assert {("reserve", "sanctuary"), ("sanctuary", "reserve")} <= pairs
+
+
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     plan = tmp_path / "plan.csv"
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")

@@ -619,9 +619,20 @@ def test_geoseries_are_taken_and_other_inputs_named():
         overlap_table(pas, pas, sliver_pct="0.1")
 
 
-def test_a_layer_against_a_copy_of_itself_is_one_layer():
+def test_a_layer_against_a_copy_of_itself_is_two_layers():
+    """The same GeoDataFrame twice: overlaps within one layer, each pair once. A copy (last year's
+    layer, unchanged): two layers, every feature overlapping its twin by 100 %, every pair both ways."""
     _, pas = zones_and_pas()
-    assert overlap_table(pas, pas.copy()).equals(overlap_table(pas, pas))
+    within = overlap_table(pas, pas)
+    both = overlap_table(pas, pas.copy())
+    ids = list(both.columns[:2])
+    twins = both[both[ids[0]] == both[ids[1]]]
+    assert len(twins) == len(pas) and (twins[["left_share_pct", "right_share_pct"]] == 100).all(axis=None)
+    others = both[both[ids[0]] != both[ids[1]]]
+    assert len(others) == 2 * len(within)
+    np.testing.assert_allclose(
+        sorted(others["overlap_ha"]), sorted(np.repeat(within["overlap_ha"], 2)), rtol=1e-12
+    )
 
 
 # --- review of 2026-12-02 --------------------------------------------------------------------------

@@ -74,22 +74,6 @@ def _frame(layer, role: str) -> gpd.GeoDataFrame:
     return layer
 
 
-def _same_features(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
-    """Whether ``b`` is a copy of ``a``: the same columns and values, geometries in the same order and CRS."""
-    if (
-        len(a) != len(b)
-        or a.crs != b.crs
-        or not a.index.equals(b.index)
-        or list(a.columns) != list(b.columns)
-    ):
-        return False
-    attrs = [c for c in a.columns if c != a.geometry.name]
-    if not pd.DataFrame(a[attrs]).equals(pd.DataFrame(b[attrs])):
-        return False
-    ga, gb = np.asarray(a.geometry.values, dtype=object), np.asarray(b.geometry.values, dtype=object)
-    return bool(np.all(shapely.equals_exact(ga, gb, 0.0) | (shapely.is_missing(ga) & shapely.is_missing(gb))))
-
-
 def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
     """Raise unless the layer has a CRS and, when it has geometries, polygons among them."""
     if gdf.crs is None:
@@ -390,7 +374,9 @@ def overlap_table(
         A pair whose overlap is below ``sliver_pct`` percent of **both** features is a sliver
         (boundaries digitised slightly apart) and is dropped; 0 keeps every pair with a positive
         overlap. Pairs that only touch are never listed, nor a feature with itself when ``left``
-        and ``right`` are the same GeoDataFrame (overlaps within one layer, each pair listed once).
+        and ``right`` are the same GeoDataFrame object (overlaps within one layer, each pair listed
+        once). Two layers that hold the same features (an unchanged layer of another year, a copy)
+        are two layers: each feature overlaps its twin by 100 %.
 
     Returns
     -------
@@ -420,9 +406,12 @@ def overlap_table(
     >>> overlap_table(plots, pas)[["plot_id", "pa_id", "left_share_pct"]].round(3).to_dict("records")
     [{'plot_id': 1, 'pa_id': 7, 'left_share_pct': 100.0}, {'plot_id': 2, 'pa_id': 7, 'left_share_pct': 50.0}]
     """
+    # the same layer twice (gdf.geometry twice: two GeoSeries of one array): overlaps within one layer
+    one_layer = left is right or (
+        isinstance(left, gpd.GeoSeries) and isinstance(right, gpd.GeoSeries) and left.values is right.values
+    )
     left, right = _frame(left, "overlap_table left"), _frame(right, "overlap_table right")
-    if right is not left and _same_features(left, right):
-        right = left  # a layer against a copy of itself: overlaps within one layer
+    right = left if one_layer else right
     _need_crs(left, "overlap_table left")
     _need_crs(right, "overlap_table right")
     if not isinstance(sliver_pct, (int, float, np.number)) or not 0 <= sliver_pct <= 100:
