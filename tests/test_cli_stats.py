@@ -106,6 +106,36 @@ def test_overlap_of_two_files_with_the_same_features_is_two_layers(files, tmp_pa
     assert {("reserve", "sanctuary"), ("sanctuary", "reserve")} <= pairs
 
 
+def test_a_geojson_of_metres_is_read_with_the_crs_the_error_names(tmp_path, capsys):
+    """A GeoJSON holds degrees by definition; one written in UTM metres is refused with advice to pass
+    --assume-crs, and that advice works (a GeoJSON has no .prj to fix)."""
+    import geopandas as gpd
+    import shapely
+
+    square = shapely.box(500_000, 5_670_000, 500_100, 5_670_100)
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[square], crs=4326).to_file(tmp_path / "utm.geojson")
+    code, _, err = run(["area", tmp_path / "utm.geojson"], capsys)
+    assert (
+        code == 1
+        and "look like projected metres; give the layer its real CRS, e.g. --assume-crs EPSG:32642" in err
+    )
+    code, out, err = run(
+        ["area", tmp_path / "utm.geojson", "--assume-crs", "EPSG:32642", "--format", "csv"], capsys
+    )
+    assert (
+        code == 0 and "its coordinates are metres; read in EPSG:32642 as --assume-crs EPSG:32642 says" in err
+    )
+    assert float(out.splitlines()[1].split(",")[1]) == pytest.approx(1.0008, abs=1e-4)
+    swapped = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[shapely.box(51.1, 71.4, 51.11, 71.41)], crs=4326)
+    swapped.to_file(tmp_path / "swapped.geojson")
+    code, _, err = run(["area", tmp_path / "swapped.geojson"], capsys)
+    assert (
+        code == 1
+        and err.rstrip().endswith("; re-export the file with longitude first")
+        and "Python" not in err
+    )
+
+
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     plan = tmp_path / "plan.csv"
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")

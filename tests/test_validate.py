@@ -80,8 +80,18 @@ def test_bad_assume_crs_is_an_error():
 def test_projected_metres_labelled_as_degrees():
     utm = Transformer.from_crs(4326, 32642, always_xy=True)
     metres = shapely.transform(SQUARE, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
-    with pytest.raises(CRSError, match="look like projected metres"):
+    with pytest.raises(
+        CRSError, match=r"look like projected metres; give the layer its real CRS, e\.g\. assume_crs="
+    ):
         validate_layer(plots([metres], crs="EPSG:4326"), "plots")
+    # following that advice works, though the file declares a CRS (a GeoJSON is WGS84 by definition)
+    with pytest.warns(
+        kzgeo.KzgeoWarning, match="declares EPSG:4326 but its coordinates are metres; read in EPSG:32642"
+    ):
+        fixed = validate_layer(plots([metres], crs="EPSG:4326"), "plots", assume_crs="EPSG:32642")
+    np.testing.assert_allclose(kzgeo.hectares(fixed), kzgeo.hectares(plots([SQUARE])), rtol=1e-6)
+    with pytest.raises(CRSError, match="look like projected metres"):  # degrees are no fix for metres
+        validate_layer(plots([metres], crs="EPSG:4326"), "plots", assume_crs="EPSG:4284")
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -93,8 +103,13 @@ def test_nan_or_infinite_coordinates_are_named(bad):
 
 def test_swapped_lat_lon():
     swapped = shapely.transform(SQUARE, lambda xy: xy[:, ::-1])
-    with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)"):
+    with pytest.raises(CRSError, match=r"\(lat, lon\) instead of \(lon, lat\)") as caught:
         validate_layer(plots([swapped]), "plots")
+    # the Python fix the message gives works
+    fix = str(caught.value).split("in Python: ")[1][:-1]  # the closing parenthesis of the hint
+    gdf = plots([swapped])
+    gdf = gdf.set_geometry(eval(fix, {"gdf": gdf, "shapely": shapely}))
+    assert validate_layer(gdf, "plots").geometry.iloc[0].equals(SQUARE)
 
 
 @pytest.mark.parametrize(

@@ -122,8 +122,29 @@ def guess_kind(gdf: gpd.GeoDataFrame) -> str | None:
     return None
 
 
+def _in_metres(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether coordinates labelled in degrees reach beyond any longitude or latitude: metres."""
+    present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    if present.empty:
+        return False
+    x0, y0, x1, y1 = present.total_bounds
+    return bool(max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90)
+
+
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
+        if assume_crs is not None and gdf.crs.is_geographic and _in_metres(gdf):
+            # a GeoJSON is WGS84 by definition, a .prj may be wrong: metres labelled as degrees take
+            # the CRS the user names (the error below tells them to)
+            crs = _parse_crs(assume_crs, name)
+            if not crs.is_geographic:
+                warnings.warn(
+                    f"{name}: declares {gdf.crs.to_string()} but its coordinates are metres; read in "
+                    f"{crs.to_string()} as assume_crs={assume_crs!r} says",
+                    KzgeoWarning,
+                    stacklevel=4,
+                )
+                return gdf.set_crs(crs, allow_override=True)
         if assume_crs is not None and not gdf.crs.equals(_parse_crs(assume_crs, name)):
             warnings.warn(
                 f"{name}: declares {gdf.crs.to_string()}; assume_crs={assume_crs!r} applies only to files "
@@ -167,7 +188,7 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         raise CRSError(
             f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
             "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "
-            "(UTM 42N) or fix the .prj"
+            "(UTM 42N), or fix the file's CRS"
         )
     try:
         lon0, lat0, lon1, lat1 = present.to_crs(4326).total_bounds
@@ -187,8 +208,8 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         raise CRSError(
             f"{name}: coordinates look like (lat, lon) instead of (lon, lat): "
             f"bounds x {lon0:.2f}..{lon1:.2f}, y {lat0:.2f}..{lat1:.2f}; "
-            "swap the axes (shapely.ops.transform(lambda x, y: (y, x), geom)) "
-            "or re-export the file with longitude first"
+            "re-export the file with longitude first (in Python: "
+            "gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))"
         )
     if inside_box:
         return

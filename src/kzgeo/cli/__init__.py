@@ -133,6 +133,10 @@ _CLI_WORDS = (
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass the right kind=", "pass the right --kind"),
+    (
+        " (in Python: gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))",
+        "",
+    ),
     ("pass zone_id=", "pass --zone-id"),
     ("for zone_id;", "for --zone-id;"),
     ("pass left_id=", "pass --left-id"),
