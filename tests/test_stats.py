@@ -385,6 +385,31 @@ def regions_and_plots():
     return regions, plots
 
 
+def test_plots_of_one_year_drawn_over_each_other_are_reported():
+    """A plot entered twice counts its hectares twice in planted_ha (as the plots' own areas do): a
+    warning names the pair and the hectares; plots that only touch, a sliver of boundary noise or
+    the same land planted again in another year are no such pair."""
+    regions, plots = regions_and_plots()
+    twice = pd.concat([plots, plots.iloc[[2]].assign(plot_id="p3-again")], ignore_index=True)
+    with pytest.warns(
+        KzgeoWarning, match=r"1 pair\(s\) of plots of the same year overlap \(p3 and p3-again\), 2\.00 ha"
+    ):
+        table = planting_progress(twice, regions).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "planted_ha"] == pytest.approx(2.0 + 4.0 + 2.0, rel=1e-7)
+    touching = ha_box(21, 1, 2).union(box(21_210, 1_010, 21_220, 1_110))  # p3 and a strip along its side
+    sliver = box(21_210 - 0.05, 1_010, 21_310, 1_110)  # p3's neighbour, drawn 5 cm into it: 0.05 %
+    replanted = plots.iloc[[2]].assign(plot_id="p3-2024", year=2024)
+    others = layer([touching.difference(ha_box(21, 1, 2)), sliver], plot_id=["strip", "neighbour"],
+                   region=["Akmola", "Akmola"], year=[2025, 2026], species=["pine"] * 2, seedlings=[1, 1],
+                   declared_ha=[0.1, 1.0], survival_pct=[np.nan, np.nan])  # fmt: skip
+    fine = pd.concat([plots, replanted, others.iloc[[0]]], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KzgeoWarning)
+        warnings.filterwarnings("ignore", message=".*no 'Kazakhstan' row|.*lie in no region")
+        planting_progress(fine, regions)
+        planting_progress(pd.concat([plots.iloc[[2]], others.iloc[[1]].assign(year=2025)]), regions)
+
+
 def test_planting_progress_by_region_and_year_with_the_national_plan():
     regions, plots = regions_and_plots()
     table = planting_progress(plots, regions).set_index(["region", "year"])

@@ -628,6 +628,40 @@ def _checked_numbers(values: pd.Series, rule: tuple, where: pd.Series, label: st
     return numbers
 
 
+def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Series) -> None:
+    """Warn when plots of one year overlap (a plot entered twice, boundaries drawn over each other):
+    planted_ha counts their common hectares twice, as the plots' own areas do."""
+    geoms = np.asarray(plots.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.sum() < 2:
+        return
+    rows = np.flatnonzero(present)
+    a, b = shapely.STRtree(geoms[rows]).query(geoms[rows], predicate="intersects")
+    a, b = rows[a], rows[b]
+    year = years.to_numpy()
+    keep = (a < b) & (year[a] == year[b])
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return
+    ga, gb = shapely.make_valid(geoms[a]), shapely.make_valid(geoms[b])
+    common = hectares(gpd.GeoSeries(shapely.intersection(ga, gb), crs=plots.crs))
+    smaller = np.minimum(
+        hectares(gpd.GeoSeries(ga, crs=plots.crs)), hectares(gpd.GeoSeries(gb, crs=plots.crs))
+    )
+    twice = common > smaller * SLIVER_PCT / 100  # not boundaries digitised a hair apart
+    if not twice.any():
+        return
+    pairs = [f"{ids.iloc[i]} and {ids.iloc[j]}" for i, j in zip(a[twice][:5], b[twice][:5], strict=True)]
+    warnings.warn(
+        f"planting_progress plots: {int(twice.sum())} pair(s) of plots of the same year overlap "
+        f"({'; '.join(pairs)}{' ...' if twice.sum() > 5 else ''}), {common[twice].sum():,.2f} ha in common "
+        "that planted_ha counts twice, as the plots' own areas do; remove plots entered twice (coverage "
+        "counts overlaps once)",
+        KzgeoWarning,
+        stacklevel=3,
+    )
+
+
 def planting_progress(
     plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, plan: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -671,7 +705,8 @@ def planting_progress(
     KzgeoWarning
         Plots whose region is not among ``regions`` (kept under their own name) or lies in none;
         ``survival_pct`` values that all look like fractions (at most 1); a 2025 plan without a
-        national row.
+        national row; plots of one year that overlap by more than 0.1 % of the smaller (a plot
+        entered twice), whose common hectares ``planted_ha`` counts twice.
     """
     plots, regions = _frame(plots, "planting_progress plots"), _frame(regions, "planting_progress regions")
     _need_crs(plots, "planting_progress plots")
@@ -718,6 +753,7 @@ def planting_progress(
             KzgeoWarning,
             stacklevel=2,
         )
+    _warn_if_planted_twice(plots, numbers["year"], ids)
     counted = survival.notna() & seedlings.notna()
     frame = pd.DataFrame(
         {
