@@ -136,6 +136,47 @@ def test_a_geojson_of_metres_is_read_with_the_crs_the_error_names(tmp_path, caps
     )
 
 
+def test_a_repeated_kind_id_does_not_block_another_id_column(tmp_path, capsys):
+    """plot_id repeats for the two parts of plot A; --id names the column that does identify them."""
+    import geopandas as gpd
+    import shapely
+
+    parts = [
+        shapely.box(500_000, 5_670_000, 500_100, 5_670_100),
+        shapely.box(500_200, 5_670_000, 500_300, 5_670_100),
+    ]
+    gdf = gpd.GeoDataFrame({"plot_id": ["A", "A"], "uid": ["u1", "u2"]}, geometry=parts, crs=32642)
+    gdf.to_file(tmp_path / "parts.gpkg")
+    code, out, err = run(["area", tmp_path / "parts.gpkg", "--id", "uid", "--format", "csv"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0] == "uid,area_ha" and [r.split(",")[0] for r in out.splitlines()[1:]] == [
+        "u1",
+        "u2",
+    ]
+    code, _, err = run(["area", tmp_path / "parts.gpkg"], capsys)
+    assert (
+        code == 1
+        and "id column 'plot_id' repeats the value 'A'; make the ids unique or pass --id naming" in err
+    )
+    code, out, err = run(
+        [
+            "overlap",
+            tmp_path / "parts.gpkg",
+            tmp_path / "parts.gpkg",
+            "--left-id",
+            "uid",
+            "--right-id",
+            "uid",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    code, _, err = run(
+        ["area", tmp_path / "parts.gpkg", "--kind", "plots"], capsys
+    )  # a plots layer: one id each
+    assert code == 1 and "column 'plot_id' must identify each feature, but 1 value(s) repeat: A" in err
+
+
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     plan = tmp_path / "plan.csv"
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")
@@ -258,7 +299,7 @@ def test_duplicate_ids_error_names_the_file(tmp_path, capsys):
     ).to_file(path)
     code, _, err = run(["area", path], capsys)
     assert code == 1
-    assert str(path) in err and "must identify each feature" in err
+    assert str(path) in err and "id column 'plot_id' repeats the value 1; make the ids unique or pass --id" in err
 
 
 def test_format_must_agree_with_the_outputs_suffix(files, tmp_path, capsys):

@@ -390,7 +390,8 @@ def read_layer(
         ``regions``, ``districts``, ``protected_areas``, ``corridors``, ``plots`` or ``landfills``.
         Foreign column names (WDPA, OpenStreetMap, HDX) are renamed onto the kind's schema; ``None``
         validates geometry and CRS only; ``"guess"`` takes the kind from the columns
-        (:func:`kzgeo.validate.guess_kind`), or ``None`` when nothing fits.
+        (:func:`kzgeo.validate.guess_kind`), or ``None`` when nothing fits; a guessed kind's id
+        column may repeat a value (the layer may be identified by another column).
     layer : str or int, optional
         Layer of a multi-layer file; by default the only layer, or the one named like ``kind``.
     assume_crs : CRS-like, optional
@@ -439,9 +440,12 @@ def read_layer(
     else:
         name = str(source)
         raw = _read_raw(Path(source), None if kind == "guess" else kind, layer, encoding)
-    if kind == "guess":
+    guessed = kind == "guess"
+    if guessed:
         kind = guess_kind(raw)
-    return validate_layer(raw, kind, name=name, assume_crs=assume_crs, report=report, anywhere=anywhere)
+    return validate_layer(
+        raw, kind, name=name, assume_crs=assume_crs, report=report, anywhere=anywhere, unique_ids=not guessed
+    )
 
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")

@@ -423,7 +423,7 @@ def _drop_not_protected(
     return gdf.loc[~out]
 
 
-def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport):
+def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: ValidationReport, unique=True):
     col = kind.id_column
     if col == "kato" and col not in gdf.columns:
         return gdf  # an official code: numbers 1..n under its name would pass for KATO codes
@@ -434,11 +434,16 @@ def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: Valida
             # WDPA shapefiles and many exports store integer ids as floats: 101.0 is id 101
             gdf = gdf.assign(**{col: ids.astype("Int64")})
     dup = gdf[col].duplicated(keep=False) & gdf[col].notna()
-    if dup.any():
+    if unique and dup.any():
         values = pd.unique(gdf.loc[dup, col])
+        fix = (
+            "give each feature its own code (dissolve the parts of one unit first)"
+            if col == "kato"
+            else "make the ids unique or drop the column to number the features 1..n"
+        )
         raise SchemaError(
             f"{name}: column {col!r} must identify each feature, but {len(values)} value(s) repeat: "
-            f"{_show_ids(values)}; make the ids unique or drop the column to number features 1..n"
+            f"{_show_ids(values)}; {fix}"
         )
     return gdf
 
@@ -451,6 +456,7 @@ def validate_layer(
     assume_crs=None,
     report: ValidationReport | None = None,
     anywhere: bool = False,
+    unique_ids: bool = True,
 ) -> gpd.GeoDataFrame:
     """Validate and repair a layer, returning it in EPSG:4326 with the kind's column names.
 
@@ -471,6 +477,10 @@ def validate_layer(
         cannot hold its coordinates is an error. By default coordinates more than a few degrees
         outside Kazakhstan are an error, the sign of a wrong CRS, and so are coordinates that
         lie in Kazakhstan only with latitude and longitude swapped.
+    unique_ids : bool
+        Refuse a layer whose id column repeats a value (default). ``False`` leaves that to the
+        caller: a layer whose kind was guessed from its columns may be identified by another column
+        (``kzgeo area plots.gpkg --id uid`` where ``plot_id`` repeats for the parts of one plot).
 
     Returns
     -------
@@ -505,7 +515,7 @@ def validate_layer(
     if spec is not None:
         gdf = _collections_to_polygons(gdf, name, spec)
         _check_types(gdf, name, spec)
-        gdf = _check_ids(gdf, name, spec, report)
+        gdf = _check_ids(gdf, name, spec, report, unique_ids)
     if not gdf.crs.equals(CRS.from_epsg(4326)):
         gdf = gdf.to_crs(4326)
     if spec is not None:
