@@ -299,7 +299,10 @@ def test_duplicate_ids_error_names_the_file(tmp_path, capsys):
     ).to_file(path)
     code, _, err = run(["area", path], capsys)
     assert code == 1
-    assert str(path) in err and "id column 'plot_id' repeats the value 1; make the ids unique or pass --id" in err
+    assert (
+        str(path) in err
+        and "id column 'plot_id' repeats the value 1; make the ids unique or pass --id" in err
+    )
 
 
 def test_format_must_agree_with_the_outputs_suffix(files, tmp_path, capsys):
