@@ -76,6 +76,26 @@ def test_baseline_from_product_name_in_folder(tmp_path):
         np.testing.assert_allclose(scene.read_band("B08"), 0.4, rtol=1e-6)
 
 
+def test_band_files_copied_out_of_a_baseline_04_product_warn_of_the_offset(tmp_path):
+    """Band files without their MTD_MSI*.xml and without _N0400_ in any name: as for a GeoTIFF without
+    tags, no DN below 1000 in B02, B08 and B12 is the mark of the +1000 offset, and a warning says so."""
+    for label, low in (("offset", 1200), ("plain", 200)):
+        folder = tmp_path / label
+        folder.mkdir()
+        for name, dn in (("B02", low), ("B04", 2000), ("B08", 5000), ("B12", 1500)):
+            write_tif(folder / f"T42UXE_20230601T061629_{name}_10m.tif", np.full((4, 4), dn, np.uint16))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            kzgeo.open_scene(folder).close()
+        said = [str(w.message) for w in caught if "processing baseline" in str(w.message)]
+        if label == "offset":
+            assert len(said) == 1 and said[0].startswith(f"{folder}: no processing baseline")
+            fix = "copy the granule's MTD_MSIL2A.xml (or MTD_MSIL1C.xml) into the folder, or keep the product"
+            assert said[0].endswith(f"{fix} name with _N0400_")
+        else:
+            assert said == []
+
+
 def test_nodata_and_scl_mask(tmp_path):
     scl = np.array([[4, 3, 8], [9, 10, 11], [5, 6, 7]])
     values = dict.fromkeys(["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"], 3000)

@@ -525,7 +525,14 @@ def _landsat_common(spacecraft: str, bands=(), source: object = "") -> dict[str,
     return _COMMON["landsat-oli"]
 
 
-def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
+_TAG_FIX = "tag the file (gdal_edit.py -mo PROCESSING_BASELINE=05.10) or keep the product name with _N0400_"
+_MTD_FIX = (
+    "copy the granule's MTD_MSIL2A.xml (or MTD_MSIL1C.xml) into the folder, or keep the product name "
+    "with _N0400_"
+)
+
+
+def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path, fix: str = _TAG_FIX) -> None:
     """Warn when a Sentinel-2 GeoTIFF without baseline metadata looks like a baseline 04.00+ product.
 
     Products since January 2022 add 1000 to every DN; without a tag saying so the offset is taken as
@@ -553,8 +560,7 @@ def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path) -> None:
         warnings.warn(
             f"{path}: no processing baseline in its tags, and no DN of B02, B08 or B12 is below 1000 in "
             "four sample windows, as in products of baseline 04.00 and later (since January 2022), "
-            "which add 1000: reflectance is read without that offset and may be 0.1 too high; "
-            "tag the file (gdal_edit.py -mo PROCESSING_BASELINE=05.10) or keep the product name with _N0400_",
+            f"which add 1000: reflectance is read without that offset and may be 0.1 too high; {fix}",
             KzgeoWarning,
             stacklevel=4,
         )
@@ -682,6 +688,7 @@ def _on_grid(ds, grid, resampling: Resampling, nodata):
 def _open_folder(folder: Path) -> Scene:
     sensor, files = _band_files(folder)
     datasets = []
+    said = True  # the offset is known (Landsat: from the MTL)
     try:
         opened = {name: _open(f) for name, f in files.items()}
         datasets.extend(opened.values())
@@ -706,7 +713,7 @@ def _open_folder(folder: Path) -> Scene:
             order = [b for b in LANDSAT_BANDS if b in opened]
         else:
             tags = _s2_metadata_tags(folder)
-            offset, quant, _ = _s2_offset(tags, next(iter(files.values())))
+            offset, quant, said = _s2_offset(tags, next(iter(files.values())))
             common = _COMMON["sentinel-2"]
             order = [b for b in S2_BANDS if b in opened and b not in S2_ATMOSPHERIC]
         for name, ds in opened.items():
@@ -735,6 +742,9 @@ def _open_folder(folder: Path) -> Scene:
                 bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0)
             if vrt is not ds:
                 datasets.append(vrt)
+        if sensor == "sentinel-2" and not said and bands:
+            # band files copied out of their product: no MTD_MSI*.xml and no _N0400_ in the names
+            _warn_if_offset_likely(next(iter(bands.values())).dataset, bands, folder, _MTD_FIX)
     except BaseException:
         for ds in reversed(datasets):
             with contextlib.suppress(Exception):
