@@ -9,6 +9,7 @@ import rasterio
 import shapely
 from affine import Affine
 
+import kzgeo
 from kzgeo.cli import main
 from kzgeo.dumps import SITE_COLUMNS, detect_dumps, load_model
 from kzgeo.dumps.evaluate import match_sites
@@ -372,3 +373,125 @@ def test_ring_sums_whose_site_the_next_window_did_not_label_are_not_a_site():
     # a part of the same site across the border still adds its ring sums
     beside = orphan.assign(geometry=[shapely.box(2 * pixel, 0, 3 * pixel, pixel)])
     assert _merge([part, beside], "EPSG:32642")["ring_n"].tolist() == [19.0]
+
+
+# --- review of 2026-12-03 --------------------------------------------------------------------------
+
+
+def test_a_float_scene_of_digital_numbers_or_percentages_is_refused(scene_path, tmp_path, capsys):
+    """A float GeoTIFF holds reflectance as is: one of DN x 10000 (as some exports write) would be
+    scored and give no site, silently."""
+    with rasterio.open(scene_path) as src:
+        profile = src.profile | {"dtype": "float32", "nodata": None}
+        dn, descriptions = src.read().astype("float32"), src.descriptions
+    for name, scale, typical in (("dn.tif", 1.0, r"1\d\d\d"), ("pct.tif", 100.0, r"1\d\.\d+")):
+        with rasterio.open(tmp_path / name, "w", **profile) as dst:
+            dst.write(dn / scale)
+            dst.descriptions = descriptions
+        with pytest.raises(
+            RasterError, match=rf"red reflectance of {typical} is typical of this scene; .*divide"
+        ):
+            detect_dumps(tmp_path / name)
+        assert main(["detect-dumps", str(tmp_path / name), "-o", str(tmp_path / "s.gpkg")]) == 1
+        assert "divide digital numbers by 10000" in capsys.readouterr().err
+    with rasterio.open(tmp_path / "ok.tif", "w", **profile) as dst:  # reflectance 0..1 as floats: fine
+        dst.write(dn / 10_000)
+        dst.descriptions = descriptions
+    assert len(detect_dumps(tmp_path / "ok.tif")) > 0
+
+
+def test_the_score_raster_never_replaces_a_file_of_the_scene(scene_path, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "copy.tif"
+    shutil.copy(scene_path, copy)
+    with pytest.raises(
+        kzgeo.OutputError, match=r"copy\.tif: is the input .*copy\.tif; write the result to another"
+    ):
+        detect_dumps(copy, score_raster=copy, overwrite=True)
+    assert copy.read_bytes() == scene_path.read_bytes()
+    folder = tmp_path / "granule"
+    folder.mkdir()
+    shutil.copy(scene_path, folder / "bands.tif")  # a band file inside a scene folder
+    before = (folder / "bands.tif").read_bytes()
+    argv = [
+        "detect-dumps",
+        str(folder),
+        "-o",
+        str(tmp_path / "s.gpkg"),
+        "--score-raster",
+        str(folder / "bands.tif"),
+    ]
+    assert main([*argv, "--overwrite"]) == 1
+    assert "is also the input SCENE" in capsys.readouterr().err
+    assert (folder / "bands.tif").read_bytes() == before
+
+
+def test_the_previous_scene_is_read_in_windows_of_the_size_asked_for(scene_path, monkeypatch):
+    import kzgeo.dumps.detect as detect
+
+    sizes = []
+    windows = detect._windows
+    monkeypatch.setattr(
+        detect, "_windows", lambda h, w, size, halo: sizes.append(size) or windows(h, w, size, halo)
+    )
+    detect_dumps(scene_path, previous=scene_path, window_size=128)
+    assert sizes == [128, 128]  # this season's scene, then the previous one
+
+
+def test_layers_of_the_wrong_kind_for_landfills_or_previous_sites(scene, sites, scene_path, tmp_path, capsys):
+    """Site centres as the previous season would make every site 'grown'; tree-planting plots as the
+    landfills, every site on a plot legal: both refused, naming the file at the command line."""
+    centres = gpd.GeoDataFrame(sites[["site_id"]], geometry=sites.geometry.centroid, crs=sites.crs)
+    with pytest.raises(DataError, match="previous sites: the layer holds Point geometries"):
+        detect_dumps(scene, previous=centres)
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1], "seedlings": [100], "year": [2024]}, geometry=[sites.geometry.iloc[0]], crs=sites.crs
+    )
+    with pytest.raises(
+        DataError, match=r"landfills: the layer looks like plots, not landfills \(its columns: plot_id"
+    ):
+        detect_dumps(scene, landfills=plots)
+    centres.to_file(tmp_path / "centres.gpkg")
+    out = str(tmp_path / "s.gpkg")
+    assert (
+        main(["detect-dumps", str(scene_path), "-o", out, "--previous", str(tmp_path / "centres.gpkg")]) == 1
+    )
+    assert capsys.readouterr().err.startswith(
+        f"kzgeo: error: {tmp_path / 'centres.gpkg'}: the layer holds Point"
+    )
+
+
+def test_a_multi_layer_file_of_landfills_or_previous_sites(scene, sites, scene_path, tmp_path, capsys):
+    fills = scene.landfills.to_crs(4326)
+    fills.to_file(tmp_path / "two.gpkg", layer="fills")
+    fills.to_file(tmp_path / "two.gpkg", layer="other")
+    out = str(tmp_path / "s.gpkg")
+    base = ["detect-dumps", str(scene_path), "-o", out, "--landfills", str(tmp_path / "two.gpkg")]
+    assert main(base) == 1
+    assert capsys.readouterr().err.rstrip().endswith("choose one with --landfills-layer")
+    assert main([*base, "--landfills-layer", "fills"]) == 0
+    assert "legal_landfill" in gpd.read_file(out)["status"].tolist()
+    sites.to_file(tmp_path / "before.gpkg", layer="sites")
+    sites.to_file(tmp_path / "before.gpkg", layer="copy")
+    again = [
+        "detect-dumps",
+        str(scene_path),
+        "-o",
+        out,
+        "--overwrite",
+        "--previous",
+        str(tmp_path / "before.gpkg"),
+    ]
+    assert main(again) == 1
+    assert capsys.readouterr().err.rstrip().endswith("choose one with --previous-layer")
+    assert main([*again, "--previous-layer", "sites"]) == 0
+    assert set(gpd.read_file(out)["change"]) == {"persisting"}
+
+
+def test_the_python_api_takes_files_and_refuses_odd_window_sizes(scene, scene_path, tmp_path):
+    scene.landfills.to_file(tmp_path / "fills.gpkg")
+    from_file = detect_dumps(scene_path, landfills=tmp_path / "fills.gpkg")
+    assert "legal_landfill" in set(from_file["status"])
+    with pytest.raises(DataError, match=r"window_size=200\.5: a window is a whole number of pixels"):
+        detect_dumps(scene_path, window_size=200.5)

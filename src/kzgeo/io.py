@@ -460,8 +460,12 @@ def _dataset_files(path: Path) -> list[Path]:
 
 
 def _shared_file(dest: Path, source: Path) -> Path | None:
-    """The file of ``dest`` (or its sidecars) that is also ``source`` or one of its sidecars."""
-    sources = [s for s in _dataset_files(source) if s.exists()]
+    """The file of ``dest`` (or its sidecars) that is also ``source`` or one of its sidecars, or one
+    of the files in ``source`` when it is a folder (the band files of a granule)."""
+    if source.is_dir():
+        sources = [s for s in source.rglob("*") if s.is_file()]
+    else:
+        sources = [s for s in _dataset_files(source) if s.exists()]
     for out in _dataset_files(dest):
         with contextlib.suppress(OSError):
             if out.exists() and any(out.samefile(s) for s in sources):

@@ -10,6 +10,7 @@ from kzgeo.cli._options import (
     Command,
     assume_crs_opt,
     examples,
+    files_named,
     note,
     overwrite_opt,
     progress_bar,
@@ -51,6 +52,8 @@ from kzgeo.cli._options import (
     show_default=True,
     help="Processing window, pixels (memory grows with its square).",
 )
+@click.option("--landfills-layer", default=None, help="Layer of a multi-layer LANDFILLS file.")
+@click.option("--previous-layer", default=None, help="Layer of a multi-layer file of previous sites.")
 @assume_crs_opt
 @overwrite_opt
 def detect_dumps(
@@ -60,6 +63,8 @@ def detect_dumps(
     landfills: Path | None,
     score_raster: Path | None,
     window_size: int,
+    landfills_layer: str | None,
+    previous_layer: str | None,
     assume_crs: str | None,
     overwrite: bool,
 ) -> None:
@@ -78,8 +83,20 @@ def detect_dumps(
     check_output(output, overwrite=overwrite, suffixes=suffixes)
     if score_raster is not None:
         check_output(score_raster, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES)
+
+    def read(path: Path, option: str, **kwargs):
+        """The layer, its layer advice naming this command's option (there is no --layer here)."""
+        try:
+            return read_layer(path, assume_crs=assume_crs, anywhere=True, **kwargs)
+        except LayerReadError as exc:
+            message = str(exc).replace("layer=... (CLI: --layer)", f"{option}-layer")
+            message = message.replace("(CLI: --layer NAME)", f"({option}-layer NAME)")
+            if message == str(exc):
+                raise
+            raise LayerReadError(message) from exc
+
     fills = (
-        read_layer(landfills, kind="landfills", assume_crs=assume_crs, anywhere=True)
+        read(landfills, "--landfills", kind="landfills", layer=landfills_layer)
         if landfills is not None
         else None
     )
@@ -91,16 +108,17 @@ def detect_dumps(
             )
         is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
         # the sites of an earlier run, which may be of a scene outside Kazakhstan
-        before = read_layer(previous, assume_crs=assume_crs, anywhere=True) if is_layer else previous
-    sites = detect(
-        scene,
-        landfills=fills,
-        previous=before,
-        window_size=window_size,
-        score_raster=score_raster,
-        overwrite=overwrite,
-        progress=progress_bar(),
-    )
+        before = read(previous, "--previous", layer=previous_layer) if is_layer else previous
+    with files_named({"landfills": landfills, "previous sites": previous}):
+        sites = detect(
+            scene,
+            landfills=fills,
+            previous=before,
+            window_size=window_size,
+            score_raster=score_raster,
+            overwrite=overwrite,
+            progress=progress_bar(),
+        )
     write_layer(sites, output, overwrite=overwrite)
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}
     confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0

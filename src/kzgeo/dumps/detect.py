@@ -374,6 +374,29 @@ def _check_bands(src) -> None:
         )
 
 
+def _check_reflectance(src) -> None:
+    """Refuse a scene whose red band reads as digital numbers or percentages (a float GeoTIFF of
+    DN x 10000, as some exports write): the model would score it and find nothing, silently. Red is
+    sampled in four windows of up to 256 px, as the processing-baseline check samples it."""
+    if not hasattr(src, "read_band"):
+        return  # band arrays: checked when they are wrapped
+    size = min(256, src.height, src.width)
+    values = []
+    for fy, fx in ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
+        row = max(0, min(src.height - size, int(fy * src.height - size / 2)))
+        col = max(0, min(src.width - size, int(fx * src.width - size / 2)))
+        red = src.read_band("B04", window=rasterio.windows.Window(col, row, size, size))
+        values.append(red[np.isfinite(red)])
+    sample = np.concatenate(values)
+    typical = float(np.median(sample)) if sample.size else 0.0
+    if typical > 1.5:
+        raise RasterError(
+            f"{src.source}: red reflectance of {typical:g} is typical of this scene; dump detection takes "
+            "reflectance 0..1: a float GeoTIFF holds it as is, so divide digital numbers by 10000 and "
+            "percentages by 100 (or store digital numbers as uint16)"
+        )
+
+
 PIXEL_M = (9.0, 11.0)
 """Pixel sizes, metres, the detector accepts: its features measure 30-310 m in 10 m pixels."""
 
@@ -419,7 +442,7 @@ def _check_previous(previous, src, transform, crs) -> None:
         if not previous.geometry.to_crs(src.crs).intersects(here.iloc[0]).any():
             raise DataError(
                 f"previous sites: none of the {len(previous)} sites lies in the scene {src.source}; "
-                "give the sites detect_dumps found in a scene of this place"
+                "give the sites kzgeo detect-dumps found in a scene of this place"
             )
         return
     try:
@@ -437,10 +460,14 @@ def _check_previous(previous, src, transform, crs) -> None:
         )
 
 
-def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool):
+def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool, previous=None):
     from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output
 
-    tmp = stack.enter_context(atomic_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES))
+    # never over the scene or the previous one (or a band file of their folders), --overwrite or not
+    inputs = [Path(p) for p in (src.source, previous) if isinstance(p, (str, os.PathLike))]
+    tmp = stack.enter_context(
+        atomic_output(dest, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES, inputs=inputs)
+    )
     profile = {
         "driver": "GTiff",
         "width": src.width,
@@ -486,9 +513,10 @@ def detect_dumps(
         Bands ``B02 B03 B04 B05 B06 B07 B08 B8A B11 B12`` on one 10 m grid are needed.
     transform, crs : optional
         Georeferencing of band arrays.
-    landfills : GeoDataFrame, optional
-        Authorised landfills (polygons or points, any CRS) for the ``status`` column.
-    previous : same kinds as ``scene``, or GeoDataFrame of sites, optional
+    landfills : GeoDataFrame or path, optional
+        Authorised landfills (polygons or points, any CRS) for the ``status`` column; a path is read
+        with :func:`kzgeo.read_layer`.
+    previous : same kinds as ``scene``, or sites (a GeoDataFrame or a vector file), optional
         The previous season: adds a ``change`` column (``new``/``grown``/``persisting``; with a
         previous scene, ``not_observed`` where it has no data on at least half the site).
     model : DumpModel, optional
@@ -525,9 +553,17 @@ def detect_dumps(
         Previous sites none of which lie in the scene; landfill polygons too large to be landfills.
     """
     from kzgeo.area import hectares
+    from kzgeo.io import FORMATS, read_layer
 
-    if window_size < 64:
-        raise DataError(f"window_size={window_size}: windows of fewer than 64 pixels a side; use 512-2048")
+    if isinstance(window_size, bool) or not isinstance(window_size, (int, np.integer)) or window_size < 64:
+        raise DataError(
+            f"window_size={window_size!r}: a window is a whole number of pixels, 64 or more a side; "
+            "use 512-2048"
+        )
+    if isinstance(landfills, (str, os.PathLike)):  # a file, as at the command line
+        landfills = read_layer(landfills, kind="landfills", anywhere=True)
+    if isinstance(previous, (str, os.PathLike)) and Path(previous).suffix.lower() in FORMATS:
+        previous = read_layer(previous, anywhere=True)  # the sites of an earlier run
     if not landfill_radius_m >= 0:
         raise DataError(f"landfill_radius_m={landfill_radius_m}: a radius is 0 m or more (default 300)")
     parts: list[pd.DataFrame] = []  # site parts of each window
@@ -539,13 +575,16 @@ def detect_dumps(
         stack.enter_context(closer)
         _check_bands(src)
         _check_grid(src)
+        _check_reflectance(src)
         check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
         if previous is not None:
             _check_previous(previous, src, transform, crs)
         model = model or load_model()
         th = (thresholds or Thresholds()).with_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))
-        dst = _score_writer(stack, score_raster, src, overwrite) if score_raster is not None else None
+        dst = (
+            _score_writer(stack, score_raster, src, overwrite, previous) if score_raster is not None else None
+        )
         valid = 0  # pixels scored or scorable, over all windows
         halo = WINDOW_HALO + (CONTEXT_HALO if model.context is not None else 0)
         windows = list(_windows(src.height, src.width, window_size, halo))
@@ -587,7 +626,9 @@ def detect_dumps(
         georef = {"transform": transform, "crs": crs}
         # inside the block: the score raster is renamed into place only when the previous season
         # (detected in _finish) has run too
-        return _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef)
+        return _finish(
+            sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size
+        )
 
 
 def _observed_share(sites: gpd.GeoDataFrame, previous, georef: dict) -> np.ndarray:
@@ -639,7 +680,9 @@ def _on_the_ground(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return sites if sites.crs.utm_zone is not None else sites.to_crs(sites.estimate_utm_crs())
 
 
-def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, georef) -> gpd.GeoDataFrame:
+def _finish(
+    sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size
+) -> gpd.GeoDataFrame:
     sites = sites.copy()
     sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
     sites["score"] = model.site_score(_on_the_ground(sites)) if len(sites) else []
@@ -658,7 +701,11 @@ def _finish(sites, th, landfills, previous, hectares, model, landfill_radius_m, 
             if isinstance(previous, gpd.GeoDataFrame)
             # band arrays of the previous season lie on the scene's grid: they take its georeferencing
             else detect_dumps(
-                previous, **(georef if isinstance(previous, Mapping) else {}), model=model, thresholds=th
+                previous,
+                **(georef if isinstance(previous, Mapping) else {}),
+                model=model,
+                thresholds=th,
+                window_size=window_size,  # the memory a user chose the window size for holds here too
             )
         )
         sites["change"] = compare_sites(sites, before)

@@ -61,14 +61,31 @@ def check_layers(landfills: gpd.GeoDataFrame | None, previous: gpd.GeoDataFrame 
                 "kzgeo.read_layer(..., assume_crs=...)"
             )
     if landfills is not None:
+        from kzgeo.validate import guess_kind
+
+        other = guess_kind(landfills)
+        if other not in (None, "landfills"):  # plots or reserves would make every site on them legal
+            names = [str(c) for c in landfills.columns if c != landfills.geometry.name]
+            shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+            raise DataError(
+                f"landfills: the layer looks like {other.replace('_', ' ')}, not landfills (its columns: "
+                f"{shown}); {_LANDFILL_FIX}"
+            )
         polygons = landfills.geom_type.isin(["Polygon", "MultiPolygon"])
         _check_size(landfills.geometry[polygons], "landfills", _LANDFILL_FIX)
     if previous is not None:
+        kinds = set(previous.geom_type.dropna()) - {"Polygon", "MultiPolygon"}
+        if kinds and not previous.geometry[previous.geom_type.isin(list(kinds))].is_empty.all():
+            # points (site centres) have no area: every site overlapping one would count as grown
+            raise DataError(
+                f"previous sites: the layer holds {', '.join(sorted(kinds))} geometries; {_PREVIOUS_FIX} "
+                "(its polygons)"
+            )
         _check_size(previous.geometry, "previous sites", _PREVIOUS_FIX)
 
 
 _LANDFILL_FIX = "is this the layer of authorised landfills?"
-_PREVIOUS_FIX = "give the sites detect_dumps found in the earlier season"
+_PREVIOUS_FIX = "give the sites kzgeo detect-dumps found in the earlier season"
 
 
 def assign_status(
