@@ -177,6 +177,37 @@ def test_a_repeated_kind_id_does_not_block_another_id_column(tmp_path, capsys):
     assert code == 1 and "column 'plot_id' must identify each feature, but 1 value(s) repeat: A" in err
 
 
+def test_small_plots_are_not_printed_as_zero_hectares(tmp_path, capsys):
+    """A 6 m x 6 m plot is 0.0036 ha: a table shows it to the square metre, not as 0.00."""
+    import geopandas as gpd
+    import shapely
+
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1, 2]},
+        geometry=[
+            shapely.box(500_000, 5_670_000, 500_006, 5_670_006),
+            shapely.box(500_100, 5_670_000, 500_200, 5_670_100),
+        ],
+        crs=32642,
+    )
+    plots.to_file(tmp_path / "small.gpkg")
+    code, out, _ = run(["area", tmp_path / "small.gpkg"], capsys)
+    assert code == 0 and out.split() == ["plot_id", "area_ha", "1", "0.0036", "2", "1.0008"]
+    plots.iloc[:1].to_file(tmp_path / "tiny.gpkg")
+    code, out, _ = run(["info", tmp_path / "tiny.gpkg"], capsys)
+    assert "area_ha         0.0036" in out.splitlines()
+
+
+def test_option_values_are_named_as_typed(files, capsys):
+    code, _, err = run(["overlap", files["plots"], files["pas"], "--sliver-pct", "-1"], capsys)
+    assert (
+        code == 1
+        and err == "kzgeo: error: --sliver-pct -1.0 must be a percentage from 0 to 100 (0 keeps every pair)\n"
+    )
+    code, _, err = run(["area", files["plots"], "--assume-crs", "foo"], capsys)
+    assert code == 1 and "assume_crs" not in err
+
+
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     plan = tmp_path / "plan.csv"
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")

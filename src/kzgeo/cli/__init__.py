@@ -133,6 +133,8 @@ _CLI_WORDS = (
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass the right kind=", "pass the right --kind"),
+    ("overlap_table: sliver_pct=", "--sliver-pct "),
+    ("assume_crs=", "--assume-crs "),  # after the fuller forms above
     (
         " (in Python: gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))",
         "",

@@ -263,7 +263,8 @@ def _is_code(column: str) -> bool:
 
 
 _UNIT_COLUMNS = ("_ha", "_pct", "_km2")
-"""Columns of hectares, shares and km², printed with two decimals (a hectare to 0.01 is 1 m²)."""
+"""Columns of hectares, shares and km², printed with two decimals (0.01 ha is 100 m²); hectares with
+four (1 m²) when a column holds a value under 0.1 ha, so that a 36 m² plot is not printed as 0.00."""
 
 
 def _float_format(column, values: pd.Series, missing: str):
@@ -272,11 +273,12 @@ def _float_format(column, values: pd.Series, missing: str):
     statistics) with enough decimals that 0.0557 is not printed as 0.06."""
     if _is_code(str(column)):
         return lambda v: missing if v != v else f"{v:.17g}"
+    finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
+    finite = finite[np.isfinite(finite)]
     if str(column).endswith(_UNIT_COLUMNS):
-        digits = 2
+        small = str(column).endswith("_ha") and bool(((finite > 0) & (finite < 0.1)).any())
+        digits = 4 if small else 2
     else:
-        finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
-        finite = finite[np.isfinite(finite)]
         largest = float(finite.max()) if finite.size else 0.0
         digits = 2 if largest >= 100 else 3 if largest >= 1 else 4
     return lambda v: missing if v != v else f"{v:,.{digits}f}"

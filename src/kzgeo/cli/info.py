@@ -44,5 +44,10 @@ def info(
     width = max(map(len, desc))
     for key, value in desc.items():
         if key == "area_ha":
-            value = f"{value:,.1f}" if value is not None else "— (no polygons: points and lines have no area)"
+            digits = 4 if value is not None and 0 < value < 0.1 else 2  # 1 m² for a small plot
+            value = (
+                f"{value:,.{digits}f}"
+                if value is not None
+                else "— (no polygons: points and lines have no area)"
+            )
         click.echo(f"{key:<{width}}  {value}")
