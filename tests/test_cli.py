@@ -111,10 +111,19 @@ def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
     assert code == 1 and err.startswith("kzgeo: error: ")
 
 
-def test_usage_error_exit_status(capsys):
-    code, _, err = run(["info"], capsys)
-    assert code == 2
-    assert "Missing argument" in err
+def test_usage_errors_are_one_line_with_exit_status_2(capsys):
+    cases = [
+        (["info"], "kzgeo: error: Missing argument 'SOURCE'. (see kzgeo info --help)\n"),
+        (["area", "x.gpkg", "--method", "foo"],
+         "kzgeo: error: Invalid value for '--method': 'foo' is not one of 'albers', 'mollweide'. "
+         "(see kzgeo area --help)\n"),
+        (["area", "x.gpkg", "--formt", "csv"],
+         "kzgeo: error: No such option '--formt'. Did you mean '--format'? (see kzgeo area --help)\n"),
+        (["nosuch"], "kzgeo: error: No such command 'nosuch'. (see kzgeo --help)\n"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        code, _, err = run(argv, capsys)
+        assert (code, err) == (2, message)
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])

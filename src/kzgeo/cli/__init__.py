@@ -175,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("kzgeo: aborted", err=True)
         return 130
+    except click.UsageError as exc:  # one line, as every error: what was wrong and where help is
+        ctx = exc.ctx
+        where = ctx.command_path if ctx is not None else "kzgeo"
+        click.echo(f"kzgeo: error: {exc.format_message()} (see {where} --help)", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
