@@ -256,7 +256,7 @@ def test_progress_default_plan_is_the_national_2025_target(files, capsys):
         (["area", "{pas}", "-o", "{tmp}/area.xyz"], "cannot tell the format from '.xyz'"),
         (["area", "{pas}", "--id", "nope"], "no column 'nope'"),
         (["coverage", "{zones}", "{pas}", "--zone-id", "nope"], "pass --zone-id"),
-        (["overlap", "{plots}", "{reserves}", "--sliver-pct", "-2"], "sliver_pct=-2.0 must be"),
+        (["overlap", "{plots}", "{reserves}", "--sliver-pct", "-2"], "--sliver-pct -2.0 must be"),
         (["progress", "{planted}", "{regions}", "--plan", "{tmp}/none.csv"], "no such plan file"),
         (["progress", "{planted}", "{regions}", "--plan", "{tmp}/bad.csv"], "ha_plan missing"),
     ],
