@@ -216,6 +216,29 @@ def test_osm_columns_are_mapped(tmp_path):
     assert list(pa["iucn_cat"]) == ["Ia", "II"]
 
 
+@pytest.mark.parametrize("kind", ["regions", "districts"])
+def test_osm_english_names_win_over_the_local_name(tmp_path, kind):
+    """OpenStreetMap's `name` is the local (Kazakh or Russian) name; `name:en` is the English one."""
+    osm = gpd.GeoDataFrame(
+        {
+            "kato": [111, 112] if kind == "regions" else [111_100, 111_200],
+            "name": ["Ақмола облысы", "Қостанай облысы"],
+            "name:en": ["Akmola Region", "Kostanay Region"],
+            "name:ru": ["Акмолинская область", "Костанайская область"],
+        }
+        | ({"region_kato": [111, 112]} if kind == "districts" else {}),
+        geometry=SQUARES,
+        crs=4326,
+    )
+    osm.to_file(tmp_path / "osm.geojson")
+    read = kzgeo.read_layer(tmp_path / "osm.geojson", kind=kind)
+    assert list(read["name_en"]) == ["Akmola Region", "Kostanay Region"]
+    assert list(read["name_ru"]) == ["Акмолинская область", "Костанайская область"]
+    no_english = osm.drop(columns="name:en")
+    no_english.to_file(tmp_path / "local.geojson")  # without name:en, the name is all there is
+    assert list(kzgeo.read_layer(tmp_path / "local.geojson", kind=kind)["name_en"]) == list(osm["name"])
+
+
 def test_geodataframe_source_is_validated(layer):
     assert len(kzgeo.read_layer(layer, kind="plots")) == 2
 

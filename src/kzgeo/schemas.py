@@ -77,8 +77,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "ISO_3166_2": "iso_3166_2",
                 "shapeName": "name_en",
                 "shapeISO": "iso_3166_2",
+                "name:en": "name_en",  # before OSM's local name, which in Kazakhstan is Kazakh or Russian
                 "name": "name_en",
-                "name:en": "name_en",
                 "name:kk": "name_kk",
                 "name:ru": "name_ru",
             },
@@ -102,8 +102,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 "ADM1_EN": "region_en",
                 "ADM1_PCODE": "region_pcode",
                 "shapeName": "name_en",
+                "name:en": "name_en",  # before OSM's local name, which in Kazakhstan is Kazakh or Russian
                 "name": "name_en",
-                "name:en": "name_en",
                 "name:kk": "name_kk",
                 "name:ru": "name_ru",
             },
