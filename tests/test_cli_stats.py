@@ -240,6 +240,32 @@ def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_pat
     assert code == 1 and err.startswith(f"kzgeo: error: {plan}: ") and "planting_progress" not in err
 
 
+def test_a_plan_as_people_write_it_in_kazakh_and_russian_settings(files, tmp_path, capsys):
+    """Headers in any case, thousands grouped by (no-break) spaces, a decimal comma and the national
+    row named in Kazakh or Russian: the same plan as the plain one."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "region,year,seedlings_plan,ha_plan\nKazakhstan,2025,336500000,494000.5\n", encoding="utf-8"
+    )
+    code, expected, err = run(
+        ["progress", files["planted"], files["regions"], "--plan", plain, "--format", "csv"], capsys
+    )
+    assert code == 0, err
+    for national, seedlings, ha in (
+        ("Казахстан", "336\u00a0500\u00a0000", "494\u00a0000,5"),
+        ("Қазақстан", "336 500 000", "494000,5"),
+        ("Республика Казахстан", "336\u202f500\u202f000", "494 000,50"),
+    ):
+        plan = tmp_path / "plan.csv"
+        plan.write_text(
+            f"Region;YEAR;Seedlings_Plan;Ha_Plan\n{national};2025;{seedlings};{ha}\n", encoding="utf-8-sig"
+        )
+        code, out, err = run(
+            ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "csv"], capsys
+        )
+        assert (code, out) == (0, expected), (national, err)
+
+
 def test_progress_default_plan_is_the_national_2025_target(files, capsys):
     code, out, _ = run(["progress", files["planted"], files["regions"], "--format", "json"], capsys)
     assert code == 0

@@ -410,6 +410,19 @@ def test_plots_of_one_year_drawn_over_each_other_are_reported():
         planting_progress(pd.concat([plots.iloc[[2]], others.iloc[[1]].assign(year=2025)]), regions)
 
 
+def test_a_plan_table_in_kazakh_names_headers_in_any_case_and_spaced_thousands():
+    regions, plots = regions_and_plots()
+    plain = pd.DataFrame(
+        {"region": ["Kazakhstan"], "year": [2025], "seedlings_plan": [12_000.0], "ha_plan": [7.0]}
+    )
+    local = pd.DataFrame(
+        {"Region": ["Қазақстан"], "YEAR": ["2025"], "Seedlings_Plan": ["12 000"], "ha_plan": ["7"]}
+    )
+    pd.testing.assert_frame_equal(
+        planting_progress(plots, regions, plan=local), planting_progress(plots, regions, plan=plain)
+    )
+
+
 def test_planting_progress_by_region_and_year_with_the_national_plan():
     regions, plots = regions_and_plots()
     table = planting_progress(plots, regions).set_index(["region", "year"])

@@ -7,6 +7,7 @@ so nested or partly overlapping protected areas never count twice.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -47,6 +48,12 @@ NATIONAL_PLAN = pd.DataFrame(
 )
 """The national plan used when no plan table is given: 2025, 336.5 million seedlings on 494,000 ha
 (Taza Kazakhstan / 2 billion trees by 2027)."""
+
+_NATIONAL_NAMES = (
+    NATIONAL, "Republic of Kazakhstan", "Қазақстан", "Қазақстан Республикасы", "Казахстан",
+    "Республика Казахстан",
+)  # fmt: skip
+"""Names a plan may give its national row, in en, kk and ru."""
 
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
@@ -488,7 +495,7 @@ def _name_key(name) -> str:
 def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
     """Every name of a region (``name_en``, ``name_kk``, ``name_ru``), as :func:`_name_key` -> its
     ``name_en``; and the national name."""
-    names = {_name_key(NATIONAL): NATIONAL}
+    names = {_name_key(n): NATIONAL for n in _NATIONAL_NAMES}
     for col in ("name_kk", "name_ru", "name_en"):
         if col in regions.columns:
             names.update(zip(regions[col].map(_name_key), regions["name_en"], strict=True))
@@ -577,6 +584,8 @@ def _national_plan(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
+    # headers in any case (Region, HA_PLAN), as a layer's columns
+    plan = plan.rename(columns={column_named(plan.columns, c): c for c in PLAN_COLUMNS})
     missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
     if missing:
         raise SchemaError(
@@ -609,7 +618,9 @@ def _checked_numbers(values: pd.Series, rule: tuple, where: pd.Series, label: st
     """
     required, lo, hi, whole = rule
     fmt = ".0f" if whole else ",.0f"
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    # '336 500 000' as Excel writes it in Kazakh and Russian settings: spaces group the thousands
+    spaced = values.map(lambda v: re.sub(r"[\s\u00a0\u202f]", "", v) if isinstance(v, str) else v)
+    numbers = pd.to_numeric(spaced, errors="coerce").astype(float)
     blank = values.isna() | values.astype(str).str.strip().isin(["", "nan", "None"])
     problems = [
         (numbers.isna() & ~blank, "is not a number"),

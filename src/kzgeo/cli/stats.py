@@ -218,9 +218,12 @@ def _read_plan(path: Path):
         with path.open(encoding="utf-8-sig") as f:
             header = f.readline()
         semicolons = header.count(";") > header.count(",")
-        return pd.read_csv(
-            path, encoding="utf-8-sig", sep=";" if semicolons else ",", decimal="," if semicolons else "."
-        )
+        table = pd.read_csv(path, encoding="utf-8-sig", sep=";" if semicolons else ",", dtype=str)
+        if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
+            for column in table.columns[table.columns.str.strip().str.lower() != "region"]:
+                table[column] = table[column].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+                table[column] = table[column].str.replace(",", ".", regex=False)
+        return table
     except UnicodeDecodeError as exc:
         raise LayerReadError(
             f"{path}: is not UTF-8 text (Excel's plain 'CSV' uses the Windows code page); {fix}"
