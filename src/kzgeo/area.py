@@ -70,7 +70,8 @@ def hectares(
         ``"albers"`` (default): the ellipsoidal area, within 1e-6 relative of
         ``pyproj.Geod(ellps="WGS84").geometry_area_perimeter`` for 0.01 ha plots up to the whole
         country. ``"mollweide"``: the planar area in ESRI:54009 (spherical Mollweide), only to
-        reproduce the global protected-area statistics; about 0.1–0.2 % smaller in Kazakhstan.
+        reproduce the global protected-area statistics; in Kazakhstan from 0.20 % smaller (north)
+        to 0.06 % larger (south) than the ellipsoidal area (``docs/area-method.md``).
 
     Returns
     -------
