@@ -168,8 +168,20 @@ def test_cli_writes_sites_and_refuses_to_overwrite(scene, scene_path, tmp_path, 
     assert main([*args, "--overwrite", "--previous", str(out)]) == 1
     assert "is also the input --previous" in capsys.readouterr().err
     later = out.with_name("sites_later.gpkg")
-    assert main([*[later if a == str(out) else a for a in args], "--previous", str(out)]) == 0
+    score = tmp_path / "score.tif"
+    again = [
+        *[str(later) if a == str(out) else a for a in args],
+        "--previous",
+        str(out),
+        "--score-raster",
+        str(score),
+    ]
+    capsys.readouterr()
+    assert main(again) == 0
     assert set(gpd.read_file(later)["change"]) == {"persisting"}
+    # the closing note counts the changes and names both files written
+    n = len(gpd.read_file(later))
+    assert f"; persisting {n}); wrote {later} and {score}" in capsys.readouterr().err
 
 
 def test_cli_progress_bar_follows_quiet(scene_path, tmp_path, monkeypatch):

@@ -123,7 +123,10 @@ def detect_dumps(
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}
     confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0
     detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    changes = sites["change"].value_counts().to_dict() if "change" in sites and len(sites) else {}
+    change = ", ".join(f"{k} {v}" for k, v in sorted(changes.items()))
+    written = f"{output}" + (f" and {score_raster}" if score_raster is not None else "")
     note(
-        f"{len(sites)} candidate sites ({confident} confident{'; ' + detail if detail else ''}); "
-        f"wrote {output}"
+        f"{len(sites)} candidate sites ({confident} confident{'; ' + detail if detail else ''}"
+        f"{'; ' + change if change else ''}); wrote {written}"
     )
