@@ -507,3 +507,17 @@ def test_the_python_api_takes_files_and_refuses_odd_window_sizes(scene, scene_pa
     assert "legal_landfill" in set(from_file["status"])
     with pytest.raises(DataError, match=r"window_size=200\.5: a window is a whole number of pixels"):
         detect_dumps(scene_path, window_size=200.5)
+
+
+def test_no_score_raster_is_left_when_the_sites_cannot_be_written(scene_path, tmp_path, monkeypatch, capsys):
+    import kzgeo.io
+
+    def fail(*args, **kwargs):
+        raise kzgeo.OutputError("sites.gpkg: cannot be written (disk full)")
+
+    monkeypatch.setattr(kzgeo.io, "write_layer", fail)
+    score = tmp_path / "score.tif"
+    argv = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "sites.gpkg"), "--score-raster", str(score)]
+    assert main(argv) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither file, nor a temporary one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -76,7 +77,9 @@ def detect_dumps(
     """
     from kzgeo.dumps import detect_dumps as detect
     from kzgeo.errors import LayerReadError
-    from kzgeo.io import FORMATS, GEOTIFF_SUFFIXES, check_output, read_layer, write_layer
+    from kzgeo.io import FORMATS, GEOTIFF_SUFFIXES, atomic_output, check_output, read_layer, write_layer
+
+    inputs = [p for p in (scene, previous, landfills) if p is not None]
 
     # every layer format but a Shapefile, which would cut pixel_score to ten characters
     suffixes = tuple(s for s, (driver, _) in FORMATS.items() if driver != "ESRI Shapefile")
@@ -109,17 +112,26 @@ def detect_dumps(
         is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
         # the sites of an earlier run, which may be of a scene outside Kazakhstan
         before = read(previous, "--previous", layer=previous_layer) if is_layer else previous
-    with files_named({"landfills": landfills, "previous sites": previous}):
-        sites = detect(
-            scene,
-            landfills=fills,
-            previous=before,
-            window_size=window_size,
-            score_raster=score_raster,
-            overwrite=overwrite,
-            progress=progress_bar(),
+    with contextlib.ExitStack() as stack:
+        # the score raster is put in place only once the sites are written: never a new score raster
+        # beside an old or missing site layer
+        score_tmp = (
+            stack.enter_context(
+                atomic_output(score_raster, overwrite=overwrite, suffixes=GEOTIFF_SUFFIXES, inputs=inputs)
+            )
+            if score_raster is not None
+            else None
         )
-    write_layer(sites, output, overwrite=overwrite)
+        with files_named({"landfills": landfills, "previous sites": previous}):
+            sites = detect(
+                scene,
+                landfills=fills,
+                previous=before,
+                window_size=window_size,
+                score_raster=score_tmp,
+                progress=progress_bar(),
+            )
+        write_layer(sites, output, overwrite=overwrite)
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}
     confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0
     detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
