@@ -257,9 +257,11 @@ def test_sigterm_leaves_no_half_written_file(tmp_path):
     proc = subprocess.Popen([*cmd, "--score-raster", str(score), "--window-size", "128"])
     deadline = time.monotonic() + 120
     try:
-        # the score raster's temporary GeoTIFF (not the .probe of the output check) exists: the
-        # detection is under way, writing
-        while not list(tmp_path.glob(".score.*.tif")) and proc.poll() is None and time.monotonic() < deadline:
+        # the score raster's temporary GeoTIFF exists (detect_dumps writes it as a temporary file of
+        # the command's own temporary name, '..score.*.tif'): the detection is under way, writing
+        while (
+            not list(tmp_path.glob("..score.*.tif")) and proc.poll() is None and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         assert proc.poll() is None, "the detection ended before it could be interrupted"
         proc.send_signal(signal.SIGTERM)
