@@ -9,7 +9,6 @@ import click
 
 from kzgeo.cli._options import (
     Command,
-    assume_crs_opt,
     examples,
     files_named,
     note,
@@ -55,7 +54,13 @@ from kzgeo.cli._options import (
 )
 @click.option("--landfills-layer", default=None, help="Layer of a multi-layer LANDFILLS file.")
 @click.option("--previous-layer", default=None, help="Layer of a multi-layer file of previous sites.")
-@assume_crs_opt
+@click.option(
+    "--assume-crs",
+    default=None,
+    metavar="CRS",
+    help="CRS of a --landfills or --previous file that declares none, e.g. EPSG:4326 (a scene must "
+    "declare its own).",
+)
 @overwrite_opt
 def detect_dumps(
     scene: Path,
