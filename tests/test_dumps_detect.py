@@ -523,3 +523,29 @@ def test_no_score_raster_is_left_when_the_sites_cannot_be_written(scene_path, tm
     assert main(argv) == 1
     assert "disk full" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither file, nor a temporary one
+
+
+def test_a_zipped_product_is_told_to_be_unzipped(scene_path, sites, tmp_path, capsys):
+    """Products come as zip files: one holding band files is not a shapefile zip, as scene or previous."""
+    import zipfile
+
+    product = tmp_path / "S2B_MSIL2A_20240715.zip"
+    with zipfile.ZipFile(product, "w") as archive:
+        archive.write(scene_path, "S2B_MSIL2A_20240715.SAFE/GRANULE/L2A/IMG_DATA/bands.tif")
+    out = str(tmp_path / "s.gpkg")
+    for argv in (
+        ["detect-dumps", str(product), "-o", out],
+        ["detect-dumps", str(scene_path), "-o", out, "--previous", str(product)],
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert (
+            f"{product}: is a zip archive (a Sentinel-2 or Landsat product as downloaded?); unzip it" in err
+        )
+    sites.to_file(tmp_path / "sites.shp")
+    with zipfile.ZipFile(tmp_path / "sites.zip", "w") as archive:  # a zipped shapefile stays a layer
+        for part in tmp_path.glob("sites.*"):
+            if part.suffix != ".zip":
+                archive.write(part, part.name)
+    assert kzgeo.io.is_layer_file(tmp_path / "sites.zip") and not kzgeo.io.is_layer_file(product)
+    assert main(["detect-dumps", str(scene_path), "-o", out, "--previous", str(tmp_path / "sites.zip")]) == 0

@@ -126,6 +126,21 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
+def is_layer_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a file of a vector format kzgeo reads, by its name; a zip only when it holds
+    a shapefile (a zip of band files is a satellite product as downloaded)."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file() or _suffix(path) not in FORMATS:
+        return False
+    if _suffix(path) != ".zip":
+        return True
+    with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as archive:
+        return any(name.lower().endswith(".shp") for name in archive.namelist())
+    return False
+
+
 def _gdal_source(path: Path) -> str | Path:
     return _zip_source(path) if _suffix(path) == ".zip" else path
 

@@ -82,7 +82,15 @@ def detect_dumps(
     """
     from kzgeo.dumps import detect_dumps as detect
     from kzgeo.errors import LayerReadError
-    from kzgeo.io import FORMATS, GEOTIFF_SUFFIXES, atomic_output, check_output, read_layer, write_layer
+    from kzgeo.io import (
+        FORMATS,
+        GEOTIFF_SUFFIXES,
+        atomic_output,
+        check_output,
+        is_layer_file,
+        read_layer,
+        write_layer,
+    )
 
     inputs = [p for p in (scene, previous, landfills) if p is not None]
 
@@ -114,7 +122,7 @@ def detect_dumps(
             raise LayerReadError(
                 f"{previous}: the previous season (--previous) does not exist; check the path"
             )
-        is_layer = previous.is_file() and previous.suffix.lower() in FORMATS
+        is_layer = is_layer_file(previous)
         # the sites of an earlier run, which may be of a scene outside Kazakhstan
         before = read(previous, "--previous", layer=previous_layer) if is_layer else previous
     with contextlib.ExitStack() as stack:

@@ -553,7 +553,7 @@ def detect_dumps(
         Previous sites none of which lie in the scene; landfill polygons too large to be landfills.
     """
     from kzgeo.area import hectares
-    from kzgeo.io import FORMATS, read_layer
+    from kzgeo.io import is_layer_file, read_layer
 
     if isinstance(window_size, bool) or not isinstance(window_size, (int, np.integer)) or window_size < 64:
         raise DataError(
@@ -562,7 +562,7 @@ def detect_dumps(
         )
     if isinstance(landfills, (str, os.PathLike)):  # a file, as at the command line
         landfills = read_layer(landfills, kind="landfills", anywhere=True)
-    if isinstance(previous, (str, os.PathLike)) and Path(previous).suffix.lower() in FORMATS:
+    if isinstance(previous, (str, os.PathLike)) and is_layer_file(previous):
         previous = read_layer(previous, anywhere=True)  # the sites of an earlier run
     if not landfill_radius_m >= 0:
         raise DataError(f"landfill_radius_m={landfill_radius_m}: a radius is 0 m or more (default 300)")

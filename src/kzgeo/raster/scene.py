@@ -784,4 +784,9 @@ def open_scene(source: str | os.PathLike) -> Scene:
     path = Path(source)
     if not path.exists():
         raise LayerReadError(f"{path}: no such file or folder; check the path to the scene")
+    if path.is_file() and path.suffix.lower() == ".zip":  # a product as downloaded
+        raise LayerReadError(
+            f"{path}: is a zip archive (a Sentinel-2 or Landsat product as downloaded?); unzip it and give "
+            "the folder of its band files (a Sentinel-2 granule's IMG_DATA, or the Landsat product folder)"
+        )
     return _open_folder(path) if path.is_dir() else _open_multiband(path)
