@@ -426,19 +426,17 @@ def test_the_score_raster_never_replaces_a_file_of_the_scene(scene_path, tmp_pat
     assert copy.read_bytes() == scene_path.read_bytes()
     folder = tmp_path / "granule"
     folder.mkdir()
-    shutil.copy(scene_path, folder / "bands.tif")  # a band file inside a scene folder
-    before = (folder / "bands.tif").read_bytes()
-    argv = [
-        "detect-dumps",
-        str(folder),
-        "-o",
-        str(tmp_path / "s.gpkg"),
-        "--score-raster",
-        str(folder / "bands.tif"),
-    ]
+    band = folder / "T42UXB_20230715T062629_B04_10m.tif"
+    shutil.copy(scene_path, band)  # a band file inside a scene folder
+    before = band.read_bytes()
+    argv = ["detect-dumps", str(folder), "-o", str(tmp_path / "s.gpkg"), "--score-raster", str(band)]
     assert main([*argv, "--overwrite"]) == 1
     assert "is also the input SCENE" in capsys.readouterr().err
-    assert (folder / "bands.tif").read_bytes() == before
+    assert band.read_bytes() == before
+    # a result written into the folder by an earlier run is no file of the scene: it may be replaced
+    (folder / "ndvi.tif").write_bytes(b"an earlier result")
+    assert kzgeo.io._shared_file(folder / "ndvi.tif", folder) is None
+    assert kzgeo.io._shared_file(band, folder) == band
 
 
 def test_the_previous_scene_is_read_in_windows_of_the_size_asked_for(scene_path, monkeypatch):

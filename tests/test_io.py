@@ -468,6 +468,31 @@ def test_an_encoding_applies_only_to_shapefiles_without_a_cpg(tmp_path, layer):
         assert list(read["name"]) == ["Акмолинская", "Алматинская"], name
 
 
+@pytest.mark.parametrize("cpg", ["UTF-8", "1252"])
+def test_a_wrong_cpg_gives_way_to_the_encoding_given(tmp_path, layer, cpg):
+    """Some tools write a .cpg that does not match the text: UTF-8 of cp1251 bytes is an error that
+    says to pass the encoding, and passing it reads the text (with a warning); a Western code page,
+    which cannot hold Cyrillic, gives way to the encoding given."""
+    import pyogrio
+
+    named = layer.assign(name=["Алматы", "Астана"])[["plot_id", "name", "geometry"]]
+    pyogrio.write_dataframe(named, tmp_path / "w.shp", encoding="cp1251")
+    (tmp_path / "w.cpg").write_text(cpg)
+    if cpg == "UTF-8":
+        with pytest.raises(
+            kzgeo.LayerReadError,
+            match=r"w\.shp: its text is not UTF-8, as its \.cpg says .*encoding='cp1251'",
+        ):
+            kzgeo.read_layer(tmp_path / "w.shp")
+        with pytest.warns(
+            kzgeo.KzgeoWarning, match=r"its \.cpg says UTF-8, but its text is not; read as cp1251"
+        ):
+            read = kzgeo.read_layer(tmp_path / "w.shp", encoding="cp1251")
+    else:
+        read = kzgeo.read_layer(tmp_path / "w.shp", encoding="cp1251")
+    assert list(read["name"]) == ["Алматы", "Астана"]
+
+
 def test_latin1_shapefile_text_gives_no_encoding_warning(tmp_path, layer):
     import warnings
 

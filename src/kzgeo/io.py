@@ -256,10 +256,65 @@ _KZ1048_IN_CP1251 = frozenset("ЌЋќћЎўЈҐЄЇґєјЅѕї")
 """The letters that kz1048's Kazakh letters become when read as cp1251 (the two differ only there)."""
 
 
-def _declares_no_encoding(source, layer) -> bool:
-    """Whether GDAL reads a Shapefile's text as latin-1 for want of a .cpg (or a code page in the .dbf)."""
-    declared = pyogrio.read_info(source, layer=layer).get("encoding") or ""
-    return declared.upper().replace("_", "-") in ("", "ISO-8859-1", "LATIN1")
+_WESTERN = ("", "ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "CP1252", "WINDOWS-1252", "1252")
+"""Encodings a Shapefile may declare (or GDAL assume without a .cpg) that cannot hold Cyrillic: a
+user's encoding overrides them."""
+
+
+def _cpg_text(path: Path, layer) -> str | None:
+    """The text of the .cpg of a Shapefile (or of the chosen layer of a zip of them), None without."""
+    import zipfile
+
+    if _suffix(path) == ".shp":
+        cpg = next((c for c in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if c.exists()), None)
+        return None if cpg is None else cpg.read_text(errors="replace")
+    with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as archive:
+        cpgs = [m for m in archive.namelist() if m.lower().endswith(".cpg")]
+        if isinstance(layer, str):
+            cpgs = [m for m in cpgs if Path(m).stem.lower() == layer.lower()]
+        if len(cpgs) == 1:
+            return archive.read(cpgs[0]).decode("ascii", errors="replace")
+    return None
+
+
+def _declared_encoding(path: Path, source, layer) -> str:
+    """The encoding a Shapefile's text is read in: its .cpg's, else what GDAL takes (a code page in
+    the .dbf, or latin-1), upper case."""
+    declared = _cpg_text(path, layer)
+    if declared is None:
+        declared = pyogrio.read_info(source, layer=layer).get("encoding") or ""
+    return declared.strip().upper().replace("_", "-")
+
+
+def _western(declared: str) -> bool:
+    return declared in _WESTERN or any(code in declared for code in ("1252", "8859-1", "LATIN1"))
+
+
+def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The layer, and the encoding its text is still to be decoded in (:func:`_recode`), if any.
+
+    A given ``encoding`` applies to a Shapefile that declares none or a Western one (cp1252 cannot
+    hold Cyrillic), and to one whose .cpg says UTF-8 of text that is not; a Shapefile whose .cpg says
+    another encoding (UTF-8 that is) is read as it says: ``kzgeo --encoding`` applies to every file
+    of a command. Text to recode is read as latin-1, byte for byte."""
+    if encoding is not None and _western(_declared_encoding(path, source, layer)):
+        return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), encoding
+    try:
+        return gpd.read_file(source, engine="pyogrio", layer=layer), None
+    except UnicodeDecodeError as exc:
+        declared = _declared_encoding(path, source, layer) or "UTF-8"
+        if encoding is None:
+            raise LayerReadError(
+                f"{path}: its text is not {declared}, as its .cpg says ({exc.reason}); pass "
+                "encoding='cp1251' (CLI: kzgeo --encoding cp1251 COMMAND ...), or 'kz1048' for Kazakh "
+                "software's files"
+            ) from exc
+        warnings.warn(
+            f"{path}: its .cpg says {declared}, but its text is not; read as {encoding}",
+            KzgeoWarning,
+            stacklevel=5,
+        )
+        return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), encoding
 
 
 def _recode(gdf: gpd.GeoDataFrame, encoding: str, path: Path) -> gpd.GeoDataFrame:
@@ -354,16 +409,12 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
                 )
             return _read_parquet(path)
         chosen = _pick_layer(path, kind, layer)
-        # only a Shapefile without a .cpg takes an encoding: a GeoPackage, GeoJSON or GeoParquet is
-        # UTF-8 and a .cpg says its Shapefile's (kzgeo --encoding applies to every file of a command)
-        recode = (
-            encoding
-            if encoding is not None
-            and driver == "ESRI Shapefile"
-            and _declares_no_encoding(_gdal_source(path), chosen)
-            else None
-        )
-        gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=chosen)
+        # an encoding is a Shapefile's: a GeoPackage, GeoJSON or GeoParquet is UTF-8
+        recode = None
+        if driver == "ESRI Shapefile":
+            gdf, recode = _read_shapefile(path, _gdal_source(path), chosen, encoding)
+        else:
+            gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=chosen)
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
@@ -374,7 +425,11 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
         raise LayerReadError(f"{path}: the layer has no geometry; give a file with a vector layer")
     if recode is not None:
         gdf = _recode(gdf, recode, path)
-    elif driver == "ESRI Shapefile" and encoding is None:
+    elif (
+        driver == "ESRI Shapefile"
+        and encoding is None
+        and _western(_declared_encoding(path, _gdal_source(path), chosen))
+    ):
         _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
@@ -474,11 +529,24 @@ def _dataset_files(path: Path) -> list[Path]:
     return [path] + [path.with_suffix(s) for part in SHAPEFILE_PARTS[1:] for s in (part, part.upper())]
 
 
+def _scene_file(path: Path) -> bool:
+    """Whether a file in a scene folder is one the scene is read from (a band file, its metadata):
+    not a result written beside them (an NDVI GeoTIFF, a site layer) by an earlier run."""
+    from kzgeo.raster.scene import _LANDSAT_FILE, _RASTER_SUFFIXES, _S2_FILE
+
+    name = path.name.upper()
+    if name.startswith("MTD_") or name.endswith("_MTL.TXT"):
+        return True
+    return path.suffix.lower() in _RASTER_SUFFIXES and bool(
+        _S2_FILE.search(path.stem) or _LANDSAT_FILE.search(path.stem)
+    )
+
+
 def _shared_file(dest: Path, source: Path) -> Path | None:
     """The file of ``dest`` (or its sidecars) that is also ``source`` or one of its sidecars, or one
-    of the files in ``source`` when it is a folder (the band files of a granule)."""
+    of the files a scene folder ``source`` is read from (the band files of a granule)."""
     if source.is_dir():
-        sources = [s for s in source.rglob("*") if s.is_file()]
+        sources = [s for s in source.rglob("*") if s.is_file() and _scene_file(s)]
     else:
         sources = [s for s in _dataset_files(source) if s.exists()]
     for out in _dataset_files(dest):
