@@ -148,3 +148,10 @@ def test_a_plot_mostly_off_a_scene_is_not_observed_enough_for_the_trend(tmp_path
     with pytest.warns(KzgeoWarning):
         long, trend = kzgeo.zonal_timeseries(edge, scenes, min_valid_pct=24)
     assert trend.loc["edge", "n_valid_dates"] == 2 and bool(trend.loc["edge", "greenness_lost"])
+
+
+def test_a_plot_wholly_on_clear_scenes_meets_a_rule_of_100_percent(scenes):
+    """Its hectares on cells and by itself agree to ~1e-8, not exactly: that is still the whole plot."""
+    long, trend = kzgeo.zonal_timeseries(PLOTS, scenes, min_valid_pct=100)
+    assert long.set_index("plot_id").loc["kept", "used_in_trend"].all()
+    assert trend.loc["kept", "n_valid_dates"] == 3 and trend.loc["lost", "n_valid_dates"] == 2

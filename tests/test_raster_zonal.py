@@ -481,3 +481,27 @@ def test_collections_count_their_polygons_and_points_in_a_polygon_layer_are_name
     lines = zones(line, shapely.GeometryCollection([line]), crs=UTM42)
     with pytest.raises(kzgeo.GeometryError, match="only GeometryCollection, LineString geometries; "):
         kzgeo.zonal_stats(lines, (block, T10, UTM42))
+
+
+def test_a_small_plot_on_a_coarse_grid_keeps_its_pixel(tmp_path):
+    """A 20 m plot on a 0.25° grid (ERA5, CHIRPS) covers 5e-7 of its pixel: still that pixel's value,
+    not a 'no valid pixel' NaN; the slivers left out are 10 micrometres wide, not a share of a pixel."""
+    arr = np.full((4, 4), 3.0, np.float32)
+    t = north_up(70.0, 52.0, 0.25)
+    z = zones(shapely.box(70.3, 51.6, 70.3 + 0.000289, 51.6 + 0.00018), crs=4326, ids=["p"])  # 20 x 20 m
+    assert kzgeo.hectares(z)[0] == pytest.approx(0.04, rel=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KzgeoWarning)
+        out = kzgeo.zonal_stats(z, (arr, t, "EPSG:4326"), stats=["mean"])
+    assert out.loc["p", "band1_mean"] == 3.0 and out.loc["p", "valid_pct"] == pytest.approx(100)
+
+
+def test_a_wgs84_geotiff_measures_its_cells_by_row(tmp_path):
+    """A GeoTIFF in EPSG:4326 names its datum 'World Geodetic System 1984' (no 'ensemble'): its cells
+    are still measured exactly by row, and a one-cell zone is its cell's hectares."""
+    path = write_tif(
+        tmp_path / "wgs84.tif", np.ones((8, 8), np.float32), res=0.25, crs="EPSG:4326", origin=(70.0, 52.0)
+    )
+    cell = zones(shapely.box(70.25, 51.25, 70.5, 51.5), crs=4326)
+    out = kzgeo.zonal_stats(cell, path, stats=["mean"])
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(cell)[0], rel=1e-9)

@@ -163,7 +163,9 @@ def zonal_timeseries(
         # valid_pct is of the pixels a zone has; the trend asks for a share of the whole zone, so a
         # plot half off the scene's edge, its half on the scene clear, is half observed, not fully
         with np.errstate(invalid="ignore", divide="ignore"):
-            on_scene = np.minimum(1.0, table["pixel_area_ha"].to_numpy() / zone_ha)
+            on_scene = table["pixel_area_ha"].to_numpy() / zone_ha
+        # a zone wholly on the scene measures the same on cells as by itself, to ~1e-8: wholly
+        on_scene = np.where(on_scene > 1 - 1e-6, 1.0, on_scene)
         whole = table["valid_pct"].to_numpy() * on_scene
         frames.append(table.reset_index().assign(date=day, _whole_pct=whole))
     long = pd.concat(frames, ignore_index=True)

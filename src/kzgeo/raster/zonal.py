@@ -55,12 +55,25 @@ STATS = {
 }
 _ROW = "_kzgeo_row"
 
-_MIN_COVERAGE = 1e-6
-"""Pixels a zone covers less than this share of are not the zone's. A zone that went through
-longitude and latitude (:func:`kzgeo.read_layer` hands layers over in EPSG:4326) comes back to the
-raster's grid off by ~1e-9 m and touches the pixels around it by slivers of ~1e-10 of a pixel: they
-would give a pixel-aligned zone its neighbours' minimum, maximum or median, and a clouded zone a mean
-from the clear pixels around it. 1e-6 of a 10 m pixel is a strip 10 micrometres wide."""
+_SLIVER_M = 1e-5
+"""Width, metres, of the strip of a pixel a zone may touch without it being the zone's. A zone that
+went through longitude and latitude (:func:`kzgeo.read_layer` hands layers over in EPSG:4326) comes
+back to the raster's grid off by ~1e-9 m and touches the pixels around it by slivers of ~1e-10 of a
+pixel: they would give a pixel-aligned zone its neighbours' minimum, maximum or median, and a clouded
+zone a mean from the clear pixels around it. A 10 micrometre strip is 1e-6 of a 10 m pixel, 4e-10
+of a 0.25° one, where a 20 m plot covers 5e-7 (see :func:`_min_coverage`)."""
+
+
+def _min_coverage(grid: _Grid) -> float:
+    """exactextract's ``min_coverage_frac`` for a grid: the share of a pixel a :data:`_SLIVER_M`
+    strip along one side covers (pixels measured on the ground, degrees at 111 km)."""
+    t = grid.transform
+    side = min(abs(t.a), abs(t.e))
+    metres = (
+        side * 111_000.0 if grid.crs.is_geographic else side * grid.crs.axis_info[0].unit_conversion_factor
+    )
+    return float(min(1e-6, _SLIVER_M / max(metres, 1e-9)))
+
 
 Reader = Callable[[Window], np.ndarray]
 
@@ -201,6 +214,14 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
 
 _WGS84 = CRS.from_epsg(4326)
 
+
+def _on_wgs84(crs: CRS) -> bool:
+    """Whether a CRS is on the WGS84 datum (EPSG:4326 says 'World Geodetic System 1984 ensemble', a
+    GeoTIFF's key often 'World Geodetic System 1984'): its longitudes and latitudes are WGS84's."""
+    datum = crs.datum
+    return datum is not None and datum.name.startswith("World Geodetic System 1984")
+
+
 _FACTOR_STEP = 32
 """Cells between the nodes where a projected grid's cell areas are computed (bilinear between)."""
 
@@ -336,7 +357,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     usable = _tile_order(local[~(local.geometry.isna() | local.geometry.is_empty)], grid)
     ops = []
     sources = []  # exactextract's operations do not keep their Python raster sources alive
-    own = {"min_coverage_frac": _MIN_COVERAGE}  # the zone's own pixels, not slivers of its neighbours
+    own = {"min_coverage_frac": _min_coverage(grid)}  # the zone's own pixels, not its neighbours' slivers
     for prefix, reader in layers:
         src = _WindowSource(grid, reader, prefix)
         sources.append(src)
@@ -345,7 +366,7 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
     ops.append(Operation("count", "_total", sources[0], None, {"default_value": -1, **own}))
     # a WGS84 longitude/latitude grid: areas by row; any other grid (projected, or on another datum,
     # whose cells move and change size in the shift to WGS84) from its cells' corners
-    by_row = grid.crs.is_geographic and grid.crs.datum == _WGS84.datum
+    by_row = grid.crs.is_geographic and _on_wgs84(grid.crs)
     cell_areas = _geographic_cell_areas(grid) if by_row else _projected_cell_areas(grid)
     areas = _WindowSource(grid, cell_areas, "_cell_ha")
     ops.append(Operation("sum", "_area_ha", areas))  # coverage-weighted: the zone's hectares on cells
@@ -482,9 +503,9 @@ def zonal_stats(
         zone's pixels that hold data, neither nodata nor masked; ``<layer>_valid_pct`` with several
         layers) and ``pixel_area_ha`` (hectares of the zone covered by raster cells: coverage × the
         cell's ellipsoidal area, so a Web Mercator or UTM grid gives the same hectares as
-        :func:`kzgeo.hectares`). A pixel that a zone covers by less than 1e-6 of its area is not
-        the zone's (a sliver left by a trip through longitude and latitude), so a pixel-aligned
-        zone's ``min``, ``max`` and ``median`` are those of its own pixels.
+        :func:`kzgeo.hectares`). A pixel that a zone touches by a strip under 10 micrometres
+        wide (1e-6 of a 10 m pixel: a sliver left by a trip through longitude and latitude) is not
+        the zone's, so a pixel-aligned zone's ``min``, ``max`` and ``median`` are its own pixels'.
         Zones without any pixel get NaN statistics, ``pixel_area_ha`` 0 and a :class:`KzgeoWarning`;
         zones whose pixels are all nodata or masked get NaN statistics (``sum`` too; count 0,
         ``valid_pct`` 0) and, for a single raster (not a mapping of dates, where clouded dates are
