@@ -111,6 +111,12 @@ def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
     assert code == 1 and err.startswith("kzgeo: error: ")
 
 
+def test_bare_kzgeo_prints_its_help(capsys):
+    code, out, err = run([], capsys)
+    assert code == 0 and out.startswith("Usage: kzgeo [OPTIONS] COMMAND") and "detect-dumps" in out
+    assert err == ""
+
+
 def test_usage_errors_are_one_line_with_exit_status_2(capsys):
     cases = [
         (["info"], "kzgeo: error: Missing argument 'SOURCE'. (see kzgeo info --help)\n"),

@@ -547,3 +547,38 @@ def test_a_zipped_product_is_told_to_be_unzipped(scene_path, sites, tmp_path, ca
                 archive.write(part, part.name)
     assert kzgeo.io.is_layer_file(tmp_path / "sites.zip") and not kzgeo.io.is_layer_file(product)
     assert main(["detect-dumps", str(scene_path), "-o", out, "--previous", str(tmp_path / "sites.zip")]) == 0
+
+
+def test_quiet_hides_the_bar_of_the_previous_scene_too(scene_path, tmp_path, monkeypatch):
+    import kzgeo.dumps.detect as detect
+
+    shown = []
+    real = detect.tqdm
+    monkeypatch.setattr(
+        detect, "tqdm", lambda *a, disable=None, **k: shown.append(disable) or real(*a, disable=True, **k)
+    )
+    argv = [
+        "-q",
+        "detect-dumps",
+        str(scene_path),
+        "-o",
+        str(tmp_path / "s.gpkg"),
+        "--previous",
+        str(scene_path),
+    ]
+    assert main([*argv, "--window-size", "128"]) == 0  # windows enough for a bar
+    assert shown == [True, True]  # this season's pass and the previous one's: no bar under -q
+
+
+def test_a_geoparquet_of_previous_sites_with_a_layer_names_the_option(sites, scene_path, tmp_path, capsys):
+    sites.to_parquet(tmp_path / "before.parquet")
+    argv = [
+        "detect-dumps",
+        str(scene_path),
+        "-o",
+        str(tmp_path / "s.gpkg"),
+        "--previous",
+        str(tmp_path / "before.parquet"),
+    ]
+    assert main([*argv, "--previous-layer", "foo"]) == 1
+    assert capsys.readouterr().err.rstrip().endswith("not 'foo'; drop --previous-layer")

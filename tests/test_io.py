@@ -234,6 +234,12 @@ def test_osm_english_names_win_over_the_local_name(tmp_path, kind):
     read = kzgeo.read_layer(tmp_path / "osm.geojson", kind=kind)
     assert list(read["name_en"]) == ["Akmola Region", "Kostanay Region"]
     assert list(read["name_ru"]) == ["Акмолинская область", "Костанайская область"]
+    partly = osm.assign(**{"name:en": ["Akmola Region", None]})  # one feature without name:en
+    partly.to_file(tmp_path / "partly.geojson")
+    assert list(kzgeo.read_layer(tmp_path / "partly.geojson", kind=kind)["name_en"]) == [
+        "Akmola Region",
+        "Қостанай облысы",
+    ]
     no_english = osm.drop(columns="name:en")
     no_english.to_file(tmp_path / "local.geojson")  # without name:en, the name is all there is
     assert list(kzgeo.read_layer(tmp_path / "local.geojson", kind=kind)["name_en"]) == list(osm["name"])

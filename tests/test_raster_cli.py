@@ -289,3 +289,11 @@ def test_a_missing_input_is_the_same_one_line_error_in_every_raster_command(tmp_
         err = capsys.readouterr().err
         assert err.startswith("kzgeo: error: ") and err.count("\n") == 1 and "nope." in err, err
         assert "no such file" in err and "Usage:" not in err
+
+
+def test_zonal_of_points_says_to_buffer_them_without_python(tmp_path, scene, capsys):
+    points = gpd.GeoDataFrame({"landfill_id": [1]}, geometry=[shapely.Point(X0 + 5, Y0 - 5)], crs=UTM42)
+    points.to_file(tmp_path / "points.gpkg")
+    assert main(["zonal", str(tmp_path / "points.gpkg"), str(scene), "--index", "ndvi"]) == 1
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("zonal statistics need polygons (buffer points into polygons first)")

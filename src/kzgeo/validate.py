@@ -281,6 +281,11 @@ def _rename_columns(
         gdf = gdf.assign(official_area_ha=pd.to_numeric(gdf[lower["rep_area"]], errors="coerce") * 100.0)
     report.renamed = mapping
     gdf = gdf.rename(columns=mapping)
+    local = lower.get("name")
+    if kind.renames.get("name") == "name_en" and mapping.get(lower.get("name:en")) == "name_en" and local:
+        # OSM: a feature without name:en is still named, by its local name
+        missing = gdf["name_en"].isna() | (gdf["name_en"].astype(str).str.strip() == "")
+        gdf.loc[missing, "name_en"] = gdf.loc[missing, local]
     if mapping.get(lower.get("status_yr")) == "year":
         # WDPA writes 0 for a year not reported
         year = pd.to_numeric(gdf["year"], errors="coerce").mask(lambda y: y == 0)

@@ -139,6 +139,7 @@ _CLI_WORDS = (
         " (in Python: gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))",
         "",
     ),
+    ("(buffer points first, e.g. zones.to_crs(32642).buffer(50))", "(buffer points into polygons first)"),
     ("pass zone_id=", "pass --zone-id"),
     ("for zone_id;", "for --zone-id;"),
     ("pass left_id=", "pass --left-id"),
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("kzgeo: aborted", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare 'kzgeo': the help, as asked
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
+        return 0
     except click.UsageError as exc:  # one line, as every error: what was wrong and where help is
         ctx = exc.ctx
         where = ctx.command_path if ctx is not None else "kzgeo"

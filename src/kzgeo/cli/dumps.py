@@ -107,6 +107,7 @@ def detect_dumps(
         except LayerReadError as exc:
             message = str(exc).replace("layer=... (CLI: --layer)", f"{option}-layer")
             message = message.replace("(CLI: --layer NAME)", f"({option}-layer NAME)")
+            message = message.replace("drop the layer (CLI: --layer)", f"drop {option}-layer")
             if message == str(exc):
                 raise
             raise LayerReadError(message) from exc

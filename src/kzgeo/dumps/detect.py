@@ -627,7 +627,7 @@ def detect_dumps(
         # inside the block: the score raster is renamed into place only when the previous season
         # (detected in _finish) has run too
         return _finish(
-            sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size
+            sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size, progress
         )
 
 
@@ -681,7 +681,7 @@ def _on_the_ground(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _finish(
-    sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size
+    sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size, progress
 ) -> gpd.GeoDataFrame:
     sites = sites.copy()
     sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
@@ -706,6 +706,7 @@ def _finish(
                 model=model,
                 thresholds=th,
                 window_size=window_size,  # the memory a user chose the window size for holds here too
+                progress=progress,
             )
         )
         sites["change"] = compare_sites(sites, before)
