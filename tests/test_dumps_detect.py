@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -582,3 +584,17 @@ def test_a_geoparquet_of_previous_sites_with_a_layer_names_the_option(sites, sce
     ]
     assert main([*argv, "--previous-layer", "foo"]) == 1
     assert capsys.readouterr().err.rstrip().endswith("not 'foo'; drop --previous-layer")
+
+
+def test_landfills_none_of_which_lies_in_the_scene_are_said(scene, scene_path):
+    """Landfills in a wrongly assumed CRS, or of another region, leave every site illegal: said."""
+    elsewhere = scene.landfills.to_crs(scene.crs).translate(xoff=100_000)
+    with pytest.warns(
+        kzgeo.KzgeoWarning,
+        match=r"landfills: none of the 1 landfills lies in the scene .*no site can be legal",
+    ):
+        sites = detect_dumps(scene_path, landfills=gpd.GeoDataFrame(geometry=elsewhere))
+    assert set(sites["status"]) == {"illegal"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kzgeo.KzgeoWarning)
+        detect_dumps(scene_path, landfills=scene.landfills)

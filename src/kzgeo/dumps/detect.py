@@ -431,6 +431,21 @@ def _footprint(src) -> gpd.GeoSeries:
     return gpd.GeoSeries([shapely.box(*bounds)], crs=src.crs)
 
 
+def _warn_if_no_landfill_here(landfills: gpd.GeoDataFrame, src, radius_m: float) -> None:
+    """Warn when no landfill lies in the scene: every site will be illegal, which is right for a
+    scene without one and the sign of a wrong layer or CRS otherwise; either way, worth saying."""
+    here = _footprint(src).buffer(radius_m).iloc[0]
+    present = landfills.geometry[~(landfills.geometry.isna() | landfills.geometry.is_empty)]
+    if present.empty or present.to_crs(src.crs).intersects(here).any():
+        return
+    warnings.warn(
+        f"landfills: none of the {len(present)} landfills lies in the scene {src.source}, so no site can "
+        "be legal; if one should, check that the layer covers this place and declares its real CRS",
+        KzgeoWarning,
+        stacklevel=3,
+    )
+
+
 def _check_previous(previous, src, transform, crs) -> None:
     """Refuse a previous season that cannot be of the same place (before any work is done)."""
     here = _footprint(src)
@@ -579,6 +594,8 @@ def detect_dumps(
         check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
         if previous is not None:
             _check_previous(previous, src, transform, crs)
+        if landfills is not None and len(landfills):
+            _warn_if_no_landfill_here(landfills, src, landfill_radius_m)
         model = model or load_model()
         th = (thresholds or Thresholds()).with_card(model.card)
         has_mask = bool(getattr(src, "has_mask", False))
