@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
@@ -234,6 +236,8 @@ def test_osm_english_names_win_over_the_local_name(tmp_path, kind):
     read = kzgeo.read_layer(tmp_path / "osm.geojson", kind=kind)
     assert list(read["name_en"]) == ["Akmola Region", "Kostanay Region"]
     assert list(read["name_ru"]) == ["Акмолинская область", "Костанайская область"]
+    numeric = osm.assign(**{"name:en": [np.nan, np.nan]})  # a column of no English name at all
+    assert list(kzgeo.validate_layer(numeric, kind)["name_en"]) == list(osm["name"])
     partly = osm.assign(**{"name:en": ["Akmola Region", None]})  # one feature without name:en
     partly.to_file(tmp_path / "partly.geojson")
     assert list(kzgeo.read_layer(tmp_path / "partly.geojson", kind=kind)["name_en"]) == [
@@ -497,6 +501,23 @@ def test_a_wrong_cpg_gives_way_to_the_encoding_given(tmp_path, layer, cpg):
     else:
         read = kzgeo.read_layer(tmp_path / "w.shp", encoding="cp1251")
     assert list(read["name"]) == ["Алматы", "Астана"]
+
+
+@pytest.mark.parametrize("cpg", [b"\xef\xbb\xbfUTF-8", b"88591"])
+def test_a_cpg_with_a_byte_order_mark_or_in_esri_naming(tmp_path, layer, cpg):
+    """'UTF-8' after a byte-order mark (which GDAL cannot read, and blanked the text) and ESRI's '88591'
+    (latin-1) over cp1251 text: the encoding given reads it."""
+    import pyogrio
+
+    named = layer.assign(name=["Алматы", "Астана"])[["plot_id", "name", "geometry"]]
+    pyogrio.write_dataframe(named, tmp_path / "w.shp", encoding="cp1251")
+    (tmp_path / "w.cpg").write_bytes(cpg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", kzgeo.KzgeoWarning)
+        assert list(kzgeo.read_layer(tmp_path / "w.shp", encoding="cp1251")["name"]) == ["Алматы", "Астана"]
+    if cpg.endswith(b"UTF-8"):  # and without the encoding, an error saying to give it, not blanks
+        with pytest.raises(kzgeo.LayerReadError, match=r"its text is not UTF-8, as its \.cpg says"):
+            kzgeo.read_layer(tmp_path / "w.shp")
 
 
 def test_latin1_shapefile_text_gives_no_encoding_warning(tmp_path, layer):

@@ -267,13 +267,13 @@ def _cpg_text(path: Path, layer) -> str | None:
 
     if _suffix(path) == ".shp":
         cpg = next((c for c in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if c.exists()), None)
-        return None if cpg is None else cpg.read_text(errors="replace")
+        return None if cpg is None else cpg.read_bytes().decode("utf-8-sig", errors="replace")
     with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as archive:
         cpgs = [m for m in archive.namelist() if m.lower().endswith(".cpg")]
         if isinstance(layer, str):
             cpgs = [m for m in cpgs if Path(m).stem.lower() == layer.lower()]
         if len(cpgs) == 1:
-            return archive.read(cpgs[0]).decode("ascii", errors="replace")
+            return archive.read(cpgs[0]).decode("utf-8-sig", errors="replace")
     return None
 
 
@@ -287,7 +287,7 @@ def _declared_encoding(path: Path, source, layer) -> str:
 
 
 def _western(declared: str) -> bool:
-    return declared in _WESTERN or any(code in declared for code in ("1252", "8859-1", "LATIN1"))
+    return declared in _WESTERN or any(code in declared for code in ("1252", "8859-1", "88591", "LATIN1"))
 
 
 def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
@@ -297,10 +297,13 @@ def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gp
     hold Cyrillic), and to one whose .cpg says UTF-8 of text that is not; a Shapefile whose .cpg says
     another encoding (UTF-8 that is) is read as it says: ``kzgeo --encoding`` applies to every file
     of a command. Text to recode is read as latin-1, byte for byte."""
-    if encoding is not None and _western(_declared_encoding(path, source, layer)):
+    declared = _declared_encoding(path, source, layer)
+    if encoding is not None and _western(declared):
         return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), encoding
+    # a .cpg of UTF-8 named for GDAL, which cannot read one written with a byte-order mark before it
+    named = "UTF-8" if declared in ("UTF-8", "UTF8") else None
     try:
-        return gpd.read_file(source, engine="pyogrio", layer=layer), None
+        return gpd.read_file(source, engine="pyogrio", layer=layer, encoding=named), None
     except UnicodeDecodeError as exc:
         declared = _declared_encoding(path, source, layer) or "UTF-8"
         if encoding is None:

@@ -285,7 +285,7 @@ def _rename_columns(
     if kind.renames.get("name") == "name_en" and mapping.get(lower.get("name:en")) == "name_en" and local:
         # OSM: a feature without name:en is still named, by its local name
         missing = gdf["name_en"].isna() | (gdf["name_en"].astype(str).str.strip() == "")
-        gdf.loc[missing, "name_en"] = gdf.loc[missing, local]
+        gdf["name_en"] = gdf["name_en"].astype(object).where(~missing, gdf[local])
     if mapping.get(lower.get("status_yr")) == "year":
         # WDPA writes 0 for a year not reported
         year = pd.to_numeric(gdf["year"], errors="coerce").mask(lambda y: y == 0)

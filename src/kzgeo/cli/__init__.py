@@ -160,6 +160,9 @@ def _for_cli(message: str) -> str:
     return message
 
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def _terminated(signum, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C: temporary output files are removed
 
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("kzgeo: aborted", err=True)
         return 130
-    except click.exceptions.NoArgsIsHelpError as exc:  # bare 'kzgeo': the help, as asked
+    except _NO_ARGS as exc:  # bare 'kzgeo' (click >= 8.2 raises it; 8.1 prints the help itself)
         click.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
         return 0
     except click.UsageError as exc:  # one line, as every error: what was wrong and where help is

@@ -389,10 +389,9 @@ def _extract(zones: gpd.GeoDataFrame, grid: _Grid, layers: list[tuple[str, Reade
             out[_column(prefix, s)] = values
         valid_col = "valid_pct" if len(layers) == 1 else f"{prefix}_valid_pct"
         with np.errstate(divide="ignore", invalid="ignore"):
-            # coverage fractions summed two ways differ in the last bits: 100.00000000000001 is 100
-            out[valid_col] = np.clip(
-                100.0 * raw[f"{prefix}__valid"].to_numpy(dtype=float) / total, 0.0, 100.0
-            )
+            # coverage fractions summed two ways differ in the last bits: 99.99999999999999 is 100
+            pct = 100.0 * raw[f"{prefix}__valid"].to_numpy(dtype=float) / total
+            out[valid_col] = np.clip(np.where(np.abs(pct - 100.0) < 1e-9, 100.0, pct), 0.0, 100.0)
     out.loc[total == 0, :] = np.nan
     out["pixel_area_ha"] = raw["_area_ha"].fillna(0.0).to_numpy()
     return out
