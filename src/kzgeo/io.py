@@ -305,7 +305,7 @@ def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gp
     try:
         return gpd.read_file(source, engine="pyogrio", layer=layer, encoding=named), None
     except UnicodeDecodeError as exc:
-        declared = _declared_encoding(path, source, layer) or "UTF-8"
+        declared = declared or "UTF-8"
         if encoding is None:
             raise LayerReadError(
                 f"{path}: its text is not {declared}, as its .cpg says ({exc.reason}); pass "
@@ -428,11 +428,7 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
         raise LayerReadError(f"{path}: the layer has no geometry; give a file with a vector layer")
     if recode is not None:
         gdf = _recode(gdf, recode, path)
-    elif (
-        driver == "ESRI Shapefile"
-        and encoding is None
-        and _western(_declared_encoding(path, _gdal_source(path), chosen))
-    ):
+    elif driver == "ESRI Shapefile" and encoding is None:  # only text read as latin-1 can look misread
         _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
