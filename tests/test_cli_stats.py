@@ -204,8 +204,12 @@ def test_option_values_are_named_as_typed(files, capsys):
         code == 1
         and err == "kzgeo: error: --sliver-pct -1.0 must be a percentage from 0 to 100 (0 keeps every pair)\n"
     )
-    code, _, err = run(["area", files["plots"], "--assume-crs", "foo"], capsys)
-    assert code == 1 and "assume_crs" not in err
+    code, _, err = run(["area", files["plots"], "--assume-crs", "foo"], capsys)  # checked before any reading
+    assert (code, err) == (
+        2,
+        "kzgeo: error: Invalid value for '--assume-crs': 'foo' is not a CRS PROJ knows; use e.g. EPSG:4326 "
+        "(see kzgeo area --help)\n",
+    )
 
 
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):

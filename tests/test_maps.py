@@ -422,6 +422,28 @@ def test_a_layer_that_is_not_dump_sites_is_refused(regions):
         kzgeo.make_map(dumps=regions.drop(columns=["site_id", "score"], errors="ignore"))
 
 
+def test_features_without_a_name_in_the_maps_language_are_named_otherwise(regions, dumps):
+    """A region with only its Russian name is that name on a Kazakh map; a layer without names is
+    called by its ids (a KATO code), never by a row number from 0; a site without an id is 'no data'."""
+    from kzgeo.maps.build import _name_column
+
+    ru_only = regions[["kato", "name_ru", "geometry"]]
+    assert list(_name_column(ru_only, "kk")) == list(regions["name_ru"])
+    assert list(_name_column(regions[["kato", "geometry"]], "en")) == [str(k) for k in regions["kato"]]
+    assert list(_name_column(regions[["geometry"]], "en")) == [str(i + 1) for i in range(len(regions))]
+    html = make_map(regions=regions, dumps=dumps.assign(site_id=np.nan), lang="en").get_root().render()
+    assert "Site no data" in html and "Site nan" not in html
+
+
+def test_dump_sites_with_scores_that_are_not_probabilities_are_refused(regions, dumps):
+    for bad in (1.5, -0.1, "high"):
+        with pytest.raises(
+            kzgeo.SchemaError,
+            match=r"dumps: score '(1\.5|-0\.1|high)' of site \d+ is not a number from 0 to 1",
+        ):
+            make_map(regions=regions, dumps=dumps.assign(score=[bad] * len(dumps)))
+
+
 def test_map_and_progress_errors_name_the_file_and_what_to_type(tmp_path, regions, capsys):
     """The user gave files to options: messages name the file, not the Python argument, a layer's
     label in the map's language or a kind= the command has no option for."""

@@ -157,8 +157,28 @@ layer_opt = click.option(
     default=None,
     help="Layer of a multi-layer file (a GeoPackage, or a zip of several shapefiles).",
 )
+
+
+def check_crs(ctx, param, value: str | None) -> str | None:
+    """An ``--assume-crs`` value PROJ knows, checked before any file is read."""
+    if value is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError as exc:
+        raise click.BadParameter(f"{value!r} is not a CRS PROJ knows; use e.g. EPSG:4326") from exc
+    return value
+
+
 assume_crs_opt = click.option(
-    "--assume-crs", default=None, metavar="CRS", help="CRS of a file that declares none, e.g. EPSG:4326."
+    "--assume-crs",
+    default=None,
+    metavar="CRS",
+    callback=check_crs,
+    help="CRS of a file that declares none, e.g. EPSG:4326.",
 )
 
 

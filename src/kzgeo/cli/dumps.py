@@ -9,6 +9,7 @@ import click
 
 from kzgeo.cli._options import (
     Command,
+    check_crs,
     examples,
     files_named,
     note,
@@ -58,6 +59,7 @@ from kzgeo.cli._options import (
     "--assume-crs",
     default=None,
     metavar="CRS",
+    callback=check_crs,
     help="CRS of a --landfills or --previous file that declares none, e.g. EPSG:4326 (a scene must "
     "declare its own).",
 )

@@ -65,12 +65,17 @@ def _read(
 
 
 def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
-    """Feature names in ``lang``, falling back to English, then to ``name``, then to the id."""
+    """Feature names in ``lang``, falling back to English, ``name``, the other languages, then to the
+    layer's id (a KATO code, ``pa_id``, ...), then to the feature's number from 1."""
+    from kzgeo.schemas import LAYER_KINDS
+
     names = pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
-    for column in (f"name_{lang}", "name_en", "name"):
+    ids = [k.id_column for k in LAYER_KINDS.values()]
+    for column in (f"name_{lang}", "name_en", "name", "name_ru", "name_kk", *ids):
         if column in gdf:
-            names = names.fillna(gdf[column].where(gdf[column].astype(str).str.strip() != ""))
-    return names.fillna(pd.Series(gdf.index.astype(str), index=gdf.index)).astype(str)
+            text = gdf[column].map(_site_label)  # an id 101.0 read from a float column is 101
+            names = names.fillna(text.where(gdf[column].notna() & (text.str.strip() != "")))
+    return names.fillna(pd.Series(np.arange(1, len(gdf) + 1).astype(str), index=gdf.index)).astype(str)
 
 
 def _text(value, lang: str, digits: int | None = 1) -> str:
@@ -248,6 +253,14 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
             f"{name}: the layer has no {', '.join(missing)} column; it should be the sites that "
             "kzgeo detect-dumps writes (site_id, score, area_ha, tier, status)"
         )
+    scores = pd.to_numeric(dumps["score"], errors="coerce")
+    bad = (scores.isna() & dumps["score"].notna()) | (scores < 0) | (scores > 1)
+    if bad.any():  # as a score raster's: a site's score is a probability
+        score, site = (_site_label(v) for v in dumps[bad].iloc[0][["score", "site_id"]])
+        raise SchemaError(
+            f"{name}: score {score!r} of site {site} is not a number from 0 to 1; give the sites kzgeo "
+            "detect-dumps writes"
+        )
     lab = labels(lang)
     if dumps.empty:
         legend.note(lab["dumps"], lab["none_found"])
@@ -256,7 +269,10 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
     area = hectares(dumps)
     # points (a list of reported dumps) have no area to show, and a float id 1.0 is site 1
     polygonal = dumps.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    titles = pd.Series([f"{lab['site_id']} {_site_label(v)}" for v in dumps["site_id"]], index=dumps.index)
+    titles = pd.Series(
+        [f"{lab['site_id']} {_site_label(v) if pd.notna(v) else lab['no_data']}" for v in dumps["site_id"]],
+        index=dumps.index,
+    )
     tiers = (
         dumps["tier"].astype(object) if "tier" in dumps else pd.Series(None, index=dumps.index, dtype=object)
     )
