@@ -11,7 +11,7 @@ import pytest
 import rasterio
 from PIL import Image
 from rasterio.transform import from_origin
-from shapely import box
+from shapely import Point, box
 
 import kzgeo
 from browser import chromium_page
@@ -182,3 +182,24 @@ def test_layer_list_folds_away_on_a_small_screen(page, hostile_map):
         assert page.js("return window.innerWidth") < 900 and not page.js(expanded)
     finally:
         page.driver.set_window_size(width, height)
+
+
+def test_point_dump_sites_are_dots_not_pins(page, tmp_path):
+    """A list of reported dumps as points: each is its tier-coloured dot, without Leaflet's default
+    blue pin drawn over it by the outline layer."""
+    sites = gpd.GeoDataFrame(
+        {"site_id": [1, 2], "score": [0.95, 0.7], "tier": ["confident", "review"], "status": ["illegal"] * 2},
+        geometry=[Point(71.40, 51.10), Point(71.50, 51.20)],
+        crs=4326,
+    )
+    html = save_map(
+        make_map(regions=kzgeo.datasets.load("regions"), dumps=sites, offline=True), tmp_path / "p.html"
+    )
+    page.open(html, settle_js="return document.readyState === 'complete'")
+    assert page.js_errors() == []
+    assert page.js("return document.querySelectorAll('.leaflet-marker-icon').length") == 0
+    name = page.js(_FIND_MAP)
+    dots = page.js(
+        f"let n = 0; window['{name}'].eachLayer(l => {{ if (l instanceof L.CircleMarker) n++; }}); return n;"
+    )
+    assert dots == 2

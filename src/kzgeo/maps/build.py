@@ -290,7 +290,12 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
     # needs to be seen at all on a map of the country
     group = folium.FeatureGroup(name=lab["dumps"]).add_to(m)
     bind = folium.JsCode("kzgeo.bind")
-    outlines = _feature_collection(drawn, titles, rows, styles)
+    # outlines of the sites that have one: a point would get Leaflet's default pin over its dot
+    shaped = ~dumps.geometry.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    outlines = _feature_collection(
+        drawn[shaped], titles[shaped], [r for r, k in zip(rows, shaped, strict=True) if k],
+        [st for st, k in zip(styles, shaped, strict=True) if k],
+    )  # fmt: skip
     folium.GeoJson(outlines, on_each_feature=bind, smooth_factor=0.5, pane=SITES_PANE, control=False).add_to(
         group
     )
