@@ -639,7 +639,7 @@ def _checked_numbers(values: pd.Series, rule: tuple, where: pd.Series, label: st
     return numbers
 
 
-def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Series) -> None:
+def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Series, plot_ha) -> None:
     """Warn when plots of one year overlap (a plot entered twice, boundaries drawn over each other):
     planted_ha counts their common hectares twice, as the plots' own areas do."""
     geoms = np.asarray(plots.geometry.values, dtype=object)
@@ -656,9 +656,7 @@ def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Se
         return
     ga, gb = shapely.make_valid(geoms[a]), shapely.make_valid(geoms[b])
     common = hectares(gpd.GeoSeries(shapely.intersection(ga, gb), crs=plots.crs))
-    smaller = np.minimum(
-        hectares(gpd.GeoSeries(ga, crs=plots.crs)), hectares(gpd.GeoSeries(gb, crs=plots.crs))
-    )
+    smaller = np.minimum(np.asarray(plot_ha)[a], np.asarray(plot_ha)[b])
     twice = common > smaller * SLIVER_PCT / 100  # not boundaries digitised a hair apart
     if not twice.any():
         return
@@ -764,13 +762,14 @@ def planting_progress(
             KzgeoWarning,
             stacklevel=2,
         )
-    _warn_if_planted_twice(plots, numbers["year"], ids)
+    planted = hectares(plots)
+    _warn_if_planted_twice(plots, numbers["year"], ids, planted)
     counted = survival.notna() & seedlings.notna()
     frame = pd.DataFrame(
         {
             "region": region,
             "year": numbers["year"].astype("Int64"),
-            "planted_ha": hectares(plots),
+            "planted_ha": planted,
             "declared_ha": numbers["declared_ha"],
             "seedlings": seedlings,
             "_alive": (seedlings * survival / 100.0).where(counted),

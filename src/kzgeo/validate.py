@@ -128,6 +128,10 @@ def _in_metres(gdf: gpd.GeoDataFrame) -> bool:
     if present.empty:
         return False
     x0, y0, x1, y1 = present.total_bounds
+    return _beyond_degrees(x0, y0, x1, y1)
+
+
+def _beyond_degrees(x0: float, y0: float, x1: float, y1: float) -> bool:
     return bool(max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90)
 
 
@@ -184,7 +188,7 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         )
     x0, y0, x1, y1 = present.total_bounds
     crs = gdf.crs
-    if crs.is_geographic and (max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90):
+    if crs.is_geographic and _beyond_degrees(x0, y0, x1, y1):
         raise CRSError(
             f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
             "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "

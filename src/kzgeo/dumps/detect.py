@@ -380,14 +380,10 @@ def _check_reflectance(src) -> None:
     sampled in four windows of up to 256 px, as the processing-baseline check samples it."""
     if not hasattr(src, "read_band"):
         return  # band arrays: checked when they are wrapped
-    size = min(256, src.height, src.width)
-    values = []
-    for fy, fx in ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
-        row = max(0, min(src.height - size, int(fy * src.height - size / 2)))
-        col = max(0, min(src.width - size, int(fx * src.width - size / 2)))
-        red = src.read_band("B04", window=rasterio.windows.Window(col, row, size, size))
-        values.append(red[np.isfinite(red)])
-    sample = np.concatenate(values)
+    from kzgeo.raster.scene import sample_windows
+
+    red = [src.read_band("B04", window=win) for win in sample_windows(src.height, src.width)]
+    sample = np.concatenate([r[np.isfinite(r)] for r in red])
     typical = float(np.median(sample)) if sample.size else 0.0
     if typical > 1.5:
         raise RasterError(

@@ -525,6 +525,21 @@ def _landsat_common(spacecraft: str, bands=(), source: object = "") -> dict[str,
     return _COMMON["landsat-oli"]
 
 
+def sample_windows(height: int, width: int, size: int = 256) -> list[Window]:
+    """Four windows of up to ``size`` pixels centred on the quarter points of a grid: a look at a
+    scene's values without reading it whole."""
+    size = min(size, height, width)
+    return [
+        Window(
+            max(0, min(width - size, int(fx * width - size / 2))),
+            max(0, min(height - size, int(fy * height - size / 2))),
+            size,
+            size,
+        )
+        for fy, fx in ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75))
+    ]
+
+
 _TAG_FIX = "tag the file (gdal_edit.py -mo PROCESSING_BASELINE=05.10) or keep the product name with _N0400_"
 _MTD_FIX = (
     "copy the granule's MTD_MSIL2A.xml (or MTD_MSIL1C.xml) into the folder, or keep the product name "
@@ -543,13 +558,8 @@ def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path, fix: str = _
     names = [b for b in ("B02", "B08", "B12") if b in bands]
     if not names:
         return
-    h, w = ds.height, ds.width
-    size = min(256, h, w)
     lowest = np.inf
-    for fy, fx in ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
-        win = Window(
-            int(fx * w - size / 2) if w > size else 0, int(fy * h - size / 2) if h > size else 0, size, size
-        )
+    for win in sample_windows(ds.height, ds.width):
         for name in names:
             band = bands[name]
             dn = _read_pixels(band.dataset, band.index, win)

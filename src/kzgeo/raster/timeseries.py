@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kzgeo.errors import DataError
-from kzgeo.raster.zonal import _zonal_stats
+from kzgeo.raster.zonal import _zonal_stats, zone_hectares
 
 __all__ = ["zonal_timeseries"]
 
@@ -73,20 +73,6 @@ def _day(when) -> pd.Timestamp:
     if pd.isna(day):
         raise refused
     return day.tz_localize(None).normalize() if day.tz is not None else day.normalize()
-
-
-def _zone_hectares(zones) -> np.ndarray:
-    """Hectares of each zone (NaN without a CRS: then no zone is known to lie partly off a scene)."""
-    from kzgeo.area import hectares
-    from kzgeo.errors import RepairWarning
-
-    if isinstance(zones, gpd.GeoSeries):
-        zones = gpd.GeoDataFrame(geometry=zones)
-    if zones.crs is None:
-        return np.full(len(zones), np.nan)
-    with warnings.catch_warnings():  # zonal_stats reports what matters about the zones
-        warnings.simplefilter("ignore", RepairWarning)
-        return np.asarray(hectares(zones), dtype=float)
 
 
 def zonal_timeseries(
@@ -152,12 +138,12 @@ def zonal_timeseries(
         dates[day] = when
     stats = list(dict.fromkeys(["mean", *stats]))
     name = index.lower()
-    zone_ha = _zone_hectares(zones)
+    zone_ha = zone_hectares(zones)  # once, for every date's share of each zone on the scene
     frames = []
     for day, scene in zip(dates, scenes.values(), strict=True):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False)
+            table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False, zone_ha=zone_ha)
         for w in caught:  # the same warning, saying which date it is about
             warnings.warn(f"{day.date()}: {w.message}", w.category, stacklevel=2)
         # valid_pct is of the pixels a zone has; the trend asks for a share of the whole zone, so a

@@ -535,9 +535,23 @@ def zonal_stats(
     return _zonal_stats(zones, raster, stats, band, index, zone_id, refuse_none=True)
 
 
-def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: bool) -> pd.DataFrame:
+def zone_hectares(zones: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    """Hectares of each zone, without a repair report (NaN without a CRS): to tell zones partly off a
+    raster by their hectares on its cells."""
+    from kzgeo.area import hectares
+
+    if len(zones) == 0 or zones.crs is None:
+        return np.full(len(zones), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        return np.asarray(hectares(zones), dtype=float)
+
+
+def _zonal_stats(
+    zones, raster, stats, band, index, zone_id, *, refuse_none: bool, zone_ha: np.ndarray | None = None
+) -> pd.DataFrame:
     """:func:`zonal_stats`; ``refuse_none`` false only warns when no zone overlaps a single raster
-    (one date of a time series)."""
+    (one date of a time series); ``zone_ha``, the zones' :func:`zone_hectares` when known."""
     if isinstance(zones, gpd.GeoSeries):
         zones = gpd.GeoDataFrame(geometry=zones)
     stats = [stats] if isinstance(stats, str) else list(stats)  # stats="mean" is one statistic
@@ -549,15 +563,7 @@ def _zonal_stats(zones, raster, stats, band, index, zone_id, *, refuse_none: boo
         )
     ids = _zone_ids(zones, zone_id)
     zones, drawn = _polygons_only(zones, ids)
-    from kzgeo.area import hectares
-
-    with warnings.catch_warnings():  # only to tell zones partly off the raster: no repair report
-        warnings.simplefilter("ignore", RepairWarning)
-        zone_ha = (
-            np.asarray(hectares(zones), dtype=float)
-            if len(zones) and zones.crs is not None
-            else np.zeros(len(zones))
-        )
+    zone_ha = zone_hectares(zones) if zone_ha is None else zone_ha
     if isinstance(raster, Mapping):
         parts = []
         for label, r in raster.items():
