@@ -165,11 +165,12 @@ def test_regions_simplified_together_keep_shared_borders_and_hectares(admin_dir)
 @given(
     lon=st.floats(47, 87),
     lat=st.floats(41, 55),
-    radius_m=st.floats(40, 20_000),
+    radius_m=st.floats(20, 20_000),
     wiggle=st.floats(0, 0.3),
     seed=st.integers(0, 2**16),
+    digits=st.integers(4, 6),
 )
-def test_no_feature_changes_by_more_than_a_tenth_of_a_percent(lon, lat, radius_m, wiggle, seed):
+def test_no_feature_changes_by_more_than_a_tenth_of_a_percent(lon, lat, radius_m, wiggle, seed, digits):
     rng = np.random.default_rng(seed)
     angles = np.sort(rng.uniform(0, 2 * np.pi, 60))
     r = radius_m * (1 + wiggle * rng.uniform(-1, 1, 60))
@@ -178,8 +179,30 @@ def test_no_feature_changes_by_more_than_a_tenth_of_a_percent(lon, lat, radius_m
         np.c_[lon + deg * np.cos(angles) / np.cos(np.radians(lat)), lat + deg * np.sin(angles)]
     )
     layer = gpd.GeoDataFrame(geometry=[shapely.make_valid(shape).buffer(0)], crs=4326)
-    drawn = simplify_for_web(layer, digits=6)
+    # a plot of 1 ha or less is drawn with more decimals than asked (5 decimals, about 1 m, moved its
+    # corners enough to change it by 1-3 %)
+    drawn = simplify_for_web(layer, digits=digits)
     assert area_change_pct(hectares(layer), hectares(drawn))[0] <= 0.1
+
+
+def test_a_coverage_of_small_units_is_rounded_finer_and_stays_a_coverage():
+    # four 0.25 ha squares turned by 17 degrees: rounded to 4 decimals (about 10 m), they change by far more
+    # than 0.1 %
+    corner = np.array([71.41, 51.13])
+    turn = np.radians(17)
+    rot = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    step = np.array([50 / 111_320 / np.cos(np.radians(51.13)), 50 / 111_320])
+    cells = []
+    for i, j in [(0, 0), (1, 0), (0, 1), (1, 1)]:
+        square = np.array([[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]]) @ rot.T
+        cells.append(shapely.Polygon(corner + square * step))
+    layer = gpd.GeoDataFrame({"unit": range(4)}, geometry=cells, crs=4326)
+    plain = gpd.GeoSeries(shapely.set_precision(layer.geometry.values, 1e-4), crs=4326)
+    assert area_change_pct(hectares(layer), hectares(plain)).max() > 0.1
+    drawn = simplify_for_web(layer, coverage=True, digits=4)
+    assert area_change_pct(hectares(layer), hectares(drawn)).max() <= 0.1
+    assert shapely.coverage_is_valid(drawn.geometry.values)
+    assert hectares(drawn).sum() == pytest.approx(1.0, rel=2e-3)
 
 
 # --- statistics --------------------------------------------------------------------------------------
@@ -621,19 +644,42 @@ def test_planted_legend_edges_are_distinct_when_plots_are_small(regions):
     assert spans[:5] == ["0.00 – 0.84", "0.84 – 1.70", "1.70 – 2.50", "2.50 – 3.40", "≥ 3.40"]
 
 
+def test_hectares_under_a_tenth_are_shown_to_the_square_metre(regions):
+    from kzgeo.maps.build import _plot_payload
+
+    tiny = gpd.GeoDataFrame(
+        {"plot_id": [1], "declared_ha": [0.004]}, geometry=[utm_square(512_000, 5_002_000, 6)], crs=UTM42
+    )  # 36 m²
+    east = _popups(make_map(regions=regions, plots=tiny), "Regions")[1]
+    assert ["Planted, ha", "0.0036"] in east["rows"]  # not 0.0
+    cols = {c["label"]: c["values"] for c in _plot_payload(tiny, "en")["cols"]}
+    assert cols["Area, ha"] == ["0.0036"] and cols["Declared area, ha"] == ["0.0040"]
+    site = gpd.GeoDataFrame(
+        {"site_id": [1], "score": [0.9]}, geometry=[utm_square(515_000, 5_005_000, 20)], crs=UTM42
+    )
+    assert ["Area, ha", "0.0400"] in _popups(make_map(dumps=site), "Candidate dump sites")[0]["rows"]
+    assert re.fullmatch(r"10,0\d\d\.\d", east["rows"][0][1])  # large figures to 0.1 ha as before
+
+
 def test_dump_sites_without_a_known_tier_are_not_drawn_as_confident(dumps):
-    three = gpd.GeoDataFrame(
-        {"site_id": [1.0, 2.0, 3.0], "score": [0.9, 0.9, 0.9], "tier": ["confident", None, "high"]},
-        geometry=[utm_square(515_000 + 500 * i, 5_005_000, 200) for i in range(3)],
+    four = gpd.GeoDataFrame(
+        {"site_id": [1.0, 2.0, 3.0, 4.0], "score": [0.9] * 4, "tier": ["confident", None, "high", " Review"]},
+        geometry=[utm_square(515_000 + 500 * i, 5_005_000, 200) for i in range(4)],
         crs=UTM42,
     )
-    m = make_map(dumps=three)
+    m = make_map(dumps=four)
     outlines = _popups(m, "Candidate dump sites")
     colours = [p["style"]["fillColor"] for p in outlines]
     assert colours[0] == "#b71c1c" and colours[1] == colours[2] != colours[0]
-    assert [p["title"] for p in outlines] == ["Site 1", "Site 2", "Site 3"]  # not "Site 1.0"
-    assert "Tier: no data" in _legend(m)
-    assert "Tier: no data" not in _legend(make_map(dumps=dumps))
+    assert colours[3] == "#ff8f00"  # " Review" typed by hand is the review tier
+    assert ["Tier", "to review"] in outlines[3]["rows"]
+    assert [p["title"] for p in outlines] == ["Site 1", "Site 2", "Site 3", "Site 4"]  # not "Site 1.0"
+    # the grey swatch says which tiers it stands for: the one given and the missing one
+    assert "Tier: high, no data" in _legend(m)
+    assert "Tier: high" in _legend(make_map(dumps=four.iloc[[0, 2]]))
+    assert "no data" not in _legend(make_map(dumps=four.iloc[[0, 2]]))
+    assert "Tier:" not in _legend(make_map(dumps=dumps))
+    assert "Tier: no data" in _legend(make_map(dumps=four.drop(columns="tier")))
 
 
 def test_point_dump_sites_show_no_area(dumps):

@@ -94,6 +94,12 @@ def _text(value, lang: str, digits: int | None = 1) -> str:
     return str(value)
 
 
+def _ha_text(value, lang: str, digits: int = 1) -> str:
+    """Hectares as popup text: to 1 m² (four decimals) under 0.1 ha, so that a 36 m² plot is not 0.0."""
+    small = isinstance(value, (int, float, np.integer, np.floating)) and 0 < abs(value) < 0.1
+    return _text(value, lang, 4 if small else digits)
+
+
 def _coded(column: str, value, lang: str):
     """The label of a coded value (tier, status, geometry source) in ``lang``; other values as they are."""
     if column in _CODED_COLUMNS and isinstance(value, str):
@@ -201,11 +207,12 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
     rows, styles = [], []
     shade = _bin_index(measure, bins) if measure is not None else None
     for i, key in enumerate(regions.index):
-        row = [[lab["area_ha"], _text(stats.at[key, "area_ha"], lang)]]
+        row = [[lab["area_ha"], _ha_text(stats.at[key, "area_ha"], lang)]]
         for column in ("protected_ha", "protected_pct", "planted_ha", "plots"):
             if column in stats:
                 label = lab["plots_count" if column == "plots" else column]
-                row.append([label, _text(stats.at[key, column], lang)])
+                show = _ha_text if column.endswith("_ha") else _text
+                row.append([label, show(stats.at[key, column], lang)])
         rows.append(row)
         fill = _SHADES[shade[i]] if shade is not None else "#ffffff"
         styles.append({"color": "#555555", "weight": 1, "fillColor": fill, "fillOpacity": 0.55})
@@ -230,11 +237,12 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
     names = _name_column(gdf, lang)
     rows = []
     for i, key in enumerate(gdf.index):
-        row = [[lab["area_ha"], _text(area[i], lang)]]
+        row = [[lab["area_ha"], _ha_text(area[i], lang)]]
         for column in columns:
             if column in gdf and not pd.isna(gdf.at[key, column]):
                 value = _coded(column, gdf.at[key, column], lang)
-                row.append([lab[column], _text(value, lang, None if column == "year" else 1)])
+                show = _ha_text if column.endswith("_ha") else _text
+                row.append([lab[column], show(value, lang, None if column == "year" else 1)])
         rows.append(row)
     styles = [_STYLE[kind]] * len(gdf)
     _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab[kind])
@@ -273,15 +281,21 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
         [f"{lab['site_id']} {_site_label(v) if pd.notna(v) else lab['no_data']}" for v in dumps["site_id"]],
         index=dumps.index,
     )
+    # a tier as kzgeo writes it; "Confident" or " review" typed by hand are the same tiers
     tiers = (
-        dumps["tier"].astype(object) if "tier" in dumps else pd.Series(None, index=dumps.index, dtype=object)
+        dumps["tier"].map(lambda t: t.strip().lower() if isinstance(t, str) else None)
+        if "tier" in dumps
+        else pd.Series(None, index=dumps.index, dtype=object)
     )
     rows, styles = [], []
     for i, key in enumerate(dumps.index):
-        row = [[lab["area_ha"], _text(area[i], lang, 2)]] if polygonal[i] else []
+        row = [[lab["area_ha"], _ha_text(area[i], lang, 2)]] if polygonal[i] else []
         for column in ("score", "tier", "status"):
             if column in dumps:
-                row.append([lab[column], _text(_coded(column, dumps.at[key, column], lang), lang, 2)])
+                value = (
+                    tiers[key] if column == "tier" and tiers[key] in _DUMP_COLOURS else dumps.at[key, column]
+                )
+                row.append([lab[column], _text(_coded(column, value, lang), lang, 2)])
         rows.append(row)
         colour = _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER)
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
@@ -308,8 +322,17 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
     dot = folium.CircleMarker(radius=5, pane=SITES_PANE)
     folium.GeoJson(dots, on_each_feature=bind, marker=dot, pane=SITES_PANE, control=False).add_to(group)
     entries = [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
-    if any(t not in _DUMP_COLOURS for t in tiers):
-        entries.append((_UNKNOWN_TIER, f"{lab['tier']}: {lab['no_data']}"))
+    grey = ~tiers.isin(list(_DUMP_COLOURS))
+    if grey.any():  # the grey sites' tiers as the layer gives them ("high"), missing ones as no data
+        unknown = dumps.loc[grey, "tier"] if "tier" in dumps else tiers[grey]
+        named = [v for v in unknown if pd.notna(v) and str(v).strip()]
+        given = sorted({_text(v, lang) for v in named})
+        shown = [
+            *given[:5],
+            *(["…"] if len(given) > 5 else []),
+            *([lab["no_data"]] if len(named) < len(unknown) else []),
+        ]
+        entries.append((_UNKNOWN_TIER, f"{lab['tier']}: {', '.join(shown)}"))
     legend.swatches(lab["dumps"], entries)
 
 
@@ -342,7 +365,8 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
             columns.append((column, plots[column], digits))
     cols = []
     for column, values, digits in columns:
-        text = [_text(_coded(column, v, lang), lang, digits) for v in values]
+        show = _ha_text if column.endswith("_ha") else _text
+        text = [show(_coded(column, v, lang), lang, digits) for v in values]
         label = lab["region"] if column == "region" else lab[column]
         uniques, codes = np.unique(text, return_inverse=True)
         if len(uniques) * 4 < len(text):

@@ -2,7 +2,8 @@
 
 A web map does not need survey precision, but it must not misstate areas: every geometry drawn is
 simplified only as far as its hectares stay within ``max_change_pct`` of the original, and
-coordinates are rounded to a fixed number of decimals. Neighbouring units (a coverage such as the
+coordinates are rounded to a fixed number of decimals, or more where a small feature needs them to
+stay within that limit. Neighbouring units (a coverage such as the
 regions) are simplified together with :func:`shapely.coverage_simplify`, so shared borders stay
 shared: no gaps, no overlaps.
 """
@@ -45,6 +46,27 @@ def _ha(geoms: np.ndarray) -> np.ndarray:
     return hectares(gpd.GeoSeries(geoms, crs=4326))
 
 
+_MAX_DIGITS = 8  # about 1 mm: finer than any survey; a feature that needs more is drawn unrounded
+
+
+def _rounded_within(
+    geoms: np.ndarray, original_ha: np.ndarray, digits: int, max_change_pct: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each geometry rounded to ``digits`` decimals, or to as many more as keep its hectares within
+    ``max_change_pct`` (a 1 ha plot changes by 1-3 % at 5 decimals, about 1 m), and those decimals
+    (``_MAX_DIGITS + 1`` for a geometry left unrounded)."""
+    best = _rounded(geoms, digits)
+    places = np.full(len(geoms), digits)
+    todo = np.flatnonzero(area_change_pct(original_ha, _ha(best)) > max_change_pct)
+    for finer in range(digits + 1, _MAX_DIGITS + 2):
+        if not len(todo):
+            break
+        best[todo] = _rounded(geoms[todo], finer) if finer <= _MAX_DIGITS else geoms[todo]
+        places[todo] = finer
+        todo = todo[area_change_pct(original_ha[todo], _ha(best[todo])) > max_change_pct]
+    return best, places
+
+
 def simplify_for_web(
     gdf: gpd.GeoDataFrame,
     *,
@@ -64,7 +86,9 @@ def simplify_for_web(
         that neighbours still meet exactly. Otherwise each feature gets the coarsest tolerance (relative to
         its size) that keeps its own area within the limit.
     digits : int
-        Decimals kept in the coordinates (5 is about 1 m, 6 about 0.1 m).
+        Decimals kept in the coordinates (5 is about 1 m, 6 about 0.1 m); a feature whose hectares
+        change by more than ``max_change_pct`` at that rounding keeps up to 8 (a coverage: every
+        feature, so that shared edges stay shared), or its coordinates as they are.
     max_change_pct : float
         Largest change of any feature's hectares, in percent.
 
@@ -76,26 +100,34 @@ def simplify_for_web(
     out = gdf.to_crs(4326)
     geoms = out.geometry.values
     original_ha = _ha(geoms)
-    best = _rounded(geoms, digits)
     if coverage:
         if not shapely.coverage_is_valid(geoms):
             # real boundary files rarely match edge for edge; simplifying two copies of a shared border
             # apart would open slivers, so make the edges identical first
             geoms = shapely.coverage_clean(geoms)
+        # one number of decimals for the whole layer, so that shared edges round alike: more of them
+        # when a small unit would change by more than the limit at ``digits``
+        best = None
         for tol in _TOLERANCES_DEG:
-            candidate = (
-                _rounded(shapely.coverage_simplify(geoms, tol), digits) if tol else _rounded(geoms, digits)
-            )
+            candidate = _rounded(shapely.coverage_simplify(geoms, tol) if tol else geoms, digits)
             if area_change_pct(original_ha, _ha(candidate)).max(initial=0.0) <= max_change_pct:
                 best = candidate
                 break
+        if best is None:  # a unit too small for ``digits``: the whole layer, unsimplified, rounded finer
+            places = _rounded_within(geoms, original_ha, digits, max_change_pct)[1].max()
+            best = _rounded(geoms, places) if places <= _MAX_DIGITS else geoms
     else:
+        best, places = _rounded_within(geoms, original_ha, digits, max_change_pct)
         # a triangle or a quadrilateral (4 or 5 coordinates with the closing one) has nothing to lose
         todo = np.flatnonzero(shapely.get_num_coordinates(geoms) > 5)
-        shapes = geoms[todo]
-        size = np.sqrt(shapely.area(shapes))
         for fraction in _RELATIVE_TOLERANCES:  # coarser tolerances overwrite finer ones where they pass
-            candidate = _rounded(shapely.simplify(shapes, fraction * size, preserve_topology=True), digits)
-            ok = area_change_pct(original_ha[todo], _ha(candidate)) <= max_change_pct
-            best[todo] = np.where(ok, candidate, best[todo])
+            for step in np.unique(places[todo]):  # each at the decimals its rounding alone needed
+                part = todo[places[todo] == step]
+                shapes = geoms[part]
+                simpler = shapely.simplify(
+                    shapes, fraction * np.sqrt(shapely.area(shapes)), preserve_topology=True
+                )
+                candidate = _rounded(simpler, step) if step <= _MAX_DIGITS else simpler
+                ok = area_change_pct(original_ha[part], _ha(candidate)) <= max_change_pct
+                best[part] = np.where(ok, candidate, best[part])
     return out.set_geometry(gpd.GeoSeries(best, index=out.index, crs=4326))
