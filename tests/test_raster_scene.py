@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 import warnings
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from rasterio.windows import Window
 
@@ -492,3 +494,142 @@ def test_wide_bands_are_read_without_float32_rounding(tmp_path, dtype, value):
     # bytes and 16-bit integers stay float32: exact there, half the memory
     with kzgeo.open_scene(write_tif(tmp_path / "n.tif", np.full((2, 2), 65535, np.uint16))) as scene:
         assert scene.read_band("band1").dtype == np.float32
+
+
+def _l2a_product(root, *, masks=True):
+    """A baseline 05.09 L2A product as unzipped: R10m bands four folders below the .SAFE folder (its
+    name without _N0509_, so only MTD_MSIL2A.xml gives the offset), and QI_DATA's masks."""
+    granule = root / "S2B_MSIL2A_20230701.SAFE" / "GRANULE" / "L2A_T42UWB_A000001"
+    (granule / "IMG_DATA" / "R10m").mkdir(parents=True)
+    (granule / "QI_DATA").mkdir()
+    (root / "S2B_MSIL2A_20230701.SAFE" / "MTD_MSIL2A.xml").write_text(
+        "<root><PROCESSING_BASELINE>05.09</PROCESSING_BASELINE>"
+        '<BOA_ADD_OFFSET band_id="3">-1000</BOA_ADD_OFFSET></root>'
+    )
+    for name in ("B02", "B04", "B08"):
+        write_tif(
+            granule / "IMG_DATA" / "R10m" / f"T42UWB_20230701T061631_{name}_10m.tif",
+            np.full((4, 4), 3128, np.uint16),
+        )
+        if masks:  # detector numbers and quality bits of baseline 04.00+, as stored
+            write_tif(granule / "QI_DATA" / f"MSK_DETFOO_{name}.tif", np.full((4, 4), 7, np.uint8))
+            write_tif(granule / "QI_DATA" / f"MSK_QUALIT_{name}.tif", np.zeros((8, 4, 4), np.uint8))
+    write_tif(granule / "QI_DATA" / "MSK_CLASSI_B00.tif", np.zeros((3, 4, 4), np.uint8))
+    return root / "S2B_MSIL2A_20230701.SAFE", granule
+
+
+def test_a_product_opened_at_any_level_reads_its_bands_not_its_masks(tmp_path):
+    safe, granule = _l2a_product(tmp_path)
+    for level in (safe, granule, granule / "IMG_DATA", granule / "IMG_DATA" / "R10m"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the offset is known at every level: no warning
+            with kzgeo.open_scene(level) as scene:
+                assert scene.bands == ("B02", "B04", "B08"), level
+                # (3128 - 1000) / 10000; a mask read as B04 gave 7 / 10000 - 0.1, or refused the folder
+                np.testing.assert_allclose(scene.read_band("B04"), 0.2128, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("tags", "reflectance"),
+    [
+        ({"PROCESSING_BASELINE": "N0509"}, 0.2128),  # as in the product name
+        ({"PROCESSING_BASELINE": "5.09"}, 0.2128),
+        ({"PROCESSING_BASELINE": "02.14"}, 0.3128),
+        ({"BOA_ADD_OFFSET": "-1000.0"}, 0.2128),
+        ({"QUANTIFICATION_VALUE": "0"}, "QUANTIFICATION_VALUE tag '0' is not a positive number"),
+        ({"BOA_ADD_OFFSET": "abc"}, "BOA_ADD_OFFSET tag 'abc' is not a number.*gdal_edit.py -mo"),
+        ({"PROCESSING_BASELINE": "new"}, "PROCESSING_BASELINE tag 'new' is not a number"),
+    ],
+)
+def test_baseline_tags_are_read_in_either_form_and_bad_ones_named(tmp_path, tags, reflectance):
+    path = s2_stack(
+        tmp_path / "s2.tif",
+        tags=tags,
+        values=dict.fromkeys(["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"], 3128),
+    )
+    if isinstance(reflectance, str):
+        with pytest.raises(RasterError, match=reflectance):
+            kzgeo.open_scene(path)
+    else:
+        with kzgeo.open_scene(path) as scene:
+            np.testing.assert_allclose(scene.read_band("B04"), reflectance, rtol=1e-6)
+
+
+def test_an_earth_engine_stack_keeps_its_scaling_beside_qa60_aot_and_wvp(tmp_path):
+    names = ["B2", "B3", "B4", "B8", "B11", "B12", "AOT", "WVP", "QA60"]
+    arrays = np.full((9, 2, 2), 3128, np.uint16)
+    arrays[6:8] = 150
+    arrays[8] = [[0, 1 << 10], [1 << 11, 0]]  # clear, opaque cloud, cirrus, clear
+    path = write_tif(tmp_path / "gee.tif", arrays, descriptions=names, tags={"PROCESSING_BASELINE": "05.09"})
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11", "B12")
+        red = scene.read_band("B4")
+        assert np.isnan(red).tolist() == [[False, True], [True, False]]
+        np.testing.assert_allclose(red[0, 0], 0.2128, rtol=1e-6)  # reflectance, not DN 3128
+        assert scene.read_band("AOT")[0, 0] == 150  # as stored
+        assert np.isfinite(kzgeo.spectral_index(scene, "ndvi")[0, 0])
+
+
+def test_alpha_band_and_gdal_mask_mark_pixels_without_data(tmp_path):
+    from rasterio.enums import ColorInterp
+
+    data = np.full((3, 4, 4), 100, np.uint8)
+    data[:, :1] = 0
+    keep = np.full((4, 4), 255, np.uint8)
+    keep[:1] = 0  # the first row has no data, though its values are 0 and no nodata is declared
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "dtype": "uint8", "crs": "EPSG:32642"}
+    profile["transform"] = Affine(10, 0, 500_000, 0, -10, 5_600_000)
+    with rasterio.open(tmp_path / "alpha.tif", "w", count=4, photometric="RGB", **profile) as dst:
+        dst.write(data, [1, 2, 3])
+        dst.write(keep, 4)
+        dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    with (
+        rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+        rasterio.open(tmp_path / "mask.tif", "w", count=3, **profile) as dst,
+    ):
+        dst.write(data)
+        dst.write_mask(keep)
+    for name in ("alpha.tif", "mask.tif"):
+        with kzgeo.open_scene(tmp_path / name) as scene:
+            assert scene.bands == ("band1", "band2", "band3")  # the alpha band is not a band
+            stack = scene.read()
+            assert np.isnan(stack[:, 0]).all() and not np.isnan(stack[:, 1:]).any()
+        zones = kzgeo.zonal_stats(
+            gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_960, 500_040, 5_600_000)], crs=32642),
+            tmp_path / name,
+            stats=["mean"],
+        )
+        assert zones["band1_mean"].iloc[0] == pytest.approx(100.0) and zones["band1_valid_pct"].iloc[
+            0
+        ] == pytest.approx(75.0)
+
+
+def test_landsat_5_folder_leaves_out_its_thermal_band(tmp_path):
+    stem = "LT05_L1TP_154026_20110712_20161008_01_T1"
+    mtl = ["GROUP = L1_METADATA_FILE", '  SPACECRAFT_ID = "LANDSAT_5"', "  SUN_ELEVATION = 90.0"]
+    for b in (1, 2, 3, 4, 5, 7):  # band 6 is thermal: its MTL has radiance, not reflectance factors
+        mtl += [f"  REFLECTANCE_MULT_BAND_{b} = 0.001", f"  REFLECTANCE_ADD_BAND_{b} = -0.01"]
+    (tmp_path / f"{stem}_MTL.txt").write_text("\n".join([*mtl, "END_GROUP = L1_METADATA_FILE", "END"]) + "\n")
+    for b in range(1, 8):
+        write_tif(tmp_path / f"{stem}_B{b}.TIF", np.full((2, 2), 200, np.uint8), res=30.0)
+    with kzgeo.open_scene(tmp_path) as scene:
+        assert scene.bands == ("B1", "B2", "B3", "B4", "B5", "B7") and scene.band_name("nir") == "B4"
+        np.testing.assert_allclose(scene.read_band("B4"), 0.19, rtol=1e-6)
+    (tmp_path / f"{stem}_MTL.txt").write_text("\n".join([*mtl[:3], "END"]) + "\n")
+    with pytest.raises(RasterError, match=r"no REFLECTANCE_MULT_BAND_1 .*product's own MTL"):
+        kzgeo.open_scene(tmp_path)
+
+
+def test_a_local_or_martian_crs_is_a_raster_error(tmp_path):
+    local = 'LOCAL_CS["site grid",UNIT["metre",1,AUTHORITY["EPSG","9001"]]]'
+    write_tif(tmp_path / "local.tif", np.ones((2, 2), np.float32), crs=local)
+    with pytest.raises(RasterError, match=r"local.tif: its CRS .* cannot be related to longitude"):
+        kzgeo.open_scene(tmp_path / "local.tif")
+
+
+def test_gdal_scale_without_the_tagged_offset_warns(tmp_path):
+    path = s2_stack(tmp_path / "s2.tif", tags={"PROCESSING_BASELINE": "05.09"})
+    with rasterio.open(path, "r+") as dst:
+        dst.scales = [1e-4] * dst.count
+    with pytest.warns(KzgeoWarning, match="GDAL scale and offset 0.*-1000.*gdal_edit.py -offset -0.1"):
+        kzgeo.open_scene(path).close()

@@ -515,3 +515,31 @@ def test_zones_wholly_on_clear_pixels_are_100_percent_valid():
     z = zones(*shapely.buffer(centres, rng.uniform(8, 150, 100), quad_segs=3), ids=list(range(100)))
     out = kzgeo.zonal_stats(z.to_crs(4326), (arr, T10, UTM42), stats=["mean"])
     assert (out["valid_pct"] == 100).all()
+
+
+def test_a_bow_tie_zone_is_repaired_as_hectares_repairs_it():
+    # left half of the 10 x 10 grid is 1, right half 3; the bow-tie's two triangles (0.25 ha each)
+    # lie one in each half... measured as drawn, it gave mean 1.81, 42 pixels and a false 'outside'
+    arr = np.ones((10, 10), np.float32)
+    arr[:, 5:] = 3
+    tie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 - 100), (X0 + 100, Y0), (X0, Y0 - 100)])
+    with pytest.warns(kzgeo.RepairWarning, match="zones: repaired 1 invalid geometry .* zonal statistics"):
+        out = kzgeo.zonal_stats(zones(tie), (arr, T10, UTM42), stats=["mean", "count"])
+    assert out["band1_mean"].iloc[0] == pytest.approx(2.0)
+    assert out["band1_count_px"].iloc[0] == pytest.approx(50.0)
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(zones(shapely.make_valid(tie)))[0])
+
+
+def test_a_band_asked_for_twice_is_summarised_once(tmp_path):
+    path = s2_stack(tmp_path / "s2.tif")
+    box = zones(cell_box(0, 0, 3, 3))
+    out = kzgeo.zonal_stats(box, path, stats=["mean"], band=["b04", "B04"])
+    assert list(out.columns) == ["b04_mean", "valid_pct", "pixel_area_ha"]  # one band: plain valid_pct
+    out = kzgeo.zonal_stats(box, path, stats=["mean"], index=["ndvi", "NDVI"])
+    assert list(out.columns) == ["ndvi_mean", "valid_pct", "pixel_area_ha"]
+
+
+def test_saturated_or_defective_pixels_are_masked(tmp_path):
+    path = s2_stack(tmp_path / "s2.tif", scl=[[4, 1, 4], [4, 4, 4], [4, 4, 4]])
+    with kzgeo.open_scene(path) as scene:
+        assert np.isnan(scene.read_band("B04")).sum() == 1

@@ -162,7 +162,11 @@ def _measured_ha(values: np.ndarray, crs: CRS, target: CRS, positions: np.ndarra
 
 
 def _repaired(
-    values: np.ndarray, role: str, positions: np.ndarray | None = None, stacklevel: int = 3
+    values: np.ndarray,
+    role: str,
+    positions: np.ndarray | None = None,
+    stacklevel: int = 3,
+    purpose: str = "counting hectares",
 ) -> np.ndarray:
     """``values`` with invalid geometries repaired by ``make_valid``, with a :class:`RepairWarning`.
 
@@ -174,19 +178,21 @@ def _repaired(
     if not invalid.any():
         return values
     where = np.flatnonzero(invalid)
-    _warn_repair(role, where if positions is None else np.asarray(positions)[where], stacklevel + 1)
+    _warn_repair(role, where if positions is None else np.asarray(positions)[where], stacklevel + 1, purpose)
     values = values.copy()
     values[invalid] = shapely.make_valid(values[invalid])
     return values
 
 
-def _warn_repair(role: str, invalid: np.ndarray, stacklevel: int = 3) -> None:
+def _warn_repair(
+    role: str, invalid: np.ndarray, stacklevel: int = 3, purpose: str = "counting hectares"
+) -> None:
     """Warn that the features at positions ``invalid`` were repaired with make_valid."""
     n = len(invalid)
     warnings.warn(
         f"{role}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} (features "
         f"{', '.join(map(str, invalid[:5]))}{', ...' if n > 5 else ''} in input order) "
-        "with make_valid before counting hectares; kzgeo info shows why each was invalid",
+        f"with make_valid before {purpose}; kzgeo info shows why each was invalid",
         RepairWarning,
         stacklevel=stacklevel,
     )

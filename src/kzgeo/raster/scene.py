@@ -24,9 +24,13 @@ Scaling rules (documented in ``docs/indices.md``):
   Collection-2 Level-2.
 * Any other raster: stored values with the GDAL band scale/offset applied, nodata as declared.
 
-Masks: Sentinel-2 SCL classes 3 (cloud shadow), 8, 9 (cloud), 10 (cirrus) and 11 (snow); Landsat
+Masks: Sentinel-2 SCL classes 1 (saturated or defective), 3 (cloud shadow), 8, 9 (cloud), 10 (cirrus)
+and 11 (snow), or, without SCL, Earth Engine's ``QA60`` (opaque cloud and cirrus bits); Landsat
 Collection-1 ``BQA`` (cloud bit, high-confidence shadow/snow/cirrus) or Collection-2 ``QA_PIXEL``
-(dilated cloud, cirrus, cloud, shadow, snow bits).
+(dilated cloud, cirrus, cloud, shadow, snow bits). A multiband file's alpha band or GDAL mask
+(internal or ``.msk``) marks pixels without data in every band; the alpha band is not a band.
+A Sentinel-2 stack's other bands (``AOT``, ``WVP``, ``QA60``, ``MSK_CLDPRB``, ...) are read by name as
+stored, not as reflectance.
 
 Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
 SCL and QA by nearest neighbour (classes must not be blended).
@@ -44,8 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyproj
 import rasterio
-from rasterio.enums import Resampling
+from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
@@ -65,8 +70,15 @@ LANDSAT_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
 RAW_CHUNK_MB = 256
 """Most stored values one read of several bands holds, MB (see :meth:`Scene.read`)."""
 
-SCL_MASKED = (3, 8, 9, 10, 11)
+SCL_MASKED = (1, 3, 8, 9, 10, 11)  # saturated or defective, shadow, cloud, cirrus, snow
 _QA_NAMES = ("QA_PIXEL", "BQA", "QA")
+# bands of Sentinel-2 products beside the spectral ones (Earth Engine's S2_SR_HARMONIZED carries them
+# all): read by name as stored, never as reflectance and never in `Scene.bands`; QA60 masks clouds
+# where there is no SCL
+_S2_EXTRAS = frozenset(
+    {"QA10", "QA20", "QA60", "AOT", "WVP", "TCI", "TCI_R", "TCI_G", "TCI_B", "MSK_CLDPRB", "MSK_SNWPRB"}
+    | {"MSK_CLASSI_OPAQUE", "MSK_CLASSI_CIRRUS", "MSK_CLASSI_SNOW_ICE"}
+)
 
 # common band name -> band name, per sensor (Landsat 8/9 OLI; Landsat 4-7 TM/ETM+ differ)
 _COMMON = {
@@ -144,6 +156,7 @@ class Scene:
         mask: tuple[str, _Band] | None,
         datasets: list,
         common: dict[str, str],
+        gdal_mask=None,
     ):
         self.source = source
         self.sensor = sensor
@@ -154,6 +167,7 @@ class Scene:
         self._mask = mask
         self._datasets = datasets
         self._common = common
+        self._gdal_mask = gdal_mask  # a dataset whose alpha band or mask marks pixels without data
 
     def __repr__(self) -> str:
         return (
@@ -244,13 +258,29 @@ class Scene:
                 yield part, _read_pixels(dataset, [bands[i].index for i in part], window)
 
     def _invalid(self, window: Window) -> np.ndarray | None:
-        """Boolean mask of cloud/shadow/snow (and QA fill) pixels, or None without a mask band."""
+        """Boolean mask of cloud/shadow/snow (and QA fill) pixels, and of pixels that the file's alpha
+        band or GDAL mask leaves out; None without either."""
+        clouds = self._clouds(window)
+        if self._gdal_mask is None:
+            return clouds
+        try:
+            empty = self._gdal_mask.read_masks(1, window=window) == 0
+        except rasterio.errors.RasterioIOError as exc:
+            raise RasterError(
+                f"{self.source}: its mask (alpha band or .msk) cannot be read ({exc.__cause__ or exc}); "
+                "the file is truncated or damaged: copy or download it again"
+            ) from exc
+        return empty if clouds is None else clouds | empty
+
+    def _clouds(self, window: Window) -> np.ndarray | None:
         if self._mask is None:
             return None
         kind, band = self._mask
         raw = self._raw(band, window)
         if kind == "SCL":
             return np.isin(raw, SCL_MASKED)
+        if kind == "QA60":  # Sentinel-2 (Earth Engine): bit 10 opaque cloud, bit 11 cirrus
+            return ((raw.astype(np.uint32) >> 10) & 3) != 0
         if kind == "BQA":  # Landsat Collection 1: fill, cloud, high-confidence shadow/snow/cirrus
             raw = raw.astype(np.uint32)
             return (
@@ -428,6 +458,13 @@ def _open(path: Path):
             "georeferenced product (e.g. the full-resolution .jp2, not a preview), assign one with "
             "gdal_edit.py -a_srs/-a_ullr, or warp a GCP-referenced raster with gdalwarp"
         )
+    if not _on_earth(ds.crs):
+        ds.close()
+        raise RasterError(
+            f"{path}: its CRS ({ds.crs.to_string()[:60]}) is a local or non-terrestrial one that "
+            "cannot be related to longitude and latitude; assign the real CRS of the grid "
+            "(gdal_edit.py -a_srs EPSG:32642 for UTM 42N)"
+        )
     if ds.transform.b != 0 or ds.transform.d != 0:
         ds.close()
         raise RasterError(f"{path}: the raster grid is rotated; warp it north-up first (gdalwarp)")
@@ -440,15 +477,51 @@ def _open(path: Path):
     return ds
 
 
+def _tag_number(tags: dict[str, str], key: str, path: Path, example: str) -> float:
+    """A number from a metadata tag; a tag that is not one is an error naming it."""
+    text = str(tags[key]).strip()
+    if key == "PROCESSING_BASELINE":  # "05.09", or the product name's "N0509"
+        match = re.fullmatch(r"N?(\d{2})\.?(\d{2})", text, re.IGNORECASE)
+        text = f"{match.group(1)}.{match.group(2)}" if match else text
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (key.endswith("QUANTIFICATION_VALUE") and value <= 0):
+        raise RasterError(
+            f"{path}: its {key} tag {tags[key]!r} is not a{' positive' if 'QUANT' in key else ''} number; "
+            f"correct it (gdal_edit.py -mo {key}={example}) or remove it"
+        )
+    return value
+
+
+def _on_earth(crs) -> bool:
+    """Whether a CRS can be transformed to WGS84 longitude/latitude (not a local engineering grid
+    or another planet's)."""
+    try:
+        pcrs = pyproj.CRS.from_user_input(crs)
+        if pcrs.is_engineering:
+            return False
+        pyproj.Transformer.from_crs(pcrs, 4326)
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
+        return False
+    return True
+
+
 def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float, bool]:
     """(offset in DN, quantification value, whether the metadata said so) of a Sentinel-2 product;
     without metadata the offset is taken as 0."""
-    quant = float(tags.get("QUANTIFICATION_VALUE", tags.get("BOA_QUANTIFICATION_VALUE", 10000)))
+    quant = 10000.0
+    for key in ("QUANTIFICATION_VALUE", "BOA_QUANTIFICATION_VALUE"):
+        if key in tags:
+            quant = _tag_number(tags, key, path, "10000")
+            break
     for key in ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"):
         if key in tags:
-            return float(tags[key]), quant, True
+            return _tag_number(tags, key, path, "-1000"), quant, True
     if "PROCESSING_BASELINE" in tags:
-        return (-1000.0 if float(tags["PROCESSING_BASELINE"]) >= 4.0 else 0.0), quant, True
+        baseline = _tag_number(tags, "PROCESSING_BASELINE", path, "05.10")
+        return (-1000.0 if baseline >= 4.0 else 0.0), quant, True
     match = re.search(r"_N(\d{2})(\d{2})_", str(path.resolve()))
     if match:
         return (-1000.0 if int(match.group(1)) >= 4 else 0.0), quant, True
@@ -456,9 +529,10 @@ def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float, bool]:
 
 
 def _s2_metadata_tags(folder: Path) -> dict[str, str]:
-    """Offset and baseline from an ``MTD_MSI*.xml`` inside the folder or up to three levels above it."""
+    """Offset and baseline from an ``MTD_MSI*.xml`` inside the folder or up to five levels above it
+    (``R10m`` is four below the ``.SAFE`` folder that holds it)."""
     candidates = sorted(folder.rglob("MTD_MSI*.xml"))
-    for parent in list(folder.parents)[:3]:
+    for parent in list(folder.parents)[:5]:
         candidates += sorted(parent.glob("MTD_MSI*.xml"))
     if not candidates:
         return {}
@@ -491,7 +565,7 @@ def _sensor_of(names: Sequence[str], tags: dict[str, str] | None = None) -> str:
     without Landsat 8's thermal ``B10`` (Landsat's B8 is the 15 m panchromatic band, not stacked
     with surface reflectance) unless a ``SPACECRAFT_ID`` tag says Landsat; ``B1``..``B7`` alone are Landsat.
     """
-    upper = {n.upper() for n in names} - {"SCL", *_QA_NAMES}
+    upper = {n.upper() for n in names} - {"SCL", *_QA_NAMES, *_S2_EXTRAS}
     if not upper:
         return "unknown"
     if upper <= set(S2_BANDS):
@@ -592,9 +666,15 @@ def _open_multiband(path: Path) -> Scene:
     bands: dict[str, _Band] = {}
     mask = None
     guessed_offset = False  # an integer Sentinel-2 band read with offset 0 for want of metadata
+    alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
+    # an alpha band (gdalwarp -dstalpha) or an internal/.msk mask marks the pixels without data
+    masked = bool(alpha) or any(MaskFlags.per_dataset in f for f in ds.mask_flag_enums)
+    scaled = []  # Sentinel-2 bands with a GDAL scale and offset 0
     for i, name in enumerate(names):
         idx = i + 1
         gdal_scale, gdal_offset = ds.scales[i], ds.offsets[i]
+        if i in alpha:
+            continue
         if name.upper() == "SCL":
             mask = ("SCL", _Band(ds, idx, 1.0, 0.0, None))
             continue
@@ -603,7 +683,14 @@ def _open_multiband(path: Path) -> Scene:
             continue
         nodata = ds.nodatavals[i]
         integer = np.issubdtype(np.dtype(ds.dtypes[i]), np.integer)
+        if sensor == "sentinel-2" and name.upper() in _S2_EXTRAS:
+            if name.upper() == "QA60" and (mask is None or mask[0] == "QA60"):
+                mask = ("QA60", _Band(ds, idx, 1.0, 0.0, None))
+            bands[name.upper()] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+            continue
         if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
+            if sensor == "sentinel-2" and integer and gdal_offset == 0.0 and gdal_scale != 1.0:
+                scaled.append(keys[i])
             # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning;
             # DN 0 of a Sentinel-2 or Landsat band is fill, scaled or not
             fill = 0 if nodata is None and integer and sensor != "unknown" else nodata
@@ -622,12 +709,22 @@ def _open_multiband(path: Path) -> Scene:
         common = _COMMON["sentinel-2"]
         if guessed_offset:
             _warn_if_offset_likely(ds, bands, path)
+        if scaled and _s2_offset(tags, path)[0] != 0.0:
+            warnings.warn(
+                f"{path}: bands {', '.join(scaled)} have a GDAL scale and offset 0, but the file's "
+                "metadata (processing baseline 04.00 or later) says its DN carry an offset of -1000: "
+                "read with GDAL's scale, reflectance may be 0.1 too high; if so, set the offset too "
+                "(gdal_edit.py -offset -0.1)",
+                KzgeoWarning,
+                stacklevel=3,
+            )
     elif sensor == "landsat":
         order = [b for b in LANDSAT_BANDS if b in bands]
         common = _landsat_common(tags.get("SPACECRAFT_ID", ""), bands, path)
     else:
         order, common = list(bands), {}
-    return Scene(path, sensor, bands, order, (ds.crs, ds.transform, ds.width, ds.height), mask, [ds], common)
+    grid = (ds.crs, ds.transform, ds.width, ds.height)
+    return Scene(path, sensor, bands, order, grid, mask, [ds], common, ds if masked else None)
 
 
 def _parse_mtl(path: Path) -> dict[str, str]:
@@ -655,7 +752,9 @@ def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
     s2: dict[str, tuple[float, Path]] = {}
     landsat: dict[str, Path] = {}
     for f in sorted(folder.rglob("*")):
-        if f.suffix.lower() not in _RASTER_SUFFIXES or f.name.lower().startswith("preview"):
+        if f.suffix.lower() not in _RASTER_SUFFIXES or f.name.lower().startswith(("preview", "msk_")):
+            continue  # MSK_DETFOO_B04.jp2 and the other masks of a product's QI_DATA are not bands
+        if any(part.upper() in ("QI_DATA", "AUX_DATA") for part in f.relative_to(folder).parts[:-1]):
             continue
         m = _LANDSAT_FILE.search(f.stem)
         if m and f.stem.upper().startswith(("LC0", "LE0", "LT0", "LO0", "LC9", "LT4", "LT5")):
@@ -731,13 +830,19 @@ def _open_folder(folder: Path) -> Scene:
                 vrt = _on_grid(ds, grid, Resampling.nearest, None)
                 mask = ("SCL" if name == "SCL" else name, _Band(vrt, 1, 1.0, 0.0, None))
             elif sensor == "landsat":
-                if not re.fullmatch(r"B[1-7]|B9", name):
-                    continue  # panchromatic and thermal bands are not surface reflectance
+                if not re.fullmatch(r"B[1-7]|B9", name) or (name == "B6" and common is _COMMON["landsat-tm"]):
+                    continue  # panchromatic and thermal bands (B6 of Landsat 4-7) are not reflectance
                 vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
                 if c2_l2:
                     band = _Band(vrt, 1, 2.75e-5, -0.2, 0)
                 else:
                     n = name[1:]
+                    if f"REFLECTANCE_MULT_BAND_{n}" not in mtl or f"REFLECTANCE_ADD_BAND_{n}" not in mtl:
+                        raise RasterError(
+                            f"{mtl_files[0]}: no REFLECTANCE_MULT_BAND_{n} / REFLECTANCE_ADD_BAND_{n} for "
+                            f"band {name} ({files[name].name}); use the product's own MTL file, or move "
+                            "the band out of the folder"
+                        )
                     band = _Band(
                         vrt,
                         1,
@@ -752,6 +857,7 @@ def _open_folder(folder: Path) -> Scene:
                 bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0)
             if vrt is not ds:
                 datasets.append(vrt)
+        order = [b for b in order if b in bands]  # not Landsat 4-7's thermal B6
         if sensor == "sentinel-2" and not said and bands:
             # band files copied out of their product: no MTD_MSI*.xml and no _N0400_ in the names
             _warn_if_offset_likely(next(iter(bands.values())).dataset, bands, folder, _MTD_FIX)

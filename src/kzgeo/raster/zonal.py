@@ -175,9 +175,10 @@ def _scene_layers(scene: Scene, band, index) -> list[tuple[str, Reader]]:
     if not bands and not indices:
         bands = list(scene.bands)
     layers: list[tuple[str, Reader]] = []
-    for b in map(scene.band_key, bands):  # fails early on a missing band
+    # fails early on a missing band; a band asked for twice (b04 and B04) is summarised once
+    for b in dict.fromkeys(map(scene.band_key, bands)):
         layers.append((b.lower(), lambda w, b=b: scene.read_band(b, window=w)))
-    for name in indices:
+    for name in dict.fromkeys(n.lower() if isinstance(n, str) else n for n in indices):
         spectral_index(scene, name, window=Window(0, 0, 1, 1))
         layers.append((name.lower(), lambda w, name=name: spectral_index(scene, name, window=w)))
     return layers
@@ -442,9 +443,12 @@ def _polygons_only(zones: gpd.GeoDataFrame, ids: pd.Series) -> tuple[gpd.GeoData
     """The zones as polygons (a GeometryCollection as its polygons, as :func:`kzgeo.hectares` counts
     it) and which of them have one. A zone without (a point, a line, empty or missing) gets NaN
     statistics and a warning naming it; a layer of points or lines only is refused."""
-    from kzgeo.area import _polygonal_parts
+    from kzgeo.area import _polygonal_parts, _repaired
 
-    geoms = np.asarray(zones.geometry.values, dtype=object)
+    # a bow-tie measured as it is would cover the wrong pixels: repaired, as kzgeo.hectares does
+    geoms = _repaired(
+        np.asarray(zones.geometry.values, dtype=object), "zones", stacklevel=5, purpose="zonal statistics"
+    )
     present = ~shapely.is_missing(geoms)
     polygons = np.full(len(geoms), None, dtype=object)
     polygons[present] = _polygonal_parts(geoms[present])
