@@ -773,3 +773,28 @@ def test_survival_given_as_fractions_is_warned_about_not_multiplied():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         planting_progress(plots, regions)  # percentages: no warning
+
+
+def test_a_plot_by_a_long_border_is_in_one_region_for_every_table():
+    # the top edge of a 6 x 2 degree region runs 464 km along 46 N; kzgeo measures it along its
+    # geodesic, which bulges up to 46.039 N. A 1 ha plot at 46.01 N, north of the straight edge and
+    # south of the geodesic, is in the region for coverage; overlap_table found no candidate pair
+    # (bounding box of the straight edge) and progress and the map put it in the region to the north.
+    from kzgeo.maps import region_statistics
+
+    regions = gpd.GeoDataFrame(
+        {"kato": ["S", "N"], "name_en": ["South", "North"]},
+        geometry=[box(60, 44, 66, 46), box(60, 46, 66, 48)],
+        crs=4326,
+    )
+    plot = gpd.GeoDataFrame(
+        {"plot_id": ["P1"], "year": [2025], "seedlings": [1500], "declared_ha": [1.0]},
+        geometry=[box(63.0, 46.01, 63.0013, 46.0109)],
+        crs=4326,
+    )
+    assert coverage(plot, regions.iloc[[0]], zone_id="plot_id")["covered_pct"].iloc[0] == pytest.approx(100)
+    pairs = overlap_table(plot, regions)
+    assert pairs["kato"].tolist() == ["S"] and pairs["left_share_pct"].iloc[0] == pytest.approx(100)
+    progress = planting_progress(plot, regions)
+    assert progress.loc[progress["region"] != NATIONAL, "region"].tolist() == ["South"]
+    assert region_statistics(regions, plots=plot)["plots"].tolist() == [1, 0]

@@ -143,6 +143,12 @@ def _clean(geoms, role: str, crs, positions: np.ndarray | None = None) -> np.nda
     return geodesic_edges(_polygonal_parts(_repaired(values, role, positions, stacklevel=4)), crs)
 
 
+def _as_measured(values: np.ndarray, crs) -> np.ndarray:
+    """The polygonal parts of geometries with their long edges on the geodesics, as kzgeo measures
+    them, without repairing them: what finds a feature's neighbours and places a point inside it."""
+    return geodesic_edges(_polygonal_parts(np.asarray(values, dtype=object)), crs)
+
+
 def _valid_ha(values: np.ndarray, crs) -> np.ndarray:
     """Hectares of geometries :func:`_clean` (or GEOS on clean inputs) made: not checked again."""
     return _hectares(np.asarray(values, dtype=object), CRS.from_user_input(crs), KZ_ALBERS, checked=True)
@@ -433,8 +439,10 @@ def overlap_table(
         lname, rname = f"{lname}_left", f"{rname}_right"
     lg = np.asarray(left.geometry.values, dtype=object)
     rg = np.asarray(_in_crs(right.geometry, left.crs).values, dtype=object)
-    # candidate pairs by bounding box; only features in a candidate pair are repaired and measured
-    ri, li = shapely.STRtree(lg).query(rg)
+    # candidate pairs by the bounding boxes of the features as they are measured (a 400 km edge in
+    # degrees bulges hundreds of metres along its geodesic, beyond the box of the straight edge); only
+    # features in a candidate pair are repaired and measured
+    ri, li = shapely.STRtree(_as_measured(lg, left.crs)).query(_as_measured(rg, left.crs))
     if left is right:
         # overlaps within one layer: each pair once, never a feature with itself
         ri, li = ri[li < ri], li[li < ri]
@@ -523,7 +531,8 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
         points = gpd.GeoSeries(
             shapely.point_on_surface(np.asarray(plots.geometry.values)[unknown]), crs=plots.crs
         ).to_crs(regions.crs)
-        tree = shapely.STRtree(np.asarray(regions.geometry.values))
+        # inside the region as coverage() and hectares() draw it: long edges along their geodesics
+        tree = shapely.STRtree(_as_measured(regions.geometry.values, regions.crs))
         pi, rj = tree.query(np.asarray(points.values), predicate="within")
         first = np.unique(pi, return_index=True)[1]  # a point on a shared border: the first region
         values = given.to_numpy(dtype=object).copy()

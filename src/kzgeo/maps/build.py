@@ -171,9 +171,15 @@ def region_statistics(
         Indexed like ``regions``: ``area_ha``; with protected areas ``protected_ha`` and
         ``protected_pct``; with plots ``planted_ha`` and ``plots``.
     """
+    from kzgeo.stats import _as_measured
+
     stats = pd.DataFrame({"area_ha": hectares(regions)}, index=regions.index)
+    # the regions as kzgeo measures them (long edges along their geodesics), so that a plot by a long
+    # border is in the region that coverage() and kzgeo progress put it in
     zones = gpd.GeoDataFrame(
-        {"zone": np.arange(len(regions))}, geometry=regions.geometry.values, crs=regions.crs
+        {"zone": np.arange(len(regions))},
+        geometry=_as_measured(regions.geometry.values, regions.crs),
+        crs=regions.crs,
     )
     if protected_areas is not None:
         from kzgeo.stats import coverage
