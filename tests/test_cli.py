@@ -76,6 +76,68 @@ def test_info_of_points_says_they_have_no_area(tmp_path, capsys):
     assert json.loads(out)["area_ha"] is None
 
 
+def test_info_gives_the_ground_covered_beside_the_sum_of_overlapping_features(tmp_path, capsys):
+    from shapely import box
+
+    # a 400 x 400 m reserve with a 200 x 200 m zone nested in it, and a 100 x 100 m one apart: the
+    # features add up to 16 + 4 + 1 = 21 ha (UTM grid), the ground covered is 17 ha
+    pas = gpd.GeoDataFrame(
+        {"pa_id": [1, 2, 3], "name_en": ["Reserve", "Core", "Park"]},
+        geometry=[box(0, 0, 400, 400), box(100, 100, 300, 300), box(1000, 0, 1100, 100)],
+        crs=32642,
+    ).translate(500_000, 5_300_000)
+    gpd.GeoDataFrame({"pa_id": [1, 2, 3]}, geometry=pas.values, crs=32642).to_file(tmp_path / "pa.gpkg")
+    code, out, _ = run(["info", str(tmp_path / "pa.gpkg"), "--kind", "protected_areas", "--json"], capsys)
+    desc = json.loads(out)
+    assert code == 0 and desc["area_ha"] == pytest.approx(21, rel=2e-3)
+    assert desc["footprint_ha"] == pytest.approx(17, rel=2e-3)
+    assert desc["footprint_ha"] / desc["area_ha"] == pytest.approx(17 / 21, rel=1e-9)
+    code, out, _ = run(["info", str(tmp_path / "pa.gpkg"), "--kind", "protected_areas"], capsys)
+    assert "(sum of the features)" in out and "(the ground covered: overlaps counted once)" in out
+
+
+def test_info_reports_repeated_ids_instead_of_refusing_the_layer(tmp_path, capsys):
+    from shapely import box
+
+    plots = gpd.GeoDataFrame(
+        {"plot_id": ["A", "A", "B"], "year": [2024] * 3},
+        geometry=[
+            box(69.0, 50.40, 69.01, 50.41),
+            box(69.02, 50.40, 69.03, 50.41),
+            box(69.05, 50.40, 69.06, 50.41),
+        ],
+        crs=4326,
+    )
+    plots.to_file(tmp_path / "plots.gpkg")
+    code, out, err = run(["info", str(tmp_path / "plots.gpkg"), "--kind", "plots"], capsys)
+    assert code == 0, err
+    assert "1 plot_id value(s) repeat (A)" in out
+    code, _, err = run(["area", str(tmp_path / "plots.gpkg"), "--kind", "plots"], capsys)
+    assert code == 1 and "must identify each feature" in err  # the tables still refuse it
+
+
+def test_a_layer_of_geometry_collections_is_measured_without_a_kind(tmp_path, capsys):
+    from shapely import GeometryCollection, box
+
+    gc = GeometryCollection([box(71.0, 51.0, 71.1, 51.1), Point(71.2, 51.2)])
+    gpd.GeoDataFrame({"id": [1]}, geometry=[gc], crs=4326).to_file(tmp_path / "gc.geojson")
+    code, out, err = run(["info", str(tmp_path / "gc.geojson"), "--json"], capsys)
+    assert code == 0 and json.loads(out)["area_ha"] == pytest.approx(7801.04, abs=0.01)
+    code, out, err = run(["area", str(tmp_path / "gc.geojson")], capsys)
+    assert code == 0 and "7,801.04" in out, err
+
+
+def test_a_ring_that_collapses_when_repaired_is_named_as_such(tmp_path, capsys):
+    from shapely import Polygon, box
+
+    line = Polygon([(71.0, 51.0), (71.1, 51.0), (71.2, 51.0), (71.0, 51.0)])  # a ring folded onto a line
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=[box(71, 50, 71.1, 50.1), line], crs=4326).to_file(
+        tmp_path / "l.geojson"
+    )
+    code, _, err = run(["area", str(tmp_path / "l.geojson")], capsys)
+    assert code == 0 and "has no area left once repaired" in err and "null or empty" not in err
+
+
 def test_error_is_one_line_and_exit_status_1(tmp_path, capsys):
     code, _, err = run(["info", str(tmp_path / "missing.gpkg")], capsys)
     assert code == 1

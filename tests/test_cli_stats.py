@@ -195,7 +195,7 @@ def test_small_plots_are_not_printed_as_zero_hectares(tmp_path, capsys):
     assert code == 0 and out.split() == ["plot_id", "area_ha", "1", "0.0036", "2", "1.0008"]
     plots.iloc[:1].to_file(tmp_path / "tiny.gpkg")
     code, out, _ = run(["info", tmp_path / "tiny.gpkg"], capsys)
-    assert "area_ha         0.0036" in out.splitlines()
+    assert "area_ha         0.0036  (sum of the features)" in out.splitlines()
 
 
 def test_option_values_are_named_as_typed(files, capsys):

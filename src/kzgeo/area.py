@@ -198,6 +198,13 @@ def _warn_repair(
     )
 
 
+def _has_area(values) -> bool:
+    """Whether any geometry has a polygonal part (a polygon, or a GeometryCollection holding one)."""
+    values = np.asarray(values, dtype=object)
+    values = values[~shapely.is_missing(values)]
+    return bool(len(values)) and not shapely.is_empty(_polygonal_parts(values)).all()
+
+
 def _polygonal_parts(values: np.ndarray) -> np.ndarray:
     """The polygonal part of each geometry (points and lines have none)."""
     kinds = shapely.get_type_id(values)

@@ -18,8 +18,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 
 from kzgeo.errors import (
@@ -734,7 +736,8 @@ def describe(
     """Read a layer and return what ``kzgeo info`` prints: kind, CRS, counts, bounds, hectares, validity.
 
     ``layer``, ``assume_crs`` and ``encoding`` are those of :func:`read_layer`."""
-    from kzgeo.area import hectares
+    from kzgeo.area import _has_area, hectares
+    from kzgeo.stats import flatten
 
     path = Path(source)
     raw = _read_raw(path, kind, layer, encoding)
@@ -743,8 +746,19 @@ def describe(
     report = ValidationReport()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gdf = validate_layer(raw, kind, name=str(path), assume_crs=assume_crs, report=report)
-    area = hectares(gdf) if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).any() else None
+        # repeated ids are reported, not refused: info is where a user looks for what is wrong
+        gdf = validate_layer(
+            raw, kind, name=str(path), assume_crs=assume_crs, report=report, unique_ids=False
+        )
+    area = hectares(gdf) if _has_area(gdf.geometry.values) else None
+    footprint = None
+    if area is not None and len(gdf) > 1:
+        # features that overlap (nested designations) add up to more than the ground they cover
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        a, b = a[a < b], b[a < b]
+        shared = shapely.relate_pattern(geoms[a], geoms[b], "T********").any()  # interiors meet
+        footprint = float(flatten(gdf)["area_ha"].sum()) if shared else float(area.sum())
     return {
         "source": str(path),
         "kind": kind or "(unknown)",
@@ -755,5 +769,9 @@ def describe(
         "bounds_wgs84": tuple(round(float(v), 4) for v in gdf.total_bounds) if len(gdf) else None,
         # no polygon: no area (None); an empty layer: 0 ha
         "area_ha": float(area.sum()) if area is not None else (0.0 if not len(gdf) else None),
+        # the ground the layer covers, overlaps counted once (area_ha is the features' sum)
+        "footprint_ha": footprint
+        if footprint is not None
+        else (float(area.sum()) if area is not None else None),
         "validity": report.summary(),
     }

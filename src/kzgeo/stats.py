@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
-from kzgeo.area import KZ_ALBERS, _hectares, _polygonal_parts, _repaired, geodesic_edges, hectares
+from kzgeo.area import KZ_ALBERS, _has_area, _hectares, _polygonal_parts, _repaired, geodesic_edges, hectares
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 from kzgeo.schemas import LAYER_KINDS, column_named
 
@@ -88,7 +88,8 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
             f"{role}: the layer has no CRS; set one with gdf.set_crs(...) or read it with read_layer"
         )
     types = set(gdf.geom_type.dropna()) if len(gdf) else set()
-    if types and not types & {"Polygon", "MultiPolygon"}:
+    # GeometryCollections count their polygons, as hectares() does
+    if types and not types & {"Polygon", "MultiPolygon"} and not _has_area(gdf.geometry.values):
         raise GeometryError(
             f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
             "hectare statistics need polygons (buffer points first, or pass the polygon layer)"

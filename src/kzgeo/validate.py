@@ -72,6 +72,8 @@ class ValidationReport:
     generated_ids: bool = False
     dropped_status: list = field(default_factory=list)
     renamed: dict = field(default_factory=dict)
+    repeated_ids: list = field(default_factory=list)  # with unique_ids=False: ids that repeat
+    id_column: str | None = None
 
     @property
     def clean(self) -> bool:
@@ -88,6 +90,12 @@ class ValidationReport:
             parts.append(f"{len(self.repaired)} invalid repaired ({self.repaired_ha_change:+.2f} ha)")
         else:
             parts.append("all geometries valid")
+        if self.repeated_ids:
+            shown = _show_ids(self.repeated_ids)
+            parts.append(
+                f"{len(self.repeated_ids)} {self.id_column} value(s) repeat ({shown}): make them unique, "
+                "or give the table commands another column with --id"
+            )
         return ", ".join(parts)
 
 
@@ -299,13 +307,19 @@ def _rename_columns(
     return gdf
 
 
-def _drop_empty(gdf: gpd.GeoDataFrame, name: str, id_col: str | None, report: ValidationReport):
+def _drop_empty(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    id_col: str | None,
+    report: ValidationReport,
+    what: str = "with null or empty geometry",
+):
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         ids = gdf.loc[empty, id_col] if id_col in gdf.columns else gdf.index[empty]
-        report.dropped_empty = list(ids)
+        report.dropped_empty = [*report.dropped_empty, *ids]
         warnings.warn(
-            f"{name}: dropped {int(empty.sum())} feature(s) with null or empty geometry: {_show_ids(ids)}",
+            f"{name}: dropped {int(empty.sum())} feature(s) {what}: {_show_ids(ids)}",
             RepairWarning,
             stacklevel=4,
         )
@@ -359,7 +373,10 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: Va
     )
     gdf = gdf.copy()
     gdf.loc[invalid, gdf.geometry.name] = after
-    return _drop_empty(gdf, name, id_col, report)
+    # a ring whose points all lie on one line is invalid, and nothing once repaired
+    return _drop_empty(
+        gdf, name, id_col, report, "whose geometry has no area left once repaired (a ring with no inside)"
+    )
 
 
 def _collections_to_polygons(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> gpd.GeoDataFrame:
@@ -443,6 +460,8 @@ def _check_ids(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind, report: Valida
             # WDPA shapefiles and many exports store integer ids as floats: 101.0 is id 101
             gdf = gdf.assign(**{col: ids.astype("Int64")})
     dup = gdf[col].duplicated(keep=False) & gdf[col].notna()
+    if not unique and dup.any():
+        report.repeated_ids, report.id_column = list(pd.unique(gdf.loc[dup, col])), col
     if unique and dup.any():
         values = pd.unique(gdf.loc[dup, col])
         fix = (
