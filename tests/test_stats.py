@@ -492,6 +492,13 @@ def test_planting_progress_errors():
     unknown = pd.DataFrame({"region": ["Абай"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
     with pytest.raises(DataError, match=r"region\(s\) 'Абай' are in no row of the regions layer"):
         planting_progress(plots, regions, plan=unknown)
+    blank = pd.DataFrame(
+        {"region": ["Akmola", " "], "year": [2025] * 2, "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
+    )
+    with pytest.raises(DataError, match="region of row 3 is empty; name the region"):  # not "region(s) nan"
+        planting_progress(plots, regions, plan=blank)
+    with pytest.raises(DataError, match="a header and no rows"):  # not silently no plan at all
+        planting_progress(plots, regions, plan=blank.iloc[:0])
 
 
 @pytest.mark.parametrize(

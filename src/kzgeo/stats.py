@@ -603,7 +603,20 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)}"
         )
     plan = plan.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+    if plan.empty:  # a header alone would replace the programme's plan with none
+        raise DataError(
+            "planting_progress plan: the table has a header and no rows; add a row per region and year "
+            f"(or {NATIONAL!r}), or leave the plan out to compare with the national 2025 plan"
+        )
     rows = pd.Series([f"row {i + 2}" for i in range(len(plan))])  # row 1 is the header
+    region = plan["region"]
+    blank = region.isna() | region.astype(str).str.strip().isin(["", "nan", "None"])
+    if blank.any():
+        i = int(np.flatnonzero(blank.to_numpy())[0])
+        raise DataError(
+            f"planting_progress plan: region of {rows.iloc[i]} is empty; name the region as the regions "
+            f"layer does, or {NATIONAL!r} for the national plan"
+        )
     for col, rule in _PLAN_RULES.items():
         plan[col] = _checked_numbers(plan[col], rule, rows, "planting_progress plan", "fix the plan table")
     plan["year"] = plan["year"].astype(int)

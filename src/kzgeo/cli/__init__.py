@@ -145,7 +145,7 @@ _CLI_WORDS = (
     ("pass left_id=", "pass --left-id"),
     ("pass right_id=", "pass --right-id"),
     ("pass --id=", "pass --id"),
-    ("(read it with read_layer(..., kind='plots'))", "(--kind plots)"),
+    ("(read it with read_layer(..., kind='plots'))", "(kzgeo info FILE --kind plots shows what it holds)"),
     (
         "read the regions with read_layer(..., kind='regions')",
         "give a regions layer (kzgeo info --kind regions)",
