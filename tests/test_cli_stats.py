@@ -224,6 +224,53 @@ def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     assert table.loc[("Kazakhstan", 2025), "ha_plan"] == 12  # the national plan: the sum of the regional rows
 
 
+def test_tables_go_to_excel_workbooks_with_numbers_as_numbers(files, tmp_path, capsys):
+    import openpyxl
+
+    out = tmp_path / "progress.xlsx"
+    code, _, err = run(["progress", files["planted"], files["regions"], "-o", out], capsys)
+    assert code == 0, err
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    code, _, _ = run(["progress", files["planted"], files["regions"], "-o", tmp_path / "p.csv"], capsys)
+    csv = pd.read_csv(tmp_path / "p.csv")
+    assert header == list(csv.columns) and ws.max_row == len(csv) + 1 and ws.freeze_panes == "A2"
+    ha = header.index("planted_ha") + 1
+    assert isinstance(ws.cell(2, ha).value, float) and ws.cell(2, ha).number_format == "#,##0.00"
+    cells = [ws.cell(r, ha).value for r in range(2, ws.max_row + 1)]
+    assert cells == pytest.approx(csv["planted_ha"].tolist(), rel=1e-15)  # full precision
+    assert ws.cell(2, header.index("year") + 1).number_format == "General"  # a year is not 2,025
+
+
+def test_progress_reads_a_plan_kept_in_excel(files, tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["Region", "Year", "Seedlings_plan", "HA_PLAN"])
+    wb.active.append(["Akmola", 2025, 24000, 12.5])
+    wb.save(tmp_path / "plan.xlsx")
+    code, out, err = run(
+        [
+            "progress",
+            files["planted"],
+            files["regions"],
+            "--plan",
+            tmp_path / "plan.xlsx",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    akmola = next(r for r in json.loads(out) if r["region"] == "Akmola" and r["year"] == 2025)
+    assert akmola["ha_plan"] == 12.5 and akmola["seedlings_done_pct"] == pytest.approx(50.0)
+    (tmp_path / "bad.xlsx").write_text("not a workbook")
+    code, _, err = run(
+        ["progress", files["planted"], files["regions"], "--plan", tmp_path / "bad.xlsx"], capsys
+    )
+    assert code == 1 and "bad.xlsx: cannot be read as an Excel plan" in err and err.count("\n") == 1
+
+
 def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_path, capsys):
     # semicolons, a decimal comma and a byte-order mark: the same plan as "Akmola,2025,24000,12.5"
     plan = tmp_path / "plan.csv"
@@ -282,7 +329,11 @@ def test_progress_default_plan_is_the_national_2025_target(files, capsys):
     ("args", "message"),
     [
         (["area", "{tmp}/missing.gpkg"], "missing.gpkg: no such file"),
-        (["area", "{pas}", "-o", "{tmp}/area.xlsx"], "a .xlsx file is not a table"),
+        (["area", "{pas}", "-o", "{tmp}/area.xls"], "a .xls file is not a table"),
+        (
+            ["area", "{pas}", "--format", "xlsx"],
+            "--format xlsx writes a workbook, not text: give -o FILE.xlsx",
+        ),
         (["area", "{pas}", "-o", "{tmp}/area.xyz"], "cannot tell the format from '.xyz'"),
         (["area", "{pas}", "--id", "nope"], "no column 'nope'"),
         (["coverage", "{zones}", "{pas}", "--zone-id", "nope"], "pass --zone-id"),
@@ -376,7 +427,7 @@ def test_format_must_agree_with_the_outputs_suffix(files, tmp_path, capsys):
     assert code == 0 and (tmp_path / "area.out").read_text().startswith("pa_id,")
 
 
-@pytest.mark.parametrize("name", ["area.gpkg", "area.tif", "area.html", "area.xlsx"])
+@pytest.mark.parametrize("name", ["area.gpkg", "area.tif", "area.html", "area.ods"])
 def test_a_table_is_not_written_under_another_formats_extension(files, tmp_path, capsys, name):
     # --format csv into area.gpkg would leave CSV text that the next tool opens as a GeoPackage
     out = tmp_path / name

@@ -214,9 +214,10 @@ def written_file_opt(help: str):
 format_opt = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "markdown"]),
+    type=click.Choice(["table", "csv", "json", "markdown", "xlsx"]),
     default=None,
-    help="Output format; by default taken from the output file's extension.",
+    help="Output format; by default taken from the output file's extension (xlsx: an Excel workbook, "
+    "which opens in any locale; CSV is UTF-8 with commas).",
 )
 
 _SUFFIX_FORMATS = {
@@ -225,6 +226,7 @@ _SUFFIX_FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+    ".xlsx": "xlsx",
 }
 _FORMAT_SUFFIX = {fmt: suffix for suffix, fmt in reversed(_SUFFIX_FORMATS.items())}
 """The first suffix of each format (``markdown`` -> ``.md``)."""
@@ -327,7 +329,7 @@ def _markdown(df: pd.DataFrame) -> str:
 _OTHER_FORMATS = frozenset(
     [
         *(".gpkg", ".shp", ".dbf", ".zip", ".geojson", ".parquet", ".geoparquet", ".fgb", ".kml", ".gml"),
-        *(".tif", ".tiff", ".html", ".htm", ".xlsx", ".xls", ".ods"),
+        *(".tif", ".tiff", ".html", ".htm", ".xls", ".ods"),
     ]
 )
 """Extensions of files that are not text tables (a table under one would be opened as what it is not)."""
@@ -349,12 +351,14 @@ def table_format(output: Path | None, fmt: str | None) -> str:
     implied = _SUFFIX_FORMATS.get(suffix)
     if suffix in _OTHER_FORMATS:
         raise DataError(
-            f"{output}: a {suffix} file is not a table; write the table as .csv, .json or .md "
+            f"{output}: a {suffix} file is not a table kzgeo writes; write the table as .csv, .json, .md "
+            "or .xlsx "
             f"(e.g. {output.with_suffix(_FORMAT_SUFFIX[fmt or 'csv']).name})"
         )
     if fmt is None and implied is None:
         raise DataError(
-            f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md or pass --format"
+            f"{output}: cannot tell the format from {output.suffix!r}; use .csv, .json, .md, .xlsx or pass "
+            "--format"
         )
     if fmt is not None and implied is not None and implied != fmt:
         raise DataError(
@@ -369,6 +373,13 @@ def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite
     from kzgeo.io import atomic_output
 
     fmt = table_format(output, fmt)
+    if fmt == "xlsx":
+        if output is None:
+            raise DataError("--format xlsx writes a workbook, not text: give -o FILE.xlsx")
+        with atomic_output(output, overwrite=overwrite) as tmp:
+            write_xlsx(df, tmp)
+        note(f"wrote {output} ({len(df)} rows)")
+        return
     text = render_table(df, fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -376,3 +387,34 @@ def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite
     with atomic_output(output, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     note(f"wrote {output} ({len(df)} rows)")
+
+
+def write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """``df`` as one sheet of an Excel workbook: numbers as numbers (full precision, shown with the
+    table's decimals and thousands separators), the header row frozen, columns wide enough to read."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "kzgeo"
+    ws.append([str(c) for c in df.columns])
+    for row in df.astype(object).where(df.notna(), None).itertuples(index=False):
+        ws.append([_json_value(v) for v in row])
+    for i, column in enumerate(df.columns, start=1):
+        values = df[column]
+        if pd.api.types.is_float_dtype(values) and not _is_code(str(column)):
+            sample = _float_format(column, values, "")(1.0)  # "1.00", "1.0000", ...
+            decimals = len(sample.partition(".")[2])
+            number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
+        elif pd.api.types.is_integer_dtype(values) and not _is_code(str(column)):
+            number_format = "#,##0"
+        else:
+            number_format = None
+        if number_format:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = number_format
+        width = max([len(str(column)), *(len(str(v)) for v in values.head(1000))], default=8)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "A2"
+    wb.save(path)

@@ -176,7 +176,8 @@ def overlap(
     "--plan",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Plan CSV with columns region, year, seedlings_plan, ha_plan (default: the national 2025 plan).",
+    help="Plan (CSV, or the first sheet of an .xlsx workbook) with columns region, year, seedlings_plan, "
+    "ha_plan (default: the national 2025 plan).",
 )
 @click.option("--plots-layer", default=None, help="Layer of a multi-layer PLOTS file.")
 @click.option("--regions-layer", default=None, help="Layer of a multi-layer REGIONS file.")
@@ -213,7 +214,12 @@ def _read_plan(path: Path):
 
     if not path.exists():
         raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
-    fix = "save it as CSV UTF-8 with columns region, year, seedlings_plan, ha_plan"
+    fix = "save it as CSV UTF-8 or .xlsx with columns region, year, seedlings_plan, ha_plan"
+    if path.suffix.lower() == ".xlsx":  # the plan as the ministry keeps it: the first sheet
+        try:
+            return pd.read_excel(path, dtype=str, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises zipfile, KeyError and others for a damaged file
+            raise LayerReadError(f"{path}: cannot be read as an Excel plan ({exc}); {fix}") from exc
     try:
         with path.open(encoding="utf-8-sig") as f:
             header = f.readline()
