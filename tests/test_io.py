@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -643,3 +644,34 @@ def test_a_layer_without_a_kind_keeps_positions_in_the_file_as_its_index(tmp_pat
     with pytest.warns(kzgeo.RepairWarning, match=r"null or empty geometry: 2$"):
         plots = kzgeo.read_layer(tmp_path / "three.geojson", kind="plots")
     assert list(plots.index) == [0, 1] and list(plots["plot_id"]) == [1, 3]
+
+
+def test_readers_warnings_that_kzgeo_says_better_are_left_out(tmp_path, capsys):
+    from kzgeo.cli import main
+
+    nan = '{"type":"Polygon","coordinates":[[[71,51],[71.1,51],[71.1,NaN],[71,51]]]}'
+    (tmp_path / "nan.geojson").write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":1},"geometry":'
+        + nan
+        + "}]}"
+    )
+    mixed = [
+        ("a", '"1 000"', '"85%"', "[[71, 51], [71.001, 51], [71.001, 51.001], [71, 51.001], [71, 51]]"),
+        ("b", "10", "80", "[[72, 51], [72.001, 51], [72.001, 51.001], [72, 51.001], [72, 51]]"),
+    ]
+    features = ",".join(
+        f'{{"type":"Feature","properties":{{"plot_id":"{i}","year":2025,"seedlings":{s},"declared_ha":1.0,"survival_pct":{p}}},'
+        f'"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}'
+        for i, s, p, ring in mixed
+    )
+    (tmp_path / "mixed.geojson").write_text('{"type":"FeatureCollection","features":[' + features + "]}")
+    assert main(["area", str(tmp_path / "nan.geojson")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "NaN or infinite coordinates (index 0)" in err  # no from_wkb warning
+    assert main(["area", str(tmp_path / "mixed.geojson")]) == 0
+    assert (
+        "Could not parse" not in capsys.readouterr().err
+    )  # a column of text and numbers is kzgeo's to check
+    regions = Path(__file__).parents[1] / "data" / "regions.gpkg"
+    assert main(["progress", str(tmp_path / "mixed.geojson"), str(regions)]) == 1
+    assert "survival_pct '85%' of plot a is not a number" in capsys.readouterr().err

@@ -406,20 +406,9 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
     if _suffix(path) == ".shp":
         _check_dbf(path)
     try:
-        if driver == "parquet":
-            if layer not in (None, 0, path.stem):
-                raise LayerReadError(
-                    f"{path}: a GeoParquet file holds one layer, {path.stem!r}, not {layer!r}; drop the "
-                    "layer (CLI: --layer)"
-                )
-            return _read_parquet(path)
-        chosen = _pick_layer(path, kind, layer)
-        # an encoding is a Shapefile's: a GeoPackage, GeoJSON or GeoParquet is UTF-8
-        recode = None
-        if driver == "ESRI Shapefile":
-            gdf, recode = _read_shapefile(path, _gdal_source(path), chosen, encoding)
-        else:
-            gdf = gpd.read_file(_gdal_source(path), engine="pyogrio", layer=chosen)
+        with warnings.catch_warnings():
+            _quiet_reader_warnings()
+            gdf, recode = _read_any(path, driver, kind, layer, encoding)
     except LayerReadError:
         raise
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
@@ -436,6 +425,32 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
     # whatever format they came in
     narrow = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == "int32"]
     return gdf.astype(dict.fromkeys(narrow, "int64")) if narrow else gdf
+
+
+def _quiet_reader_warnings() -> None:
+    """Leave out what the readers say that kzgeo says better or that changes nothing: NaN coordinates
+    (validation names the features), a GeoJSON column of mixed types kept as text (validation reads
+    its numbers or names the value that is not one), M values dropped (hectares use x and y)."""
+    warnings.filterwarnings("ignore", "invalid value encountered in from_wkb", RuntimeWarning)
+    warnings.filterwarnings("ignore", "Could not parse column .* as JSON")
+    warnings.filterwarnings("ignore", r"Measured \(M\) geometry types are not supported")
+
+
+def _read_any(path: Path, driver: str, kind, layer, encoding) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The layer as read, and the encoding its text must still be decoded from (a Shapefile read as
+    latin-1 for want of a .cpg), or None."""
+    if driver == "parquet":
+        if layer not in (None, 0, path.stem):
+            raise LayerReadError(
+                f"{path}: a GeoParquet file holds one layer, {path.stem!r}, not {layer!r}; drop the "
+                "layer (CLI: --layer)"
+            )
+        return _read_parquet(path), None
+    chosen = _pick_layer(path, kind, layer)
+    # an encoding is a Shapefile's: a GeoPackage, GeoJSON or GeoParquet is UTF-8
+    if driver == "ESRI Shapefile":
+        return _read_shapefile(path, _gdal_source(path), chosen, encoding)
+    return gpd.read_file(_gdal_source(path), engine="pyogrio", layer=chosen), None
 
 
 def read_layer(
