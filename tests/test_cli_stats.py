@@ -117,7 +117,9 @@ def test_a_geojson_of_metres_is_read_with_the_crs_the_error_names(tmp_path, caps
     code, _, err = run(["area", tmp_path / "utm.geojson"], capsys)
     assert (
         code == 1
-        and "look like projected metres; give the layer its real CRS, e.g. --assume-crs EPSG:32642" in err
+        and "look like projected metres; give the layer its real CRS, the UTM zone the area lies in, e.g. "
+        "--assume-crs EPSG:32642"
+        in err
     )
     code, out, err = run(
         ["area", tmp_path / "utm.geojson", "--assume-crs", "EPSG:32642", "--format", "csv"], capsys
@@ -541,3 +543,17 @@ def test_following_the_encoding_advice_breaks_no_other_input(tmp_path, capsys):
 def test_a_layer_name_a_geoparquet_file_lacks_is_a_one_line_error(files, capsys):
     code, _, err = run(["area", files["plots"], "--layer", "pas"], capsys)
     assert code == 1 and err.strip().endswith("not 'pas'; drop --layer") and "CLI:" not in err
+
+
+def test_assume_crs_ignored_is_said_only_when_no_input_took_it(files, tmp_path, capsys):
+    from test_stats import zones_and_pas
+
+    _, pas = zones_and_pas()
+    shp = write_layer(pas.to_crs("EPSG:32642"), tmp_path / "pas.shp")
+    shp.with_suffix(".prj").unlink()  # a Shapefile without its .prj, in UTM 42N
+    # --assume-crs is for the Shapefile; zones.gpkg declares its own CRS and needs no word about it
+    code, _, err = run(["coverage", files["zones"], shp, "--assume-crs", "EPSG:32642"], capsys)
+    assert code == 0 and "warning" not in err, err
+    code, _, err = run(["area", files["zones"], "--assume-crs", "EPSG:32642"], capsys)
+    assert code == 0 and err.count("--assume-crs EPSG:32642 applies only to files without a CRS") == 1
+    assert "gdf.to_crs" not in err and "it is read in its own CRS" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import geopandas as gpd
@@ -66,10 +67,30 @@ def test_null_and_empty_geometries_are_dropped_with_a_count():
 
 def test_missing_crs_is_an_error_unless_assumed():
     gdf = plots([SQUARE], crs=None)
-    with pytest.raises(CRSError, match="no coordinate reference system; pass assume_crs="):
+    with pytest.raises(
+        CRSError, match=r"no coordinate reference system; .*assume_crs='EPSG:4326' \(longitude"
+    ):
         validate_layer(gdf, "plots")
     out = validate_layer(gdf, "plots", assume_crs="EPSG:4326")
     assert out.crs.to_epsg() == 4326
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "advice"),
+    [
+        (71.4, 51.1, "assume_crs='EPSG:4326' (longitude, latitude)"),
+        (500_000, 5_660_000, "the UTM zone the area lies in, e.g. assume_crs='EPSG:32642'"),
+        # SK-42 Gauss-Krüger eastings prefixed by their zone: 13 052 993 is zone 13, not UTM
+        (13_052_993, 5_320_865, "assume_crs='EPSG:28413' (Pulkovo 1942 / Gauss-Kruger zone 13"),
+    ],
+)
+def test_a_layer_without_a_crs_is_told_the_one_its_coordinates_look_like(x, y, advice):
+    square = shapely.box(x, y, x + (0.001 if x < 180 else 100), y + (0.001 if y < 90 else 100))
+    with pytest.raises(CRSError, match=re.escape(advice)):
+        validate_layer(plots([square], crs=None), "plots")
+    if x > 1e7:  # the advice works
+        out = validate_layer(plots([square], crs=None), "plots", assume_crs="EPSG:28413")
+        assert 68.5 < out.geometry.iloc[0].centroid.x < 69.5  # 447 km west of zone 13's meridian, 75 E
 
 
 def test_bad_assume_crs_is_an_error():
@@ -81,7 +102,8 @@ def test_projected_metres_labelled_as_degrees():
     utm = Transformer.from_crs(4326, 32642, always_xy=True)
     metres = shapely.transform(SQUARE, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
     with pytest.raises(
-        CRSError, match=r"look like projected metres; give the layer its real CRS, e\.g\. assume_crs="
+        CRSError,
+        match=r"look like projected metres; give the layer its real CRS, the UTM zone .* assume_crs=",
     ):
         validate_layer(plots([metres], crs="EPSG:4326"), "plots")
     # following that advice works, though the file declares a CRS (a GeoJSON is WGS84 by definition)

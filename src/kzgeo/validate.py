@@ -6,6 +6,7 @@ every file it reads.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import warnings
 from dataclasses import dataclass, field
@@ -143,6 +144,38 @@ def _beyond_degrees(x0: float, y0: float, x1: float, y1: float) -> bool:
     return bool(max(abs(x0), abs(x1)) > 360 or max(abs(y0), abs(y1)) > 90)
 
 
+def _crs_hint(gdf: gpd.GeoDataFrame) -> str:
+    """The CRS a layer's coordinates are most likely in, as ``assume_crs='...'`` advice: degrees, the
+    Gauss-Krüger zone that prefixes 8-digit eastings, or a UTM zone of Kazakhstan."""
+    present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    x0, y0, x1, y1 = present.total_bounds if not present.empty else (0.0, 0.0, 0.0, 0.0)
+    if not _beyond_degrees(x0, y0, x1, y1):
+        return "assume_crs='EPSG:4326' (longitude, latitude)"
+    zone = int(x0 // 1_000_000)
+    northings = y0 >= 4.0e6 and y1 <= 6.5e6  # 36-58 N
+    if zone == int(x1 // 1_000_000) and 7 <= zone <= 16 and northings:  # Kazakhstan: zones 8-15
+        return (
+            f"assume_crs='EPSG:{28400 + zone}' (Pulkovo 1942 / Gauss-Kruger zone {zone}: the eastings begin "
+            "with the zone number)"
+        )
+    if x0 >= 1.0e5 and x1 <= 9.0e5 and northings:
+        return (
+            "the UTM zone the area lies in, e.g. assume_crs='EPSG:32642' (UTM 42N; Kazakhstan spans 38N-45N)"
+        )
+    return "assume_crs='EPSG:32642' (UTM 42N) or whatever CRS its coordinates are in"
+
+
+ASSUMED_CRS_USED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kzgeo_assumed_crs_used", default=False
+)
+"""Set when a layer was read in the CRS that ``assume_crs`` names (the CLI's --assume-crs applies to
+every input of a command: it says it was ignored only when no input took it)."""
+
+
+class AssumedCrsIgnored(KzgeoWarning):
+    """``assume_crs`` was given for a layer that declares a CRS of its own, and was not used."""
+
+
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
         if assume_crs is not None and gdf.crs.is_geographic and _in_metres(gdf):
@@ -156,21 +189,24 @@ def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
                     KzgeoWarning,
                     stacklevel=4,
                 )
+                ASSUMED_CRS_USED.set(True)
                 return gdf.set_crs(crs, allow_override=True)
         if assume_crs is not None and not gdf.crs.equals(_parse_crs(assume_crs, name)):
             warnings.warn(
                 f"{name}: declares {gdf.crs.to_string()}; assume_crs={assume_crs!r} applies only to files "
                 "without a CRS and was ignored (reproject with gdf.to_crs or fix the file's CRS)",
-                KzgeoWarning,
+                AssumedCrsIgnored,
                 stacklevel=4,
             )
         return gdf
     if assume_crs is None:
         raise CRSError(
-            f"{name}: the layer has no coordinate reference system; "
-            "pass assume_crs='EPSG:4326' (CLI: --assume-crs) with the CRS its coordinates are in"
+            f"{name}: the layer has no coordinate reference system; give the one its coordinates are in: "
+            f"{_crs_hint(gdf)}"
         )
-    return gdf.set_crs(_parse_crs(assume_crs, name))
+    crs = _parse_crs(assume_crs, name)
+    ASSUMED_CRS_USED.set(True)
+    return gdf.set_crs(crs)
 
 
 def _parse_crs(value, name: str) -> CRS:
@@ -199,8 +235,8 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
     if crs.is_geographic and _beyond_degrees(x0, y0, x1, y1):
         raise CRSError(
             f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) are labelled {crs.to_string()} (degrees) "
-            "but look like projected metres; give the layer its real CRS, e.g. assume_crs='EPSG:32642' "
-            "(UTM 42N), or fix the file's CRS"
+            f"but look like projected metres; give the layer its real CRS, {_crs_hint(gdf)}, or fix the "
+            "file's CRS"
         )
     try:
         lon0, lat0, lon1, lat1 = present.to_crs(4326).total_bounds

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import signal
 import threading
 import warnings
@@ -84,10 +85,30 @@ def _configure_logging(verbose: int, quiet: int) -> None:
         logger.propagate = False
 
 
+_DEFERRED: list[str] = []
+"""Warnings that --assume-crs was ignored for a file with its own CRS, said at the end only if no input
+of the command took it (``kzgeo coverage regions.gpkg plots.shp --assume-crs EPSG:32642`` is for the
+Shapefile without a .prj)."""
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     from kzgeo.cli._options import name_files
+    from kzgeo.validate import AssumedCrsIgnored
 
-    click.echo(f"warning: {_for_cli(name_files(str(message)))}", err=True)
+    text = f"warning: {_for_cli(name_files(str(message)))}"
+    if issubclass(category, AssumedCrsIgnored):
+        _DEFERRED.append(text)
+        return
+    click.echo(text, err=True)
+
+
+def _say_deferred() -> None:
+    from kzgeo.validate import ASSUMED_CRS_USED
+
+    if not ASSUMED_CRS_USED.get():
+        for text in dict.fromkeys(_DEFERRED):
+            click.echo(text, err=True)
+    _DEFERRED.clear()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,6 +157,10 @@ _CLI_WORDS = (
     ("overlap_table: sliver_pct=", "--sliver-pct "),
     ("assume_crs=", "--assume-crs "),  # after the fuller forms above
     (
+        "was ignored (reproject with gdf.to_crs or fix the file's CRS)",
+        "was ignored: it is read in its own CRS",
+    ),
+    (
         " (in Python: gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))",
         "",
     ),
@@ -155,6 +180,7 @@ _CLI_WORDS = (
 
 
 def _for_cli(message: str) -> str:
+    message = re.sub(r"assume_crs='([^']+)'", r"--assume-crs \1", message)
     for api, cli_words in _CLI_WORDS:
         message = message.replace(api, cli_words)
     return message
@@ -171,8 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kzgeo`` console script."""
     # for this call only: a program (or a test runner) that calls main() keeps its own handler after
     previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
+    from kzgeo.validate import ASSUMED_CRS_USED
+
+    ASSUMED_CRS_USED.set(False)
+    _DEFERRED.clear()
     try:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
+        _say_deferred()
     except KzgeoError as exc:
         click.echo(f"kzgeo: error: {_for_cli(str(exc))}", err=True)
         return 1
