@@ -116,7 +116,15 @@ def zonal(
     fmt: str | None,
     overwrite: bool,
 ) -> None:
-    """Coverage-weighted statistics of RASTER (a scene, a band folder or any GeoTIFF) per zone of ZONES."""
+    """Coverage-weighted statistics of RASTER (a scene, a band folder or any GeoTIFF) per zone of ZONES.
+
+    Each pixel counts by the share of it inside the zone; clouds, shadow, snow and nodata are left out.
+    One row per zone, columns: <band or index>_<stat> (reflectance 0-1 for a scene's bands, the index's
+    own scale, a raster's stored values after its scale/offset), <...>_count_px (pixels, fractions
+    counted), valid_pct (share of the zone's pixels with data, %; <...>_valid_pct with several), and
+    pixel_area_ha (the zone's hectares on the raster's pixels: below its own area when it reaches
+    beyond the raster).
+    """
     from kzgeo.cli._options import emit_table
     from kzgeo.io import read_layer
     from kzgeo.raster import zonal_stats
