@@ -158,16 +158,25 @@ def test_demo_map_renders_offline_and_its_screenshot_is_not_blank(page, tmp_path
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 50
     assert pixels.std(axis=0).mean() > 20
-    # zoomed in on a plot, its outline is drawn on the canvas, and on top of the regions' SVG
+    # zoomed in on a plot, its outline is drawn on top of the regions; beside it, and once zoomed out
+    # again, a click reaches the region below (a canvas over the map took every click from then on)
     inside = layers["plots"].geometry.iloc[0].representative_point()
     name = page.js(_FIND_MAP)
-    page.js(f"window['{name}'].setView([{inside.y}, {inside.x}], 14, {{animate: false}});")
-    top = page.js(
-        f"const p = window['{name}'].latLngToContainerPoint([{inside.y}, {inside.x}]);"
-        f"const box = window['{name}'].getContainer().getBoundingClientRect();"
-        "return document.elementFromPoint(box.left + p.x, box.top + p.y).tagName;"
-    )
-    assert top == "CANVAS"
+
+    def pane_at(lat, lon, zoom):
+        page.js(f"window['{name}'].setView([{inside.y}, {inside.x}], {zoom}, {{animate: false}});")
+        time.sleep(0.3)
+        return page.js(
+            f"const p = window['{name}'].latLngToContainerPoint([{lat}, {lon}]);"
+            f"const box = window['{name}'].getContainer().getBoundingClientRect();"
+            "const e = document.elementFromPoint(box.left + p.x, box.top + p.y);"
+            "const pane = e.closest('.leaflet-pane'); return e.tagName + ' ' + (pane ? pane.className : '');"
+        )
+
+    assert pane_at(inside.y, inside.x, 14).startswith("path leaflet-pane leaflet-kzgeoPlots-pane")
+    beside = pane_at(inside.y + 0.01, inside.x + 0.01, 14)  # 1 km away: no plot there
+    assert "kzgeoPlots" not in beside and beside.startswith("path leaflet-pane leaflet-overlay-pane"), beside
+    assert pane_at(inside.y, inside.x, 6).startswith("path leaflet-pane leaflet-overlay-pane")
     assert page.js_errors() == []
 
 

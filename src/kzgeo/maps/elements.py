@@ -221,7 +221,8 @@ def encode_geometries(geoms: np.ndarray, digits: int = 6) -> list:
 
 class PlotLayer(JSCSSMixin, Layer):
     """Many small polygons: clustered points when zoomed out; zoomed in, the outlines near the view,
-    made on first use and drawn on one canvas in a pane above the other overlays.
+    made on first use and drawn as SVG in a pane above the other overlays (clicks between plots reach
+    the layers below).
 
     Parameters
     ----------
@@ -240,9 +241,11 @@ class PlotLayer(JSCSSMixin, Layer):
             var d = {{ this.payload|tojson }};
             var map = {{ this._parent.get_name() }};
             var group = L.layerGroup();
-            // a pane of their own above the SVG overlays: Leaflet stacks every canvas below every SVG
+            // a pane of their own above the other overlays, drawn as SVG: a canvas there would take
+            // every click on the map, also where there is no plot (regions and dump sites below it
+            // would lose their popups once the map had been zoomed in on plots)
             if (!map.getPane('kzgeoPlots')) map.createPane('kzgeoPlots').style.zIndex = 450;
-            var renderer = L.canvas({padding: 0.5, pane: 'kzgeoPlots'});
+            var renderer = L.svg({padding: 0.5, pane: 'kzgeoPlots'});
             var cluster = L.markerClusterGroup({showCoverageOnHover: false});
             var outlines = L.featureGroup();
             function value(col, i) { return col.dict ? col.dict[col.codes[i]] : col.values[i]; }
