@@ -393,6 +393,28 @@ def test_score_raster_is_reprojected_to_web_mercator_where_it_belongs(tmp_path):
     assert 0 < len(rows) < score.size
 
 
+def test_a_score_raster_shrunk_to_fit_the_page_keeps_its_hot_spots(tmp_path, monkeypatch):
+    import kzgeo.maps.raster
+
+    # 2000 x 2000 px of 10 m, 0.1 everywhere, with 0.16 ha sites (4 x 4 px) scored 0.95: drawn at 250 px a
+    # side (8 x 8 source pixels a drawn one), an average left them below 0.5
+    monkeypatch.setattr(kzgeo.maps.raster, "_MAX_SIDE_PX", 250)
+    data = np.full((2000, 2000), 0.1, dtype="float32")
+    for k in range(10):
+        r, c = 101 + 180 * k, 303 + 170 * k
+        data[r : r + 4, c : c + 4] = 0.95
+    path = tmp_path / "tile.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=2000, height=2000, count=1, dtype="float32",
+                       crs=UTM42, transform=from_origin(500_000, 5_300_000, 10, 10)) as dst:  # fmt: skip
+        dst.write(data, 1)
+    score, _ = to_web_mercator(path)
+    assert max(score.shape) <= 270
+    from scipy import ndimage
+
+    labels, n = ndimage.label(score > 0.5)
+    assert n == 10 and ndimage.maximum(score, labels, range(1, n + 1)).min() == pytest.approx(0.95, abs=0.02)
+
+
 def test_score_raster_with_three_bands_is_an_error(tmp_path):
     with pytest.raises(RasterError, match="3 bands"):
         to_web_mercator(score_tif(tmp_path / "s.tif", bands=3))

@@ -85,7 +85,9 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
             dst_transform=transform,
             dst_crs="EPSG:3857",
             dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
+            # a raster shrunk to fit the page keeps each hot spot's score: the highest of the pixels
+            # a drawn pixel covers (an average made a 1 ha site of 0.95 in a tile read 0.4-0.8)
+            resampling=Resampling.max if shrink > 1 else Resampling.bilinear,
         )
     finite = score[np.isfinite(score)]
     if not finite.size:  # a scene under cloud scores nothing: a finding, but one to be told
