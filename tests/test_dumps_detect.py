@@ -15,7 +15,7 @@ import kzgeo
 from kzgeo.cli import main
 from kzgeo.dumps import SITE_COLUMNS, detect_dumps, load_model
 from kzgeo.dumps.evaluate import match_sites
-from kzgeo.errors import DataError, RasterError
+from kzgeo.errors import DataError, KzgeoWarning, RasterError
 
 pytest.importorskip("earthlib")
 from kzgeo.synth import BANDS, generate_scene, write_scene
@@ -414,6 +414,34 @@ def test_a_float_scene_of_digital_numbers_or_percentages_is_refused(scene_path, 
         dst.write(dn / 10_000)
         dst.descriptions = descriptions
     assert len(detect_dumps(tmp_path / "ok.tif")) > 0
+
+
+def test_pixels_of_zero_reflectance_are_left_out_not_spread(scene, sites, scene_path, tmp_path):
+    """A pixel of reflectance 0 in every band (a float scene's fill beyond the swath, not tagged as
+    nodata) has no ratios; its NaN went through every neighbourhood mean up to 310 m around it and
+    blanked the score there: sites vanished, silently, and how many depended on the window size."""
+    cube = scene.data.copy()
+    point = sites.to_crs(scene.crs).geometry.iloc[0].representative_point()
+    row, col = rasterio.transform.rowcol(scene.transform, point.x, point.y)
+    cube[:, row + 12, col + 12] = 0.0  # one pixel 170 m from the first site
+    holed = detect_dumps(dict(zip(BANDS, cube, strict=True)), transform=scene.transform, crs=scene.crs,
+                         landfills=scene.landfills)  # fmt: skip
+    assert len(holed) == len(sites)
+    assert holed["score"].to_numpy() == pytest.approx(sites["score"].to_numpy(), abs=0.02)
+    # the same as a float GeoTIFF whose first 40 columns are 0 with no nodata declared: said, not spread
+    with rasterio.open(scene_path) as src:
+        profile = src.profile | {"dtype": "float32", "nodata": None}
+        data, descriptions = src.read().astype("float32") / 10_000, src.descriptions
+    data[:, :, :40] = 0.0
+    with rasterio.open(tmp_path / "fill.tif", "w", **profile) as dst:
+        dst.write(data)
+        dst.descriptions = descriptions
+    with pytest.warns(KzgeoWarning, match=r"% of the sampled red pixels are exactly 0.*-a_nodata 0"):
+        filled = detect_dumps(tmp_path / "fill.tif", landfills=scene.landfills)
+    local = sites.to_crs(scene.crs)
+    far = local[local.geometry.bounds["minx"] > scene.transform.c + 10 * 80]  # 400 m clear of the fill
+    found = filled.to_crs(scene.crs).geometry
+    assert len(far) and all(found.intersects(g).any() for g in far.geometry)
 
 
 def test_the_score_raster_never_replaces_a_file_of_the_scene(scene_path, tmp_path, capsys):

@@ -384,7 +384,16 @@ def _check_reflectance(src) -> None:
 
     red = [src.read_band("B04", window=win) for win in sample_windows(src.height, src.width)]
     sample = np.concatenate([r[np.isfinite(r)] for r in red])
-    typical = float(np.median(sample)) if sample.size else 0.0
+    zero = float(np.mean(sample == 0)) if sample.size else 0.0
+    if zero > 0.01:  # a uint16 scene's DN 0 is nodata already: this is a float scene's untagged fill
+        warnings.warn(
+            f"{src.source}: {100 * zero:.0f} % of the sampled red pixels are exactly 0, which no ground "
+            "reflects: they are not scored (fill beyond the swath edge?); declare the fill as nodata "
+            "(gdal_edit.py -a_nodata 0)",
+            KzgeoWarning,
+            stacklevel=4,
+        )
+    typical = float(np.median(sample[sample != 0])) if (sample != 0).any() else 0.0
     if typical > 1.5:
         raise RasterError(
             f"{src.source}: red reflectance of {typical:g} is typical of this scene; dump detection takes "

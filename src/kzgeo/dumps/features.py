@@ -205,6 +205,10 @@ def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.
             "swir_nir": _nd(b["B12"], b["B8A"]),
         }
         shape = [b[name] / bright for name in _SHAPE_BANDS]
+    # a pixel of reflectance 0 (a float scene's untagged fill beyond the swath) has no ratios: left out
+    # like nodata, or its NaN would spread through every neighbourhood mean up to 310 m around it
+    for layer in (*layers.values(), *shape):
+        valid &= np.isfinite(layer)
     box = _Box(valid)
     # each layer goes straight into its slot: no list of 49 layers and no copy of them all at the end
     stack = np.empty((len(FEATURE_NAMES), *valid.shape), dtype=np.float32)
