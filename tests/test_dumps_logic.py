@@ -214,6 +214,17 @@ def test_a_landfill_given_as_polygon_and_point_is_judged_by_its_polygon():
     assert list(assign_status(_layer([_box(3_050, 0, 3_150, 100)]), apart)) == ["legal_landfill"]
 
 
+def test_a_register_point_off_the_fence_is_the_same_landfill_and_a_radius_is_not_a_boundary():
+    fence = _box(0, 0, 300, 300)  # 9 ha
+    spilling = _layer([_box(200, 0, 400, 150)])  # 1.5 ha of its 3 ha beyond the fence
+    gate = _layer([fence, shapely.Point(150, -50)])  # the register's point 50 m outside the fence
+    assert list(assign_status(spilling, gate)) == ["landfill_overspill"]  # was legal: the gate's radius
+    # a 10 ha site from 250 to 1,250 m east of a point landfill: 4 % of it within the 300 m radius
+    point = _layer([shapely.Point(0, 0)])
+    assert list(assign_status(_layer([_box(250, -50, 1_250, 50)]), point)) == ["illegal"]
+    assert list(assign_status(_layer([_box(100, -50, 350, 50)]), point)) == ["legal_landfill"]  # 3/4 in
+
+
 def test_a_small_site_beside_the_fence_is_an_overspill_not_the_landfill():
     fence = _layer([_box(0, 0, 300, 300)])
     beside = _layer([_box(310, 0, 340, 30), _box(295, 0, 325, 30)])  # 10 m off it; across it

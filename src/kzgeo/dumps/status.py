@@ -106,9 +106,10 @@ def assign_status(
         Authorised landfills as boundary polygons and/or points (any CRS). ``None`` or empty: every site
         is ``illegal``.
     point_radius_m : float
-        A landfill known only as a point covers this radius around it: a site within it is
-        ``legal_landfill`` (a point has no boundary to spill over). A point inside a landfill's
-        polygon is the same landfill in another register: the polygon decides.
+        A landfill known only as a point covers this radius around it: a site at least half of whose
+        area lies within it is ``legal_landfill`` (a point has no boundary to spill over); one reaching
+        further out is ``illegal``. A point within this radius of a landfill's polygon is the same
+        landfill in another register (its gate, its office): the polygon decides.
     tolerance_m : float
         A polygon boundary is widened by this much before measuring a spill (one or two pixels of
         blur at 10 m must not turn a landfill into an overspill).
@@ -137,12 +138,12 @@ def assign_status(
     _check_size(fills[is_area], "landfills", _LANDFILL_FIX)
     polygons = fills[is_area].to_numpy()
     widened = list(shapely.buffer(polygons, tolerance_m))
-    # a point inside a landfill's polygon is the same landfill (two registers): its radius must not
-    # swallow a spill past the polygon
+    # a point on or near a landfill's polygon (its gate, its office: within the radius) is the same
+    # landfill in another register: its radius must not swallow a spill past the polygon
     points = fills[~is_area].to_numpy()
     if len(points) and len(polygons):
-        inside = shapely.STRtree(widened).query(points, predicate="intersects")[0]
-        points = np.delete(points, np.unique(inside))
+        near = shapely.STRtree(polygons).query(points, predicate="dwithin", distance=point_radius_m)[0]
+        points = np.delete(points, np.unique(near))
     zones = [*widened, *shapely.buffer(points, point_radius_m)]
     if not zones:
         return status
@@ -152,8 +153,10 @@ def assign_status(
     for i in np.unique(site_idx):
         hit = zone_idx[site_idx == i]
         geom = geoms.iloc[i]
-        if not (hit < n_area).any():  # near a landfill known only as a point: no boundary to spill over
-            status[i] = "legal_landfill"
+        if not (hit < n_area).any():  # near a landfill known only as a point: no boundary to spill over,
+            # but a site mostly beyond the point's radius is not that landfill's
+            within = shapely.intersection(geom, shapely.union_all([zones[j] for j in hit])).area
+            status[i] = "legal_landfill" if within >= 0.5 * geom.area else "illegal"
             continue
         outside = shapely.difference(geom, shapely.union_all([zones[j] for j in hit])).area
         # a site off the polygon itself, only within the blur tolerance of it, lies outside the fence
