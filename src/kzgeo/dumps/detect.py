@@ -207,6 +207,23 @@ def score_cube(
     return model.score(feats, candidates(feats, max_ndvi)), feats
 
 
+MAX_HOLE_PX = 15
+"""Widest hole (pixels, either way) filled inside a site: one that touches a window's core lies, with
+the site around it, within the window's halo, so every window size fills the same holes. A wider
+hole (waste in a ring around a field or a pit) stays a hole: its ground was not scored as waste."""
+
+
+def _fill_small_holes(mask: np.ndarray) -> np.ndarray:
+    holes = ndimage.binary_fill_holes(mask) & ~mask
+    labels, n = ndimage.label(holes)
+    if not n:
+        return mask
+    small = np.zeros(n + 1, dtype=bool)
+    for k, box in enumerate(ndimage.find_objects(labels), start=1):
+        small[k] = all(s.stop - s.start <= MAX_HOLE_PX for s in box)
+    return mask | small[labels]
+
+
 def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bool, bool] | None = None):
     """Labels of candidate sites: hysteresis, holes filled, 8-connected.
 
@@ -223,7 +240,7 @@ def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bo
     filled = np.nan_to_num(score, nan=0.0)
     seeds = ndimage.median_filter(filled, size=3) >= th.high
     grow = ndimage.binary_opening(filled >= th.low, _CROSS) | seeds
-    grow, _ = ndimage.label(ndimage.binary_fill_holes(grow), structure=_EIGHT)
+    grow, _ = ndimage.label(_fill_small_holes(grow), structure=_EIGHT)
     keep = np.zeros(grow.max() + 1, dtype=bool)
     keep[np.unique(grow[seeds])] = True
     if open_sides is not None:
@@ -323,13 +340,9 @@ def _merge(parts: pd.DataFrame | list[pd.DataFrame], crs) -> gpd.GeoDataFrame:
     merged = df.dissolve(by="group", aggfunc=agg)
     # ...and that have pixels: ring sums placed on a pixel that the neighbouring window did not
     # label (its hysteresis saw other context) stay alone, a site of no pixels and NaN features
-    merged = merged[(merged.pop("seeded") > 0) & (merged["n_px"] > 0)].reset_index(drop=True)
-    # each window fills the holes of its sites; a hole wider than a window is closed only here
-    merged.geometry = [
-        shapely.union_all([shapely.Polygon(part.exterior) for part in shapely.get_parts(g)])
-        for g in merged.geometry
-    ]
-    return merged
+    # holes up to MAX_HOLE_PX were filled alike by every window; wider ones stay holes (not filled
+    # here, which made a site whose hectares held unscored ground, and overlapped a heap inside it)
+    return merged[(merged.pop("seeded") > 0) & (merged["n_px"] > 0)].reset_index(drop=True)
 
 
 def candidate_sites(
@@ -559,8 +572,8 @@ def detect_dumps(
     -------
     GeoDataFrame
         In EPSG:4326, one row per site, highest score first: ``site_id`` (1..n), ``score`` (probability
-        from the site classifier, 0..1), ``pixel_score`` (mean pixel score), ``area_ha`` (ellipsoidal),
-        ``tier`` (``confident``/``review``),
+        from the site classifier, 0..1), ``pixel_score`` (mean score of its scored pixels),
+        ``area_ha`` (ellipsoidal), ``tier`` (``confident``/``review``),
         ``status`` (``illegal``/``legal_landfill``/``landfill_overspill``), ``change`` (with
         ``previous``), ``geometry``.
 
@@ -706,12 +719,17 @@ def _finish(
     sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size, progress
 ) -> gpd.GeoDataFrame:
     sites = sites.copy()
-    sites["pixel_score"] = (sites["score_sum"] / sites["n_px"]).astype(float) if len(sites) else []
+    # the mean over the site's scored pixels: a filled hole of cloud or water has no score, not 0
+    sites["pixel_score"] = (sites["score_sum"] / sites["n_scored"]).astype(float) if len(sites) else []
     sites["score"] = model.site_score(_on_the_ground(sites)) if len(sites) else []
     sites = sites[sites["score"] >= th.site].to_crs(4326)
     sites["area_ha"] = hectares(sites) if len(sites) else np.array([], dtype=float)
     sites = sites[sites["area_ha"] >= th.min_area_ha - 1e-9]
-    sites = sites.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    # equal scores by area, then from north-west: the same ids whatever the window size
+    order = np.lexsort(
+        (sites.geometry.bounds["minx"], -sites.geometry.bounds["maxy"], -sites["area_ha"], -sites["score"])
+    )
+    sites = sites.iloc[order].reset_index(drop=True)
     sites["site_id"] = np.arange(1, len(sites) + 1, dtype=np.int64)
     confident = th.confident if th.confident is not None else (th.site + 1) / 2
     sites["tier"] = np.where(sites["score"] >= confident, "confident", "review")

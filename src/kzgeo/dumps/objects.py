@@ -101,7 +101,8 @@ def part_sums(
 ) -> dict[str, np.ndarray]:
     """Per-label sums from which :func:`object_features` are computed, so parts of a site add up.
 
-    Site pixels: count, score sum, sum of squares and maximum, counts of pixels scoring at least each
+    Site pixels: count, score sum, sum of squares and maximum, count of scored pixels (``n_scored``: a
+    filled hole may hold cloud or water), counts of pixels scoring at least each
     of :data:`SCORE_LEVELS`; with ``feats``, sums and sums of squares of every pixel feature. With
     ``rings`` (from :func:`site_rings`): near-ring pixel count, valid pixel count, score sum, feature
     sums and the sums of squares of :data:`RING_SPREAD_INPUTS`; outer-ring valid count, score sum and
@@ -111,10 +112,12 @@ def part_sums(
     s = np.nan_to_num(score, nan=0.0).ravel()
     sel = np.flatnonzero(labels.ravel())
     ids, ss = labels.ravel()[sel], s[sel]
-    rows = [np.ones_like(ss), ss, ss * ss, *((ss >= t).astype(float) for t in SCORE_LEVELS)]
+    scored = np.isfinite(score).ravel()[sel].astype(float)  # a filled hole of cloud or water is not
+    rows = [np.ones_like(ss), ss, ss * ss, scored, *((ss >= t).astype(float) for t in SCORE_LEVELS)]
     totals = _sums(ids, np.stack(rows), n)
     out = {"n_px": totals[0].astype(np.int64), "score_sum": totals[1], "score_sq_sum": totals[2]}
-    for t, row in zip(SCORE_LEVELS, totals[3:], strict=True):
+    out["n_scored"] = totals[3]
+    for t, row in zip(SCORE_LEVELS, totals[4:], strict=True):
         out[f"n_score_{t}"] = row
     s_max = np.zeros(n)
     np.maximum.at(s_max, ids, ss)
