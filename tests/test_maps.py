@@ -720,12 +720,23 @@ def test_dump_sites_without_a_known_tier_are_not_drawn_as_confident(dumps):
     assert "Tier: no data" in _legend(make_map(dumps=four.drop(columns="tier")))
 
 
-def test_point_dump_sites_show_no_area(dumps):
-    points = dumps.assign(geometry=dumps.geometry.centroid)
+def test_point_dump_sites_show_the_area_their_file_gives(dumps):
+    points = dumps.assign(geometry=dumps.geometry.centroid)  # area_ha 4.0 in the file
     m = make_map(dumps=points)
     assert _popups(m, "Candidate dump sites") == []  # no outline: a point is its dot
     (popup,) = _popups(m, "Candidate dump sites", part=1)
+    assert popup["rows"][0] == ["Area, ha", "4.00"]  # not the 0 ha of a point
+    (popup,) = _popups(make_map(dumps=points.drop(columns="area_ha")), "Candidate dump sites", part=1)
     assert [row[0] for row in popup["rows"]] == ["Score", "Tier", "Status"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "value"),
+    [("en", "Change since the previous season", "grown"), ("ru", "Изменение с прошлого сезона", "вырос")],
+)
+def test_the_change_since_the_previous_season_is_in_the_popup(dumps, lang, label, value):
+    (popup,) = _popups(make_map(dumps=dumps.assign(change="grown"), lang=lang), labels(lang)["dumps"])
+    assert [label, value] in popup["rows"]
 
 
 def test_cli_only_given_leaves_out_the_bundled_illustrative_layers(tmp_path, plots, capsys):

@@ -212,3 +212,33 @@ def test_point_dump_sites_are_dots_not_pins(page, tmp_path):
         f"let n = 0; window['{name}'].eachLayer(l => {{ if (l instanceof L.CircleMarker) n++; }}); return n;"
     )
     assert dots == 2
+
+
+def test_a_clicked_region_gets_no_black_focus_box(page, hostile_map):
+    """Chrome outlined a clicked Leaflet 1.9.3 path (Leaflet issue 8659): a black rectangle round the
+    region, as a person clicking it saw."""
+    page.open(hostile_map, settle_js="return document.readyState === 'complete'")
+    name = page.js(_FIND_MAP)
+    east = page.js(
+        f"const m = window['{name}']; let e = null;"
+        "m.eachLayer(l => { const f = l.feature || {}; if ((f.properties || {}).title === 'East') e = l; });"
+        "const b = e.getBounds(), sw = b.getSouthWest(), ne = b.getNorthEast();"  # clear of the site
+        "const p = m.latLngToContainerPoint("
+        "[sw.lat + 0.8 * (ne.lat - sw.lat), sw.lng + 0.8 * (ne.lng - sw.lng)]);"
+        "const box = m.getContainer().getBoundingClientRect(); return [box.left + p.x, box.top + p.y];"
+    )
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    action = ActionBuilder(page.driver)
+    action.pointer_action.move_to_location(int(east[0]), int(east[1])).click()
+    action.perform()
+    time.sleep(0.3)
+    focused = page.js(
+        "const e = document.activeElement; const s = getComputedStyle(e);"
+        "return [e.tagName, s.outlineStyle, s.outlineWidth];"
+    )
+    assert focused[0] == "path", focused  # the click reached the region
+    assert focused[1] == "none" or focused[2] == "0px", focused
+    assert "East" in page.js(
+        "const p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : ''"
+    )

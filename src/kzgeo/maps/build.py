@@ -49,7 +49,7 @@ _STYLE = {
 _DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
 _UNKNOWN_TIER = "#616161"  # a site without a known tier is not drawn as confident
 # values with a label in every language (locales/*.json: value_<value>); others are shown as they are
-_CODED_COLUMNS = {"tier", "status", "geometry_source", "species", "designation", "iucn_cat"}
+_CODED_COLUMNS = {"tier", "status", "change", "geometry_source", "species", "designation", "iucn_cat"}
 _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
@@ -293,10 +293,13 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
         if "tier" in dumps
         else pd.Series(None, index=dumps.index, dtype=object)
     )
+    # a point has no area of its own: the file's area_ha (a list of reported sites), if it has one
+    given_ha = pd.to_numeric(dumps["area_ha"], errors="coerce").to_numpy() if "area_ha" in dumps else None
+    shown_ha = np.where(polygonal, area, given_ha if given_ha is not None else np.nan)
     rows, styles = [], []
     for i, key in enumerate(dumps.index):
-        row = [[lab["area_ha"], _ha_text(area[i], lang, 2)]] if polygonal[i] else []
-        for column in ("score", "tier", "status"):
+        row = [[lab["area_ha"], _ha_text(shown_ha[i], lang, 2)]] if np.isfinite(shown_ha[i]) else []
+        for column in ("score", "tier", "status", "change"):
             if column in dumps:
                 value = (
                     tiers[key] if column == "tier" and tiers[key] in _DUMP_COLOURS else dumps.at[key, column]

@@ -81,6 +81,10 @@ _CSS = """
   vertical-align: middle; border: 1px solid #666; }
 .kzgeo-legend .bar { height: 10px; width: 180px; border: 1px solid #666; }
 .kzgeo-legend .ends { display: flex; justify-content: space-between; width: 182px; }
+/* Chrome outlines a clicked path with Leaflet 1.9.3 (Leaflet issue 8659): a black box round a region */
+path.leaflet-interactive:focus:not(:focus-visible) { outline: 0; }
+/* on a phone the legend scrolls within a third of the screen instead of covering the country */
+@media (max-width: 600px) { .kzgeo-legend { max-height: 30vh; overflow-y: auto; font-size: 11px; } }
 """
 
 
