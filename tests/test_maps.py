@@ -147,6 +147,30 @@ def _decode_polygon(rings: list[list[int]], scale: float) -> shapely.Polygon:
     return shapely.Polygon(coords[0], coords[1:])
 
 
+def test_plots_of_a_few_square_metres_are_drawn_within_the_limit():
+    from kzgeo.maps.build import _plot_payload
+
+    # plots of 1, 4, 25 and 100 m², turned by 17 degrees: 6 decimals (about 0.1 m) changed them by 0.1-1.5 %
+    turn = shapely.affinity.rotate
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [1, 2, 3, 4]},
+        geometry=[
+            turn(box(512_000 + 50 * i, 5_002_000, 512_000 + 50 * i + s, 5_002_000 + s), 17)
+            for i, s in enumerate((1, 2, 5, 10))
+        ],
+        crs=UTM42,
+    )
+    payload = _plot_payload(plots, "en")
+    drawn = gpd.GeoSeries(
+        [shapely.MultiPolygon([_decode_polygon(r, payload["scale"]) for r in g]) for g in payload["geom"]],
+        crs=4326,
+    )
+    assert area_change_pct(hectares(plots), hectares(drawn)).max() <= 0.1
+    assert payload["scale"] > 10**6
+    # plots of hectares keep the 6 decimals that keep the page small
+    assert _plot_payload(plots.assign(geometry=plots.buffer(100)), "en")["scale"] == 10**6
+
+
 def test_regions_simplified_together_keep_shared_borders_and_hectares(admin_dir):
     real = kzgeo.read_layer(admin_dir / "geokz" / "kaz_admbnda_adm1_2024.shp", kind="regions")
     drawn = simplify_for_web(real, coverage=True)

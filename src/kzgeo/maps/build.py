@@ -23,7 +23,7 @@ from kzgeo.maps.elements import (
 )
 from kzgeo.maps.i18n import check_lang, fmt_number, labels
 from kzgeo.maps.raster import score_overlay
-from kzgeo.maps.simplify import simplify_for_web
+from kzgeo.maps.simplify import MAX_CHANGE_PCT, area_change_pct, simplify_for_web
 
 __all__ = ["LEAFLET_CSS", "LEAFLET_JS", "make_map"]
 
@@ -352,6 +352,13 @@ def _site_label(value) -> str:
     return str(value)
 
 
+def _snapped(gdf: gpd.GeoDataFrame, digits: int) -> gpd.GeoSeries:
+    """The geometries with coordinates rounded as :func:`encode_geometries` rounds them."""
+    return gpd.GeoSeries(
+        shapely.transform(gdf.geometry.values, lambda xy: np.rint(xy * 10**digits) / 10**digits), crs=gdf.crs
+    )
+
+
 def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame | None = None) -> dict:
     lab = labels(lang)
     if "region" in plots and regions is not None and "name_en" in regions:
@@ -359,6 +366,17 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
         local = dict(zip(regions["name_en"], _name_column(regions, lang), strict=True))
         plots = plots.assign(region=plots["region"].map(lambda v: local.get(v, v)))
     drawn = simplify_for_web(plots, digits=6)
+    # the outlines as integers of 10^-digits degrees: more digits when a plot of a few m² would
+    # otherwise change by more than the limit (the simplifier kept its finer coordinates)
+    places = next(
+        (
+            d
+            for d in (6, 7)
+            if area_change_pct(hectares(plots), hectares(_snapped(drawn, d))).max(initial=0.0)
+            <= MAX_CHANGE_PCT
+        ),
+        8,
+    )
     points = shapely.get_coordinates(drawn.geometry.representative_point().values)
     columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), None)]
     columns.append(("area_ha", pd.Series(hectares(plots), index=plots.index), 2))
@@ -385,8 +403,8 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
     return {
         "n": len(plots),
         "pts": np.round(points[:, ::-1], 5).ravel().tolist(),
-        "geom": encode_geometries(drawn.geometry.values, digits=6),
-        "scale": 10**6,
+        "geom": encode_geometries(drawn.geometry.values, digits=places),
+        "scale": 10**places,
         "title": lab["plots"],
         "cols": cols,
         "style": _STYLE["plots"],
