@@ -531,12 +531,23 @@ def test_a_multi_layer_file_of_landfills_or_previous_sites(scene, sites, scene_p
     assert set(gpd.read_file(out)["change"]) == {"persisting"}
 
 
-def test_the_python_api_takes_files_and_refuses_odd_window_sizes(scene, scene_path, tmp_path):
+def test_the_python_api_takes_files_and_refuses_odd_window_sizes(scene, sites, scene_path, tmp_path):
     scene.landfills.to_file(tmp_path / "fills.gpkg")
     from_file = detect_dumps(scene_path, landfills=tmp_path / "fills.gpkg")
     assert "legal_landfill" in set(from_file["status"])
     with pytest.raises(DataError, match=r"window_size=200\.5: a window is a whole number of pixels"):
         detect_dumps(scene_path, window_size=200.5)
+    # landfills as a GeoSeries work; a list or a GDAL geotransform is named, not an AttributeError
+    as_series = detect_dumps(scene_path, landfills=scene.landfills.geometry)
+    assert as_series["status"].tolist() == from_file["status"].tolist()
+    with pytest.raises(DataError, match=r"landfills=list: give a GeoDataFrame or GeoSeries"):
+        detect_dumps(scene_path, landfills=list(scene.landfills.geometry))
+    bands = dict(zip(BANDS, scene.data, strict=True))
+    with pytest.raises(RasterError, match=r"is not an affine\.Affine; .*Affine\.from_gdal"):
+        detect_dumps(bands, transform=scene.transform.to_gdal(), crs=scene.crs)
+    # an earlier run that found nothing makes every site new: said
+    with pytest.warns(KzgeoWarning, match="previous sites: the layer holds no site, so every site is 'new'"):
+        detect_dumps(scene_path, previous=sites.iloc[:0])
 
 
 def test_no_score_raster_is_left_when_the_sites_cannot_be_written(scene_path, tmp_path, monkeypatch, capsys):

@@ -156,7 +156,12 @@ class _ArrayScene:
             )
         self.bands = BANDS
         self.height, self.width = next(iter(shapes))
-        self.transform = Affine(*transform[:6]) if not isinstance(transform, Affine) else transform
+        if not isinstance(transform, Affine):  # a GDAL geotransform's order is not Affine's
+            raise RasterError(
+                f"band arrays: transform={transform!r} is not an affine.Affine; pass Affine(a, b, c, d, e, "
+                "f) (rasterio's dataset.transform), or Affine.from_gdal(*geotransform) for GDAL's order"
+            )
+        self.transform = transform
         self.crs = rasterio.crs.CRS.from_user_input(crs)
         self.has_mask = False
         self.source = Path("band arrays")
@@ -464,11 +469,30 @@ def _warn_if_no_landfill_here(landfills: gpd.GeoDataFrame, src, radius_m: float)
     )
 
 
+def _as_layer(layer, role: str) -> gpd.GeoDataFrame | None:
+    """A layer given as a GeoDataFrame, GeoSeries or None; anything else is named in the error."""
+    if layer is None or isinstance(layer, gpd.GeoDataFrame):
+        return layer
+    if isinstance(layer, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=layer)
+    raise DataError(
+        f"{role}={type(layer).__name__}: give a GeoDataFrame or GeoSeries (with its CRS) or the path of a "
+        "file (GeoPackage, Shapefile, GeoJSON, ...)"
+    )
+
+
 def _check_previous(previous, src, transform, crs) -> None:
     """Refuse a previous season that cannot be of the same place (before any work is done)."""
     here = _footprint(src)
     if isinstance(previous, gpd.GeoDataFrame):
-        if previous.empty:
+        if previous.empty:  # a run on a clouded scene finds nothing: every site here would be new
+            warnings.warn(
+                "previous sites: the layer holds no site, so every site is 'new'; if the earlier run "
+                "found none because its scene was clouded, give that scene itself (--previous SCENE) to "
+                "have sites it could not see marked not_observed",
+                KzgeoWarning,
+                stacklevel=4,
+            )
             return
         if previous.crs is None:
             raise DataError("previous sites: the layer has no CRS; give the layer detect_dumps wrote")
@@ -597,6 +621,9 @@ def detect_dumps(
         landfills = read_layer(landfills, kind="landfills", anywhere=True)
     if isinstance(previous, (str, os.PathLike)) and is_layer_file(previous):
         previous = read_layer(previous, anywhere=True)  # the sites of an earlier run
+    landfills = _as_layer(landfills, "landfills")
+    if previous is not None and not isinstance(previous, (str, os.PathLike)):
+        previous = _as_layer(previous, "previous")
     if not landfill_radius_m >= 0:
         raise DataError(f"landfill_radius_m={landfill_radius_m}: a radius is 0 m or more (default 300)")
     parts: list[pd.DataFrame] = []  # site parts of each window
