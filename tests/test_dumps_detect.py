@@ -142,6 +142,15 @@ def test_scene_without_a_band(tmp_path):
         detect_dumps(path)
 
 
+def test_a_landsat_scene_is_told_the_detector_needs_sentinel_2(capsys, tmp_path):
+    from test_raster_fixtures import L8_CROP
+
+    with pytest.raises(RasterError, match=r"is a Landsat scene; .*give a Sentinel-2 scene"):
+        detect_dumps(L8_CROP)
+    assert main(["detect-dumps", str(L8_CROP), "-o", str(tmp_path / "s.gpkg")]) == 1
+    assert "missing band" not in capsys.readouterr().err
+
+
 def test_scene_without_georeferencing(tmp_path):
     path = tmp_path / "nogeo.tif"
     with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=10, dtype="uint16") as ds:

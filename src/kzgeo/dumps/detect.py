@@ -384,6 +384,11 @@ def _as_scene(scene, transform, crs) -> tuple[object, contextlib.AbstractContext
 
 
 def _check_bands(src) -> None:
+    if getattr(src, "sensor", None) == "landsat":
+        raise RasterError(
+            f"{src.source}: is a Landsat scene; the dump detector was made for Sentinel-2's bands at 10 m "
+            "(its red edge, B05-B07 and B8A, has no Landsat counterpart): give a Sentinel-2 scene"
+        )
     missing = [b for b in BANDS if b not in src.bands]
     if missing:
         raise RasterError(
