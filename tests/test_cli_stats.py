@@ -557,3 +557,38 @@ def test_assume_crs_ignored_is_said_only_when_no_input_took_it(files, tmp_path, 
     code, _, err = run(["area", files["zones"], "--assume-crs", "EPSG:32642"], capsys)
     assert code == 0 and err.count("--assume-crs EPSG:32642 applies only to files without a CRS") == 1
     assert "gdf.to_crs" not in err and "it is read in its own CRS" in err
+
+
+def test_tables_name_the_features_in_the_language_asked_for(tmp_path, capsys):
+    from pathlib import Path
+
+    from kzgeo.io import read_layer as kzgeo_read
+
+    data = Path(__file__).parents[1] / "data"
+    code, out, _ = run(["area", data / "regions.gpkg", "--lang", "kk", "--format", "csv"], capsys)
+    table = pd.read_csv(__import__("io").StringIO(out))
+    assert (
+        code == 0
+        and list(table.columns) == ["kato", "name_kk", "area_ha"]
+        and "Ақмола" in set(table["name_kk"])
+    )
+    code, out, _ = run(
+        [
+            "coverage",
+            data / "regions.gpkg",
+            data / "protected_areas.gpkg",
+            "--lang",
+            "ru",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    rows = json.loads(out)
+    assert code == 0 and "name_en" not in rows[0] and rows[1]["name_ru"] == "Акмолинская"
+    assert rows[-1]["kato"] == "total" and rows[-1]["name_ru"] == "total"
+    # a layer without names in that language: English, and a note saying so
+    english = kzgeo_read(data / "corridors.gpkg").drop(columns=["name_kk", "name_ru"])
+    write_layer(english, tmp_path / "corridors.gpkg")
+    code, out, err = run(["area", tmp_path / "corridors.gpkg", "--lang", "kk"], capsys)
+    assert code == 0 and "name_en" in out and "no name_kk column" in err

@@ -19,6 +19,7 @@ from kzgeo.cli._options import (
     files_named,
     format_opt,
     kind_opt,
+    lang_opt,
     layer_opt,
     note,
     output_opt,
@@ -28,6 +29,19 @@ from kzgeo.cli._options import (
 __all__ = ["area", "coverage", "overlap", "progress"]
 
 _source = click.Path(path_type=Path)
+
+_NAMES_HELP = "Language of the names column: name_en, name_kk or name_ru, as the layer has them."
+
+
+def _name_column(gdf, lang: str) -> str | None:
+    """The layer's name column in ``lang``, else its English one (with a note), else None."""
+    if f"name_{lang}" in gdf.columns:
+        return f"name_{lang}"
+    if "name_en" in gdf.columns:
+        if lang != "en":
+            note(f"the layer has no name_{lang} column: names in English (name_en)")
+        return "name_en"
+    return None
 
 
 def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | None):
@@ -59,10 +73,11 @@ def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | N
     help="albers: ellipsoidal (WGS84) hectares; mollweide: ESRI:54009, as global protected-area statistics.",
 )
 @click.option("--id", "id_column", default=None, help="Column identifying features (default: the kind's id).")
+@lang_opt(_NAMES_HELP)
 @output_opt
 @format_opt
 @overwrite_opt
-def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwrite) -> None:
+def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, overwrite) -> None:
     """Hectares of each feature of SOURCE on the WGS84 ellipsoid, whatever its CRS."""
     import pandas as pd
 
@@ -73,8 +88,9 @@ def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwr
     gdf = _read(source, kind, layer, assume_crs)
     ids = _id_column(gdf, id_column, str(source), "--id")
     table = pd.DataFrame({ids.name: ids.to_numpy()})
-    if "name_en" in gdf.columns and ids.name != "name_en":
-        table["name_en"] = gdf["name_en"].to_numpy()
+    name = _name_column(gdf, lang)
+    if name is not None and ids.name != name:
+        table[name] = gdf[name].to_numpy()
     table["area_ha"] = hectares(gdf, method=method)
     emit_table(table, output, fmt, overwrite)
 
@@ -94,10 +110,13 @@ def area(source, kind, layer, assume_crs, method, id_column, output, fmt, overwr
 @click.option("--zones-layer", default=None, help="Layer of a multi-layer ZONES file (GeoPackage).")
 @click.option("--layer", "layer_name", default=None, help="Layer of a multi-layer LAYER file (GeoPackage).")
 @assume_crs_opt
+@lang_opt(_NAMES_HELP)
 @output_opt
 @format_opt
 @overwrite_opt
-def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output, fmt, overwrite) -> None:
+def coverage(
+    zones, layer, zone_id, zones_layer, layer_name, assume_crs, lang, output, fmt, overwrite
+) -> None:
     """Hectares and share of each zone of ZONES covered by LAYER, overlaps counted once.
 
     Ends with a national total row (zone id "total").
@@ -106,11 +125,14 @@ def coverage(zones, layer, zone_id, zones_layer, layer_name, assume_crs, output,
     from kzgeo.stats import coverage as compute
 
     with files_named({"coverage zones": zones, "coverage layer": layer}):
-        table = compute(
-            _read(zones, None, zones_layer, assume_crs),
-            _read(layer, None, layer_name, assume_crs),
-            zone_id=zone_id,
+        zone_layer = _read(zones, None, zones_layer, assume_crs)
+        table = compute(zone_layer, _read(layer, None, layer_name, assume_crs), zone_id=zone_id)
+    name = _name_column(zone_layer, lang)
+    if name not in (None, "name_en") and "name_en" in table.columns:  # the zones' names in kk or ru
+        table.insert(
+            table.columns.get_loc("name_en"), name, [*zone_layer[name].tolist(), table["name_en"].iloc[-1]]
         )
+        table = table.drop(columns="name_en")
     emit_table(table, output, fmt, overwrite)
 
 
