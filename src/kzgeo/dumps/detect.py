@@ -627,8 +627,8 @@ def detect_dumps(
     if isinstance(previous, (str, os.PathLike)) and is_layer_file(previous):
         previous = read_layer(previous, anywhere=True)  # the sites of an earlier run
     landfills = _as_layer(landfills, "landfills")
-    if previous is not None and not isinstance(previous, (str, os.PathLike)):
-        previous = _as_layer(previous, "previous")
+    if isinstance(previous, gpd.GeoSeries):  # sites; anything else not a layer is a scene
+        previous = gpd.GeoDataFrame(geometry=previous)
     if not landfill_radius_m >= 0:
         raise DataError(f"landfill_radius_m={landfill_radius_m}: a radius is 0 m or more (default 300)")
     parts: list[pd.DataFrame] = []  # site parts of each window
