@@ -675,3 +675,34 @@ def test_readers_warnings_that_kzgeo_says_better_are_left_out(tmp_path, capsys):
     regions = Path(__file__).parents[1] / "data" / "regions.gpkg"
     assert main(["progress", str(tmp_path / "mixed.geojson"), str(regions)]) == 1
     assert "survival_pct '85%' of plot a is not a number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["corridors", "protected_areas", "districts"])
+def test_a_kzgeo_layer_written_to_a_shapefile_reads_back_with_its_ids_and_columns(tmp_path, kind):
+    layer = kzgeo.datasets.load(kind)
+    with pytest.warns(
+        kzgeo.KzgeoWarning, match=r"a Shapefile cuts column names to 10 characters: .*\.gpkg keeps"
+    ):
+        kzgeo.write_layer(layer, tmp_path / "x.shp")
+    back = kzgeo.read_layer(tmp_path / "x.shp", kind=kind)
+    assert list(back.columns) == list(layer.columns)  # corridor_i is corridor_id again, not ids 1..n
+    id_column = kzgeo.schemas.LAYER_KINDS[kind].id_column
+    assert back[id_column].astype(str).tolist() == layer[id_column].astype(str).tolist()
+
+
+def test_ids_set_as_the_index_are_kept_and_odd_inputs_are_named(tmp_path):
+    pas = kzgeo.datasets.load("protected_areas")
+    assert (
+        kzgeo.read_layer(pas.set_index("pa_id"), kind="protected_areas")["pa_id"].tolist()
+        == pas["pa_id"].tolist()
+    )
+    both = kzgeo.read_layer(pas.set_index(["pa_id", "name"]), kind="protected_areas")
+    assert both["name"].tolist() == pas["name"].tolist()
+    unset = gpd.GeoDataFrame({"a": [1], "shape": gpd.GeoSeries([box(70, 50, 71, 51)], crs=4326)})
+    with pytest.raises(
+        kzgeo.GeometryError, match=r"no active geometry column; set it: gdf\.set_geometry\('shape'\)"
+    ):
+        kzgeo.read_layer(unset)
+    with pytest.raises(OutputError, match=r"kzgeo does not write \.csv; use .*\.gpkg"):
+        kzgeo.write_layer(pas, tmp_path / "a.csv")
+    assert kzgeo.write_layer(pas.geometry, tmp_path / "g.gpkg").exists()  # a GeoSeries, as read_layer takes

@@ -163,3 +163,16 @@ def test_write_index_of_a_scene_without_data_warns(tmp_path):
     src = write_tif(tmp_path / "empty.tif", np.zeros((10, 20, 20), np.uint16), descriptions=list(S2_DN))
     with kzgeo.open_scene(src) as scene, pytest.warns(KzgeoWarning, match="no pixel holds data"):
         write_index(scene, "ndvi", tmp_path / "ndvi.tif")
+
+
+def test_indices_take_a_path_and_a_closed_scene_is_named(tmp_path):
+    from test_raster_fixtures import S2_CROP
+
+    with kzgeo.open_scene(S2_CROP) as scene:
+        opened = kzgeo.spectral_index(scene, "ndvi")
+    np.testing.assert_array_equal(
+        kzgeo.spectral_index(S2_CROP, "ndvi"), opened
+    )  # a path, as zonal_stats takes
+    assert kzgeo.write_index(str(S2_CROP), "ndvi", tmp_path / "ndvi.tif").exists()
+    with pytest.raises(kzgeo.RasterError, match=r"the scene was closed .*open it again"):
+        kzgeo.spectral_index(scene, "ndvi")  # not 'the file is truncated or damaged'

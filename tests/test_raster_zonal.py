@@ -543,3 +543,21 @@ def test_saturated_or_defective_pixels_are_masked(tmp_path):
     path = s2_stack(tmp_path / "s2.tif", scl=[[4, 1, 4], [4, 4, 4], [4, 4, 4]])
     with kzgeo.open_scene(path) as scene:
         assert np.isnan(scene.read_band("B04")).sum() == 1
+
+
+def test_zone_ids_in_any_case_missing_or_in_a_multiindex(tmp_path):
+    arr = np.ones((10, 10), np.float32)
+    z = zones(cell_box(0, 0, 2, 2), cell_box(3, 3, 5, 5)).rename(columns={"plot_id": "PLOT_ID"})
+    assert list(kzgeo.zonal_stats(z, (arr, T10, UTM42)).index) == ["p0", "p1"]  # not 0, 1
+    with pytest.raises(kzgeo.SchemaError, match="'PLOT_ID' is empty for 1 of 2 zone"):
+        kzgeo.zonal_stats(z.assign(PLOT_ID=["p0", None]), (arr, T10, UTM42))
+    with pytest.raises(kzgeo.SchemaError, match="the index has 2 levels"):
+        kzgeo.zonal_stats(
+            z.drop(columns="PLOT_ID").set_index([pd.Index([1, 2]), pd.Index(["a", "b"])]), (arr, T10, UTM42)
+        )
+    with pytest.raises(kzgeo.SchemaError, match="zone_id='date' would clash"):
+        kzgeo.zonal_timeseries(
+            z.rename(columns={"PLOT_ID": "date"}),
+            {"2023-07-01": s2_stack(tmp_path / "s.tif")},
+            zone_id="date",
+        )

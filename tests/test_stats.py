@@ -805,3 +805,25 @@ def test_a_plot_by_a_long_border_is_in_one_region_for_every_table():
     progress = planting_progress(plot, regions)
     assert progress.loc[progress["region"] != NATIONAL, "region"].tolist() == ["South"]
     assert region_statistics(regions, plots=plot)["plots"].tolist() == [1, 0]
+
+
+def test_default_ids_match_in_any_case_and_odd_layers_are_named():
+    regions = read_layer(
+        __import__("pathlib").Path(__file__).parents[1] / "data" / "regions.gpkg", kind="regions"
+    )
+    pas = read_layer(
+        __import__("pathlib").Path(__file__).parents[1] / "data" / "protected_areas.gpkg",
+        kind="protected_areas",
+    )
+    upper = regions.rename(columns={"kato": "KATO", "name_en": "NAME_EN"})
+    table = coverage(upper, pas)
+    assert table.columns[0] == "KATO" and table["name_en"].iloc[1] == "Akmola"  # not ids 0..19, names kept
+    with pytest.raises(SchemaError, match="the index has 2 levels; pass zone_id= naming a column"):
+        coverage(regions.drop(columns="kato").set_index(["name_en", "name_kk"]), pas)
+    unset = gpd.GeoDataFrame({"a": [1], "shape": gpd.GeoSeries([box(70, 50, 71, 51)], crs=4326)})
+    with pytest.raises(GeometryError, match="hectares: the GeoDataFrame has no active geometry column"):
+        hectares(unset)
+    with pytest.raises(GeometryError, match="coverage zones: the GeoDataFrame has no active geometry"):
+        coverage(unset, pas)
+    with pytest.raises(DataError, match="planting_progress plan: got a list; give a DataFrame"):
+        planting_progress(*regions_and_plots()[::-1], plan=[("Akmola", 2025, 1, 1)])

@@ -111,10 +111,23 @@ def hectares(
             f"hectares: got a {type(gdf).__name__}; give a GeoDataFrame or GeoSeries with a CRS "
             "(gpd.GeoSeries(geoms, crs='EPSG:4326'))"
         )
-    geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    geoms = geometry_of(gdf, "hectares") if isinstance(gdf, gpd.GeoDataFrame) else gdf
     if geoms.crs is None:
         raise CRSError("hectares: the features have no CRS; set one with gdf.set_crs(...) first")
     return _hectares(np.asarray(geoms.values, dtype=object), CRS.from_user_input(geoms.crs), target)
+
+
+def geometry_of(gdf: gpd.GeoDataFrame, role: str) -> gpd.GeoSeries:
+    """The active geometry column of ``gdf``, or a GeometryError naming ``role`` and the column to set
+    (geopandas raises AttributeError for a frame whose geometry column was never set)."""
+    try:
+        return gdf.geometry
+    except AttributeError:
+        geometric = [str(c) for c in gdf.columns if isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
+        raise GeometryError(
+            f"{role}: the GeoDataFrame has no active geometry column; set it: "
+            f"gdf.set_geometry({geometric[0] if geometric else 'COLUMN'!r})"
+        ) from None
 
 
 def _hectares(values: np.ndarray, crs: CRS, target: CRS, checked: bool = False) -> np.ndarray:

@@ -692,7 +692,14 @@ def write_layer(
         The path written.
     """
     path = Path(dest)
+    if _suffix(path) not in FORMATS:  # a write, not a read: the formats kzgeo writes
+        writable = ", ".join(s for s in sorted(FORMATS) if s != ".zip")
+        raise OutputError(
+            f"{path}: kzgeo does not write {_suffix(path) or 'files without a suffix'}; use {writable}"
+        )
     driver = _check_format(path)
+    if isinstance(gdf, gpd.GeoSeries):  # geometries alone, as read_layer and the statistics take them
+        gdf = gpd.GeoDataFrame(geometry=gdf)
     if gdf.crs is None:
         raise DataError(f"{path}: the GeoDataFrame has no CRS; set one with gdf.set_crs(...) before writing")
     if _suffix(path) == ".zip":
@@ -718,7 +725,19 @@ def _write(
     if driver == "ESRI Shapefile":
         # a Shapefile is several files; write them into a temporary folder, then move each into place
         check_output(path, overwrite=overwrite, inputs=inputs)
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir:
+        long = [c for c in gdf.columns if c != gdf.geometry.name and len(str(c)) > 10]
+        if long:
+            warnings.warn(
+                f"{path}: a Shapefile cuts column names to 10 characters: {', '.join(map(str, long[:6]))}"
+                f"{' ...' if len(long) > 6 else ''}; kzgeo.read_layer(..., kind=...) reads kzgeo's own "
+                "columns back, other tools see the cut names (.gpkg keeps them whole)",
+                KzgeoWarning,
+                stacklevel=4,
+            )
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir, warnings.catch_warnings():
+            # GDAL's own 'Normalized/laundered field name' per column: said once above
+            warnings.filterwarnings("ignore", "Normalized/laundered field name")
+            warnings.filterwarnings("ignore", ".*Column names longer than 10 characters will be truncated")
             tmp = Path(tmpdir) / path.name
             gdf.to_file(tmp, driver=driver, engine="pyogrio")
             written = [path.with_suffix(part.suffix) for part in Path(tmpdir).iterdir()]

@@ -18,7 +18,16 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
-from kzgeo.area import KZ_ALBERS, _has_area, _hectares, _polygonal_parts, _repaired, geodesic_edges, hectares
+from kzgeo.area import (
+    KZ_ALBERS,
+    _has_area,
+    _hectares,
+    _polygonal_parts,
+    _repaired,
+    geodesic_edges,
+    geometry_of,
+    hectares,
+)
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
 from kzgeo.schemas import LAYER_KINDS, column_named
 
@@ -78,6 +87,7 @@ def _frame(layer, role: str) -> gpd.GeoDataFrame:
         raise DataError(
             f"{role}: got a {type(layer).__name__}; give a GeoDataFrame (kzgeo.read_layer reads files)"
         )
+    geometry_of(layer, role)
     return layer
 
 
@@ -253,7 +263,14 @@ def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) 
     else:
         kind = LAYER_KINDS.get(gdf.attrs.get("kzgeo_kind"))
         own = (kind.id_column,) if kind is not None else ()
-        found = next((c for c in (*own, *_KIND_IDS, "id") if c in gdf.columns), None)
+        # a kind's id column in any case: KATO is kato (numbering by position would hide it)
+        named = (column_named(gdf.columns, c) for c in (*own, *_KIND_IDS, "id"))
+        found = next((c for c in named if c in gdf.columns), None)
+        if found is None and isinstance(gdf.index, pd.MultiIndex):
+            raise SchemaError(
+                f"{role}: no id column, and the index has {gdf.index.nlevels} levels; pass {param}= naming a "
+                "column, or reset_index() to make the levels columns"
+            )
         ids = gdf[found] if found else pd.Series(gdf.index, index=gdf.index, name=gdf.index.name or "id")
     if ids.isna().any():
         raise SchemaError(
@@ -352,8 +369,9 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     zone_ha = _valid_ha(np.append(zone_geoms, all_zones), zones.crs)
     covered_ha = _at_most(_valid_ha(np.append(covered, total_cover), zones.crs), zone_ha)
     table = pd.DataFrame({ids.name: [*ids.tolist(), TOTAL]})
-    if "name_en" in zones.columns and ids.name != "name_en":
-        table["name_en"] = [*zones["name_en"].tolist(), TOTAL]
+    name_en = column_named(zones.columns, "name_en")  # NAME_EN as well
+    if name_en in zones.columns and ids.name != name_en:
+        table["name_en"] = [*zones[name_en].tolist(), TOTAL]
     table["zone_ha"] = zone_ha
     table["covered_ha"] = covered_ha
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -594,6 +612,11 @@ def _national_plan(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(plan, pd.DataFrame):
+        raise DataError(
+            f"planting_progress plan: got a {type(plan).__name__}; give a DataFrame with columns "
+            f"{', '.join(PLAN_COLUMNS)} (pd.DataFrame(rows, columns=[...]) or pd.read_csv)"
+        )
     # headers in any case (Region, HA_PLAN), as a layer's columns
     plan = plan.rename(columns={column_named(plan.columns, c): c for c in PLAN_COLUMNS})
     missing = [c for c in PLAN_COLUMNS if c not in plan.columns]

@@ -324,6 +324,16 @@ def _rename_columns(
         if col is None or col == ours or ours in gdf.columns or ours in mapping.values():
             continue
         mapping[col] = ours
+    for ours in dict.fromkeys([kind.id_column, *kind.columns]):
+        # a Shapefile cuts names to 10 characters: corridor_id is read back as corridor_i
+        cut = lower.get(ours[:10].lower()) if len(ours) > 10 else None
+        if (
+            cut is not None
+            and ours not in gdf.columns
+            and cut not in mapping
+            and ours not in mapping.values()
+        ):
+            mapping[cut] = ours
     if "rep_area" in lower and "official_area_ha" not in gdf.columns:
         # WDPA reports areas in km²
         gdf = gdf.assign(official_area_ha=pd.to_numeric(gdf[lower["rep_area"]], errors="coerce") * 100.0)
@@ -564,8 +574,15 @@ def validate_layer(
     """
     report = report if report is not None else ValidationReport()
     report.features_read = len(gdf)
+    from kzgeo.area import geometry_of
+
+    geometry_of(gdf, name)
+    # a named index (ids set as the index: gdf.set_index("pa_id")) comes back as columns, not lost
+    named = [n for n in gdf.index.names if n is not None and n not in gdf.columns]
     # each feature's position in the file, which a layer without a kind keeps as its index
-    gdf = gdf.reset_index(drop=True)
+    gdf = gdf.reset_index(drop=not named)
+    if named:
+        gdf = gdf.drop(columns=[c for c in ("index", "level_0") if c in gdf.columns and c not in named])
     spec = get_kind(kind) if kind is not None else None
     gdf = _set_crs(gdf, name, assume_crs)
     _check_coordinates(gdf, name, anywhere)

@@ -6,6 +6,7 @@ Formulas and their sources are in ``docs/indices.md``. Bands are addressed by co
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from kzgeo.errors import KzgeoWarning, RasterError
-from kzgeo.raster.scene import Scene, bounded_cache
+from kzgeo.raster.scene import Scene, bounded_cache, open_scene
 
 __all__ = ["INDICES", "SpectralIndex", "compute_index", "spectral_index", "write_index"]
 
@@ -133,13 +134,25 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     return index.formula(*args).astype(np.float32, copy=False)
 
 
+@contextlib.contextmanager
+def _opened(scene):
+    """A scene given as a path, opened for the call and closed after it."""
+    if not isinstance(scene, (str, os.PathLike)):
+        raise RasterError(
+            f"got a {type(scene).__name__} as the scene; give the path of a scene or a Scene from "
+            "kzgeo.open_scene"
+        )
+    with open_scene(scene) as opened:
+        yield opened
+
+
 def spectral_index(scene: Scene, name: str, *, window: Window | None = None) -> np.ndarray:
     """A spectral index of a scene (or of one window of it) as float32.
 
     Parameters
     ----------
-    scene : Scene
-        From :func:`kzgeo.open_scene`.
+    scene : Scene or path
+        From :func:`kzgeo.open_scene`, or the path of a scene (opened for the call).
     name : str
         One of :data:`INDICES` (case-insensitive).
     window : rasterio.windows.Window, optional
@@ -155,6 +168,9 @@ def spectral_index(scene: Scene, name: str, *, window: Window | None = None) -> 
     RasterError
         For an unknown index or a scene lacking a band the index needs.
     """
+    if not isinstance(scene, Scene):  # a path, as zonal_stats and detect_dumps take
+        with _opened(scene) as opened:
+            return spectral_index(opened, name, window=window)
     index = _lookup(name)
     names = [scene.band_name(b) for b in index.bands]
     data = scene.read(list(dict.fromkeys(names)), window=window)
@@ -182,7 +198,7 @@ def write_index(
 
     Parameters
     ----------
-    scene : Scene
+    scene : Scene or path
     name : str
         Index name, see :data:`INDICES`.
     dest : path
@@ -203,6 +219,9 @@ def write_index(
 
     from kzgeo.io import GEOTIFF_SUFFIXES, atomic_output
 
+    if not isinstance(scene, Scene):
+        with _opened(scene) as opened:
+            return write_index(opened, name, dest, overwrite=overwrite, block=block, progress=progress)
     index = _lookup(name)
     for b in index.bands:
         scene.band_name(b)

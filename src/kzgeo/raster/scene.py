@@ -220,6 +220,11 @@ class Scene:
         return name
 
     def _check_window(self, window: Window | None) -> Window:
+        if not self._datasets:
+            raise RasterError(
+                f"{self.source}: the scene was closed (it is read inside its with block); open it again "
+                "with kzgeo.open_scene"
+            )
         if window is None:
             return Window(0, 0, self.width, self.height)
         w = Window(*(round(v) for v in (window.col_off, window.row_off, window.width, window.height)))

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kzgeo.errors import DataError
+from kzgeo.errors import DataError, SchemaError
 from kzgeo.raster.zonal import _zonal_stats, zone_hectares
 
 __all__ = ["zonal_timeseries"]
@@ -138,6 +138,11 @@ def zonal_timeseries(
         dates[day] = when
     stats = list(dict.fromkeys(["mean", *stats]))
     name = index.lower()
+    if zone_id is not None and str(zone_id).lower() == "date":  # the table's own date column
+        raise SchemaError(
+            "zonal_timeseries: zone_id='date' would clash with the table's date column; rename the id "
+            "column (zones.rename(columns={'date': 'zone_date'}))"
+        )
     zone_ha = zone_hectares(zones)  # once, for every date's share of each zone on the scene
     frames = []
     for day, scene in zip(dates, scenes.values(), strict=True):

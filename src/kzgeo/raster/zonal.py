@@ -187,10 +187,16 @@ def _scene_layers(scene: Scene, band, index) -> list[tuple[str, Reader]]:
 def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
     from kzgeo.schemas import LAYER_KINDS, column_named
 
-    if zone_id is None:
+    if zone_id is None:  # a kind's id column, in any case (PLOT_ID is plot_id)
         candidates = [k.id_column for k in LAYER_KINDS.values()] + ["zone_id", "id"]
-        zone_id = next((c for c in candidates if c in zones.columns), None)
+        found = (column_named(zones.columns, c) for c in candidates)
+        zone_id = next((c for c in found if c in zones.columns), None)
     if zone_id is None:
+        if isinstance(zones.index, pd.MultiIndex):
+            raise SchemaError(
+                f"zones: no id column, and the index has {zones.index.nlevels} levels; pass zone_id= naming "
+                "a column, or zones.reset_index() to make the levels columns"
+            )
         ids = pd.Series(zones.index, name=zones.index.name or "zone_id")
         if ids.duplicated().any():
             raise SchemaError(
@@ -201,9 +207,14 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
     zone_id = column_named(zones.columns, zone_id)
     if zone_id not in zones.columns:
         raise SchemaError(
-            f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(zones.columns)}"
+            f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(map(str, zones.columns))}"
         )
     ids = zones[zone_id].rename(zone_id)
+    if ids.isna().any():  # a zone without an id would be a row no one can name (and leave the trend)
+        raise SchemaError(
+            f"zones: column {zone_id!r} is empty for {int(ids.isna().sum())} of {len(ids)} zone(s); fill in "
+            "the ids or pass zone_id= naming a complete, unique column"
+        )
     repeated = ids[ids.duplicated()].unique()
     if len(repeated):
         raise SchemaError(
