@@ -592,3 +592,20 @@ def test_tables_name_the_features_in_the_language_asked_for(tmp_path, capsys):
     write_layer(english, tmp_path / "corridors.gpkg")
     code, out, err = run(["area", tmp_path / "corridors.gpkg", "--lang", "kk"], capsys)
     assert code == 0 and "name_en" in out and "no name_kk column" in err
+
+
+def test_area_of_dump_sites_names_them_by_site_id(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    sites = gpd.GeoDataFrame(
+        {"site_id": [7, 3], "score": [0.9, 0.95]},
+        geometry=[
+            shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
+            shapely.box(501_000, 5_600_000, 501_200, 5_600_100),
+        ],
+        crs="EPSG:32642",
+    )
+    write_layer(sites, tmp_path / "sites.gpkg")
+    code, out, _ = run(["area", tmp_path / "sites.gpkg", "--format", "json"], capsys)
+    assert code == 0 and [r["site_id"] for r in json.loads(out)] == [7, 3]  # not rows 0, 1

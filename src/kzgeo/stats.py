@@ -68,7 +68,8 @@ PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
 
 # id columns of the layer kinds, in the order they are tried when no id column is named
-_KIND_IDS = ("kato", "pa_id", "corridor_id", "plot_id", "landfill_id")
+# the kinds' id columns, and site_id of the dump sites kzgeo detect-dumps writes
+_KIND_IDS = ("kato", "pa_id", "corridor_id", "plot_id", "landfill_id", "site_id")
 # A piece cut out of a feature can measure a little more than the feature: GEOS puts the cut's new
 # vertices on edges drawn straight in the layer's CRS (under DENSIFY_M long), hectares() reads edges
 # as geodesics. Measured up to 1.3e-6 relative (a 5,722 ha district of 2024 inside its region: 72 m²).
