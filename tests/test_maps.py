@@ -744,6 +744,13 @@ def test_dump_sites_without_a_known_tier_are_not_drawn_as_confident(dumps):
     assert "Tier: no data" in _legend(make_map(dumps=four.drop(columns="tier")))
 
 
+def test_a_score_just_under_one_is_not_printed_as_one(dumps):
+    (popup,) = _popups(make_map(dumps=dumps.assign(score=0.9966)), "Candidate dump sites")
+    assert ["Score", "0.997"] in popup["rows"]
+    (popup,) = _popups(make_map(dumps=dumps.assign(score=0.912)), "Candidate dump sites")
+    assert ["Score", "0.91"] in popup["rows"]
+
+
 def test_point_dump_sites_show_the_area_their_file_gives(dumps):
     points = dumps.assign(geometry=dumps.geometry.centroid)  # area_ha 4.0 in the file
     m = make_map(dumps=points)

@@ -304,7 +304,11 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
                 value = (
                     tiers[key] if column == "tier" and tiers[key] in _DUMP_COLOURS else dumps.at[key, column]
                 )
-                row.append([lab[column], _text(_coded(column, value, lang), lang, 2)])
+                # a score of 0.9966 is not certainty: three decimals where two would print 1.00
+                near_one = (
+                    column == "score" and isinstance(value, (float, np.floating)) and 0.995 <= value < 1
+                )
+                row.append([lab[column], _text(_coded(column, value, lang), lang, 3 if near_one else 2)])
         rows.append(row)
         colour = _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER)
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
