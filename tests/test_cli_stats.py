@@ -609,3 +609,66 @@ def test_area_of_dump_sites_names_them_by_site_id(tmp_path, capsys):
     write_layer(sites, tmp_path / "sites.gpkg")
     code, out, _ = run(["area", tmp_path / "sites.gpkg", "--format", "json"], capsys)
     assert code == 0 and [r["site_id"] for r in json.loads(out)] == [7, 3]  # not rows 0, 1
+
+
+def test_an_arcgis_id_field_of_zeros_is_not_taken_for_the_ids(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    boxes = [
+        shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
+        shapely.box(501_000, 5_600_000, 501_200, 5_600_100),
+    ]
+    write_layer(gpd.GeoDataFrame({"Id": [0, 0]}, geometry=boxes, crs="EPSG:32642"), tmp_path / "arc.shp")
+    code, out, err = run(["area", tmp_path / "arc.shp", "--format", "json"], capsys)
+    assert code == 0, err
+    assert [r["id"] for r in json.loads(out)] == [0, 1]  # numbered, as before: Id repeats 0
+
+
+def test_coverage_in_kazakh_keeps_an_id_column_of_names(tmp_path, capsys):
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    regions, pas = data / "regions.gpkg", data / "protected_areas.gpkg"
+    # the ids stay first and whole (a traceback, or name_en dropped for name_kk, before)
+    for zone_id, columns in (("name_kk", ["name_kk", "name_en"]), ("name_en", ["name_en", "name_kk"])):
+        argv = ["coverage", regions, pas, "--zone-id", zone_id, "--lang", "kk", "--format", "json"]
+        code, out, err = run(argv, capsys)
+        assert code == 0, err
+        assert [c for c in json.loads(out)[0] if c.startswith("name")] == columns
+
+
+def test_assume_crs_ignored_is_said_before_an_error_about_the_crs(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    # UTM coordinates labelled Web Mercator: outside Kazakhstan, and --assume-crs cannot help
+    wrong = gpd.GeoDataFrame(
+        {"plot_id": [1]}, geometry=[shapely.box(500_000, 5_600_000, 500_100, 5_600_100)], crs=3857
+    )
+    write_layer(wrong, tmp_path / "wrong.gpkg")
+    code, _, err = run(["area", tmp_path / "wrong.gpkg", "--assume-crs", "EPSG:32642"], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert "--assume-crs EPSG:32642 applies only to files without a CRS" in lines[0] and lines[-1].startswith(
+        "kzgeo: error:"
+    )
+
+
+def test_excel_keeps_ids_as_written(tmp_path, capsys):
+    import geopandas as gpd
+    import openpyxl
+    import shapely
+
+    layer = gpd.GeoDataFrame(
+        {"id": [12345, 7]},
+        geometry=[
+            shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
+            shapely.box(501_000, 5_600_000, 501_100, 5_600_100),
+        ],
+        crs=32642,
+    )
+    write_layer(layer, tmp_path / "l.gpkg")
+    code, _, _ = run(["area", tmp_path / "l.gpkg", "-o", tmp_path / "a.xlsx"], capsys)
+    ws = openpyxl.load_workbook(tmp_path / "a.xlsx").active
+    assert code == 0 and ws["A2"].value == 12345 and ws["A2"].number_format == "General"  # not 12,345

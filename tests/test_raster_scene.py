@@ -633,3 +633,38 @@ def test_gdal_scale_without_the_tagged_offset_warns(tmp_path):
         dst.scales = [1e-4] * dst.count
     with pytest.warns(KzgeoWarning, match="GDAL scale and offset 0.*-1000.*gdal_edit.py -offset -0.1"):
         kzgeo.open_scene(path).close()
+
+
+def test_a_sentinel_2_stack_with_an_alpha_band_is_still_sentinel_2_and_masked(tmp_path):
+    from rasterio.enums import ColorInterp
+
+    # five bands and an alpha, as gdalwarp -dstalpha writes: GDAL makes the alpha band 1's mask only
+    # in 2- and 4-band files, and its empty description made the stack an unknown raster
+    data = np.full((5, 3, 3), 3128, np.uint16)
+    alpha = np.full((3, 3), 255, np.uint16)
+    alpha[0] = 0
+    profile = {"driver": "GTiff", "width": 3, "height": 3, "count": 6, "dtype": "uint16", "crs": "EPSG:32642"}
+    with rasterio.open(
+        tmp_path / "s2a.tif", "w", transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), **profile
+    ) as dst:
+        dst.write(data, [1, 2, 3, 4, 5])
+        dst.write(alpha, 6)
+        dst.descriptions = ("B02", "B03", "B04", "B08", "B11", None)
+        dst.colorinterp = [ColorInterp.gray] * 5 + [ColorInterp.alpha]
+        dst.update_tags(PROCESSING_BASELINE="05.09")
+    with kzgeo.open_scene(tmp_path / "s2a.tif") as scene:
+        assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11")
+        red = scene.read_band("B04")
+        assert np.isnan(red[0]).all() and red[1:] == pytest.approx(0.2128)
+
+
+def test_qa60_masks_clouds_but_leaves_snow_to_the_detector(tmp_path):
+    names = ["B2", "B3", "B4", "B8", "QA60"]
+    path = write_tif(
+        tmp_path / "gee.tif",
+        np.full((5, 2, 2), 3000, np.uint16),
+        descriptions=names,
+        tags={"PROCESSING_BASELINE": "02.14"},
+    )
+    with kzgeo.open_scene(path) as scene:
+        assert not scene.has_mask  # QA60 has no snow or shadow bits: the spectra are still looked at

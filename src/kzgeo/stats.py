@@ -265,8 +265,9 @@ def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) 
         kind = LAYER_KINDS.get(gdf.attrs.get("kzgeo_kind"))
         own = (kind.id_column,) if kind is not None else ()
         # a kind's id column in any case: KATO is kato (numbering by position would hide it)
-        named = (column_named(gdf.columns, c) for c in (*own, *_KIND_IDS, "id"))
-        found = next((c for c in named if c in gdf.columns), None)
+        # ... but a plain "id" only as written: ArcGIS gives every Shapefile an Id field of zeros
+        named = [column_named(gdf.columns, c) for c in (*own, *_KIND_IDS)]
+        found = next((c for c in (*named, "id") if c in gdf.columns), None)
         if found is None and isinstance(gdf.index, pd.MultiIndex):
             raise SchemaError(
                 f"{role}: no id column, and the index has {gdf.index.nlevels} levels; pass {param}= naming a "

@@ -579,10 +579,10 @@ def validate_layer(
     geometry_of(gdf, name)
     # a named index (ids set as the index: gdf.set_index("pa_id")) comes back as columns, not lost
     named = [n for n in gdf.index.names if n is not None and n not in gdf.columns]
-    # each feature's position in the file, which a layer without a kind keeps as its index
-    gdf = gdf.reset_index(drop=not named)
     if named:
-        gdf = gdf.drop(columns=[c for c in ("index", "level_0") if c in gdf.columns and c not in named])
+        gdf = gdf.reset_index(level=named)
+    # each feature's position in the file, which a layer without a kind keeps as its index
+    gdf = gdf.reset_index(drop=True)
     spec = get_kind(kind) if kind is not None else None
     gdf = _set_crs(gdf, name, assume_crs)
     _check_coordinates(gdf, name, anywhere)

@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
         _say_deferred()
     except KzgeoError as exc:
+        _say_deferred()  # an error about the CRS reads differently once told --assume-crs was not used
         click.echo(f"kzgeo: error: {_for_cli(str(exc))}", err=True)
         return 1
     except click.exceptions.Abort:

@@ -281,7 +281,8 @@ def _json_value(v):
 
 def _is_code(column: str) -> bool:
     """Integer columns printed as they are: years, KATO codes and ids."""
-    return column in ("year", "kato") or column.endswith(("_id", "_kato"))
+    column = column.lower()  # KATO, PLOT_ID and an ArcGIS Id are codes too
+    return column in ("year", "kato", "id") or column.endswith(("_id", "_kato"))
 
 
 _UNIT_COLUMNS = ("_ha", "_pct", "_km2")

@@ -122,17 +122,21 @@ def coverage(
     Ends with a national total row (zone id "total").
     """
     from kzgeo.cli._options import emit_table
+    from kzgeo.stats import TOTAL
     from kzgeo.stats import coverage as compute
 
     with files_named({"coverage zones": zones, "coverage layer": layer}):
         zone_layer = _read(zones, None, zones_layer, assume_crs)
         table = compute(zone_layer, _read(layer, None, layer_name, assume_crs), zone_id=zone_id)
     name = _name_column(zone_layer, lang)
-    if name not in (None, "name_en") and "name_en" in table.columns:  # the zones' names in kk or ru
-        table.insert(
-            table.columns.get_loc("name_en"), name, [*zone_layer[name].tolist(), table["name_en"].iloc[-1]]
-        )
-        table = table.drop(columns="name_en")
+    # the zones' names in kk or ru in place of name_en (after the ids, which stay as they are)
+    if name not in (None, "name_en", table.columns[0]):
+        names = [*zone_layer[name].tolist(), TOTAL]
+        if "name_en" in table.columns[1:]:
+            table.insert(table.columns.get_loc("name_en"), name, names)
+            table = table.drop(columns="name_en")
+        else:
+            table.insert(1, name, names)
     emit_table(table, output, fmt, overwrite)
 
 

@@ -230,7 +230,7 @@ def _fill_small_holes(mask: np.ndarray) -> np.ndarray:
 
 
 def _segment(score: np.ndarray, th: Thresholds, open_sides: tuple[bool, bool, bool, bool] | None = None):
-    """Labels of candidate sites: hysteresis, holes filled, 8-connected.
+    """Labels of candidate sites: hysteresis, holes up to :data:`MAX_HOLE_PX` filled, 8-connected.
 
     Seeds are pixels whose 3 x 3 median score reaches ``high``: a lone noisy pixel or a one-pixel line
     (a track, a field edge) cannot start a site. Sites grow over pixels scoring at least ``low``, but

@@ -304,11 +304,12 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
                 value = (
                     tiers[key] if column == "tier" and tiers[key] in _DUMP_COLOURS else dumps.at[key, column]
                 )
-                # a score of 0.9966 is not certainty: three decimals where two would print 1.00
-                near_one = (
-                    column == "score" and isinstance(value, (float, np.floating)) and 0.995 <= value < 1
-                )
-                row.append([lab[column], _text(_coded(column, value, lang), lang, 3 if near_one else 2)])
+                # a score of 0.9966 is not certainty: the decimals it takes not to print as 1.00
+                digits = 2
+                if column == "score" and isinstance(value, (float, np.floating)) and value < 1:
+                    while digits < 6 and round(float(value), digits) >= 1:
+                        digits += 1
+                row.append([lab[column], _text(_coded(column, value, lang), lang, digits)])
         rows.append(row)
         colour = _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER)
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})

@@ -5,16 +5,20 @@ simplified only as far as its hectares stay within ``max_change_pct`` of the ori
 coordinates are rounded to a fixed number of decimals, or more where a small feature needs them to
 stay within that limit. Neighbouring units (a coverage such as the
 regions) are simplified together with :func:`shapely.coverage_simplify`, so shared borders stay
-shared: no gaps, no overlaps.
+shared: no gaps, no overlaps. Units that overlap in the source (a city drawn over its region) are
+drawn as a clean coverage, with a warning giving how far that moves them from the source.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from kzgeo.area import hectares
+from kzgeo.errors import KzgeoWarning
 
 __all__ = ["MAX_CHANGE_PCT", "area_change_pct", "simplify_for_web"]
 
@@ -102,14 +106,25 @@ def simplify_for_web(
     original_ha = _ha(geoms)
     if coverage and not shapely.coverage_is_valid(geoms):
         # real boundary files rarely match edge for edge; simplifying two copies of a shared border
-        # apart would open slivers, so make the edges identical first, if that moves no unit by more
-        # than the limit; units that truly overlap (a city drawn over its region by 900 ha) are
-        # simplified each on its own instead, as drawing them cleaned would misstate their hectares
+        # apart would open slivers, so make the edges identical first
         cleaned = shapely.coverage_clean(geoms)
-        if area_change_pct(original_ha, _ha(cleaned)).max(initial=0.0) <= max_change_pct:
-            geoms = cleaned
-        else:
-            coverage = False
+        cleaned_ha = _ha(cleaned)
+        moved = area_change_pct(original_ha, cleaned_ha)
+        if (moved > max_change_pct).any():
+            # units that truly overlap (a city drawn over its region by 900 ha) cannot be drawn as a
+            # coverage with their own hectares: drawn clean, without gaps or overlaps, and said so;
+            # the limit then holds against the cleaned units (popups give the source's hectares)
+            worst = np.argsort(-moved)[: min(3, int((moved > max_change_pct).sum()))]
+            shown = ", ".join(f"{out.index[i]} {moved[i]:.2f} %" for i in worst)
+            warnings.warn(
+                f"{int((moved > max_change_pct).sum())} unit(s) of the layer overlap their neighbours (or "
+                f"leave gaps) in the source: drawn as a clean coverage, their outlines differ from the "
+                f"source by up to {moved.max():.2f} % (index {shown}); popups give the source's hectares",
+                KzgeoWarning,
+                stacklevel=2,
+            )
+            original_ha = cleaned_ha
+        geoms = cleaned
     if coverage:
         # one number of decimals for the whole layer, so that shared edges round alike: more of them
         # when a small unit would change by more than the limit at ``digits``

@@ -194,8 +194,9 @@ class Scene:
 
     @property
     def has_mask(self) -> bool:
-        """Whether an SCL or QA band masks cloud, shadow and snow."""
-        return self._mask is not None
+        """Whether an SCL or Landsat QA band masks cloud, shadow and snow (Earth Engine's QA60 marks
+        clouds only, and not at all in some years: the detector still looks for them in the spectra)."""
+        return self._mask is not None and self._mask[0] != "QA60"
 
     def band_name(self, common: str) -> str:
         """The scene's band for a common name (``"red"``, ``"nir"``, ``"swir16"``, ...).
@@ -268,8 +269,14 @@ class Scene:
         clouds = self._clouds(window)
         if self._gdal_mask is None:
             return clouds
+        dataset, alpha = self._gdal_mask
         try:
-            empty = self._gdal_mask.read_masks(1, window=window) == 0
+            # an alpha band is read itself: GDAL makes it band 1's mask only in 2- and 4-band files
+            empty = (
+                _read_pixels(dataset, alpha, window) == 0
+                if alpha
+                else dataset.read_masks(1, window=window) == 0
+            )
         except rasterio.errors.RasterioIOError as exc:
             raise RasterError(
                 f"{self.source}: its mask (alpha band or .msk) cannot be read ({exc.__cause__ or exc}); "
@@ -538,6 +545,8 @@ def _s2_metadata_tags(folder: Path) -> dict[str, str]:
     (``R10m`` is four below the ``.SAFE`` folder that holds it)."""
     candidates = sorted(folder.rglob("MTD_MSI*.xml"))
     for parent in list(folder.parents)[:5]:
+        if candidates:
+            break  # the nearest product's metadata, not an unrelated one further up
         candidates += sorted(parent.glob("MTD_MSI*.xml"))
     if not candidates:
         return {}
@@ -659,7 +668,8 @@ def _open_multiband(path: Path) -> Scene:
     ds = _open(path)
     tags = {k.upper(): v for k, v in ds.tags().items()}
     names = [(d or f"band{i + 1}").strip() for i, d in enumerate(ds.descriptions)]
-    sensor = _sensor_of(names, tags)
+    alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
+    sensor = _sensor_of([n for i, n in enumerate(names) if i not in alpha], tags)
     keys = [_s2_name(n) if sensor == "sentinel-2" else n.upper() for n in names]
     twice = sorted({n for n in keys if keys.count(n) > 1})
     if twice:
@@ -671,7 +681,6 @@ def _open_multiband(path: Path) -> Scene:
     bands: dict[str, _Band] = {}
     mask = None
     guessed_offset = False  # an integer Sentinel-2 band read with offset 0 for want of metadata
-    alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
     # an alpha band (gdalwarp -dstalpha) or an internal/.msk mask marks the pixels without data
     masked = bool(alpha) or any(MaskFlags.per_dataset in f for f in ds.mask_flag_enums)
     scaled = []  # Sentinel-2 bands with a GDAL scale and offset 0
@@ -729,7 +738,8 @@ def _open_multiband(path: Path) -> Scene:
     else:
         order, common = list(bands), {}
     grid = (ds.crs, ds.transform, ds.width, ds.height)
-    return Scene(path, sensor, bands, order, grid, mask, [ds], common, ds if masked else None)
+    gdal_mask = (ds, alpha[0] + 1 if alpha else 0) if masked else None
+    return Scene(path, sensor, bands, order, grid, mask, [ds], common, gdal_mask)
 
 
 def _parse_mtl(path: Path) -> dict[str, str]:

@@ -188,9 +188,9 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
     from kzgeo.schemas import LAYER_KINDS, column_named
 
     if zone_id is None:  # a kind's id column, in any case (PLOT_ID is plot_id)
-        candidates = [k.id_column for k in LAYER_KINDS.values()] + ["zone_id", "id"]
-        found = (column_named(zones.columns, c) for c in candidates)
-        zone_id = next((c for c in found if c in zones.columns), None)
+        # ... but zone_id and id only as written: ArcGIS gives every Shapefile an Id field of zeros
+        found = [column_named(zones.columns, k.id_column) for k in LAYER_KINDS.values()]
+        zone_id = next((c for c in (*found, "zone_id", "id") if c in zones.columns), None)
     if zone_id is None:
         if isinstance(zones.index, pd.MultiIndex):
             raise SchemaError(
