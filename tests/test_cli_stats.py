@@ -595,31 +595,13 @@ def test_tables_name_the_features_in_the_language_asked_for(tmp_path, capsys):
 
 
 def test_area_of_dump_sites_names_them_by_site_id(tmp_path, capsys):
-    import geopandas as gpd
-    import shapely
-
-    sites = gpd.GeoDataFrame(
-        {"site_id": [7, 3], "score": [0.9, 0.95]},
-        geometry=[
-            shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
-            shapely.box(501_000, 5_600_000, 501_200, 5_600_100),
-        ],
-        crs="EPSG:32642",
-    )
-    write_layer(sites, tmp_path / "sites.gpkg")
+    _two_boxes(tmp_path / "sites.gpkg", site_id=[7, 3], score=[0.9, 0.95])
     code, out, _ = run(["area", tmp_path / "sites.gpkg", "--format", "json"], capsys)
     assert code == 0 and [r["site_id"] for r in json.loads(out)] == [7, 3]  # not rows 0, 1
 
 
 def test_an_arcgis_id_field_of_zeros_is_not_taken_for_the_ids(tmp_path, capsys):
-    import geopandas as gpd
-    import shapely
-
-    boxes = [
-        shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
-        shapely.box(501_000, 5_600_000, 501_200, 5_600_100),
-    ]
-    write_layer(gpd.GeoDataFrame({"Id": [0, 0]}, geometry=boxes, crs="EPSG:32642"), tmp_path / "arc.shp")
+    _two_boxes(tmp_path / "arc.shp", Id=[0, 0])
     code, out, err = run(["area", tmp_path / "arc.shp", "--format", "json"], capsys)
     assert code == 0, err
     assert [r["id"] for r in json.loads(out)] == [0, 1]  # numbered, as before: Id repeats 0
@@ -656,19 +638,21 @@ def test_assume_crs_ignored_is_said_before_an_error_about_the_crs(tmp_path, caps
 
 
 def test_excel_keeps_ids_as_written(tmp_path, capsys):
-    import geopandas as gpd
     import openpyxl
-    import shapely
 
-    layer = gpd.GeoDataFrame(
-        {"id": [12345, 7]},
-        geometry=[
-            shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
-            shapely.box(501_000, 5_600_000, 501_100, 5_600_100),
-        ],
-        crs=32642,
-    )
-    write_layer(layer, tmp_path / "l.gpkg")
+    _two_boxes(tmp_path / "l.gpkg", id=[12345, 7])
     code, _, _ = run(["area", tmp_path / "l.gpkg", "-o", tmp_path / "a.xlsx"], capsys)
     ws = openpyxl.load_workbook(tmp_path / "a.xlsx").active
     assert code == 0 and ws["A2"].value == 12345 and ws["A2"].number_format == "General"  # not 12,345
+
+
+def _two_boxes(path, **columns):
+    """Two squares of 1 ha in UTM 42N with ``columns``, written to ``path``."""
+    import geopandas as gpd
+    import shapely
+
+    boxes = [
+        shapely.box(500_000, 5_600_000, 500_100, 5_600_100),
+        shapely.box(501_000, 5_600_000, 501_100, 5_600_100),
+    ]
+    return write_layer(gpd.GeoDataFrame(columns, geometry=boxes, crs="EPSG:32642"), path)

@@ -565,6 +565,7 @@ def test_an_earth_engine_stack_keeps_its_scaling_beside_qa60_aot_and_wvp(tmp_pat
         assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11", "B12")
         red = scene.read_band("B4")
         assert np.isnan(red).tolist() == [[False, True], [True, False]]
+        assert not scene.has_mask  # QA60 has no snow or shadow bits: the detector still looks at spectra
         np.testing.assert_allclose(red[0, 0], 0.2128, rtol=1e-6)  # reflectance, not DN 3128
         assert scene.read_band("AOT")[0, 0] == 150  # as stored
         assert np.isfinite(kzgeo.spectral_index(scene, "ndvi")[0, 0])
@@ -656,15 +657,3 @@ def test_a_sentinel_2_stack_with_an_alpha_band_is_still_sentinel_2_and_masked(tm
         assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11")
         red = scene.read_band("B04")
         assert np.isnan(red[0]).all() and red[1:] == pytest.approx(0.2128)
-
-
-def test_qa60_masks_clouds_but_leaves_snow_to_the_detector(tmp_path):
-    names = ["B2", "B3", "B4", "B8", "QA60"]
-    path = write_tif(
-        tmp_path / "gee.tif",
-        np.full((5, 2, 2), 3000, np.uint16),
-        descriptions=names,
-        tags={"PROCESSING_BASELINE": "02.14"},
-    )
-    with kzgeo.open_scene(path) as scene:
-        assert not scene.has_mask  # QA60 has no snow or shadow bits: the spectra are still looked at
