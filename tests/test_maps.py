@@ -808,3 +808,33 @@ def test_cli_map_names_its_own_way_to_a_layer_of_a_multi_layer_file(tmp_path, pl
     assert "holds 2 layers" in err and "ogr2ogr" in err and "--layer" not in err and "layer=" not in err
     plots.to_file(path, layer="plots")  # a layer named like the option is taken
     assert main(["map", "--plots", str(path), "--only-given", "-o", str(tmp_path / "m.html")]) == 0
+
+
+def _many_sites(n: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(1)
+    centres = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(50, 85, n), rng.uniform(42, 54, n)), crs=4326)
+    outlines = centres.to_crs(3857).buffer(rng.uniform(40, 150, n)).to_crs(4326)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": np.arange(1, n + 1),
+            "score": rng.uniform(0.84, 1, n),
+            "tier": rng.choice(["confident", "review"], n),
+        },
+        geometry=outlines.values,
+        crs=4326,
+    )
+
+
+def test_thousands_of_dump_sites_are_drawn_as_the_plots_are():
+    sites = _many_sites(1500)
+    html = map_html(make_map(dumps=sites))
+    # a country's pass: clustered dots and outlines near the view, encoded (2.2 KB a site as GeoJSON)
+    assert len(html.encode()) / len(sites) < 700
+    (layer,) = [c for c in make_map(dumps=sites)._children.values() if isinstance(c, PlotLayer)]
+    payload = layer.payload
+    assert payload["n"] == 1500 and payload["titles"][:2] == ["Site 1", "Site 2"]
+    colours = dict(zip(sites["tier"], payload["colours"], strict=True))
+    assert colours == {"confident": "#b71c1c", "review": "#ff8f00"}
+    labels_shown = [c["label"] for c in payload["cols"]]
+    assert labels_shown == ["Area, ha", "Score", "Tier"]
+    assert len(_popups(make_map(dumps=sites.iloc[:10]), "Candidate dump sites")) == 10  # a few: as before

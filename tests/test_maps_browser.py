@@ -242,3 +242,30 @@ def test_a_clicked_region_gets_no_black_focus_box(page, hostile_map):
     assert "East" in page.js(
         "const p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : ''"
     )
+
+
+def test_thousands_of_dump_sites_open_their_popups_zoomed_in(page, tmp_path):
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    from test_maps import _many_sites
+
+    sites = _many_sites(1500)
+    html = save_map(make_map(dumps=sites, offline=True), tmp_path / "sites.html")
+    page.open(html, settle_js="return document.readyState === 'complete'")
+    assert page.js_errors() == []
+    assert page.js("return document.querySelectorAll('.marker-cluster').length") > 5  # zoomed out: clusters
+    centre = sites.geometry.iloc[0].representative_point()
+    name = page.js(_FIND_MAP)
+    page.js(f"window['{name}'].setView([{centre.y}, {centre.x}], 14, {{animate: false}});")
+    time.sleep(0.5)
+    xy = page.js(
+        f"const m = window['{name}']; const p = m.latLngToContainerPoint([{centre.y}, {centre.x}]);"
+        "const b = m.getContainer().getBoundingClientRect(); return [b.left + p.x, b.top + p.y];"
+    )
+    action = ActionBuilder(page.driver)
+    action.pointer_action.move_to_location(int(xy[0]), int(xy[1])).click()
+    action.perform()
+    time.sleep(0.3)
+    popup = page.js("const p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : ''")
+    assert popup.startswith("Site 1") and "Score" in popup
+    assert page.js_errors() == []

@@ -313,6 +313,35 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
         rows.append(row)
         colour = _DUMP_COLOURS.get(tiers[key], _UNKNOWN_TIER)
         styles.append({"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5})
+    if len(dumps) > _MANY_SITES and polygonal.all():
+        # a country's pass (thousands of sites): clustered dots when zoomed out and, from zoom 11,
+        # the outlines near the view, encoded as the plots are (every outline and dot as GeoJSON made
+        # a page of 16.7 MB for 6,000 sites, 0.7 s a pan)
+        PlotLayer(
+            {
+                "n": len(dumps),
+                "pts": np.round(
+                    shapely.get_coordinates(drawn.geometry.representative_point().values)[:, ::-1], 6
+                )
+                .ravel()
+                .tolist(),
+                "geom": encode_geometries(drawn.geometry.values, digits=6),
+                "scale": 10**6,
+                "title": lab["dumps"],
+                "titles": titles.tolist(),
+                "cols": [
+                    _popup_column(row[0][0], [r[k][1] for r in rows])
+                    for k, row in enumerate(zip(*rows, strict=True))
+                ],
+                "style": {"weight": 2, "fillOpacity": 0.5},
+                "colours": [st["fillColor"] for st in styles],
+                "pane": "kzgeoSitesMany",
+                "min_zoom": _PLOT_OUTLINE_MIN_ZOOM,
+            },
+            name=lab["dumps"],
+        ).add_to(m)
+        legend.swatches(lab["dumps"], _tier_entries(dumps, tiers, lang))
+        return
     folium.map.CustomPane(SITES_PANE, z_index=420, pointer_events=True).add_to(m)
     # one switchable layer: the outlines, and a dot on each site, which a site of a few hectares
     # needs to be seen at all on a map of the country
@@ -335,6 +364,16 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
     )
     dot = folium.CircleMarker(radius=5, pane=SITES_PANE)
     folium.GeoJson(dots, on_each_feature=bind, marker=dot, pane=SITES_PANE, control=False).add_to(group)
+    legend.swatches(lab["dumps"], _tier_entries(dumps, tiers, lang))
+
+
+_MANY_SITES = 1000
+"""Above this many dump sites, the layer is drawn as the plots are: clustered, outlines near the view."""
+
+
+def _tier_entries(dumps: gpd.GeoDataFrame, tiers: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Legend swatches of the sites' tiers: confident, review, and grey for any other tier given."""
+    lab = labels(lang)
     entries = [(colour, _coded("tier", tier, lang)) for tier, colour in _DUMP_COLOURS.items()]
     grey = ~tiers.isin(list(_DUMP_COLOURS))
     if grey.any():  # the grey sites' tiers as the layer gives them ("high"), missing ones as no data
@@ -347,7 +386,7 @@ def _add_dumps(m, dumps, lang, legend, name: str = "dumps") -> None:
             *([lab["no_data"]] if len(named) < len(unknown) else []),
         ]
         entries.append((_UNKNOWN_TIER, f"{lab['tier']}: {', '.join(shown)}"))
-    legend.swatches(lab["dumps"], entries)
+    return entries
 
 
 def _site_label(value) -> str:
@@ -355,6 +394,15 @@ def _site_label(value) -> str:
     if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def _popup_column(label: str, text: list[str]) -> dict:
+    """One popup row of every feature of a compact layer: the texts, or a dictionary of the few
+    distinct ones and a code per feature."""
+    uniques, codes = np.unique(text, return_inverse=True)
+    if len(uniques) * 4 < len(text):
+        return {"label": label, "dict": uniques.tolist(), "codes": codes.tolist()}
+    return {"label": label, "values": text}
 
 
 def _snapped(gdf: gpd.GeoDataFrame, digits: int) -> gpd.GeoSeries:
@@ -399,12 +447,7 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
     for column, values, digits in columns:
         show = _ha_text if column.endswith("_ha") else _text
         text = [show(_coded(column, v, lang), lang, digits) for v in values]
-        label = lab["region"] if column == "region" else lab[column]
-        uniques, codes = np.unique(text, return_inverse=True)
-        if len(uniques) * 4 < len(text):
-            cols.append({"label": label, "dict": uniques.tolist(), "codes": codes.tolist()})
-        else:
-            cols.append({"label": label, "values": text})
+        cols.append(_popup_column(lab["region"] if column == "region" else lab[column], text))
     return {
         "n": len(plots),
         "pts": np.round(points[:, ::-1], 5).ravel().tolist(),

@@ -233,7 +233,9 @@ class PlotLayer(JSCSSMixin, Layer):
     payload : dict
         ``n`` (count), ``pts`` (flat lat, lon of a point inside each plot), ``geom`` (from
         :func:`encode_geometries`), ``scale``, ``title``, ``cols`` (``{"label", "values"}`` or
-        ``{"label", "dict", "codes"}`` per popup row), ``style`` (Leaflet path options), ``min_zoom``.
+        ``{"label", "dict", "codes"}`` per popup row), ``style`` (Leaflet path options), ``min_zoom``;
+        optionally ``titles`` (a popup title per feature), ``colours`` (a colour per feature, as dump
+        sites by tier) and ``pane`` (a pane of their own, above the plots').
     name : str
         Name in the layer control.
     """
@@ -248,14 +250,21 @@ class PlotLayer(JSCSSMixin, Layer):
             // a pane of their own above the other overlays, drawn as SVG: a canvas there would take
             // every click on the map, also where there is no plot (regions and dump sites below it
             // would lose their popups once the map had been zoomed in on plots)
-            if (!map.getPane('kzgeoPlots')) map.createPane('kzgeoPlots').style.zIndex = 450;
-            var renderer = L.svg({padding: 0.5, pane: 'kzgeoPlots'});
+            var pane = d.pane || 'kzgeoPlots';
+            if (!map.getPane(pane)) map.createPane(pane).style.zIndex = d.pane ? 455 : 450;
+            var renderer = L.svg({padding: 0.5, pane: pane});
+            // one colour per feature (dump sites by tier), or the layer's
+            function style(i) {
+                if (!d.colours) return d.style;
+                return Object.assign({}, d.style, {color: d.colours[i], fillColor: d.colours[i]});
+            }
             var cluster = L.markerClusterGroup({showCoverageOnHover: false});
             var outlines = L.featureGroup();
             function value(col, i) { return col.dict ? col.dict[col.codes[i]] : col.values[i]; }
             function popup(i) {
                 return function () {
-                    return kzgeo.table(d.title, d.cols.map(function (c) { return [c.label, value(c, i)]; }));
+                    return kzgeo.table(d.titles ? d.titles[i] : d.title,
+                        d.cols.map(function (c) { return [c.label, value(c, i)]; }));
                 };
             }
             function decode(parts) {
@@ -273,7 +282,7 @@ class PlotLayer(JSCSSMixin, Layer):
             var markers = [];
             for (var i = 0; i < d.n; i++) {
                 markers.push(L.circleMarker([d.pts[2 * i], d.pts[2 * i + 1]],
-                    Object.assign({radius: 5}, d.style)).bindPopup(popup(i)));
+                    Object.assign({radius: 5}, style(i))).bindPopup(popup(i)));
             }
             cluster.addLayers(markers);
             // Outlines are made when first needed and only those near the view are on the map, so a
@@ -282,7 +291,7 @@ class PlotLayer(JSCSSMixin, Layer):
             function outline(i) {
                 if (!shapes[i]) {
                     shapes[i] = L.polygon(decode(d.geom[i]),
-                        Object.assign({renderer: renderer, pane: 'kzgeoPlots'}, d.style)).bindPopup(popup(i));
+                        Object.assign({renderer: renderer, pane: pane}, style(i))).bindPopup(popup(i));
                 }
                 return shapes[i];
             }
