@@ -656,3 +656,13 @@ def _two_boxes(path, **columns):
         shapely.box(501_000, 5_600_000, 501_100, 5_600_100),
     ]
     return write_layer(gpd.GeoDataFrame(columns, geometry=boxes, crs="EPSG:32642"), path)
+
+
+def test_progress_names_the_regions_in_the_language_asked_for(files, capsys):
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--lang", "ru", "--format", "json"]
+    code, out, _ = run(argv, capsys)
+    regions = {r["region"] for r in json.loads(out)}
+    assert code == 0 and {"Акмолинская", "Казахстан"} <= regions and "Akmola" not in regions

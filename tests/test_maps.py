@@ -197,6 +197,12 @@ def test_regions_that_truly_overlap_are_drawn_as_a_clean_coverage_and_said(admin
         KzgeoWarning, match=r"overlap their neighbours .* drawn as a clean coverage.* up to 1\.1\d %"
     ):
         drawn = simplify_for_web(real, coverage=True)
+    # on a map, once, naming the regions
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_map(regions=real, offline=True)
+    said = [str(w.message) for w in caught if "overlap their neighbours" in str(w.message)]
+    assert len(said) == 1 and "(Astana 1.1" in said[0] and "Almaty 0.8" in said[0]
     after = drawn.geometry.values
     assert shapely.coverage_is_valid(after)  # no gaps, no overlaps between neighbours
     assert (

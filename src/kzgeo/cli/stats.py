@@ -208,10 +208,13 @@ def overlap(
 @click.option("--plots-layer", default=None, help="Layer of a multi-layer PLOTS file.")
 @click.option("--regions-layer", default=None, help="Layer of a multi-layer REGIONS file.")
 @assume_crs_opt
+@lang_opt("Language of the region names: as the regions layer's name_en, name_kk or name_ru.")
 @output_opt
 @format_opt
 @overwrite_opt
-def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, output, fmt, overwrite) -> None:
+def progress(
+    plots, regions, plan, plots_layer, regions_layer, assume_crs, lang, output, fmt, overwrite
+) -> None:
     """Tree planting of PLOTS per region of REGIONS and year: hectares, seedlings, survival, plan."""
     from kzgeo.cli._options import emit_table
     from kzgeo.stats import planting_progress
@@ -228,6 +231,13 @@ def progress(plots, regions, plan, plots_layer, regions_layer, assume_crs, outpu
     }
     with files_named(roles):
         table = planting_progress(*layers, plan=plan_table)
+    name = _name_column(layers[1], lang)
+    if name not in (None, "name_en"):  # the regions (and the country) named in kk or ru
+        from kzgeo.stats import NATIONAL
+
+        local = dict(zip(layers[1]["name_en"], layers[1][name], strict=True))
+        local[NATIONAL] = {"kk": "Қазақстан", "ru": "Казахстан"}[lang]
+        table["region"] = table["region"].map(lambda r: local.get(r, r))
     emit_table(table, output, fmt, overwrite)
 
 

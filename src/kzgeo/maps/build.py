@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import folium
@@ -12,7 +13,7 @@ import pandas as pd
 import shapely
 
 from kzgeo.area import hectares
-from kzgeo.errors import DataError, SchemaError
+from kzgeo.errors import DataError, KzgeoWarning, SchemaError
 from kzgeo.maps.elements import (
     CollapseOnSmallScreens,
     Legend,
@@ -208,8 +209,9 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
         bins, unit = _planted_bins(measure), "planted_ha"
     else:
         measure, bins, unit = None, None, None
-    drawn = simplify_for_web(regions, coverage=True, digits=5)
     names = _name_column(regions, lang)
+    # by name, so that a warning about regions that overlap in the source names them
+    drawn = simplify_for_web(regions.set_axis(names.to_numpy()), coverage=True, digits=5)
     rows, styles = [], []
     shade = _bin_index(measure, bins) if measure is not None else None
     for i, key in enumerate(regions.index):
@@ -462,7 +464,9 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
 
 def _basemap(m: folium.Map, regions: gpd.GeoDataFrame, lang: str) -> None:
     """The offline basemap: the country's outline filled, drawn below every layer."""
-    outline = shapely.union_all(simplify_for_web(regions, coverage=True, digits=4).geometry.values)
+    with warnings.catch_warnings():  # the regions layer itself says if its units overlap
+        warnings.simplefilter("ignore", KzgeoWarning)
+        outline = shapely.union_all(simplify_for_web(regions, coverage=True, digits=4).geometry.values)
     folium.GeoJson(
         shapely.geometry.mapping(outline),
         name=labels(lang)["basemap"],

@@ -119,7 +119,7 @@ def simplify_for_web(
             warnings.warn(
                 f"{int((moved > max_change_pct).sum())} unit(s) of the layer overlap their neighbours (or "
                 f"leave gaps) in the source: drawn as a clean coverage, their outlines differ from the "
-                f"source by up to {moved.max():.2f} % (index {shown}); popups give the source's hectares",
+                f"source by up to {moved.max():.2f} % ({shown}); popups give the source's hectares",
                 KzgeoWarning,
                 stacklevel=2,
             )
