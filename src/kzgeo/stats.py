@@ -146,13 +146,23 @@ def _robust(op: Callable, role: str, crs, *geoms):
             ) from exc2
 
 
-def _clean(geoms, role: str, crs, positions: np.ndarray | None = None) -> np.ndarray:
+def _clean(
+    geoms, role: str, crs, positions: np.ndarray | None = None, measured: np.ndarray | None = None
+) -> np.ndarray:
     """Valid polygonal geometries with edges over 2 km split along their geodesics
     (:func:`~kzgeo.area.geodesic_edges`); invalid ones are repaired with a warning naming their
-    ``positions`` in the caller's input (default 0..n-1), missing ones become empty."""
+    ``positions`` in the caller's input (default 0..n-1), missing ones become empty. ``measured``, the
+    :func:`_as_measured` of the same geometries when known, is reused for those needing no repair."""
     values = np.asarray(geoms, dtype=object)
     values = np.where(shapely.is_missing(values), shapely.Polygon(), values)
-    return geodesic_edges(_polygonal_parts(_repaired(values, role, positions, stacklevel=4)), crs)
+    repaired = _repaired(values, role, positions, stacklevel=4)
+    if measured is None:
+        return geodesic_edges(_polygonal_parts(repaired), crs)
+    out = np.array(measured, dtype=object)
+    changed = np.flatnonzero([new is not old for new, old in zip(repaired, values, strict=True)])
+    if len(changed):
+        out[changed] = geodesic_edges(_polygonal_parts(repaired[changed]), crs)
+    return out
 
 
 def _as_measured(values: np.ndarray, crs) -> np.ndarray:
@@ -463,14 +473,15 @@ def overlap_table(
     # candidate pairs by the bounding boxes of the features as they are measured (a 400 km edge in
     # degrees bulges hundreds of metres along its geodesic, beyond the box of the straight edge); only
     # features in a candidate pair are repaired and measured
-    ri, li = shapely.STRtree(_as_measured(lg, left.crs)).query(_as_measured(rg, left.crs))
+    measured_l, measured_r = _as_measured(lg, left.crs), _as_measured(rg, left.crs)
+    ri, li = shapely.STRtree(measured_l).query(measured_r)
     if left is right:
         # overlaps within one layer: each pair once, never a feature with itself
         ri, li = ri[li < ri], li[li < ri]
     lu, li = np.unique(li, return_inverse=True)
     ru, ri = np.unique(ri, return_inverse=True)
-    lg = _clean(lg[lu], "overlap_table left", left.crs, lu)
-    rg = _clean(rg[ru], "overlap_table right", left.crs, ru)
+    lg = _clean(lg[lu], "overlap_table left", left.crs, lu, measured_l[lu])
+    rg = _clean(rg[ru], "overlap_table right", left.crs, ru, measured_r[ru])
     left_ha, right_ha = _valid_ha(lg, left.crs), _valid_ha(rg, left.crs)
     shapely.prepare(rg)
     # most plots lie wholly inside a reserve: test that first, on prepared reserves, and only the

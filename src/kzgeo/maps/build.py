@@ -423,18 +423,18 @@ def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame 
     drawn = simplify_for_web(plots, digits=6)
     # the outlines as integers of 10^-digits degrees: more digits when a plot of a few m² would
     # otherwise change by more than the limit (the simplifier kept its finer coordinates)
+    plot_ha = hectares(plots)
     places = next(
         (
             d
             for d in (6, 7)
-            if area_change_pct(hectares(plots), hectares(_snapped(drawn, d))).max(initial=0.0)
-            <= MAX_CHANGE_PCT
+            if area_change_pct(plot_ha, hectares(_snapped(drawn, d))).max(initial=0.0) <= MAX_CHANGE_PCT
         ),
         8,
     )
     points = shapely.get_coordinates(drawn.geometry.representative_point().values)
     columns = [("plot_id", plots.get("plot_id", pd.Series(plots.index, index=plots.index)), None)]
-    columns.append(("area_ha", pd.Series(hectares(plots), index=plots.index), 2))
+    columns.append(("area_ha", pd.Series(plot_ha, index=plots.index), 2))
     for column, digits in (
         ("region", 0),
         ("year", None),
