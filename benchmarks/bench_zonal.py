@@ -10,6 +10,10 @@
    while the parent is small, and the scene is generated in a subprocess of its own; the child also
    reports VmHWM (its own high-water mark) as a cross-check.
 
+3. The median of one district-sized zone (an irregular polygon over 4000 x 4000 pixels, 1,600 km²) of
+   the NDVI raster, with kzgeo, rasterstats and exactextract alone, each in a subprocess of its own
+   (time and VmHWM): a median keeps every distinct value of the zone.
+
 The rasters are generated in a temporary directory and deleted afterwards.
 
 Run: ``.venv/bin/python benchmarks/bench_zonal.py`` (``--small`` for a quick smoke run).
@@ -184,12 +188,60 @@ def bench_memory(tmp: Path, size: int, n_plots: int) -> dict:
     }
 
 
+def big_zone(size: int) -> gpd.GeoDataFrame:
+    """One irregular zone of about 4000 x 4000 pixels in the middle of the raster (a district)."""
+    side = min(4000, size - 200) * RES
+    cx, cy = ORIGIN[0] + size * RES / 2, ORIGIN[1] - size * RES / 2
+    a = np.linspace(0, 2 * np.pi, 240, endpoint=False)
+    r = side / 2 * (0.85 + 0.15 * np.sin(5 * a))
+    poly = shapely.Polygon(np.c_[cx + r * np.cos(a), cy + r * np.sin(a)])
+    return gpd.GeoDataFrame({"zone_id": ["district"]}, geometry=[poly], crs=CRS)
+
+
+def _zone_child(tool: str, raster: str, size: int) -> None:
+    """Run in a subprocess: the median of the big zone with one tool; print time and VmHWM as JSON."""
+    import rasterstats
+    from exactextract import exact_extract
+
+    import kzgeo
+
+    zone = big_zone(size)
+    t0 = time.perf_counter()
+    if tool == "kzgeo":
+        median = float(kzgeo.zonal_stats(zone, raster, stats=["median"])["ndvi_median"].iloc[0])
+    elif tool == "rasterstats":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            median = rasterstats.zonal_stats(zone, raster, stats=["median"], nodata=np.nan)[0]["median"]
+    else:
+        median = float(exact_extract(raster, zone, "median", output="pandas")["median"].iloc[0])
+    print(json.dumps({"s": round(time.perf_counter() - t0, 2), "vmhwm_mb": _vmhwm_mb(), "median": median}))
+
+
+def bench_big_zone(tmp: Path, size: int) -> dict:
+    result: dict = {"zone_px": round(float(big_zone(size).area.iloc[0]) / RES**2)}
+    for tool in ("kzgeo", "rasterstats", "exactextract"):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--zone-child", tool, str(tmp / "ndvi.tif"), str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["speedup_vs_rasterstats"] = round(result["rasterstats"]["s"] / result["kzgeo"]["s"], 1)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="quick smoke run on small rasters")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--zone-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.zone_child:
+        _zone_child(args.zone_child[0], args.zone_child[1], int(args.zone_child[2]))
+        return
     if args.generate:
         make_raster(Path(args.generate[0]), int(args.generate[1]), {"B04": "red", "B08": "nir"})
         return
@@ -203,6 +255,7 @@ def main() -> None:
         (Path(tmp) / "scene_big.tif").unlink()
         speed = bench_rasterstats(Path(tmp), size, n)
         print(json.dumps({"zonal_vs_rasterstats": speed}), flush=True)
+        print(json.dumps({"median_of_one_district": bench_big_zone(Path(tmp), size)}), flush=True)
 
 
 if __name__ == "__main__":
