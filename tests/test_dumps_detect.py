@@ -210,6 +210,18 @@ def test_cli_progress_bar_follows_quiet(scene_path, tmp_path, monkeypatch):
     assert given == [None, False]  # a bar on a terminal by default; none with -q
 
 
+def test_cli_says_status_unchecked_without_landfills(scene, scene_path, tmp_path, capsys):
+    assert main(["detect-dumps", str(scene_path), "-o", str(tmp_path / "a.gpkg")]) == 0
+    err = capsys.readouterr().err
+    assert set(gpd.read_file(tmp_path / "a.gpkg")["status"]) == {"illegal"}
+    assert "no --landfills given: status 'illegal' only means that no site was checked" in err
+    fills = tmp_path / "landfills.geojson"
+    scene.landfills.to_crs(4326).to_file(fills)
+    args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "b.gpkg"), "--landfills", str(fills)]
+    assert main(args) == 0
+    assert "no --landfills" not in capsys.readouterr().err
+
+
 def test_cli_missing_scene(tmp_path, capsys):
     assert main(["detect-dumps", str(tmp_path / "nope.tif"), "-o", str(tmp_path / "s.gpkg")]) == 1
     assert "nope.tif" in capsys.readouterr().err

@@ -158,3 +158,9 @@ def detect_dumps(
         f"{len(sites)} candidate sites ({confident} confident{'; ' + detail if detail else ''}"
         f"{'; ' + change if change else ''}); wrote {written}"
     )
+    if landfills is None and len(sites):
+        note(
+            "no --landfills given: status 'illegal' only means that no site was checked against "
+            "authorised landfills (a landfill itself is reported); give --landfills FILE, e.g. "
+            "data/landfills.gpkg or your region's register"
+        )

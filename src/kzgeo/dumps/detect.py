@@ -577,7 +577,8 @@ def detect_dumps(
         Georeferencing of band arrays.
     landfills : GeoDataFrame or path, optional
         Authorised landfills (polygons or points, any CRS) for the ``status`` column; a path is read
-        with :func:`kzgeo.read_layer`.
+        with :func:`kzgeo.read_layer`. Without them every site's status is ``illegal``: not checked
+        (an authorised landfill in the scene is reported as a site like any other).
     previous : same kinds as ``scene``, or sites (a GeoDataFrame or a vector file), optional
         The previous season: adds a ``change`` column (``new``/``grown``/``persisting``; with a
         previous scene, ``not_observed`` where it has no data on at least half the site).

@@ -115,7 +115,7 @@ class DemoScene:
 
 
 def demo_scene(dest_dir: str | os.PathLike, seed: int = 2029, *, size: int = 512) -> DemoScene:
-    """Write a small deterministic scene near the Astana landfill, with its truth and landfills.
+    """Write a small deterministic scene near Astana, with its truth and a generated landfill of its own.
 
     Parameters
     ----------
