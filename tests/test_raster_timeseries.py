@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -123,6 +124,17 @@ def test_dates_of_the_trend_one_date_and_warnings_say_which_date(scenes, tmp_pat
     with pytest.warns(KzgeoWarning, match=r"^2024-07-01: 2 of 2 zones have no pixel"):
         _, nothing = kzgeo.zonal_timeseries(away, one)
     assert nothing["first_date"].isna().all() and str(nothing["first_date"].dtype).startswith("datetime64")
+    # the same warning for several dates is given once, naming the dates (not once a date)
+    half = PLOTS.assign(geometry=[PLOTS.geometry[0], shapely.affinity.translate(PLOTS.geometry[1], 10_000)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kzgeo.zonal_timeseries(half, scenes)
+    assert [str(w.message) for w in caught] == [
+        "2022-07-01, 2023-07-01, 2024-07-01: 1 of 2 zones have no pixel in the raster (plot_id: kept); "
+        "their statistics are NaN",
+        "2023-07-01: 1 of 2 zones have no valid pixel (nodata, cloud, shadow or snow) (plot_id: lost); "
+        "their statistics are NaN",
+    ]
 
 
 def test_a_plot_mostly_off_a_scene_is_not_observed_enough_for_the_trend(tmp_path):

@@ -196,11 +196,15 @@ def test_a_zone_partly_outside_the_raster_warns_with_its_share_inside(block):
         cell_box(8, 0, 12, 4), cell_box(0, 0, 2, 2)
     )  # the first: 2 of its 4 columns on the 10 x 10 raster
     with pytest.warns(
-        KzgeoWarning, match=r"1 of 2 zones lie partly outside the raster \(plot_id, share inside: p0 50 %\)"
+        KzgeoWarning, match=r"1 of 2 zones lie partly outside the raster \(plot_id p0: 50 % inside\)"
     ):
         out = kzgeo.zonal_stats(z, (block, T10, UTM42), stats=["mean"])
     assert out.loc["p0", "valid_pct"] == 100.0  # of the pixels it has
     assert out.loc["p0", "pixel_area_ha"] == pytest.approx(kzgeo.hectares(z)[0] / 2, rel=1e-6)
+    # a zone with a sliver on the raster: 0.1 of a column of 500 -> 0.020 %, never "0 %"
+    sliver = zones(cell_box(9.9, 0, 509.9, 4), cell_box(0, 0, 2, 2))
+    with pytest.warns(KzgeoWarning, match=r"\(plot_id p0: 0\.020 % inside\)"):
+        kzgeo.zonal_stats(sliver, (block, T10, UTM42), stats=["mean"])
 
 
 def test_no_zone_overlapping_the_raster_is_an_error(block):

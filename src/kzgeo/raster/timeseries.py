@@ -145,12 +145,13 @@ def zonal_timeseries(
         )
     zone_ha = zone_hectares(zones)  # once, for every date's share of each zone on the scene
     frames = []
+    said: dict[tuple[type, str], list[str]] = {}  # a warning -> the dates it is about
     for day, scene in zip(dates, scenes.values(), strict=True):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             table = _zonal_stats(zones, scene, stats, None, name, zone_id, refuse_none=False, zone_ha=zone_ha)
-        for w in caught:  # the same warning, saying which date it is about
-            warnings.warn(f"{day.date()}: {w.message}", w.category, stacklevel=2)
+        for w in caught:
+            said.setdefault((w.category, str(w.message)), []).append(str(day.date()))
         # valid_pct is of the pixels a zone has; the trend asks for a share of the whole zone, so a
         # plot half off the scene's edge, its half on the scene clear, is half observed, not fully
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -159,6 +160,9 @@ def zonal_timeseries(
         on_scene = np.where(on_scene > 1 - 1e-6, 1.0, on_scene)
         whole = table["valid_pct"].to_numpy() * on_scene
         frames.append(table.reset_index().assign(date=day, _whole_pct=whole))
+    for (category, message), days in said.items():  # once, saying which dates it is about
+        shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more dates" if len(days) > 5 else "")
+        warnings.warn(f"{shown}: {message}", category, stacklevel=2)
     long = pd.concat(frames, ignore_index=True)
     id_col = long.columns[0]
     long = long[[id_col, "date", *[c for c in long.columns if c not in (id_col, "date")]]]

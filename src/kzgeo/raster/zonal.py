@@ -539,10 +539,16 @@ def _warn_partly(ids: pd.Series, pixel_ha: np.ndarray, zone_ha: np.ndarray, labe
     with np.errstate(invalid="ignore", divide="ignore"):
         share = pixel_ha / zone_ha
     partly = (pixel_ha > 0) & (share < 0.99)
-    shown = [f"{i} {100 * p:.0f} %" for i, p in zip(ids[partly], share[partly], strict=True)]
-    _warn_zones(
-        ids, shown, f"lie partly outside the raster{label}", ", share inside: ", "describe only that share"
-    )
+    shown = [f"{i}: {_percent(p)} inside" for i, p in zip(ids[partly], share[partly], strict=True)]
+    _warn_zones(ids, shown, f"lie partly outside the raster{label}", " ", "describe only that share")
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage, with two significant digits under 1 % (never '0 %' for a sliver)."""
+    pct = 100.0 * share
+    if pct >= 1:
+        return f"{pct:.0f} %"
+    return f"{pct:.{1 - int(np.floor(np.log10(pct)))}f} %"
 
 
 def _warn_outside(ids: pd.Series, outside: np.ndarray, label: str) -> None:
@@ -558,7 +564,7 @@ def _warn_no_valid(ids: pd.Series, empty: np.ndarray) -> None:
 def _warn_zones(ids: pd.Series, shown: list[str], what: str, lead: str, statistics: str) -> None:
     """One KzgeoWarning naming up to ten of the zones ``shown`` and what is wrong with them."""
     if shown:
-        more = " ..." if len(shown) > 10 else ""
+        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
         warnings.warn(
             f"{len(shown)} of {len(ids)} zones {what} ({ids.name}{lead}{', '.join(shown[:10])}{more}); "
             f"their statistics {statistics}",
