@@ -658,3 +658,23 @@ def test_landfills_none_of_which_lies_in_the_scene_are_said(scene, scene_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", kzgeo.KzgeoWarning)
         detect_dumps(scene_path, landfills=scene.landfills)
+
+
+def test_cli_band_names_for_a_stack_without_descriptions(scene_path, tmp_path, capsys):
+    """A stack exported without band descriptions is named with --band-names, for the scene and for a
+    previous scene alike: the same sites as the described file, every one persisting."""
+    with rasterio.open(scene_path) as src:
+        profile, data, names = src.profile, src.read(), list(src.descriptions)
+    plain = tmp_path / "plain.tif"
+    with rasterio.open(plain, "w", **profile) as dst:
+        dst.write(data)  # no descriptions: band1..band10
+    assert main(["detect-dumps", str(plain), "-o", str(tmp_path / "x.gpkg")]) == 1
+    assert "plain.tif" in capsys.readouterr().err
+    named = ["--band-names", ",".join(names)]
+    assert main(["detect-dumps", str(scene_path), "-o", str(tmp_path / "a.gpkg")]) == 0
+    assert main(["detect-dumps", str(plain), "-o", str(tmp_path / "b.gpkg"), *named]) == 0
+    a, b = gpd.read_file(tmp_path / "a.gpkg"), gpd.read_file(tmp_path / "b.gpkg")
+    assert len(a) > 0 and a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    later = ["detect-dumps", str(plain), "-o", str(tmp_path / "c.gpkg"), "--previous", str(plain), *named]
+    assert main(later) == 0
+    assert set(gpd.read_file(tmp_path / "c.gpkg")["change"]) == {"persisting"}

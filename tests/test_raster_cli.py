@@ -297,3 +297,37 @@ def test_zonal_of_points_says_to_buffer_them_without_python(tmp_path, scene, cap
     assert main(["zonal", str(tmp_path / "points.gpkg"), str(scene), "--index", "ndvi"]) == 1
     err = capsys.readouterr().err
     assert err.rstrip().endswith("zonal statistics need polygons (buffer points into polygons first)")
+
+
+def test_band_names_for_a_file_without_band_descriptions(tmp_path, plots, capsys):
+    """A four-band file without descriptions (an aerial RGBN tile, a Landsat 7 stack from GDAL) is
+    usable by naming its bands in file order; so is a Sentinel-2 band by its common name."""
+    from test_raster_fixtures import write_tif
+
+    # red 0.3, NIR 0.7 -> NDVI 0.4; stored as float reflectance, no descriptions
+    rgbn = np.stack([np.full((4, 4), v, np.float32) for v in (0.3, 0.2, 0.1, 0.7)])
+    path = write_tif(tmp_path / "rgbn.tif", rgbn)
+    out = tmp_path / "ndvi.tif"
+    assert main(["index", str(path), "--index", "ndvi", "-o", str(out)]) == 1
+    assert "--band-names red,green,blue,nir in file order" in capsys.readouterr().err
+    assert (
+        main(["index", str(path), "--index", "ndvi", "-o", str(out), "--band-names", "red,green,blue,nir"])
+        == 0
+    )
+    with rasterio.open(out) as ds:
+        np.testing.assert_allclose(ds.read(1), 0.4, rtol=1e-6)
+    capsys.readouterr()
+    named = ["zonal", str(plots), str(path), "--band-names", "red,green,blue,nir", "--format", "csv"]
+    assert main([*named, "--index", "ndvi", "--band", "NIR"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert table.loc[0, "ndvi_mean"] == pytest.approx(0.4, rel=1e-6)
+    assert table.loc[0, "nir_mean"] == pytest.approx(0.7, rel=1e-6)
+    assert main(["zonal", str(plots), str(path), "--band-names", "red,nir", "--format", "csv"]) == 1
+    err = capsys.readouterr().err
+    assert "rgbn.tif: 2 band name(s) given (red, nir) for its 4 band(s)" in err and len(err.splitlines()) == 1
+
+
+def test_a_sentinel2_band_by_its_common_name(tmp_path, scene, plots, capsys):
+    assert main(["zonal", str(plots), str(scene), "--band", "nir", "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert table.loc[0, "b08_mean"] == pytest.approx(0.7, rel=1e-6)

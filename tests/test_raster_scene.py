@@ -657,3 +657,22 @@ def test_a_sentinel_2_stack_with_an_alpha_band_is_still_sentinel_2_and_masked(tm
         assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11")
         red = scene.read_band("B04")
         assert np.isnan(red[0]).all() and red[1:] == pytest.approx(0.2128)
+
+
+def test_band_names_given_when_opening(tmp_path):
+    """Names given in file order replace missing descriptions: Sentinel-2 names make a Sentinel-2
+    scene (scaled as one), common names an unknown one read by those names; a folder refuses them."""
+    dn = np.stack([np.full((2, 2), v, np.uint16) for v in (1000, 2000, 3000, 7000)])
+    path = write_tif(tmp_path / "plain.tif", dn)
+    with kzgeo.open_scene(path, bands="B02,B03,B04,B08") as scene:
+        assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08")
+        assert scene.band_key("nir") == "B08" and scene.band_key("red") == "B04"
+        np.testing.assert_allclose(scene.read_band("B08"), 0.7, rtol=1e-6)
+    with kzgeo.open_scene(path, bands=["blue", "green", "red", "nir"]) as scene:
+        assert scene.sensor == "unknown" and scene.band_name("nir") == "nir"
+    with pytest.raises(
+        RasterError, match=r"plain.tif: 3 band name\(s\) given \(a, b, c\) for its 4 band\(s\)"
+    ):
+        kzgeo.open_scene(path, bands=["a", "b", "c"])
+    with pytest.raises(RasterError, match="a folder's bands are named by their files"):
+        kzgeo.open_scene(S2_CROP, bands=["B02"])

@@ -17,6 +17,7 @@ from kzgeo.cli._options import (
     progress_bar,
     written_file_opt,
 )
+from kzgeo.cli.raster import band_names_opt
 
 
 @click.command(
@@ -63,6 +64,7 @@ from kzgeo.cli._options import (
     help="CRS of a --landfills or --previous file that declares none, e.g. EPSG:4326 (a scene must "
     "declare its own).",
 )
+@band_names_opt
 @overwrite_opt
 def detect_dumps(
     scene: Path,
@@ -74,6 +76,7 @@ def detect_dumps(
     landfills_layer: str | None,
     previous_layer: str | None,
     assume_crs: str | None,
+    band_names: str | None,
     overwrite: bool,
 ) -> None:
     """Find candidate dump sites in SCENE (a Sentinel-2 GeoTIFF or granule folder).
@@ -93,6 +96,7 @@ def detect_dumps(
         read_layer,
         write_layer,
     )
+    from kzgeo.raster import open_scene
 
     inputs = [p for p in (scene, previous, landfills) if p is not None]
 
@@ -138,6 +142,10 @@ def detect_dumps(
             if score_raster is not None
             else None
         )
+        if band_names is not None:  # the scene's bands, and the previous scene's if it is one
+            scene = stack.enter_context(open_scene(scene, bands=band_names))
+            if previous is not None and not is_layer_file(previous):
+                before = stack.enter_context(open_scene(previous, bands=band_names))
         with files_named({"landfills": landfills, "previous sites": previous}):
             sites = detect(
                 scene,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -20,6 +21,14 @@ from kzgeo.cli._options import (
     overwrite_opt,
     progress_bar,
     written_file_opt,
+)
+
+band_names_opt = click.option(
+    "--band-names",
+    default=None,
+    metavar="NAMES",
+    help="Names of a multiband file's bands in file order, comma-separated, for a file without band "
+    "descriptions: e.g. red,green,blue,nir or B02,B03,B04,B08.",
 )
 
 _INDEX_NAMES = ["ndvi", "ndwi", "mndwi", "ndbi", "bsi", "savi", "nbr", "pi", "ndsw"]
@@ -60,12 +69,15 @@ _STAT_NAMES = [
     show_default=True,
     help="Side of the windows computed at a time, in pixels (memory use grows with its square).",
 )
+@band_names_opt
 @overwrite_opt
-def index(scene: Path, index_name: str, output: Path, block: int, overwrite: bool) -> None:
+def index(
+    scene: Path, index_name: str, output: Path, block: int, band_names: str | None, overwrite: bool
+) -> None:
     """Write a spectral index of SCENE (a multiband GeoTIFF or a folder of band files) as a GeoTIFF."""
     from kzgeo.raster import open_scene, write_index
 
-    with open_scene(scene) as opened:
+    with open_scene(scene, bands=band_names) as opened:
         write_index(opened, index_name, output, overwrite=overwrite, block=block, progress=progress_bar())
         note(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)")
 
@@ -96,6 +108,7 @@ def index(scene: Path, index_name: str, output: Path, block: int, overwrite: boo
 )
 @click.option("--band", "bands", multiple=True, help="Band to summarise (e.g. B04); repeat for several.")
 @click.option("--zone-id", default=None, help="Column identifying the zones (default: the kind's id column).")
+@band_names_opt
 @kind_opt
 @layer_opt
 @assume_crs_opt
@@ -109,6 +122,7 @@ def zonal(
     indices: tuple[str, ...],
     bands: tuple[str, ...],
     zone_id: str | None,
+    band_names: str | None,
     kind: str | None,
     layer: str | None,
     assume_crs: str | None,
@@ -127,16 +141,17 @@ def zonal(
     """
     from kzgeo.cli._options import emit_table
     from kzgeo.io import read_layer
-    from kzgeo.raster import zonal_stats
+    from kzgeo.raster import open_scene, zonal_stats
 
     # zones lie where the raster does, in Kazakhstan or not: a wrong CRS shows as no zone on the raster
     layer_gdf = read_layer(
         zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding(), anywhere=True
     )
-    with files_named({"zones": zones}):
+    with files_named({"zones": zones}), contextlib.ExitStack() as stack:
+        named = raster if band_names is None else stack.enter_context(open_scene(raster, bands=band_names))
         table = zonal_stats(
             layer_gdf,
-            raster,
+            named,
             stats=stats,
             band=list(bands) or None,
             index=[i.lower() for i in indices] or None,

@@ -108,6 +108,7 @@ _COMMON = {
 
 # names a raster of unknown sensor may give its bands, beside the common names themselves
 _COMMON_ALIASES = {"swir1": "swir16", "swir2": "swir22"}
+_COMMON_NAMES = {common for table in _COMMON.values() for common in table}
 
 _S2_FILE = re.compile(r"(?:^|_)(B\d\d|B8A|SCL)(?:_(\d+)m)?$", re.IGNORECASE)
 _LANDSAT_FILE = re.compile(r"_(?:SR_)?(B\d{1,2}|BQA|QA_PIXEL)$", re.IGNORECASE)
@@ -215,8 +216,9 @@ class Scene:
             raise RasterError(
                 f"{self.source}: no {common!r} band in this {self.sensor} scene "
                 f"(bands: {', '.join(self.bands)}); "
-                "name the bands B02..B12 (Sentinel-2) or B1..B7 (Landsat) in the band descriptions, "
-                f"or describe the band as {common!r}"
+                "name the bands B02..B12 (Sentinel-2) or B1..B7 (Landsat) in the band descriptions "
+                f"or describe the band as {common!r}, or name them when opening "
+                "(CLI: --band-names red,green,blue,nir in file order; Python: open_scene(path, bands=[...]))"
             )
         return name
 
@@ -323,9 +325,12 @@ class Scene:
             return name
         wanted = _s2_name(name) if self.sensor == "sentinel-2" else name.upper()
         same = [b for b in self._bands if b.upper() == wanted]
-        if len(same) != 1:
-            raise RasterError(f"{self.source}: no band {name!r}; the scene has {', '.join(self._bands)}")
-        return same[0]
+        if len(same) == 1:
+            return same[0]
+        common = _COMMON_ALIASES.get(name.lower(), name.lower())
+        if common in _COMMON_NAMES and self._common.get(common) in self._bands:  # "nir" is B08
+            return self._common[common]
+        raise RasterError(f"{self.source}: no band {name!r}; the scene has {', '.join(self._bands)}")
 
     def _band(self, name: str) -> _Band:
         return self._bands[self.band_key(name)]
@@ -669,10 +674,19 @@ def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path, fix: str = _
         )
 
 
-def _open_multiband(path: Path) -> Scene:
+def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
     ds = _open(path)
     tags = {k.upper(): v for k, v in ds.tags().items()}
     names = [(d or f"band{i + 1}").strip() for i, d in enumerate(ds.descriptions)]
+    if given is not None:
+        if len(given) != ds.count or not all(isinstance(n, str) and n.strip() for n in given):
+            ds.close()
+            raise RasterError(
+                f"{path}: {len(given)} band name(s) given ({', '.join(map(str, given))}) for its "
+                f"{ds.count} band(s); name each band in file order, e.g. "
+                f"{','.join(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'][: ds.count])}"
+            )
+        names = [n.strip() for n in given]
     alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
     sensor = _sensor_of([n for i, n in enumerate(names) if i not in alpha], tags)
     keys = [_s2_name(n) if sensor == "sentinel-2" else n.upper() for n in names]
@@ -889,7 +903,7 @@ def _open_folder(folder: Path) -> Scene:
     return Scene(folder, sensor, bands, order, grid, mask, datasets, common)
 
 
-def open_scene(source: str | os.PathLike) -> Scene:
+def open_scene(source: str | os.PathLike, bands: Sequence[str] | None = None) -> Scene:
     """Open a satellite scene: a multiband GeoTIFF or a folder of per-band files.
 
     Parameters
@@ -899,6 +913,11 @@ def open_scene(source: str | os.PathLike) -> Scene:
         Sentinel-2, ``B1``..``B7`` and ``QA_PIXEL``/``BQA`` for Landsat), or a folder holding a
         Sentinel-2 granule's ``*_B04.jp2`` files (optionally ``*_SCL_20m.jp2``) or a Landsat product's
         ``*_B4.TIF`` files with its ``*_MTL.txt``.
+    bands : sequence of str, optional
+        Names of a multiband raster's bands in file order, used instead of its band descriptions
+        (a file without them reads as ``band1``, ``band2``, ...): sensor names (``B02``..``B12``,
+        ``B1``..``B7``) or common names (``blue``, ``green``, ``red``, ``nir``, ``swir16``,
+        ``swir22``), e.g. ``["red", "green", "blue", "nir"]``. CLI: ``--band-names``.
 
     Returns
     -------
@@ -925,4 +944,11 @@ def open_scene(source: str | os.PathLike) -> Scene:
             f"{path}: is a zip archive (a Sentinel-2 or Landsat product as downloaded?); unzip it and give "
             "the folder of its band files (a Sentinel-2 granule's IMG_DATA, or the Landsat product folder)"
         )
-    return _open_folder(path) if path.is_dir() else _open_multiband(path)
+    if bands is not None and path.is_dir():
+        raise RasterError(
+            f"{path}: band names are for a multiband file; a folder's bands are named by their files "
+            "(*_B04.jp2, *_B4.TIF): leave the band names out"
+        )
+    if isinstance(bands, str):  # "red,green,blue,nir"
+        bands = bands.split(",")
+    return _open_folder(path) if path.is_dir() else _open_multiband(path, bands)
