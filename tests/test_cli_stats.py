@@ -216,14 +216,75 @@ def test_option_values_are_named_as_typed(files, capsys):
 
 def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     plan = tmp_path / "plan.csv"
-    plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\n", encoding="utf-8")
+    plan.write_text(
+        "region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12\nKostanay,2025,16000,8\n", encoding="utf-8"
+    )
     out = tmp_path / "progress.csv"
     code, _, _ = run(["progress", files["planted"], files["regions"], "--plan", plan, "-o", out], capsys)
     assert code == 0
     table = pd.read_csv(out).set_index(["region", "year"])
     assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     assert table.loc[("Kazakhstan", 2025), "seedlings"] == 20_000
-    assert table.loc[("Kazakhstan", 2025), "ha_plan"] == 12  # the national plan: the sum of the regional rows
+    # every region with plots in 2025 is planned: the national plan is the sum of the regional rows
+    assert table.loc[("Kazakhstan", 2025), "ha_plan"] == 20
+    assert table.loc[("Kazakhstan", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+
+
+def test_a_plan_of_some_regions_gives_no_national_share_done(tmp_path, capsys):
+    """The review's plan: Akmola and Abay for 2025, Aktobe (1,000 seedlings) for 2024, no national
+    row. The national 2024 row read 8,279,109.60 % done (82,791,096 seedlings of Aktobe's 1,000),
+    without a warning; now both years' national plans are empty, said once, naming the plan file."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "region,year,seedlings_plan,ha_plan\nAkmola,2025,1000000,500\nAbay,2025,2000000,800\n"
+        "Aktobe,2024,1000,10\n",
+        encoding="utf-8",
+    )
+    argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--plan", plan, "--format", "csv"]
+    code, out, err = run(argv, capsys)
+    assert code == 0
+    assert err == (
+        f"warning: {plan}: for 2024 and 2025 the plan has no 'Kazakhstan' row and leaves out regions with "
+        "plots (2024 leaves out 19 of 20: Abay, Akmola, Almaty, Almaty (city), Astana (city) and 14 more; "
+        "2025 leaves out 18 of 20: Aktobe, Almaty, Almaty (city), Astana (city), Atyrau and 13 more); the "
+        "national rows of those years get no seedlings_plan, ha_plan or done %, not the sum of part of the "
+        "country's plan; add a 'Kazakhstan' row for each of those years, or rows for the missing regions\n"
+    )
+    table = pd.read_csv(pd.io.common.StringIO(out)).set_index(["region", "year"])
+    national = table.loc["Kazakhstan"]
+    assert national.loc[2024, "seedlings"] == 82_791_096
+    plan_columns = ["seedlings_plan", "ha_plan", "seedlings_done_pct", "ha_done_pct"]
+    assert national.loc[[2024, 2025], plan_columns].isna().all(axis=None)
+    # the regional rows keep their plans: Aktobe planted 2,250,264 of 1,000 seedlings
+    assert table.loc[("Aktobe", 2024), "seedlings_done_pct"] == pytest.approx(225_026.4)
+    assert table.loc[("Akmola", 2025), "seedlings_plan"] == 1_000_000
+
+
+def test_plots_named_unlike_the_regions_layer_are_said_precisely(capsys):
+    """geoBoundaries names its regions 'Akmola Region': 19 of the 20 names of the bundled plots are
+    not among them. The warning named the function, said '0 plot(s) lie in no region', listed 5 of 19
+    without saying so and left open what became of the plots."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    plots = root / "data" / "plots.gpkg"
+    regions = root / "tests" / "data" / "admin" / "geoBoundaries-KAZ-ADM1_gbOpen2017_orig_names.geojson"
+    code, out, err = run(["progress", plots, regions, "--format", "csv"], capsys)
+    assert code == 0
+    assert err == (
+        f"warning: {plots}: 19 region name(s) of 18,851 plot(s) are in no row of the regions layer (by "
+        "name_en, name_kk or name_ru): Abay, Akmola, Aktobe, Almaty (city), Astana (city) and 14 more; "
+        "these plots are tabled in regional rows under those names as given, and in the national rows; "
+        "name the regions as the regions layer does (e.g. Akmola Region, Aktobe Region, Almaty, ...), or "
+        "give a regions layer with these names\n"
+    )
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    regional = table[table["region"] != "Kazakhstan"]
+    assert regional["plots"].sum() == table.loc[table["region"] == "Kazakhstan", "plots"].sum() == 20_851
+    assert "Akmola" in set(regional["region"]) and "Akmola Region" not in set(regional["region"])
 
 
 def test_tables_go_to_excel_workbooks_with_numbers_as_numbers(files, tmp_path, capsys):

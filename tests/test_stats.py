@@ -462,12 +462,50 @@ def test_planting_progress_against_a_regional_plan():
     assert table.loc[(NATIONAL, 2025), "ha_done_pct"] == pytest.approx(10.0, rel=1e-7)
 
 
+def _warned(*args, **kwargs) -> tuple[pd.DataFrame, list[str]]:
+    """planting_progress(*args, **kwargs) and the messages of the KzgeoWarnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = planting_progress(*args, **kwargs)
+    return table, [str(w.message) for w in caught if issubclass(w.category, KzgeoWarning)]
+
+
 def test_planting_progress_warns_about_unknown_regions():
+    """A region name the regions layer lacks is tabled under that name; a plot without a region that
+    lies in none counts only in the national rows: each said precisely, only when it happens."""
     regions, plots = regions_and_plots()
     plots.loc[0, "region"] = "Kostanai"
-    with pytest.warns(KzgeoWarning, match="1 region name\\(s\\) are not in the regions layer \\(Kostanai\\)"):
-        table = planting_progress(plots, regions)
-    assert "Kostanai" in set(table["region"])
+    table, said = _warned(plots, regions)
+    assert said == [
+        "planting_progress plots: 1 region name(s) of 1 plot(s) are in no row of the regions layer (by "
+        "name_en, name_kk or name_ru): Kostanai; these plots are tabled in regional rows under those names "
+        "as given, and in the national rows; name the regions as the regions layer does (e.g. Akmola, "
+        "Kostanay, ...), or give a regions layer with these names"
+    ]  # and not "0 plot(s) lie in no region"
+    table = table.set_index(["region", "year"])
+    assert table.loc[("Kostanai", 2024), "plots"] == 1 and ("Kostanay", 2024) not in table.index
+    assert table.loc[(NATIONAL, 2024), "plots"] == 1
+    # seven names on ten plots: five named, and how many more
+    many = pd.concat([plots, plots.assign(year=2026)], ignore_index=True)
+    many["region"] = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R1", "R2", "R3"]
+    _, said = _warned(many, regions)
+    assert len(said) == 1
+    assert said[0].startswith(
+        "planting_progress plots: 7 region name(s) of 10 plot(s) are in no row of the regions layer (by "
+        "name_en, name_kk or name_ru): R1, R2, R3, R4, R5 and 2 more; these plots are tabled"
+    )
+    # a plot without a region, drawn outside both regions
+    regions, plots = regions_and_plots()
+    plots.loc[4, "geometry"] = ha_box(500, 500, 1)
+    table, said = _warned(plots, regions)
+    assert said == [
+        "planting_progress plots: 1 plot(s) without a region lie in no region of the regions layer (p5); "
+        "they are counted in the national rows only, in no regional row; give them a region, or check "
+        "that the regions layer covers them"
+    ]
+    table = table.set_index(["region", "year"])
+    assert table.loc[("Kostanay", 2025), "plots"] == 1 and table.loc[(NATIONAL, 2025), "plots"] == 4
+    assert table.loc[(NATIONAL, 2025), "planted_ha"] == pytest.approx(10.0, rel=1e-6)
 
 
 def test_planting_progress_errors():
@@ -584,7 +622,7 @@ def test_plan_regions_may_be_named_in_kazakh_or_russian():
     # a region only the plots name (not in the regions layer) can be planned
     stray = plots.assign(region=["Kostanay", "Kostanay", "Abai", "Abai", None])
     abai = pd.DataFrame({"region": ["Abai"], "year": [2025], "seedlings_plan": [24_000], "ha_plan": [1.0]})
-    with pytest.warns(KzgeoWarning, match="not in the regions layer"):
+    with pytest.warns(KzgeoWarning, match="in no row of the regions layer"):
         rows = planting_progress(stray, regions, plan=abai).set_index(["region", "year"])
     assert rows.loc[("Abai", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     both = pd.concat([plan, plan.assign(region=["Kostanay", "Akmola"])])
@@ -768,6 +806,50 @@ def test_a_regional_plan_without_a_national_row_sums_to_the_national_plan():
     assert national["seedlings_done_pct"] == pytest.approx(50.0)  # 20,000 of 40,000
     assert national["ha_done_pct"] == pytest.approx(50.0, rel=1e-7)  # 10 of 20 ha
     assert table.loc[(NATIONAL, 2026), "ha_plan"] == 3.0
+
+
+def test_a_plan_leaving_out_a_region_with_plots_gives_no_national_plan():
+    """A year without a national row whose regional rows leave out a region with plots: the sum of
+    the rows is part of the country's plan, not the national plan. Every such year (not only 2025)
+    gets an empty national plan and share done, and one warning names the years and the regions."""
+    regions, plots = regions_and_plots()  # Kostanay plants in 2024 and 2025, Akmola in 2025
+    plan = pd.DataFrame({"region": ["Akmola", "Akmola", "Akmola"], "year": [2024, 2025, 2026],
+                         "seedlings_plan": [1_000, 24_000, 5_000], "ha_plan": [1.0, 12.0, 3.0]})  # fmt: skip
+    table, said = _warned(plots, regions, plan=plan)
+    assert said == [
+        "planting_progress plan: for 2024 and 2025 the plan has no 'Kazakhstan' row and leaves out "
+        "regions with plots (2024 leaves out 1 of 1: Kostanay; 2025 leaves out 1 of 2: Kostanay); the "
+        "national rows of those years get no seedlings_plan, ha_plan or done %, not the sum of part of "
+        "the country's plan; add a 'Kazakhstan' row for each of those years, or rows for the missing "
+        "regions"
+    ]  # and no note that 24,000 seedlings replace the programme's 2025 target
+    table = table.set_index(["region", "year"])
+    plan_columns = ["seedlings_plan", "ha_plan", "seedlings_done_pct", "ha_done_pct"]
+    for year in (2024, 2025):  # was 1,000 % and 83 % done of Akmola's plan alone
+        assert table.loc[(NATIONAL, year), plan_columns].isna().all(), year
+    assert table.loc[(NATIONAL, 2025), "seedlings"] == 20_000  # the planting itself is all there
+    assert table.loc[(NATIONAL, 2025), "planted_ha"] == pytest.approx(10.0, rel=1e-7)
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)  # regional rows kept
+    # 2026 has no plots: the regional rows leave no planting out, their sum is the national plan
+    assert table.loc[(NATIONAL, 2026), ["seedlings_plan", "ha_plan", "ha_done_pct"]].tolist() == [5e3, 3, 0]
+    # the fix the warning gives: a national row for 2024, the missing region for 2025
+    more = pd.DataFrame({"region": [NATIONAL, "Kostanay"], "year": [2024, 2025],
+                         "seedlings_plan": [50_000, 16_000], "ha_plan": [25.0, 8.0]})  # fmt: skip
+    fixed = pd.concat([plan, more], ignore_index=True)
+    table, said = _warned(plots, regions, plan=fixed)
+    assert len(said) == 1 and said[0].startswith("planting_progress plan: no 'Kazakhstan' row for 2025; ")
+    table = table.set_index(["region", "year"])
+    assert table.loc[(NATIONAL, 2024), plan_columns].tolist() == pytest.approx([5e4, 25, 20, 20], rel=1e-7)
+    assert table.loc[(NATIONAL, 2025), plan_columns].tolist() == pytest.approx([4e4, 20, 50, 50], rel=1e-7)
+    # a region only the plots name is a region with plots too
+    abai = plots.assign(region=["Kostanay", "Kostanay", "Akmola", "Abai", None])
+    _, said = _warned(abai, regions, plan=fixed)
+    assert said[0] == (
+        "planting_progress plan: for 2025 the plan has no 'Kazakhstan' row and leaves out regions with "
+        "plots (2025 leaves out 1 of 3: Abai); the national rows of that year get no seedlings_plan, "
+        "ha_plan or done %, not the sum of part of the country's plan; add a 'Kazakhstan' row for that "
+        "year, or rows for the missing regions"
+    )
 
 
 def test_survival_given_as_fractions_is_warned_about_not_multiplied():

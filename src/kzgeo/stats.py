@@ -601,10 +601,53 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
     return plan
 
 
-def _national_plan(plan: pd.DataFrame) -> pd.DataFrame:
-    """The plan with a national row, the sum of the regional rows, for each year that has none."""
+def _listed(names: Sequence, most: int = 5) -> str:
+    """Up to ``most`` names, then how many more: ``A, B, C, D, E and 14 more``."""
+    names = [str(n) for n in names]
+    shown = ", ".join(names[:most])
+    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
+
+
+def _and(items) -> str:
+    """``2023, 2024 and 2025``."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:
+    """The plan with a national row for each year that has regional rows and no national row.
+
+    The national row is the sum of the year's regional rows when they cover every region with plots
+    that year (``planted``: year -> regions). When they leave a planted region out, their sum is a
+    part of the country's plan: the year gets no national row (its national plan and share done stay
+    empty), and one warning names those years and the regions left out.
+    """
     years = set(plan.loc[plan["region"] == NATIONAL, "year"])
     regional = plan[(plan["region"] != NATIONAL) & ~plan["year"].isin(years)]
+    if regional.empty:
+        return plan
+    partial = {}  # year -> (regions with plots the plan leaves out, regions with plots)
+    for year, rows in regional.groupby("year", sort=True):
+        with_plots = planted.get(int(year), set())
+        left_out = sorted(map(str, with_plots - set(rows["region"])))
+        if left_out:
+            partial[int(year)] = (left_out, len(with_plots))
+    if partial:
+        one = len(partial) == 1
+        each = "; ".join(
+            f"{year} leaves out {len(left_out)} of {n}: {_listed(left_out)}"
+            for year, (left_out, n) in partial.items()
+        )
+        warnings.warn(
+            f"planting_progress plan: for {_and(partial)} the plan has no {NATIONAL!r} row and leaves out "
+            f"regions with plots ({each}); the national rows of {'that year' if one else 'those years'} "
+            "get no seedlings_plan, ha_plan or done %, not the sum of part of the country's plan; add a "
+            f"{NATIONAL!r} row for {'that year' if one else 'each of those years'}, or rows for the missing "
+            "regions",
+            KzgeoWarning,
+            stacklevel=3,
+        )
+    regional = regional[~regional["year"].isin(partial)]
     if regional.empty:
         return plan
     sums = regional.groupby("year", as_index=False)[["seedlings_plan", "ha_plan"]].sum()
@@ -730,6 +773,33 @@ def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Se
     )
 
 
+def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Series) -> None:
+    """Warn of plots whose region name is in no row of ``regions`` (they get regional rows under that
+    name) and of plots in no region (they count in the national rows only), each only when there are."""
+    known = set(regions["name_en"])
+    stray = region.notna() & ~region.isin(known)
+    if stray.any():
+        names = sorted({str(r) for r in region[stray]})
+        example = ", ".join(sorted(map(str, regions["name_en"].dropna()))[:3])
+        warnings.warn(
+            f"planting_progress plots: {len(names)} region name(s) of {int(stray.sum()):,} plot(s) are in no "
+            f"row of the regions layer (by name_en, name_kk or name_ru): {_listed(names)}; these plots are "
+            "tabled in regional rows under those names as given, and in the national rows; name the regions "
+            f"as the regions layer does (e.g. {example}, ...), or give a regions layer with these names",
+            KzgeoWarning,
+            stacklevel=3,
+        )
+    nowhere = region.isna()
+    if nowhere.any():
+        warnings.warn(
+            f"planting_progress plots: {int(nowhere.sum()):,} plot(s) without a region lie in no region of "
+            f"the regions layer ({_listed(list(ids[nowhere]))}); they are counted in the national rows only, "
+            "in no regional row; give them a region, or check that the regions layer covers them",
+            KzgeoWarning,
+            stacklevel=3,
+        )
+
+
 def planting_progress(
     plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, plan: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -748,8 +818,10 @@ def planting_progress(
         Columns ``region, year, seedlings_plan, ha_plan``; a region is named as in ``regions``
         (``name_en``, ``name_kk`` or ``name_ru``); a row whose region is ``"Kazakhstan"`` is the
         national plan; for a year with regional rows but no national row, the national plan is the
-        sum of the regional rows (with a warning for 2025, whose programme target it replaces). By
-        default only the national 2025 plan (:data:`NATIONAL_PLAN`).
+        sum of the regional rows when they cover every region with plots that year (with a warning
+        for 2025, whose programme target it replaces), and is left empty (``nan``, with a warning)
+        when they leave such a region out. By default only the national 2025 plan
+        (:data:`NATIONAL_PLAN`).
 
     Returns
     -------
@@ -771,10 +843,12 @@ def planting_progress(
     Warns
     -----
     KzgeoWarning
-        Plots whose region is not among ``regions`` (kept under their own name) or lies in none;
-        ``survival_pct`` values that all look like fractions (at most 1); a 2025 plan without a
-        national row; plots of one year that overlap by more than 0.1 % of the smaller (a plot
-        entered twice), whose common hectares ``planted_ha`` counts twice.
+        Plots whose region name is not among ``regions`` (tabled under that name), plots without a
+        region that lie in none (national rows only); ``survival_pct`` values that all look like
+        fractions (at most 1); a 2025 plan without a national row; years whose plan has no national
+        row and leaves out a region with plots (national plan left empty); plots of one year that
+        overlap by more than 0.1 % of the smaller (a plot entered twice), whose common hectares
+        ``planted_ha`` counts twice.
     """
     plots, regions = _frame(plots, "planting_progress plots"), _frame(regions, "planting_progress regions")
     _need_crs(plots, "planting_progress plots")
@@ -801,17 +875,12 @@ def planting_progress(
     if plan is None:
         plan = NATIONAL_PLAN
     else:
-        plan = _national_plan(_plan_regions(_check_plan(plan), regions, set(region.dropna())))
-    known = set(regions["name_en"])
-    strays = sorted({str(r) for r in region.dropna() if r not in known})
-    if strays or region.isna().any():
-        warnings.warn(
-            f"planting_progress: {int(region.isna().sum())} plot(s) lie in no region and "
-            f"{len(strays)} region name(s) are not in the regions layer ({', '.join(strays[:5])}); "
-            "they are reported under their own name or left out of the regional rows",
-            KzgeoWarning,
-            stacklevel=2,
-        )
+        planted_in: dict[int, set] = {}  # year -> the regions with plots that year
+        placed = region.notna().to_numpy()  # by position: the index may repeat labels
+        for year, name in zip(numbers["year"].to_numpy()[placed], region.to_numpy()[placed], strict=True):
+            planted_in.setdefault(int(year), set()).add(name)
+        plan = _national_plan(_plan_regions(_check_plan(plan), regions, set(region.dropna())), planted_in)
+    _warn_of_unplaced(region, regions, ids)
     seedlings = numbers["seedlings"]
     survival = numbers.get("survival_pct", pd.Series(np.nan, index=plots.index))
     if (survival > 0).any() and (survival.dropna() <= 1).all():
