@@ -331,3 +331,15 @@ def test_a_sentinel2_band_by_its_common_name(tmp_path, scene, plots, capsys):
     assert main(["zonal", str(plots), str(scene), "--band", "nir", "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert table.loc[0, "b08_mean"] == pytest.approx(0.7, rel=1e-6)
+
+
+def test_a_scene_without_a_cloud_mask_is_said(tmp_path, scene, plots, capsys):
+    """valid_pct 100 on a Level-1C scene would read as 'clear': the commands say nothing was masked."""
+    assert main(["zonal", str(plots), str(scene), "--index", "ndvi", "--format", "csv"]) == 0
+    err = capsys.readouterr().err
+    assert "scene.tif: no SCL band (a Level-2A product): clouds, shadow and snow are not masked" in err
+    masked = s2_stack(tmp_path / "l2a.tif", h=4, w=4, scl=np.full((4, 4), 4))
+    assert main(["index", str(masked), "--index", "ndvi", "-o", str(tmp_path / "n.tif")]) == 0
+    assert "not masked" not in capsys.readouterr().err
+    assert main(["index", str(scene), "--index", "ndvi", "-o", str(tmp_path / "m.tif")]) == 0
+    assert "not masked" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import click
@@ -30,6 +29,17 @@ band_names_opt = click.option(
     help="Names of a multiband file's bands in file order, comma-separated, for a file without band "
     "descriptions: e.g. red,green,blue,nir or B02,B03,B04,B08.",
 )
+
+
+def say_if_unmasked(scene, path: Path) -> None:
+    """A note when a Sentinel-2 or Landsat scene has no band that masks clouds: they count as data."""
+    if scene.sensor in ("sentinel-2", "landsat") and not scene.has_mask and "QA60" not in scene.bands:
+        band = "SCL band (a Level-2A product)" if scene.sensor == "sentinel-2" else "QA_PIXEL band"
+        note(
+            f"{path}: no {band}: clouds, shadow and snow are not masked and count as valid pixels; "
+            "check the scene is clear over your area, or give one with that band"
+        )
+
 
 _INDEX_NAMES = ["ndvi", "ndwi", "mndwi", "ndbi", "bsi", "savi", "nbr", "pi", "ndsw"]
 _STAT_NAMES = [
@@ -79,6 +89,7 @@ def index(
 
     with open_scene(scene, bands=band_names) as opened:
         write_index(opened, index_name, output, overwrite=overwrite, block=block, progress=progress_bar())
+        say_if_unmasked(opened, scene)
         note(f"wrote {output} ({index_name.upper()}, {opened.width}x{opened.height} px)")
 
 
@@ -147,14 +158,14 @@ def zonal(
     layer_gdf = read_layer(
         zones, kind, layer=layer, assume_crs=assume_crs, encoding=encoding(), anywhere=True
     )
-    with files_named({"zones": zones}), contextlib.ExitStack() as stack:
-        named = raster if band_names is None else stack.enter_context(open_scene(raster, bands=band_names))
+    with files_named({"zones": zones}), open_scene(raster, bands=band_names) as opened:
         table = zonal_stats(
             layer_gdf,
-            named,
+            opened,
             stats=stats,
             band=list(bands) or None,
             index=[i.lower() for i in indices] or None,
             zone_id=zone_id,
         )
+        say_if_unmasked(opened, raster)
     emit_table(table.reset_index(), output, fmt, overwrite)
