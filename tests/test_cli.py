@@ -116,6 +116,49 @@ def test_info_reports_repeated_ids_instead_of_refusing_the_layer(tmp_path, capsy
     assert code == 1 and "must identify each feature" in err  # the tables still refuse it
 
 
+def test_info_shows_the_crs_the_layer_was_read_in_and_where_it_came_from(tmp_path, capsys):
+    from shapely import box
+
+    square = box(69.0, 50.40, 69.01, 50.41)
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[square], crs=4326).to_file(tmp_path / "plots.gpkg")
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[square], crs=4326).to_file(tmp_path / "noprj.shp")
+    (tmp_path / "noprj.prj").unlink()
+    metres = box(500_000, 5_300_000, 500_100, 5_300_100)  # 1 ha of UTM 42N labelled as degrees
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[metres], crs=4326).to_file(tmp_path / "metres.gpkg")
+
+    def crs_line(*argv):
+        code, out, err = run(["info", *map(str, argv)], capsys)
+        assert code == 0, err
+        line = next(ln for ln in out.splitlines() if ln.startswith("crs "))
+        code, out, _ = run(["info", "--json", *map(str, argv)], capsys)
+        desc = json.loads(out)
+        return line.split(None, 1)[1], {k: desc[k] for k in ("crs", "crs_source", "declared_crs")}, err
+
+    line, desc, err = crs_line(tmp_path / "plots.gpkg")
+    assert line == "EPSG:4326  (declared by the file)" and err == ""
+    assert desc == {"crs": "EPSG:4326", "crs_source": "declared", "declared_crs": "EPSG:4326"}
+
+    line, desc, err = crs_line(tmp_path / "noprj.shp", "--assume-crs", "EPSG:4326")
+    assert line == "EPSG:4326  (assumed with --assume-crs: the file declares none)" and err == ""
+    assert desc == {"crs": "EPSG:4326", "crs_source": "assumed", "declared_crs": None}
+
+    line, desc, err = crs_line(tmp_path / "metres.gpkg", "--assume-crs", "EPSG:32642")
+    assert line == (
+        "EPSG:32642  (assumed with --assume-crs: the file declares EPSG:4326 but its coordinates are metres)"
+    )
+    assert desc == {"crs": "EPSG:32642", "crs_source": "assumed", "declared_crs": "EPSG:4326"}
+
+    line, desc, err = crs_line(tmp_path / "plots.gpkg", "--assume-crs", "EPSG:32642")
+    assert line == "EPSG:4326  (declared by the file; --assume-crs EPSG:32642 was ignored)"
+    assert desc == {"crs": "EPSG:4326", "crs_source": "declared", "declared_crs": "EPSG:4326"}
+    assert err == (
+        f"warning: {tmp_path / 'plots.gpkg'}: declares EPSG:4326; --assume-crs EPSG:32642 applies only to "
+        "files without a CRS and was ignored: it is read in its own CRS\n"
+    )
+    line, _, err = crs_line(tmp_path / "plots.gpkg", "--assume-crs", "EPSG:4326")  # what it declares
+    assert line == "EPSG:4326  (declared by the file)" and err == ""
+
+
 def test_a_layer_of_geometry_collections_is_measured_without_a_kind(tmp_path, capsys):
     from shapely import GeometryCollection, box
 
@@ -171,6 +214,50 @@ def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
     assert code == 0 and err == "" and "623800000" in stdout
     code, _, err = run(["-q", "area", str(tmp_path / "missing.gpkg")], capsys)  # nor is an error
     assert code == 1 and err.startswith("kzgeo: error: ")
+
+
+def test_global_options_work_after_the_command_name_too(admin_dir, tmp_path, capsys):
+    # kzgeo area FILE -q is kzgeo -q area FILE: the districts file's warning and the note are hidden
+    path = str(admin_dir / "geokz" / "kaz_admbnda_adm2_2024.shp")
+    out = tmp_path / "area.csv"
+    code, stdout, err = run(["area", path, "-o", out, "-q"], capsys)
+    assert (code, stdout, err) == (0, "", "")
+    code, _, err = run(["area", "-v", path, "-o", out, "--overwrite"], capsys)
+    assert code == 0 and "info: kzgeo area: done in" in err and f"wrote {out}" in err
+    # given on both sides they add up: -v before and -q after is neither
+    code, _, err = run(["-v", "area", path, "-o", out, "--overwrite", "-q"], capsys)
+    assert code == 0 and "done in" not in err and f"wrote {out}" in err
+    code, _, err = run(["area", str(tmp_path / "missing.gpkg"), "--quiet"], capsys)
+    assert code == 1 and err.startswith("kzgeo: error: ")
+
+
+def test_encoding_after_the_command_name_decodes_a_shapefile(tmp_path, capsys):
+    import kzgeo
+
+    shp = tmp_path / "reg1251.shp"
+    regions = kzgeo.datasets.load("regions").head(2)[["kato", "name_ru", "geometry"]]
+    regions.to_file(shp, encoding="cp1251")
+    shp.with_suffix(".cpg").unlink()
+    code, out, err = run(["area", str(shp), "--lang", "ru"], capsys)
+    assert code == 0 and "text looks like cp1251" in err and "Акмолинская" not in out  # without it
+    for argv in (
+        ["--encoding", "cp1251", "area", shp, "--lang", "ru"],
+        ["area", shp, "--lang", "ru", "--encoding", "cp1251"],
+        ["--encoding", "utf-8", "area", shp, "--lang", "ru", "--encoding", "cp1251"],  # the last one wins
+    ):
+        code, out, err = run([str(a) for a in argv], capsys)
+        assert (code, err) == (0, ""), argv
+        assert "Абайская" in out and "Акмолинская" in out, argv
+
+
+def test_every_command_help_lists_the_global_options(capsys):
+    from kzgeo.cli import _COMMANDS
+
+    for name in _COMMANDS:
+        code, out, _ = run([name, "--help"], capsys)
+        assert code == 0
+        for option in ("-v, --verbose", "-q, --quiet", "--encoding NAME"):
+            assert option in out, (name, option)
 
 
 def test_bare_kzgeo_prints_its_help(capsys):

@@ -85,6 +85,61 @@ def _configure_logging(verbose: int, quiet: int) -> None:
         logger.propagate = False
 
 
+def _add_global(ctx: click.Context, param: click.Parameter, value):
+    """Keep a global option on the root context, wherever it was given: counts of -v and -q add up,
+    the last --encoding given wins."""
+    obj = ctx.find_root().ensure_object(dict)
+    if param.name == "encoding":
+        if value is not None:
+            obj["encoding"] = value
+    else:
+        obj[param.name] = obj.get(param.name, 0) + value
+    return value
+
+
+def global_options() -> list[click.Option]:
+    """``-v``, ``-q`` and ``--encoding``, as options of the group and of each subcommand, so that
+    ``kzgeo area x.shp -q`` is ``kzgeo -q area x.shp``; :func:`apply_global_options` puts them in force."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_add_global,
+            help="Say how long the command took; -vv adds debug messages (rasterio's).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            count=True,
+            expose_value=False,
+            callback=_add_global,
+            help="Only results and errors: -q hides notes and warnings.",
+        ),
+        click.Option(
+            ["--encoding"],
+            default=None,
+            metavar="NAME",
+            expose_value=False,
+            callback=_add_global,
+            help="Text encoding of Shapefiles without a .cpg file, e.g. cp1251 or kz1048; other files are "
+            "read as they declare.",
+        ),
+    ]
+
+
+def apply_global_options(ctx: click.Context) -> None:
+    """The logging level, warnings shown or hidden, and ``verbosity`` (read by notes and progress bars)
+    for the -v and -q given so far, before and after the command name."""
+    obj = ctx.find_root().ensure_object(dict)
+    verbose, quiet = obj.get("verbose", 0), obj.get("quiet", 0)
+    _configure_logging(verbose, quiet)
+    obj["verbosity"] = verbose - quiet
+    if quiet:
+        warnings.simplefilter("ignore")
+    else:
+        warnings.showwarning = _show_warning
+
+
 _DEFERRED: list[str] = []
 """Warnings that --assume-crs was ignored for a file with its own CRS, said at the end only if no input
 of the command took it (``kzgeo coverage regions.gpkg plots.shp --assume-crs EPSG:32642`` is for the
@@ -111,30 +166,15 @@ def _say_deferred() -> None:
     _DEFERRED.clear()
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-v", "--verbose", count=True, help="Say how long the command took; -vv adds debug messages (rasterio's)."
-)
-@click.option("-q", "--quiet", count=True, help="Only results and errors: -q hides notes and warnings.")
-@click.option(
-    "--encoding",
-    default=None,
-    metavar="NAME",
-    help="Text encoding of Shapefiles without a .cpg file, e.g. cp1251 or kz1048 (kzgeo --encoding cp1251 "
-    "area x.shp); other files are read as they declare.",
-)
+@click.group(cls=LazyGroup, params=global_options(), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kzgeo")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int, encoding: str | None) -> None:
-    """kzgeo: hectares, satellite overlays, dump detection and web maps for Kazakhstan."""
-    _configure_logging(verbose, quiet)
-    ctx.ensure_object(dict)
-    ctx.obj["verbosity"] = verbose - quiet
-    ctx.obj["encoding"] = encoding
-    if quiet:
-        warnings.simplefilter("ignore")
-    else:
-        warnings.showwarning = _show_warning
+def cli(ctx: click.Context) -> None:
+    """kzgeo: hectares, satellite overlays, dump detection and web maps for Kazakhstan.
+
+    -v, -q and --encoding may also follow the command name (kzgeo area x.shp --encoding cp1251 -q).
+    """
+    apply_global_options(ctx)
 
 
 _CLI_WORDS = (

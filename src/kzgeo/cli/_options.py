@@ -13,6 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from kzgeo.cli import apply_global_options, global_options
 from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError
 
 __all__ = [
@@ -42,10 +43,16 @@ OUTPUT_PARAMS = ("output", "score_raster", "map_path")
 
 
 class Command(click.Command):
-    """A subcommand that refuses to write over one of its own inputs, whatever ``--overwrite`` says
+    """A subcommand that takes the global options after its name too (``kzgeo area x.shp -q``, listed in
+    its ``--help``) and refuses to write over one of its own inputs, whatever ``--overwrite`` says
     (``index scene.tif -o scene.tif --overwrite`` would replace the scene by its index)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(global_options())
+
     def invoke(self, ctx: click.Context):
+        apply_global_options(ctx)
         outputs = {name: ctx.params.get(name) for name in OUTPUT_PARAMS if ctx.params.get(name) is not None}
         inputs = [
             (max(p.opts, key=len) if isinstance(p, click.Option) else p.name.upper(), value)
@@ -98,7 +105,7 @@ def examples(*lines: str) -> str:
 
 
 def encoding() -> str | None:
-    """The ``kzgeo --encoding`` given for Shapefile text, or None."""
+    """The ``--encoding`` given for Shapefile text (before or after the command name), or None."""
     ctx = click.get_current_context(silent=True)
     return None if ctx is None else (ctx.find_root().obj or {}).get("encoding")
 

@@ -34,16 +34,40 @@ def info(
 ) -> None:
     """Describe SOURCE: kind, CRS, feature count, bounds, hectares and a validity report."""
     import json
+    import warnings
 
     from kzgeo.io import describe
+    from kzgeo.validate import ASSUMED_CRS_USED, AssumedCrsIgnored
 
+    ASSUMED_CRS_USED.set(False)  # describe sets it when the layer is read in the --assume-crs CRS
     desc = describe(source, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
+    desc = _crs_as_read(desc, assume_crs, ASSUMED_CRS_USED.get())
+    declared = desc["declared_crs"]
+    ignored = (
+        desc["crs_source"] == "declared" and assume_crs is not None and not _same_crs(declared, assume_crs)
+    )
+    if ignored:  # describe keeps the library's warning to itself: said here as the other commands say it
+        warnings.warn(
+            f"{source}: declares {declared}; --assume-crs {assume_crs} applies only to files without a CRS "
+            "and was ignored: it is read in its own CRS",
+            AssumedCrsIgnored,
+            stacklevel=2,
+        )
     if as_json or info_format == "json":
         click.echo(json.dumps(desc, ensure_ascii=False, indent=2))
         return
-    width = max(map(len, desc))
-    for key, value in desc.items():
-        if key in ("area_ha", "footprint_ha"):
+    rows = {key: value for key, value in desc.items() if key not in ("crs_source", "declared_crs")}
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        if key == "crs":
+            if desc["crs_source"] == "assumed":
+                why = f"declares {declared} but its coordinates are metres" if declared else "declares none"
+                value += f"  (assumed with --assume-crs: the file {why})"
+            elif ignored:
+                value += f"  (declared by the file; --assume-crs {assume_crs} was ignored)"
+            else:
+                value += "  (declared by the file)"
+        elif key in ("area_ha", "footprint_ha"):
             digits = 4 if value is not None and 0 < value < 0.1 else 2  # 1 m² for a small plot
             value = (
                 f"{value:,.{digits}f}"
@@ -55,3 +79,29 @@ def info(
             elif key == "footprint_ha" and value[0].isdigit():
                 value += "  (the ground covered: overlaps counted once)"
         click.echo(f"{key:<{width}}  {value}")
+
+
+def _crs_as_read(desc: dict, assume_crs: str | None, assumed: bool) -> dict:
+    """:func:`~kzgeo.io.describe`'s description with ``crs`` the CRS the layer was read in (describe
+    gives the file's), followed by where it came from (``crs_source``: ``declared`` by the file or
+    ``assumed`` with --assume-crs) and the file's own CRS (``declared_crs``, None if it has none)."""
+    declared = desc["crs"]
+    if assumed:
+        from pyproj import CRS
+
+        crs = CRS.from_user_input(assume_crs).to_string()
+    else:
+        crs = declared
+    out = {}
+    for key, value in desc.items():
+        if key == "crs":
+            out.update(crs=crs, crs_source="assumed" if assumed else "declared", declared_crs=declared)
+        else:
+            out[key] = value
+    return out
+
+
+def _same_crs(a: str | None, b: str) -> bool:
+    from pyproj import CRS
+
+    return a is not None and CRS.from_user_input(a).equals(CRS.from_user_input(b))
