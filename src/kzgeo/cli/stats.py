@@ -33,13 +33,13 @@ _source = click.Path(path_type=Path)
 _NAMES_HELP = "Language of the names column: name_en, name_kk or name_ru, as the layer has them."
 
 
-def _name_column(gdf, lang: str) -> str | None:
+def _name_column(gdf, lang: str, source: Path) -> str | None:
     """The layer's name column in ``lang``, else its English one (with a note), else None."""
     if f"name_{lang}" in gdf.columns:
         return f"name_{lang}"
     if "name_en" in gdf.columns:
         if lang != "en":
-            note(f"the layer has no name_{lang} column: names in English (name_en)")
+            note(f"{source}: the layer has no name_{lang} column; its names are given in English (name_en)")
         return "name_en"
     return None
 
@@ -88,7 +88,7 @@ def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, 
     gdf = _read(source, kind, layer, assume_crs)
     ids = _id_column(gdf, id_column, str(source), "--id")
     table = pd.DataFrame({ids.name: ids.to_numpy()})
-    name = _name_column(gdf, lang)
+    name = _name_column(gdf, lang, source)
     if name is not None and ids.name != name:
         table[name] = gdf[name].to_numpy()
     table["area_ha"] = hectares(gdf, method=method)
@@ -128,7 +128,7 @@ def coverage(
     with files_named({"coverage zones": zones, "coverage layer": layer}):
         zone_layer = _read(zones, None, zones_layer, assume_crs)
         table = compute(zone_layer, _read(layer, None, layer_name, assume_crs), zone_id=zone_id)
-    name = _name_column(zone_layer, lang)
+    name = _name_column(zone_layer, lang, zones)
     # the zones' names in kk or ru in place of name_en (after the ids, which stay as they are)
     if name not in (None, "name_en", table.columns[0]):
         names = [*zone_layer[name].tolist(), TOTAL]
@@ -183,9 +183,17 @@ def overlap(
             sliver_pct=SLIVER_PCT if sliver_pct is None else sliver_pct,
         )
     attrs = table.attrs
+    dropped = attrs["slivers_dropped"]
+    sliver_ha = attrs["sliver_ha"]
     note(
-        f"{len(table)} overlapping pairs; {attrs['slivers_dropped']} sliver(s) under "
-        f"{attrs['sliver_pct']:g} % dropped ({attrs['sliver_ha']:,.4f} ha)"
+        f"{len(table)} overlapping pairs"
+        + (
+            f"; {dropped} sliver(s) dropped, pairs overlapping by less than {attrs['sliver_pct']:g} % of "
+            f"both features ({f'{sliver_ha:,.4f}' if sliver_ha >= 1e-4 else 'under 0.0001'} ha in all; "
+            "--sliver-pct 0 keeps them)"
+            if dropped
+            else ""
+        )
     )
     emit_table(table, output, fmt, overwrite)
 
@@ -231,7 +239,7 @@ def progress(
     }
     with files_named(roles):
         table = planting_progress(*layers, plan=plan_table)
-    name = _name_column(layers[1], lang)
+    name = _name_column(layers[1], lang, regions)
     if name not in (None, "name_en"):  # the regions (and the country) named in kk or ru
         from kzgeo.stats import NATIONAL
 
