@@ -402,3 +402,16 @@ def test_every_help_example_parses_with_the_commands_options(tmp_path, monkeypat
             command.make_context(name, words[2:], parent=ctx, resilient_parsing=False)
             shown += 1
     assert shown >= len(_COMMANDS)
+
+
+def test_help_does_not_import_geopandas():
+    """`kzgeo --help` answers at once: no subcommand module, no geopandas (was 1 s of imports)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from kzgeo.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--help']) == 0\n"
+        "print(sorted(m for m in ('geopandas', 'pandas', 'kzgeo.validate') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

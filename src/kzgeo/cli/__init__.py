@@ -10,6 +10,7 @@ import importlib
 import logging
 import re
 import signal
+import sys
 import threading
 import warnings
 
@@ -158,6 +159,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _say_deferred() -> None:
+    if not _DEFERRED:  # nothing to say: kzgeo.validate (geopandas) is not imported for --help
+        return
     from kzgeo.validate import ASSUMED_CRS_USED
 
     if not ASSUMED_CRS_USED.get():
@@ -237,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kzgeo`` console script."""
     # for this call only: a program (or a test runner) that calls main() keeps its own handler after
     previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
-    from kzgeo.validate import ASSUMED_CRS_USED
-
-    ASSUMED_CRS_USED.set(False)
+    validate = sys.modules.get("kzgeo.validate")  # not imported (geopandas) just for --help
+    if validate is not None:
+        validate.ASSUMED_CRS_USED.set(False)
     _DEFERRED.clear()
     try:
         cli.main(args=argv, prog_name="kzgeo", standalone_mode=False)
