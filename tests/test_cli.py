@@ -415,3 +415,26 @@ def test_help_does_not_import_geopandas():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_counts_print_without_decimals_and_with_separators():
+    """Seedlings held as floats for their missing values print as counts; integer counts get
+    thousands separators in markdown as in the console; ids, hectares and shares keep their form."""
+    import pandas as pd
+
+    from kzgeo.cli._options import render_table
+
+    df = pd.DataFrame(
+        {
+            "plot_id": [1234567, 2],
+            "seedlings": [4250525, 10],
+            "seedlings_plan": [8_000_000.0, float("nan")],
+            "area_ha": [1234.5, 2.0],
+            "ndvi_mean": [0.4123, 0.5],
+        }
+    )
+    md = render_table(df, "markdown").splitlines()
+    assert md[2] == "| 1234567 | 4,250,525 | 8,000,000 | 1,234.50 | 0.4123 |"
+    assert md[3] == "| 2 | 10 |  | 2.00 | 0.5000 |"
+    text = render_table(df, "table")
+    assert "8,000,000" in text and "8,000,000.00" not in text and "4,250,525" in text

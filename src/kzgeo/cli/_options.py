@@ -308,6 +308,8 @@ def _float_format(column, values: pd.Series, missing: str):
     if str(column).endswith(_UNIT_COLUMNS):
         small = str(column).endswith("_ha") and bool(((finite > 0) & (finite < 0.1)).any())
         digits = 4 if small else 2
+    elif finite.size and bool((finite == np.round(finite)).all()):
+        digits = 0  # counts held as floats for their missing values: seedlings 8,000,000, not .00
     else:
         largest = float(finite.max()) if finite.size else 0.0
         digits = 2 if largest >= 100 else 3 if largest >= 1 else 4
@@ -316,11 +318,14 @@ def _float_format(column, values: pd.Series, missing: str):
 
 def _markdown(df: pd.DataFrame) -> str:
     floats = {c: _float_format(c, df[c], "") for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    counts = {c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and not _is_code(str(c))}
 
     def cell(column, v) -> str:
         if isinstance(v, float):
             # NaN: an empty cell
             return (floats.get(column) or _float_format(column, pd.Series([v]), ""))(v)
+        if column in counts and isinstance(v, (int, np.integer)):  # 4,250,525 seedlings, as in the console
+            return f"{v:,}"
         # a pipe or a line break inside a value would end the cell or the row
         return " ".join(str(v).replace("|", "\\|").split("\n")).replace("\r", " ")
 
