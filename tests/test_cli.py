@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -208,6 +209,8 @@ def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
     assert "done in" not in err
     code, _, err = run(["-v", "area", path, "-o", out, "--overwrite"], capsys)
     assert code == 0 and "info: kzgeo area: done in" in err and f"wrote {out}" in err
+    # the time from main(), the libraries' loading included and said
+    assert re.search(r"done in (\d+\.\d) s \((\d+\.\d) s of it loading the libraries\)", err)
     code, stdout, err = run(["-q", "area", path, "-o", out, "--overwrite"], capsys)
     assert code == 0 and err == "" and stdout == ""
     code, stdout, err = run(["-q", "area", path], capsys)  # the result itself is not a message

@@ -12,11 +12,15 @@ import re
 import signal
 import sys
 import threading
+import time
 import warnings
 
 import click
 
 from kzgeo.errors import KzgeoError
+
+STARTED = time.perf_counter()
+"""When :func:`main` was called: ``-v`` counts loading the libraries in the time a command took."""
 
 __all__ = ["cli", "main"]
 
@@ -238,6 +242,8 @@ def _terminated(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kzgeo`` console script."""
+    global STARTED
+    STARTED = time.perf_counter()
     # for this call only: a program (or a test runner) that calls main() keeps its own handler after
     previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
     validate = sys.modules.get("kzgeo.validate")  # not imported (geopandas) just for --help
