@@ -88,11 +88,169 @@ def test_missing_file(tmp_path):
         kzgeo.read_layer(tmp_path / "nope.gpkg")
 
 
+FORMAT_LIST = "(kzgeo reads layers from .fgb, .geojson, .geoparquet, .gpkg, .json, .parquet, .shp, .zip)"
+
+
 def test_unknown_format(tmp_path):
     path = tmp_path / "plots.kml2"
     path.write_text("x")
-    with pytest.raises(LayerReadError, match=r"unknown format '\.kml2'; kzgeo reads and writes"):
+    with pytest.raises(LayerReadError) as err:
         kzgeo.read_layer(path)
+    assert str(err.value) == (
+        f"{path}: unknown format '.kml2', not one kzgeo reads layers from (.fgb, .geojson, .geoparquet, "
+        ".gpkg, .json, .parquet, .shp, .zip); save the layer in one of them, e.g. as a GeoPackage (.gpkg)"
+    )
+
+
+@pytest.mark.parametrize("name", ["scene.tif", "B04.TIFF", "T42UWB_20230815T062629_B08.jp2", "mosaic.vrt"])
+def test_a_raster_given_as_a_layer_is_named_and_sent_to_the_raster_commands(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"II*\x00")
+    with pytest.raises(LayerReadError) as err:
+        kzgeo.read_layer(path, kind="landfills")
+    assert str(err.value) == (
+        f"{path}: is a raster, not a vector layer {FORMAT_LIST}; use it with kzgeo index, kzgeo zonal or "
+        "kzgeo detect-dumps (Python: kzgeo.open_scene, kzgeo.zonal_stats, kzgeo.detect_dumps), and give a "
+        "vector layer here"
+    )
+
+
+def test_kzgeo_info_on_a_real_geotiff_says_it_is_a_raster(capsys):
+    from kzgeo.cli import main
+
+    tif = next((Path(__file__).parent / "data" / "rasters").rglob("*.tif"))
+    assert main(["info", str(tif)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a raster, not a vector layer" in err and "kzgeo zonal" in err
+    assert "reads and writes" not in err and ".gpkg" in err
+
+
+# the header of Climate TRACE's landfill table (/work/shared/data/waste/climatetrace), two of its rows in
+# Kazakhstan
+CLIMATE_TRACE_CSV = """year,asset_id,native_asset_id,asset_name,iso3_country,original_inventory_sector,\
+activity,emissions_quantity,emissions_quantity_new,emissions_quantity_avoided,annexOrNot,lat,lon
+2023,1,wa1,Astana landfill,KAZ,solid-waste-disposal,"360,539",27938,3695,19104,false,51.06,71.52
+2023,2,wa2,Almaty landfill,KAZ,solid-waste-disposal,"298,233",18134,3372,15447,false,43.35,76.99
+"""
+
+
+def _run_advice(message: str, tmp_path) -> None:
+    """Run the python -c line an error message gives, in ``tmp_path``."""
+    import re
+    import subprocess
+    import sys
+
+    code = re.search(r'python -c "(.*?)" and give', message).group(1)
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "columns"),
+    [
+        ("landfills.csv", CLIMATE_TRACE_CSV.encode(), ("lon", "lat")),
+        # saved by Excel in Russian settings: cp1251, semicolons, decimal commas
+        ("свалки.csv", "name;Широта;Долгота\nA;51,06;71,52\n".encode("cp1251"), ("Долгота", "Широта")),
+    ],
+    ids=["climate-trace", "excel-russian"],
+)
+def test_a_table_with_coordinates_is_told_how_to_become_a_point_layer(tmp_path, name, content, columns):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(LayerReadError) as err:
+        kzgeo.read_layer(tmp_path / name, kind="landfills")
+    message = str(err.value)
+    assert message.startswith(
+        f"{tmp_path / name}: is a table, not a vector layer {FORMAT_LIST}; its columns "
+    )
+    assert f"{columns[0]!r} and {columns[1]!r} look like longitude and latitude" in message
+    assert "\n" not in message and "reads and writes" not in message
+    _run_advice(message, tmp_path)  # the advice works as given
+    layer = kzgeo.read_layer(tmp_path / Path(name).with_suffix(".gpkg"), kind="landfills")
+    assert layer.geometry.x.round(2).tolist()[0] == 71.52 and layer.geometry.y.round(2).tolist()[0] == 51.06
+
+
+def test_an_excel_table_with_coordinates_and_one_without(tmp_path):
+    pd.DataFrame({"Name": ["A"], "Latitude": [51.06], "Longitude": [71.52]}).to_excel(
+        tmp_path / "sites.xlsx", index=False
+    )
+    with pytest.raises(LayerReadError, match=r"its columns 'Longitude' and 'Latitude' look like") as err:
+        kzgeo.read_layer(tmp_path / "sites.xlsx")
+    _run_advice(str(err.value), tmp_path)
+    assert len(kzgeo.read_layer(tmp_path / "sites.gpkg", kind="landfills")) == 1
+    (tmp_path / "plan.csv").write_text("region,year,seedlings_plan\nAbay,2024,1000\n")
+    with pytest.raises(LayerReadError) as err:
+        kzgeo.read_layer(tmp_path / "plan.csv")
+    assert str(err.value) == (
+        f"{tmp_path / 'plan.csv'}: is a table, not a vector layer {FORMAT_LIST}, and kzgeo finds no "
+        "longitude and latitude columns in it; give the layer file, or add lon and lat columns (WGS84 "
+        "degrees) and make it a point layer with geopandas.points_from_xy"
+    )
+
+
+@pytest.mark.parametrize(
+    ("suffix", "what"), [(".dbf", "attribute table"), (".shx", "index"), (".PRJ", "projection file")]
+)
+def test_a_part_of_a_shapefile_is_sent_to_its_shp(tmp_path, layer, suffix, what):
+    kzgeo.write_layer(layer.drop(columns="declared_ha"), tmp_path / "plots.shp")
+    part = tmp_path / f"plots{suffix}"
+    if suffix.isupper():
+        (tmp_path / "plots.prj").rename(part)
+    with pytest.raises(LayerReadError) as err:
+        kzgeo.read_layer(part, kind="plots")
+    assert str(err.value) == (
+        f"{part}: is the {what} of a Shapefile, not a layer by itself; give its .shp, "
+        f"{tmp_path / 'plots.shp'}"
+    )
+    (tmp_path / "plots.shp").unlink()
+    with pytest.raises(LayerReadError, match=r"and there is no plots\.shp next to it; copy the Shapefile's"):
+        kzgeo.read_layer(part)
+
+
+# --- a layer given as another kind -----------------------------------------------------------------------
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "looks_like", "column"),
+    [
+        ("plots", "regions", "plots", "plot_id"),
+        ("regions", "plots", "regions", "kato"),
+        ("protected_areas", "landfills", "protected_areas", "pa_id"),
+        ("plots", "protected_areas", "plots", "plot_id"),
+        ("corridors", "protected_areas", "corridors", "corridor_id"),
+        ("protected_areas", "corridors", "protected_areas", "pa_id"),
+        ("districts", "plots", "districts", "kato"),
+    ],
+)
+def test_a_bundled_layer_given_as_another_kind_is_refused(name, kind, looks_like, column):
+    with pytest.raises(kzgeo.SchemaError) as err:
+        kzgeo.read_layer(DATA / f"{name}.gpkg", kind=kind)
+    own = kzgeo.schemas.LAYER_KINDS[kind].id_column
+    assert str(err.value) == (
+        f"{DATA / name}.gpkg: read as {kind}, but it has the {looks_like} id column {column!r} and no "
+        f"{own!r}, so it looks like a {looks_like} layer; give a {kind} file, or read this one as "
+        f"{looks_like} (kind={looks_like!r})"
+    )
+
+
+def test_every_bundled_layer_reads_as_its_kind_and_as_guessed():
+    for kind in kzgeo.schemas.KIND_NAMES:
+        assert kzgeo.read_layer(DATA / f"{kind}.gpkg", kind=kind).attrs["kzgeo_kind"] == kind
+        assert kzgeo.read_layer(DATA / f"{kind}.gpkg", kind="guess").attrs["kzgeo_kind"] == kind
+        assert len(kzgeo.read_layer(DATA / f"{kind}.gpkg")) > 0
+    assert len(kzgeo.read_layer(DATA / "regions.gpkg", kind="districts")) == 20  # both have KATO codes
+
+
+def test_the_command_line_refuses_a_layer_given_in_the_wrong_place(tmp_path, capsys):
+    from kzgeo.cli import main
+
+    assert main(["area", str(DATA / "regions.gpkg"), "--kind", "plots"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it looks like a regions layer; give a plots file" in err
+    assert main(["map", "--protected-areas", str(DATA / "plots.gpkg"), "-o", str(tmp_path / "m.html")]) == 1
+    err = capsys.readouterr().err
+    assert "read as protected_areas, but it has the plots id column 'plot_id'" in err
+    assert not (tmp_path / "m.html").exists()
 
 
 def test_unreadable_file(tmp_path):
@@ -191,7 +349,10 @@ def test_wdpa_multi_parcel_export_and_float_ids(tmp_path):
     pa = kzgeo.read_layer(tmp_path / "parcels.shp", kind="protected_areas")
     assert list(pa["pa_id"]) == ["101_A", "101_B"]
     # not for a layer of another kind, nor over a pa_id the layer has
-    assert "pa_id" not in kzgeo.read_layer(tmp_path / "parcels.shp", kind="plots").columns
+    with pytest.raises(
+        kzgeo.SchemaError, match=r"has the protected_areas id column 'WDPAID' and no 'plot_id'"
+    ):
+        kzgeo.read_layer(tmp_path / "parcels.shp", kind="plots")
     own = wdpa.assign(pa_id=["x", "y"])
     assert list(kzgeo.read_layer(own, kind="protected_areas")["pa_id"]) == ["x", "y"]
     single = wdpa.iloc[:1].assign(WDPAID=[101.0])

@@ -341,3 +341,73 @@ def test_generated_ids_are_positions_in_the_file_before_empty_features_are_dropp
     with pytest.warns(RepairWarning, match=r"dropped 1 feature\(s\) with null or empty geometry: 1$"):
         out = validate_layer(gdf, "plots")
     assert list(out["plot_id"]) == [2, 3] and list(out["species"]) == ["birch", "elm"]
+
+
+# --- a layer given as another kind -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("columns", "kind", "looks_like", "column"),
+    [
+        ({"plot_id": ["a", "b"], "species": ["pine", "elm"]}, "regions", "plots", "plot_id"),
+        ({"KATO": [111, 112], "name_en": ["A", "B"]}, "plots", "regions", "KATO"),
+        ({"kato": [1, 2], "region_kato": [10, 10]}, "plots", "districts", "kato"),
+        ({"pa_id": ["k", "n"], "iucn_cat": ["Ia", "II"]}, "landfills", "protected_areas", "pa_id"),
+        ({"WDPAID": [101, 102], "NAME": ["K", "N"]}, "plots", "protected_areas", "WDPAID"),
+        ({"corridor_i": [1, 2]}, "protected_areas", "corridors", "corridor_i"),  # cut by a Shapefile
+        ({"landfill_id": [1, 2]}, "plots", "landfills", "landfill_id"),
+    ],
+)
+def test_a_layer_with_another_kinds_id_and_not_its_own_is_refused(columns, kind, looks_like, column):
+    gdf = gpd.GeoDataFrame(columns, geometry=[SQUARE, SQUARE.buffer(0.01)], crs=4326)
+    own = kzgeo.schemas.LAYER_KINDS[kind].id_column
+    with pytest.raises(SchemaError) as err:
+        validate_layer(gdf, kind, name="layer.gpkg")
+    assert str(err.value) == (
+        f"layer.gpkg: read as {kind}, but it has the {looks_like} id column {column!r} and no {own!r}, so it "
+        f"looks like a {looks_like} layer; give a {kind} file, or read this one as {looks_like} "
+        f"(kind={looks_like!r})"
+    )
+
+
+def test_layers_of_their_own_kind_with_other_ids_are_kept():
+    # a user's plots that also carry their region's KATO code
+    both = gpd.GeoDataFrame({"plot_id": ["a", "b"], "kato": [111, 111]}, geometry=[SQUARE] * 2, crs=4326)
+    assert list(validate_layer(both, "plots")["plot_id"]) == ["a", "b"]
+    # plots without ids, with a column only plots have and their region's code: numbered 1..n
+    report = ValidationReport()
+    unnumbered = gpd.GeoDataFrame(
+        {"seedlings": [10, 20], "kato": [111, 111]}, geometry=[SQUARE] * 2, crs=4326
+    )
+    assert list(validate_layer(unnumbered, "plots", report=report)["plot_id"]) == [1, 2]
+    assert report.generated_ids
+    # no kind's id column at all (OpenStreetMap's osm_id and a plain id are any export's): numbered 1..n
+    osm = gpd.GeoDataFrame({"osm_id": [5, 6], "id": [7, 8]}, geometry=[SQUARE] * 2, crs=4326)
+    assert list(validate_layer(osm, "corridors")["corridor_id"]) == [1, 2]
+    # a WDPA export is a protected_areas layer; regions with KATO codes are districts' kin, not refused
+    wdpa = gpd.GeoDataFrame({"WDPAID": [101, 102]}, geometry=[SQUARE] * 2, crs=4326)
+    assert list(validate_layer(wdpa, "protected_areas")["pa_id"]) == [101, 102]
+    kato = gpd.GeoDataFrame({"kato": [111, 112]}, geometry=[SQUARE] * 2, crs=4326)
+    assert len(validate_layer(kato, "districts")) == 2
+    # an empty layer gets no ids: nothing to refuse (the map and tables say it has no features)
+    assert validate_layer(kato.iloc[:0], "plots").empty
+    # points with another kind's id, given as polygons: the geometry type is what is wrong
+    points = gpd.GeoDataFrame({"landfill_id": [1]}, geometry=[Point(71.4, 51.1)], crs=4326)
+    with pytest.raises(GeometryError, match=r"1 feature\(s\) are Point but a regions layer takes Polygon"):
+        validate_layer(points, "regions")
+
+
+def test_real_boundaries_given_as_another_kind_are_refused(admin_dir):
+    adm1 = admin_dir / "geokz/kaz_admbnda_adm1_2024.shp"
+    with pytest.raises(SchemaError, match=r"has the regions id column 'KATO' and no 'plot_id'"):
+        kzgeo.read_layer(adm1, kind="plots")
+    adm2 = admin_dir / "geokz/kaz_admbnda_adm2_2024.shp"
+    with pytest.raises(SchemaError, match=r"looks like a districts layer; give a corridors file"):
+        kzgeo.read_layer(adm2, kind="corridors")
+    # the real files as the kinds they are, and OpenStreetMap's regions (osm_id) too
+    osm = admin_dir / "shi_OSMB-KZ_obl_orig_with_osm_id.geojson"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        assert len(kzgeo.read_layer(adm1, kind="regions")) == 20
+        assert len(kzgeo.read_layer(adm2, kind="districts")) == 224
+        assert len(kzgeo.read_layer(osm, kind="regions")) == 20

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import os
+import re
 import struct
 import tempfile
 import warnings
@@ -66,14 +68,125 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".vrt")
+"""File name endings of rasters, which the raster commands take and :func:`read_layer` does not."""
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+"""File name endings of tables, which may hold points as longitude and latitude columns."""
+
+# column names (lower case) of longitudes and latitudes in English, Russian and Kazakh, whole or as a
+# word of the name (site_lon, lat_wgs84)
+_LON = re.compile(r"(?:^|[\W_])(lon|lng|long|longitude|долгота|бойлық)(?:$|[\W_])")
+_LAT = re.compile(r"(?:^|[\W_])(lat|latitude|широта|ендік)(?:$|[\W_])")
+_SHAPEFILE_SIDECARS = {
+    ".dbf": "attribute table",
+    ".shx": "index",
+    ".prj": "projection file",
+    ".cpg": "encoding file",
+    ".qix": "spatial index",
+    ".sbn": "spatial index",
+    ".sbx": "spatial index",
+}
+
+
 def _check_format(path: Path) -> str:
     suffix = _suffix(path)
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
-        raise LayerReadError(
-            f"{path}: unknown format {suffix or '(no suffix)'!r}; kzgeo reads and writes {known}"
-        )
+        raise LayerReadError(f"{path}: {_not_a_layer(path, known)}")
     return FORMATS[suffix][0]
+
+
+def _not_a_layer(path: Path, known: str) -> str:
+    """What a file of a suffix kzgeo reads no layer from is, and what to give instead."""
+    suffix = _suffix(path)
+    if suffix in RASTER_SUFFIXES:
+        return (
+            f"is a raster, not a vector layer (kzgeo reads layers from {known}); use it with kzgeo index, "
+            "kzgeo zonal or kzgeo detect-dumps (Python: kzgeo.open_scene, kzgeo.zonal_stats, "
+            "kzgeo.detect_dumps), and give a vector layer here"
+        )
+    if suffix in _SHAPEFILE_SIDECARS:
+        shp = next((s for s in (path.with_suffix(".shp"), path.with_suffix(".SHP")) if s.exists()), None)
+        what = f"is the {_SHAPEFILE_SIDECARS[suffix]} of a Shapefile, not a layer by itself"
+        if shp is not None:
+            return f"{what}; give its .shp, {shp}"
+        return (
+            f"{what}, and there is no {path.with_suffix('.shp').name} next to it; copy the Shapefile's .shp, "
+            ".shx, .dbf and .prj together (or zip them) and give the .shp"
+        )
+    if suffix in TABLE_SUFFIXES:
+        return _table_advice(path, known)
+    return (
+        f"unknown format {suffix or '(no suffix)'!r}, not one kzgeo reads layers from ({known}); save the "
+        "layer in one of them, e.g. as a GeoPackage (.gpkg)"
+    )
+
+
+def _table_advice(path: Path, known: str) -> str:
+    """What to do with a table given as a layer: with longitude and latitude columns, the line of
+    Python that makes it a point layer."""
+    found = _coordinate_columns(path)
+    what = f"is a table, not a vector layer (kzgeo reads layers from {known})"
+    if found is None:
+        return (
+            f"{what}, and kzgeo finds no longitude and latitude columns in it; give the layer file, or add "
+            "lon and lat columns (WGS84 degrees) and make it a point layer with geopandas.points_from_xy"
+        )
+    lon, lat, options = found
+    reader = "read_excel" if _suffix(path) == ".xlsx" else "read_csv"
+    out = path.with_suffix(".gpkg")
+    return (
+        f"{what}; its columns {lon!r} and {lat!r} look like longitude and latitude: make it a point layer "
+        f'with python -c "import geopandas as gpd, pandas as pd; df = pd.{reader}({str(path)!r}{options}); '
+        f"gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[{lon!r}], df[{lat!r}]), crs='EPSG:4326')"
+        f'.to_file({str(out)!r})" and give {out}'
+    )
+
+
+def _table_rows(path: Path, rows: int = 6) -> tuple[list[list], str]:
+    """The first ``rows`` rows of a table (header first), and the pandas options that read it as
+    saved (Excel in Kazakh or Russian settings: semicolons, decimal commas, cp1251)."""
+    if _suffix(path) == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]  # what pandas.read_excel reads by default
+            return [list(row) for row in sheet.iter_rows(max_row=rows, values_only=True)], ""
+        finally:
+            book.close()
+    with open(path, "rb") as fh:
+        raw = b"".join(fh.readline() for _ in range(rows))
+    options = ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text, options = raw.decode("cp1251", errors="replace"), ", encoding='cp1251'"
+    lines = text.splitlines()
+    sep = max((",", ";", "\t"), key=lines[0].count) if lines else ","
+    if sep != ",":
+        options = f", sep={sep!r}" + options
+    return list(csv.reader(lines, delimiter=sep)), options
+
+
+def _coordinate_columns(path: Path) -> tuple[str, str, str] | None:
+    """(longitude column, latitude column, pandas read options) of a table, or None without both."""
+    try:
+        table, options = _table_rows(path)
+    except Exception:  # an unreadable table gets the advice of one without coordinates
+        return None
+    if not table:
+        return None
+    header = [str(name).strip() for name in table[0]]
+    lon = [name for name in header if _LON.search(name.lower())]
+    lat = [name for name in header if _LAT.search(name.lower())]
+    if len(lon) != 1 or len(lat) != 1:
+        return None
+    column = header.index(lon[0])
+    values = [row[column] for row in table[1:] if len(row) > column]
+    if any(isinstance(v, str) and "," in v for v in values):  # 51,17 saved by Excel in Kazakh settings
+        options += ", decimal=','"
+    return lon[0], lat[0], options
 
 
 def _reason(exc: Exception, path: Path) -> str:
@@ -502,11 +615,13 @@ def read_layer(
     ------
     LayerReadError
         Missing, unreadable or unknown-format file, a folder, a zip without a shapefile, a layer
-        without geometry.
+        without geometry; a raster, a table (with the line that makes one with longitude and latitude
+        columns a point layer) or a Shapefile's ``.dbf``, ``.shx`` or ``.prj``, each told what to do.
     DataError
         ``encoding`` is not a text encoding.
     CRSError, GeometryError, SchemaError
-        A layer that cannot be used as the kind asked for.
+        A layer that cannot be used as the kind asked for, or that carries another kind's id column
+        and not its own (plots given as regions: a :class:`~kzgeo.errors.SchemaError` naming both).
 
     Examples
     --------

@@ -13,6 +13,9 @@ __all__ = ["KIND_NAMES", "LAYER_KINDS", "LayerKind", "get_kind"]
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 PUNCTUAL = ("Point", "MultiPoint")
+GENERIC_IDS = frozenset({"id", "@id", "osm_id"})
+"""Id columns (lower case) that exports of any kind carry (OpenStreetMap regions have an ``osm_id``
+too): renamed onto a kind's id column, but no sign of which kind a layer is."""
 
 
 def column_named(columns, name):
@@ -48,6 +51,15 @@ class LayerKind:
     geometry_types: tuple[str, ...] = POLYGONAL
     renames: dict[str, str] = field(default_factory=dict)
     description: str = ""
+
+    @property
+    def id_names(self) -> tuple[str, ...]:
+        """Column names (lower case) that mark a layer as of this kind: the id column, as a Shapefile
+        cuts it to 10 characters, and the foreign ids renamed onto it that only this kind's sources
+        carry (``WDPAID``, ``asset_id``; not the ``id`` or ``osm_id`` of any export)."""
+        foreign = [f.lower() for f, ours in self.renames.items() if ours == self.id_column]
+        names = [self.id_column, self.id_column[:10], *foreign]
+        return tuple(dict.fromkeys(n for n in names if n not in GENERIC_IDS))
 
 
 _NAMES = {

@@ -19,7 +19,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from kzgeo.errors import CRSError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
-from kzgeo.schemas import OSM_PROTECT_CLASS_TO_IUCN, POLYGONAL, LayerKind, get_kind
+from kzgeo.schemas import LAYER_KINDS, OSM_PROTECT_CLASS_TO_IUCN, POLYGONAL, LayerKind, get_kind
 
 __all__ = ["KAZAKHSTAN_BOUNDS", "MARGIN_DEG", "ValidationReport", "guess_kind", "validate_layer"]
 
@@ -463,6 +463,46 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
         )
 
 
+def _distinctive_columns(kind: LayerKind) -> set[str]:
+    """The kind's columns that no other kind has (a plot's ``seedlings``, a reserve's ``iucn_cat``)."""
+    others = {c for k in LAYER_KINDS.values() if k.name != kind.name for c in (k.id_column, *k.columns)}
+    return set(kind.columns) - others - {kind.id_column}
+
+
+def _check_role(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
+    """Refuse a layer given as one kind that carries another kind's id column and not its own: the
+    plots given as regions would pass for regions without KATO codes, the regions given as plots get
+    plot ids 1..n. A layer with a column only its asked kind has (a plots layer with ``seedlings`` and
+    its region's ``kato``) is of that kind; one of the wrong geometry type is left to :func:`_check_types`,
+    and an empty one, which gets no ids, to the caller that needs features.
+    """
+    if kind.id_column in gdf.columns or gdf.empty:
+        return
+    columns = {c.lower(): c for c in gdf.columns if isinstance(c, str)}
+    if _distinctive_columns(kind) & set(columns):
+        return
+    types = set(gdf.geom_type.dropna()) - {"GeometryCollection"}
+    if not types <= set(kind.geometry_types):
+        return
+    others = [
+        other
+        for other in LAYER_KINDS.values()
+        if other.id_column != kind.id_column
+        and types <= set(other.geometry_types)
+        and set(other.id_names) & set(columns)
+    ]
+    if not others:
+        return
+    # kato is the id of regions and districts: the one the other columns say (ADM2_EN, region_kato)
+    other = next((k for k in others if k.name == guess_kind(gdf)), others[0])
+    found = columns[next(n for n in other.id_names if n in columns)]
+    raise SchemaError(
+        f"{name}: read as {kind.name}, but it has the {other.name} id column {found!r} and no "
+        f"{kind.id_column!r}, so it looks like a {other.name} layer; give a {kind.name} file, or read this "
+        f"one as {other.name} (kind={other.name!r})"
+    )
+
+
 def _generate_ids(gdf: gpd.GeoDataFrame, kind: LayerKind, report: ValidationReport) -> gpd.GeoDataFrame:
     """Number a layer without its id column by the features' positions in the file, from 1, before any
     feature is dropped, so that an id stays with its feature."""
@@ -570,7 +610,9 @@ def validate_layer(
     Raises
     ------
     CRSError, GeometryError, SchemaError
-        When the layer cannot be used as the kind asked for.
+        When the layer cannot be used as the kind asked for: a ``SchemaError`` too for a layer that
+        carries another kind's id column (``plot_id``, ``kato``, ``pa_id`` or ``WDPAID``, ...) and
+        neither its kind's id column nor a column only its kind has.
     """
     report = report if report is not None else ValidationReport()
     report.features_read = len(gdf)
@@ -588,6 +630,7 @@ def validate_layer(
     _check_coordinates(gdf, name, anywhere)
     if spec is not None:
         gdf = _rename_columns(gdf, name, spec, report)
+        _check_role(gdf, name, spec)
         gdf = _generate_ids(gdf, spec, report)
         gdf = _drop_not_protected(gdf, name, spec, report)
     id_col = spec.id_column if spec is not None else None
