@@ -247,10 +247,14 @@ def test_the_command_line_refuses_a_layer_given_in_the_wrong_place(tmp_path, cap
     assert main(["area", str(DATA / "regions.gpkg"), "--kind", "plots"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "it looks like a regions layer; give a plots file" in err
+    assert err.endswith("or give it as regions (--kind regions)\n")  # what to type, not kind='regions'
     assert main(["map", "--protected-areas", str(DATA / "plots.gpkg"), "-o", str(tmp_path / "m.html")]) == 1
     err = capsys.readouterr().err
     assert "read as protected_areas, but it has the plots id column 'plot_id'" in err
+    assert err.endswith("or give it as plots (--plots)\n")
     assert not (tmp_path / "m.html").exists()
+    assert main(["progress", str(DATA / "regions.gpkg"), str(DATA / "regions.gpkg")]) == 1
+    assert capsys.readouterr().err.endswith("or give it as regions (the REGIONS argument)\n")
 
 
 def test_unreadable_file(tmp_path):

@@ -494,6 +494,13 @@ def test_planting_progress_warns_about_unknown_regions():
         "planting_progress plots: 7 region name(s) of 10 plot(s) are in no row of the regions layer (by "
         "name_en, name_kk or name_ru): R1, R2, R3, R4, R5 and 2 more; these plots are tabled"
     )
+    # districts given as regions repeat their region's name: each name once in the example
+    districts = layer(
+        [ha_box(0, 0, 100, 100), ha_box(20, 0, 100, 100), ha_box(40, 0, 100, 100)],
+        name_en=["Abay", "Abay", "Zhetysu"],
+    )
+    _, said = _warned(regions_and_plots()[1], districts)
+    assert "as the regions layer does (e.g. Abay, Zhetysu, ...)" in said[0]
     # a plot without a region, drawn outside both regions
     regions, plots = regions_and_plots()
     plots.loc[4, "geometry"] = ha_box(500, 500, 1)

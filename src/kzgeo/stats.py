@@ -780,7 +780,7 @@ def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Seri
     stray = region.notna() & ~region.isin(known)
     if stray.any():
         names = sorted({str(r) for r in region[stray]})
-        example = ", ".join(sorted(map(str, regions["name_en"].dropna()))[:3])
+        example = ", ".join(sorted({str(n) for n in regions["name_en"].dropna()})[:3])  # each name once
         warnings.warn(
             f"planting_progress plots: {len(names)} region name(s) of {int(stray.sum()):,} plot(s) are in no "
             f"row of the regions layer (by name_en, name_kk or name_ru): {_listed(names)}; these plots are "

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 import kzgeo.cli
 from kzgeo.cli import apply_global_options, global_options
-from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError
+from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError, SchemaError
 
 __all__ = [
     "OUTPUT_PARAMS",
@@ -96,6 +97,22 @@ class Command(click.Command):
                 "or convert the geometries"
             )
             raise GeometryError(str(exc).replace(wrong, fix)) from exc
+        except SchemaError as exc:  # a layer of another kind: say where it goes in this command
+            found = re.search(r", or read this one as (\w+) \(kind='\w+'\)$", str(exc))
+            if found is None:
+                raise
+            kind = found.group(1)
+            place = next((p for p in ctx.command.params if p.name == kind), None)
+            where = (
+                f"--kind {kind}"
+                if "kind" in ctx.params
+                else place.opts[0]
+                if isinstance(place, click.Option)
+                else f"the {kind.upper()} argument"
+                if place is not None
+                else f"kzgeo {ctx.info_name} --help says where each layer goes"
+            )
+            raise SchemaError(f"{str(exc)[: found.start()]}, or give it as {kind} ({where})") from exc
         began = min(kzgeo.cli.STARTED, start)  # from main(), else (click's own runner) from here
         log.info(
             "kzgeo %s: done in %.1f s (%.1f s of it loading the libraries)",
