@@ -441,3 +441,24 @@ def test_counts_print_without_decimals_and_with_separators():
     assert md[3] == "| 2 | 10 |  | 2.00 | 0.5000 |"
     text = render_table(df, "table")
     assert "8,000,000" in text and "8,000,000.00" not in text and "4,250,525" in text
+
+
+def test_info_describes_a_layer_outside_kazakhstan_and_says_the_tables_refuse_it(tmp_path, capsys):
+    """info is where a user looks at a file: one outside Kazakhstan (here 1 ha in UTM 33N, near
+    Berlin) is described with its hectares, and a line says why area and the tables refuse it."""
+    from shapely import box
+
+    square = box(400_000, 5_800_000, 400_100, 5_800_100)
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[square], crs=32633).to_file(tmp_path / "berlin.gpkg")
+    code, out, _ = run(["info", "--json", str(tmp_path / "berlin.gpkg")], capsys)
+    desc = json.loads(out)
+    assert code == 0 and desc["area_ha"] == pytest.approx(1.0, rel=1e-3)  # UTM scale 0.9997 away from it
+    assert desc["outside_kazakhstan"].endswith(
+        "outside Kazakhstan for the declared CRS EPSG:32633; area, coverage, overlap and progress refuse "
+        "it: check its CRS, or remove the features that do not belong to it"
+    )
+    code, _, err = run(["area", str(tmp_path / "berlin.gpkg")], capsys)
+    assert code == 1 and "outside Kazakhstan for the declared CRS EPSG:32633" in err
+    # a layer in Kazakhstan has no such line
+    code, out, _ = run(["info", "--json", str(Path(__file__).parents[1] / "data" / "corridors.gpkg")], capsys)
+    assert code == 0 and "outside_kazakhstan" not in json.loads(out)

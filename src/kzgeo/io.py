@@ -27,6 +27,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 
 from kzgeo.errors import (
+    CRSError,
     DataError,
     KzgeoError,
     KzgeoWarning,
@@ -34,7 +35,7 @@ from kzgeo.errors import (
     OutputError,
     OutputExistsError,
 )
-from kzgeo.validate import ValidationReport, guess_kind, validate_layer
+from kzgeo.validate import ValidationReport, _check_coordinates, guess_kind, validate_layer
 
 __all__ = [
     "FORMATS",
@@ -896,8 +897,19 @@ def describe(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # repeated ids are reported, not refused: info is where a user looks for what is wrong
+        # described wherever it lies; a layer outside Kazakhstan is said to be (the tables refuse it)
         gdf = validate_layer(
-            raw, kind, name=str(path), assume_crs=assume_crs, report=report, unique_ids=False
+            raw, kind, name=str(path), assume_crs=assume_crs, report=report, unique_ids=False, anywhere=True
+        )
+    outside = None
+    try:  # in the CRS the file declares, as the tables would say it
+        _check_coordinates(gdf.to_crs(raw.crs) if raw.crs is not None else gdf, str(path))
+    except CRSError as exc:
+        outside = str(exc).removeprefix(f"{path}: ")
+        outside = outside.replace(
+            "check the CRS (assume_crs=...) or remove the features that do not belong to the layer",
+            "area, coverage, overlap and progress refuse it: check its CRS, or remove the features that "
+            "do not belong to it",
         )
     area = hectares(gdf) if _has_area(gdf.geometry.values) else None
     footprint = None
@@ -923,4 +935,6 @@ def describe(
         if footprint is not None
         else (float(area.sum()) if area is not None else None),
         "validity": report.summary(),
+        # only for a layer the hectare commands would refuse: why (a wrong CRS, swapped coordinates)
+        **({"outside_kazakhstan": outside} if outside is not None else {}),
     }
