@@ -459,6 +459,7 @@ def test_info_describes_a_layer_outside_kazakhstan_and_says_the_tables_refuse_it
     )
     code, _, err = run(["area", str(tmp_path / "berlin.gpkg")], capsys)
     assert code == 1 and "outside Kazakhstan for the declared CRS EPSG:32633" in err
+    assert "(--assume-crs ... applies only to a file that declares none)" in err  # not "use --assume-crs"
     # a layer in Kazakhstan has no such line
     code, out, _ = run(["info", "--json", str(Path(__file__).parents[1] / "data" / "corridors.gpkg")], capsys)
     assert code == 0 and "outside_kazakhstan" not in json.loads(out)

@@ -907,7 +907,8 @@ def describe(
     except CRSError as exc:
         outside = str(exc).removeprefix(f"{path}: ")
         outside = outside.replace(
-            "check the CRS (assume_crs=...) or remove the features that do not belong to the layer",
+            "if that CRS is wrong, fix it in the file (assume_crs=... applies only to a file that declares "
+            "none), or remove the features that do not belong to the layer",
             "area, coverage, overlap and progress refuse it: check its CRS, or remove the features that "
             "do not belong to it",
         )

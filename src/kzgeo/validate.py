@@ -263,8 +263,9 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         return
     raise CRSError(
         f"{name}: coordinates reach {lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than "
-        f"{MARGIN_DEG:g}° outside Kazakhstan for the declared CRS {crs.to_string()}; check the CRS "
-        "(assume_crs=...) or remove the features that do not belong to the layer"
+        f"{MARGIN_DEG:g}° outside Kazakhstan for the declared CRS {crs.to_string()}; if that CRS is wrong, "
+        "fix it in the file (assume_crs=... applies only to a file that declares none), or remove the "
+        "features that do not belong to the layer"
     )
 
 
