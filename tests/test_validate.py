@@ -7,6 +7,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 import shapely
 from pyproj import Transformer
@@ -34,9 +35,29 @@ def test_valid_layer_passes_unchanged():
     assert report.clean and not report.generated_ids
 
 
+def test_a_repair_names_the_feature_by_the_id_the_tables_show_and_the_problem_in_words():
+    """A layer of no kind with an id column (a GeoJSON's feature ids): the warning names id 398, as
+    the table does, not the row's position 0; GEOS's reasons read as words and a place."""
+    from kzgeo.validate import _problem
+
+    country = gpd.GeoDataFrame({"id": [398]}, geometry=[BOWTIE], crs=4326)
+    with pytest.warns(RepairWarning, match=r"repaired 1 invalid geometry \(id 398; it crosses itself at"):
+        validate_layer(country, None)
+    utm = pyproj.CRS(32642)
+    assert (
+        _problem("Self-intersection[500000.04 5300000.5]", utm)
+        == "crosses itself at (500,000.0, 5,300,000.5)"
+    )
+    assert _problem("Hole lies outside shell[1 2]", utm) == "has a hole outside its outline at (1.0, 2.0)"
+    assert _problem("Something new", utm) == "is invalid: Something new"
+
+
 def test_bowtie_is_repaired_with_a_warning_naming_feature_and_hectares():
     with pytest.warns(
-        RepairWarning, match=r"repaired 1 invalid geometry \(7;.*Self-intersection.* ha"
+        RepairWarning,
+        match=r"repaired 1 invalid geometry \(plot_id 7; it crosses itself at \(\d+\.\d{5}, \d+\.\d{5}\)\) "
+        r"by keeping its valid polygonal parts \(make_valid\): [\d,.]+ ha after repair, \+[\d,.]+ ha against "
+        r"the other usual repair \(a zero-width buffer\)$",  # it keeps one triangle of the two
     ) as rec:
         out = validate_layer(plots([SQUARE, BOWTIE], ids=[3, 7]), "plots")
     assert len(rec) == 1
