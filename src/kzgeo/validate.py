@@ -89,7 +89,13 @@ class ValidationReport:
         if self.dropped_status:
             parts.append(f"{len(self.dropped_status)} proposed or not reported dropped")
         if self.repaired:
-            parts.append(f"{len(self.repaired)} invalid repaired ({self.repaired_ha_change:+.2f} ha)")
+            change = self.repaired_ha_change
+            against = (
+                "the hectares a zero-width buffer gives, to 0.01 ha"
+                if abs(change) < 0.005
+                else f"{change:+,.2f} ha against a zero-width buffer"
+            )
+            parts.append(f"{len(self.repaired)} invalid repaired ({against})")
         else:
             parts.append("all geometries valid")
         if self.repeated_ids:
