@@ -105,21 +105,13 @@ def _add_global(ctx: click.Context, param: click.Parameter, value):
 def global_options() -> list[click.Option]:
     """``-v``, ``-q`` and ``--encoding``, as options of the group and of each subcommand, so that
     ``kzgeo area x.shp -q`` is ``kzgeo -q area x.shp``; :func:`apply_global_options` puts them in force."""
+
+    def counted(flags: list[str], help: str) -> click.Option:
+        return click.Option(flags, count=True, expose_value=False, callback=_add_global, help=help)
+
     return [
-        click.Option(
-            ["-v", "--verbose"],
-            count=True,
-            expose_value=False,
-            callback=_add_global,
-            help="Say how long the command took; -vv adds debug messages (rasterio's).",
-        ),
-        click.Option(
-            ["-q", "--quiet"],
-            count=True,
-            expose_value=False,
-            callback=_add_global,
-            help="Only results and errors: -q hides notes and warnings.",
-        ),
+        counted(["-v", "--verbose"], "Say how long the command took; -vv adds debug messages (rasterio's)."),
+        counted(["-q", "--quiet"], "Only results and errors: -q hides notes and warnings."),
         click.Option(
             ["--encoding"],
             default=None,
