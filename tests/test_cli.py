@@ -213,6 +213,10 @@ def test_verbose_and_quiet_flags(admin_dir, tmp_path, capsys):
     assert re.search(r"done in (\d+\.\d) s \((\d+\.\d) s of it loading the libraries\)", err)
     code, stdout, err = run(["-q", "area", path, "-o", out, "--overwrite"], capsys)
     assert code == 0 and err == "" and stdout == ""
+    # -v before the command and -q after it cancel out: the repair warning and the note are said
+    code, _, err = run(["-v", "area", path, "-o", out, "--overwrite", "-q"], capsys)
+    assert code == 0 and "repaired 1 invalid geometry" in err and f"wrote {out}" in err
+    assert "done in" not in err
     code, stdout, err = run(["-q", "area", path], capsys)  # the result itself is not a message
     assert code == 0 and err == "" and "623800000" in stdout
     code, _, err = run(["-q", "area", str(tmp_path / "missing.gpkg")], capsys)  # nor is an error
@@ -463,3 +467,35 @@ def test_info_describes_a_layer_outside_kazakhstan_and_says_the_tables_refuse_it
     # a layer in Kazakhstan has no such line
     code, out, _ = run(["info", "--json", str(Path(__file__).parents[1] / "data" / "corridors.gpkg")], capsys)
     assert code == 0 and "outside_kazakhstan" not in json.loads(out)
+
+
+def test_verbose_timing_outside_main_counts_only_the_command():
+    """Through click's own runner (no main()), -v times the command alone, not the process's age."""
+    from click.testing import CliRunner
+
+    from kzgeo.cli import cli
+
+    corridors = str(Path(__file__).parents[1] / "data" / "corridors.gpkg")
+    result = CliRunner().invoke(cli, ["-v", "area", corridors])
+    assert result.exit_code == 0
+    assert re.search(r"done in \d+\.\d s \(0\.0 s of it loading the libraries\)", result.output)
+
+
+def test_a_layer_outside_kazakhstan_in_an_assumed_crs_is_told_to_assume_another(tmp_path, capsys):
+    """A Shapefile without .prj in degrees near Berlin: read as UTM 42N (a wrong guess) it is told the
+    likely CRS; read as degrees (a right guess) it is told the features lie outside Kazakhstan."""
+    from shapely import box
+
+    gpd.GeoDataFrame({"plot_id": [1]}, geometry=[box(12.5, 52.4, 12.51, 52.41)], crs=4326).to_file(
+        tmp_path / "berlin.shp"
+    )
+    (tmp_path / "berlin.prj").unlink()
+    path = str(tmp_path / "berlin.shp")
+    code, _, err = run(["area", path, "--assume-crs", "EPSG:32642"], capsys)
+    assert code == 1 and "in the assumed CRS EPSG:32642 (the file declares none); give the CRS" in err
+    assert "(--assume-crs EPSG:4326 (longitude, latitude))" in err and "fix it in the file" not in err
+    code, _, err = run(["area", path, "--assume-crs", "EPSG:4326"], capsys)
+    assert code == 1 and "that CRS fits its coordinates, so the features lie there" in err
+    code, out, _ = run(["info", path, "--assume-crs", "EPSG:32642"], capsys)
+    line = next(ln for ln in out.splitlines() if ln.startswith("outside_kazakhstan"))
+    assert "in the assumed CRS EPSG:32642" in line and "--assume-crs EPSG:4326" in line

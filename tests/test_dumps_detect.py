@@ -678,3 +678,22 @@ def test_cli_band_names_for_a_stack_without_descriptions(scene_path, tmp_path, c
     later = ["detect-dumps", str(plain), "-o", str(tmp_path / "c.gpkg"), "--previous", str(plain), *named]
     assert main(later) == 0
     assert set(gpd.read_file(tmp_path / "c.gpkg")["change"]) == {"persisting"}
+
+
+def test_cli_band_names_leave_a_previous_folder_to_its_files(scene_path, tmp_path, monkeypatch):
+    """--band-names name the scene's bands; a previous scene that is a granule folder keeps its files'
+    names (it was refused: 'a folder's bands are named by their files')."""
+    import kzgeo.dumps
+    from test_raster_fixtures import S2_CROP
+
+    given = []
+
+    def detect(scene, previous=None, **kwargs):
+        given.append(previous)
+        return gpd.GeoDataFrame({"site_id": [], "tier": [], "status": []}, geometry=[], crs=scene.crs)
+
+    monkeypatch.setattr(kzgeo.dumps, "detect_dumps", detect)
+    names = "B02,B03,B04,B05,B06,B07,B08,B8A,B11,B12"
+    args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "s.gpkg"), "--band-names", names]
+    assert main([*args, "--previous", str(S2_CROP)]) == 0
+    assert given == [S2_CROP]

@@ -255,6 +255,10 @@ def test_the_command_line_refuses_a_layer_given_in_the_wrong_place(tmp_path, cap
     assert not (tmp_path / "m.html").exists()
     assert main(["progress", str(DATA / "regions.gpkg"), str(DATA / "regions.gpkg")]) == 1
     assert capsys.readouterr().err.endswith("or give it as regions (the REGIONS argument)\n")
+    # a command with no place for that kind: only the first fix
+    fills = ["--landfills", str(DATA / "plots.gpkg")]
+    assert main(["detect-dumps", str(tmp_path / "scene.tif"), "-o", str(tmp_path / "s.gpkg"), *fills]) == 1
+    assert capsys.readouterr().err.endswith("so it looks like a plots layer; give a landfills file\n")
 
 
 def test_unreadable_file(tmp_path):

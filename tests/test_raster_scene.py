@@ -676,3 +676,7 @@ def test_band_names_given_when_opening(tmp_path):
         kzgeo.open_scene(path, bands=["a", "b", "c"])
     with pytest.raises(RasterError, match="a folder's bands are named by their files"):
         kzgeo.open_scene(S2_CROP, bands=["B02"])
+    with pytest.raises(
+        RasterError, match=r"plain.tif: band name\(s\) red given to more than one band; give each"
+    ):
+        kzgeo.open_scene(path, bands="red,RED,blue,nir")  # the names given, not the descriptions

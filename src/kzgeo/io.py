@@ -903,7 +903,12 @@ def describe(
         )
     outside = None
     try:  # in the CRS the file declares, as the tables would say it
-        _check_coordinates(gdf.to_crs(raw.crs) if raw.crs is not None else gdf, str(path))
+        read_in = raw.crs if raw.crs is not None else assume_crs  # the CRS the file was read in
+        _check_coordinates(
+            gdf.to_crs(read_in) if read_in is not None else gdf,
+            str(path),
+            declared=True if raw.crs is not None else None,
+        )
     except CRSError as exc:
         outside = str(exc).removeprefix(f"{path}: ")
         outside = outside.replace(

@@ -875,8 +875,9 @@ def planting_progress(
     if plan is None:
         plan = NATIONAL_PLAN
     else:
-        planted_in: dict[int, set] = {}  # year -> the regions with plots that year
-        placed = region.notna().to_numpy()  # by position: the index may repeat labels
+        planted_in: dict[int, set] = {}  # year -> the regions (of the regions layer) with plots that year
+        # a name only the plots use (a typo) is warned of below, and does not void the national plan
+        placed = region.isin(set(regions["name_en"])).to_numpy()  # by position: labels may repeat
         for year, name in zip(numbers["year"].to_numpy()[placed], region.to_numpy()[placed], strict=True):
             planted_in.setdefault(int(year), set()).add(name)
         plan = _national_plan(_plan_regions(_check_plan(plan), regions, set(region.dropna())), planted_in)

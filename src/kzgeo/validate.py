@@ -223,8 +223,12 @@ def _parse_crs(value, name: str) -> CRS:
         raise CRSError(f"{name}: assume_crs={value!r} is not a CRS PROJ knows; use e.g. 'EPSG:4326'") from exc
 
 
-def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False) -> None:
-    """Raise when coordinates cannot be in Kazakhstan (``anywhere``: on Earth) for the declared CRS."""
+def _check_coordinates(
+    gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False, declared: CRS | bool | None = True
+) -> None:
+    """Raise when coordinates cannot be in Kazakhstan (``anywhere``: on Earth) for the layer's CRS;
+    ``declared``: the CRS the file declares when the layer's was assumed (None: it declares none),
+    True when the layer's CRS is the file's own."""
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
         return
@@ -268,9 +272,26 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False)
         )
     if inside_box:
         return
+    where = (
+        f"{lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than {MARGIN_DEG:g}° outside "
+        "Kazakhstan"
+    )
+    if declared is not True:  # the CRS was the user's guess: another guess is the fix
+        says = "declares none" if declared is None else f"declares {declared.to_string()}"
+        hint = _crs_hint(gdf)
+        advice = (
+            "that CRS fits its coordinates, so the features lie there: remove those that do not belong "
+            "to the layer"
+            if f"'{crs.to_string()}'" in hint
+            else f"give the CRS its coordinates are really in ({hint}), or remove the features that do "
+            "not belong to the layer"
+        )
+        raise CRSError(
+            f"{name}: coordinates reach {where} in the assumed CRS {crs.to_string()} (the file {says}); "
+            f"{advice}"
+        )
     raise CRSError(
-        f"{name}: coordinates reach {lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than "
-        f"{MARGIN_DEG:g}° outside Kazakhstan for the declared CRS {crs.to_string()}; if that CRS is wrong, "
+        f"{name}: coordinates reach {where} for the declared CRS {crs.to_string()}; if that CRS is wrong, "
         "fix it in the file (assume_crs=... applies only to a file that declares none), or remove the "
         "features that do not belong to the layer"
     )
@@ -412,7 +433,7 @@ def _problem(reason: str, crs) -> str:
         "too few points": "has a ring of too few points",
         "ring is not closed": "has a ring that is not closed",
     }
-    at = f"{x:.5f}, {y:.5f}" if crs is not None and crs.is_geographic else f"{x:,.1f}, {y:,.1f}"
+    at = f"{x:.5f}, {y:.5f}" if crs is not None and crs.is_geographic else f"{x:.1f}, {y:.1f}"  # no 1,000s
     return f"{words.get(what, f'is invalid ({what})')} at ({at})"
 
 
@@ -447,7 +468,7 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: Va
         else f"{change:+,.2f} ha against the other usual repair (a zero-width buffer)"
     )
     n = int(invalid.sum())
-    which = f"{id_col} " if id_col in gdf.columns else "features "
+    which = f"{id_col} " if id_col in gdf.columns else ("feature " if n == 1 else "features ")
     first = _problem(shapely.is_valid_reason(before.values[0]), gdf.crs)
     warnings.warn(
         f"{name}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} ({which}{_show_ids(ids)}; "
@@ -665,8 +686,11 @@ def validate_layer(
     # each feature's position in the file, which a layer without a kind keeps as its index
     gdf = gdf.reset_index(drop=True)
     spec = get_kind(kind) if kind is not None else None
+    declared = gdf.crs
     gdf = _set_crs(gdf, name, assume_crs)
-    _check_coordinates(gdf, name, anywhere)
+    _check_coordinates(
+        gdf, name, anywhere, True if declared is not None and gdf.crs.equals(declared) else declared
+    )
     if spec is not None:
         gdf = _rename_columns(gdf, name, spec, report)
         _check_role(gdf, name, spec)

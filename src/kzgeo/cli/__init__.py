@@ -19,8 +19,9 @@ import click
 
 from kzgeo.errors import KzgeoError
 
-STARTED = time.perf_counter()
-"""When :func:`main` was called: ``-v`` counts loading the libraries in the time a command took."""
+STARTED: float | None = None
+"""When the running :func:`main` was called (None outside it): ``-v`` counts loading the libraries in
+the time a command took."""
 
 __all__ = ["cli", "main"]
 
@@ -131,10 +132,14 @@ def apply_global_options(ctx: click.Context) -> None:
     verbose, quiet = obj.get("verbose", 0), obj.get("quiet", 0)
     _configure_logging(verbose, quiet)
     obj["verbosity"] = verbose - quiet
-    if quiet:
-        warnings.simplefilter("ignore")
-    else:
-        warnings.showwarning = _show_warning
+    # said or not by the net count: -v before the command and -q after it is neither (warnings shown)
+    global _QUIET
+    _QUIET = verbose - quiet < 0
+    warnings.showwarning = _show_warning
+
+
+_QUIET = False
+"""Whether warnings are hidden (-q outnumbers -v)."""
 
 
 _DEFERRED: list[str] = []
@@ -147,6 +152,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     from kzgeo.cli._options import name_files
     from kzgeo.validate import AssumedCrsIgnored
 
+    if _QUIET:
+        return
     text = f"warning: {_for_cli(name_files(str(message)))}"
     if issubclass(category, AssumedCrsIgnored):
         _DEFERRED.append(text)
@@ -238,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     STARTED = time.perf_counter()
     # for this call only: a program (or a test runner) that calls main() keeps its own handler after
     previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
+    global _QUIET
+    _QUIET = False
     validate = sys.modules.get("kzgeo.validate")  # not imported (geopandas) just for --help
     if validate is not None:
         validate.ASSUMED_CRS_USED.set(False)
@@ -264,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     finally:
+        STARTED = None
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0

@@ -103,17 +103,17 @@ class Command(click.Command):
                 raise
             kind = found.group(1)
             place = next((p for p in ctx.command.params if p.name == kind), None)
+            if "kind" not in ctx.params and place is None:  # no place for it here: only the first fix
+                raise SchemaError(str(exc)[: found.start()]) from exc
             where = (
                 f"--kind {kind}"
                 if "kind" in ctx.params
                 else place.opts[0]
                 if isinstance(place, click.Option)
                 else f"the {kind.upper()} argument"
-                if place is not None
-                else f"kzgeo {ctx.info_name} --help says where each layer goes"
             )
             raise SchemaError(f"{str(exc)[: found.start()]}, or give it as {kind} ({where})") from exc
-        began = min(kzgeo.cli.STARTED, start)  # from main(), else (click's own runner) from here
+        began = kzgeo.cli.STARTED if kzgeo.cli.STARTED is not None else start  # from main(), else here
         log.info(
             "kzgeo %s: done in %.1f s (%.1f s of it loading the libraries)",
             ctx.info_name,

@@ -144,7 +144,9 @@ def detect_dumps(
         )
         if band_names is not None:  # the scene's bands, and the previous scene's if it is one
             scene = stack.enter_context(open_scene(scene, bands=band_names))
-            if previous is not None and not is_layer_file(previous):
+            if (
+                previous is not None and previous.is_file() and not is_layer_file(previous)
+            ):  # a folder: its files
                 before = stack.enter_context(open_scene(previous, bands=band_names))
         with files_named({"landfills": landfills, "previous sites": previous}):
             sites = detect(

@@ -67,6 +67,10 @@ def info(
                 value += f"  (declared by the file; --assume-crs {assume_crs} was ignored)"
             else:
                 value += "  (declared by the file)"
+        elif key == "outside_kazakhstan":  # advice as typed at the command line
+            from kzgeo.cli import _for_cli
+
+            value = _for_cli(value)
         elif key in ("area_ha", "footprint_ha"):
             digits = 4 if value is not None and 0 < value < 0.1 else 2  # 1 m² for a small plot
             value = (

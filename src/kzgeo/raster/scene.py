@@ -687,6 +687,15 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 f"{','.join(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'][: ds.count])}"
             )
         names = [n.strip() for n in given]
+        upper = [n.upper() for n in names]
+        # each repeated name once, as first given
+        twice = [n for i, n in enumerate(names) if upper.count(upper[i]) > 1 and upper.index(upper[i]) == i]
+        if twice:
+            ds.close()
+            raise RasterError(
+                f"{path}: band name(s) {', '.join(twice)} given to more than one band; give each band its "
+                "own name, in file order"
+            )
     alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
     sensor = _sensor_of([n for i, n in enumerate(names) if i not in alpha], tags)
     keys = [_s2_name(n) if sensor == "sentinel-2" else n.upper() for n in names]
