@@ -45,8 +45,7 @@ def test_a_repair_names_the_feature_by_the_id_the_tables_show_and_the_problem_in
         validate_layer(country, None)
     utm = pyproj.CRS(32642)
     assert (
-        _problem("Self-intersection[500000.04 5300000.5]", utm)
-        == "crosses itself at (500000.0, 5300000.5)"
+        _problem("Self-intersection[500000.04 5300000.5]", utm) == "crosses itself at (500000.0, 5300000.5)"
     )
     assert _problem("Hole lies outside shell[1 2]", utm) == "has a hole outside its outline at (1.0, 2.0)"
     assert _problem("Something new", utm) == "is invalid: Something new"
