@@ -9,13 +9,16 @@ import logging
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 
 import kzgeo.cli
 from kzgeo.cli import apply_global_options, global_options
+
+if TYPE_CHECKING:  # numpy and pandas load on first use: --help answers without them
+    import pandas as pd
+
 from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError, SchemaError
 
 __all__ = [
@@ -265,6 +268,8 @@ _FORMAT_SUFFIX = {fmt: suffix for suffix, fmt in reversed(_SUFFIX_FORMATS.items(
 
 def render_table(df: pd.DataFrame, fmt: str) -> str:
     """Render a DataFrame as text in one of the CLI's formats."""
+    import pandas as pd
+
     if fmt == "csv":
         return df.to_csv(index=False)
     if fmt == "json":
@@ -301,6 +306,8 @@ def render_table(df: pd.DataFrame, fmt: str) -> str:
 def _json_value(v):
     """A table value as JSON takes it: numpy numbers as Python ones, NaN and infinity as null,
     timestamps in ISO 8601."""
+    import numpy as np
+
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float):
@@ -325,6 +332,8 @@ def _float_format(column, values: pd.Series, missing: str):
     """Formatter of a float column in a table: ids and codes as written (1.5, no thousands
     separators); hectares, shares and km² with two decimals; other values (reflectance, index
     statistics) with enough decimals that 0.0557 is not printed as 0.06."""
+    import numpy as np
+
     if _is_code(str(column)):
         return lambda v: missing if v != v else f"{v:.17g}"
     finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
@@ -341,6 +350,9 @@ def _float_format(column, values: pd.Series, missing: str):
 
 
 def _markdown(df: pd.DataFrame) -> str:
+    import numpy as np
+    import pandas as pd
+
     floats = {c: _float_format(c, df[c], "") for c in df.columns if pd.api.types.is_float_dtype(df[c])}
     counts = {c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and not _is_code(str(c))}
 
@@ -429,6 +441,7 @@ def emit_table(df: pd.DataFrame, output: Path | None, fmt: str | None, overwrite
 def write_xlsx(df: pd.DataFrame, path: Path) -> None:
     """``df`` as one sheet of an Excel workbook: numbers as numbers (full precision, shown with the
     table's decimals and thousands separators), the header row frozen, columns wide enough to read."""
+    import pandas as pd
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
