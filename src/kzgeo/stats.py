@@ -617,10 +617,11 @@ def _and(items) -> str:
 def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:
     """The plan with a national row for each year that has regional rows and no national row.
 
-    The national row is the sum of the year's regional rows when they cover every region with plots
-    that year (``planted``: year -> regions). When they leave a planted region out, their sum is a
-    part of the country's plan: the year gets no national row (its national plan and share done stay
-    empty), and one warning names those years and the regions left out.
+    The national row is the sum of the year's regional rows when they cover every region (of the
+    regions layer) with plots that year (``planted``: year -> regions). When they leave a planted
+    region out, their sum is a part of the country's plan: the year gets no national row (its
+    national plan and share done stay empty), and one warning names those years and the regions
+    left out.
     """
     years = set(plan.loc[plan["region"] == NATIONAL, "year"])
     regional = plan[(plan["region"] != NATIONAL) & ~plan["year"].isin(years)]
@@ -818,7 +819,8 @@ def planting_progress(
         Columns ``region, year, seedlings_plan, ha_plan``; a region is named as in ``regions``
         (``name_en``, ``name_kk`` or ``name_ru``); a row whose region is ``"Kazakhstan"`` is the
         national plan; for a year with regional rows but no national row, the national plan is the
-        sum of the regional rows when they cover every region with plots that year (with a warning
+        sum of the regional rows when they cover every region of ``regions`` with plots that year
+        (plots under a region name ``regions`` lacks are warned of and do not count; with a warning
         for 2025, whose programme target it replaces), and is left empty (``nan``, with a warning)
         when they leave such a region out. By default only the national 2025 plan
         (:data:`NATIONAL_PLAN`).

@@ -234,7 +234,7 @@ output_opt = click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the table to this file (.csv, .json, .md); default: a table on stdout.",
+    help="Write the table to this file (.csv, .json, .md, .xlsx); default: a table on stdout.",
 )
 
 
