@@ -327,6 +327,16 @@ def test_cli_previous_sites_of_a_scene_outside_kazakhstan(tmp_path, capsys):
     args = ["detect-dumps", str(S2_CROP), "-o", str(out), "--previous", str(tmp_path / "earlier.gpkg")]
     assert main([*args, "--landfills", str(tmp_path / "landfills.gpkg")]) == 0, capsys.readouterr().err
     assert "change" in gpd.read_file(out).columns
+    # the crop is Level-1C (it has the cirrus band B10): said, as the model knows surface reflectance
+    err = capsys.readouterr().err
+    assert "a Level-1C scene (top-of-atmosphere reflectance: it carries the cirrus band B10" in err
+
+
+def test_a_level_2a_scene_is_not_called_top_of_atmosphere(scene_path):
+    import kzgeo
+
+    with kzgeo.open_scene(scene_path) as opened:
+        assert opened.sensor == "sentinel-2" and not opened.top_of_atmosphere
 
 
 def test_a_web_mercator_grid_gives_the_sites_the_same_scores(scene, sites):

@@ -395,6 +395,15 @@ def _check_bands(src) -> None:
             f"{src.source}: missing band(s) {', '.join(missing)}; dump detection needs "
             f"{' '.join(BANDS)} (name them in the band descriptions, or give a Sentinel-2 granule folder)"
         )
+    if getattr(src, "top_of_atmosphere", False):
+        warnings.warn(
+            f"{src.source}: a Level-1C scene (top-of-atmosphere reflectance: it carries the cirrus band "
+            "B10, which Level-2A drops); the detector was trained on Level-2A surface reflectance, and "
+            "haze brightens a Level-1C scene: expect other scores and more false alarms, or give the "
+            "Level-2A product of the same date",
+            KzgeoWarning,
+            stacklevel=4,
+        )
 
 
 def _check_reflectance(src) -> None:

@@ -199,6 +199,12 @@ class Scene:
         clouds only, and not at all in some years: the detector still looks for them in the spectra)."""
         return self._mask is not None and self._mask[0] != "QA60"
 
+    @property
+    def top_of_atmosphere(self) -> bool:
+        """Whether this is a Sentinel-2 Level-1C scene (top-of-atmosphere reflectance): it carries the
+        cirrus band B10, which Level-2A products (surface reflectance) drop."""
+        return self.sensor == "sentinel-2" and "B10" in self._bands
+
     def band_name(self, common: str) -> str:
         """The scene's band for a common name (``"red"``, ``"nir"``, ``"swir16"``, ...).
 
