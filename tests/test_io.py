@@ -255,6 +255,10 @@ def test_the_command_line_refuses_a_layer_given_in_the_wrong_place(tmp_path, cap
     assert not (tmp_path / "m.html").exists()
     assert main(["progress", str(DATA / "regions.gpkg"), str(DATA / "regions.gpkg")]) == 1
     assert capsys.readouterr().err.endswith("or give it as regions (the REGIONS argument)\n")
+    assert main(["progress", str(DATA / "plots.gpkg"), str(DATA / "districts.gpkg")]) == 1
+    assert capsys.readouterr().err.endswith(
+        "its column 'region_kato' says it is a districts layer; give a regions file\n"
+    )
     # a command with no place for that kind: only the first fix
     fills = ["--landfills", str(DATA / "plots.gpkg")]
     assert main(["detect-dumps", str(tmp_path / "scene.tif"), "-o", str(tmp_path / "s.gpkg"), *fills]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -424,6 +425,20 @@ def test_real_boundaries_given_as_another_kind_are_refused(admin_dir):
     adm2 = admin_dir / "geokz/kaz_admbnda_adm2_2024.shp"
     with pytest.raises(SchemaError, match=r"looks like a districts layer; give a corridors file"):
         kzgeo.read_layer(adm2, kind="corridors")
+    # regions and districts both carry KATO: told apart by their other columns, as the file names them
+    with pytest.raises(
+        SchemaError, match=r"read as regions, but its column 'ADM2_EN' says it is a districts"
+    ):
+        kzgeo.read_layer(adm2, kind="regions")
+    with pytest.raises(
+        SchemaError, match=r"read as districts, but its column 'ADM1_EN' says it is a regions"
+    ):
+        kzgeo.read_layer(adm1, kind="districts")
+    bundled = Path(__file__).parents[1] / "data"
+    with pytest.raises(SchemaError, match=r"its column 'region_kato' says it is a districts layer"):
+        kzgeo.read_layer(bundled / "districts.gpkg", kind="regions")
+    # a layer of just KATO codes and names has no sign either way: read as asked
+    assert len(kzgeo.read_layer(bundled / "regions.gpkg", kind="districts")) == 20
     # the real files as the kinds they are, and OpenStreetMap's regions (osm_id) too
     osm = admin_dir / "shi_OSMB-KZ_obl_orig_with_osm_id.geojson"
     with warnings.catch_warnings():

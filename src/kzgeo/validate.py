@@ -529,6 +529,30 @@ def _distinctive_columns(kind: LayerKind) -> set[str]:
     return set(kind.columns) - others - {kind.id_column}
 
 
+_DISTRICT_SIGNS = ("adm2_en", "adm2_pcode", "region_kato")
+"""Columns only a districts layer has (its region's code beside its own KATO, an ADM2 name)."""
+_REGION_SIGNS = ("adm1_en", "adm1_pcode")
+"""Columns of a regions layer, when no district sign is there (an ADM2 file has ADM1 names too)."""
+
+
+def _check_admin_level(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
+    """Refuse districts read as regions and regions read as districts: both carry a KATO code, so
+    the id check cannot tell them apart; their other columns can (only on positive signs: a layer of
+    just kato and names is taken as asked). Points (a file of centroids) are left to the type check."""
+    if not set(gdf.geom_type.dropna()) <= set(POLYGONAL):
+        return
+    cols = {str(c).lower(): str(c) for c in gdf.columns}  # lower case -> as the file has it
+    districts = [cols[c] for c in _DISTRICT_SIGNS if c in cols]
+    regions = [cols[c] for c in _REGION_SIGNS if c in cols] if not districts else []
+    signs, other = (districts, "districts") if kind.name == "regions" else (regions, "regions")
+    if kind.name not in ("regions", "districts") or not signs:
+        return
+    raise SchemaError(
+        f"{name}: read as {kind.name}, but its column {signs[0]!r} says it is a {other} layer; give a "
+        f"{kind.name} file, or read this one as {other} (kind={other!r})"
+    )
+
+
 def _check_role(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     """Refuse a layer given as one kind that carries another kind's id column and not its own: the
     plots given as regions would pass for regions without KATO codes, the regions given as plots get
@@ -692,6 +716,7 @@ def validate_layer(
         gdf, name, anywhere, True if declared is not None and gdf.crs.equals(declared) else declared
     )
     if spec is not None:
+        _check_admin_level(gdf, name, spec)
         gdf = _rename_columns(gdf, name, spec, report)
         _check_role(gdf, name, spec)
         gdf = _generate_ids(gdf, spec, report)
