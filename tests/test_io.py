@@ -163,6 +163,8 @@ def test_a_table_with_coordinates_is_told_how_to_become_a_point_layer(tmp_path, 
     )
     assert f"{columns[0]!r} and {columns[1]!r} look like longitude and latitude" in message
     assert "\n" not in message and "reads and writes" not in message
+    # written in the current folder (the table's may be a read-only share), not beside the table
+    assert f".to_file('{Path(name).with_suffix('.gpkg').name}')" in message
     _run_advice(message, tmp_path)  # the advice works as given
     layer = kzgeo.read_layer(tmp_path / Path(name).with_suffix(".gpkg"), kind="landfills")
     assert layer.geometry.x.round(2).tolist()[0] == 71.52 and layer.geometry.y.round(2).tolist()[0] == 51.06

@@ -135,7 +135,7 @@ def _table_advice(path: Path, known: str) -> str:
         )
     lon, lat, options = found
     reader = "read_excel" if _suffix(path) == ".xlsx" else "read_csv"
-    out = path.with_suffix(".gpkg")
+    out = Path(path.name).with_suffix(".gpkg")  # in the current folder: the table's may be read-only
     return (
         f"{what}; its columns {lon!r} and {lat!r} look like longitude and latitude: make it a point layer "
         f'with python -c "import geopandas as gpd, pandas as pd; df = pd.{reader}({str(path)!r}{options}); '
