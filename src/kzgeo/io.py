@@ -35,7 +35,7 @@ from kzgeo.errors import (
     OutputError,
     OutputExistsError,
 )
-from kzgeo.validate import ValidationReport, _check_coordinates, guess_kind, validate_layer
+from kzgeo.validate import ValidationReport, _check_coordinates, _set_crs, guess_kind, validate_layer
 
 __all__ = [
     "FORMATS",
@@ -885,7 +885,9 @@ def describe(
 ) -> dict:
     """Read a layer and return what ``kzgeo info`` prints: kind, CRS, counts, bounds, hectares, validity.
 
-    ``layer``, ``assume_crs`` and ``encoding`` are those of :func:`read_layer`."""
+    ``layer``, ``assume_crs`` and ``encoding`` are those of :func:`read_layer`. ``crs`` is the CRS the
+    layer was read in, ``crs_source`` whether the file ``declared`` it or it was ``assumed``
+    (``assume_crs``), ``declared_crs`` the file's own (None when it has none)."""
     from kzgeo.area import _has_area, hectares
     from kzgeo.stats import flatten
 
@@ -901,22 +903,19 @@ def describe(
         gdf = validate_layer(
             raw, kind, name=str(path), assume_crs=assume_crs, report=report, unique_ids=False, anywhere=True
         )
+        read_in = _set_crs(raw, str(path), assume_crs).crs  # the file's own CRS, or the one assumed
+    assumed = raw.crs is None or not read_in.equals(raw.crs)
     outside = None
-    try:  # in the CRS the file declares, as the tables would say it
-        read_in = raw.crs if raw.crs is not None else assume_crs  # the CRS the file was read in
+    try:  # in the CRS it was read in, as the tables would say it
         _check_coordinates(
-            gdf.to_crs(read_in) if read_in is not None else gdf,
+            gdf.to_crs(read_in),
             str(path),
-            declared=True if raw.crs is not None else None,
+            declared=raw.crs if assumed else True,
+            fix="area, coverage, overlap and progress refuse it: check its CRS, or remove the features "
+            "that do not belong to it",
         )
     except CRSError as exc:
         outside = str(exc).removeprefix(f"{path}: ")
-        outside = outside.replace(
-            "if that CRS is wrong, fix it in the file (assume_crs=... applies only to a file that declares "
-            "none), or remove the features that do not belong to the layer",
-            "area, coverage, overlap and progress refuse it: check its CRS, or remove the features that "
-            "do not belong to it",
-        )
     area = hectares(gdf) if _has_area(gdf.geometry.values) else None
     footprint = None
     if area is not None and len(gdf) > 1:
@@ -929,7 +928,10 @@ def describe(
     return {
         "source": str(path),
         "kind": kind or "(unknown)",
-        "crs": declared_crs,
+        # the CRS the layer was read in, whether the file declares it or assume_crs gave it
+        "crs": read_in.to_string(),
+        "crs_source": "assumed" if assumed else "declared",
+        "declared_crs": declared_crs,
         "features": len(raw),
         "geometry_types": ", ".join(sorted(set(raw.geom_type.dropna()))),
         # an empty layer has no bounds: None (JSON null), not NaN, which JSON does not have

@@ -183,6 +183,15 @@ class AssumedCrsIgnored(KzgeoWarning):
     """``assume_crs`` was given for a layer that declares a CRS of its own, and was not used."""
 
 
+class AnotherKindError(SchemaError):
+    """A layer read as one kind that is plainly another: ``problem`` says why and what to give
+    instead; ``other_kind`` is the kind it is (the CLI says where that kind goes in its command)."""
+
+    def __init__(self, problem: str, other_kind: str):
+        super().__init__(f"{problem}, or read this one as {other_kind} (kind={other_kind!r})")
+        self.problem, self.other_kind = problem, other_kind
+
+
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
         if assume_crs is not None and gdf.crs.is_geographic and _in_metres(gdf):
@@ -224,11 +233,16 @@ def _parse_crs(value, name: str) -> CRS:
 
 
 def _check_coordinates(
-    gdf: gpd.GeoDataFrame, name: str, anywhere: bool = False, declared: CRS | bool | None = True
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    anywhere: bool = False,
+    declared: CRS | bool | None = True,
+    fix: str | None = None,
 ) -> None:
     """Raise when coordinates cannot be in Kazakhstan (``anywhere``: on Earth) for the layer's CRS;
     ``declared``: the CRS the file declares when the layer's was assumed (None: it declares none),
-    True when the layer's CRS is the file's own."""
+    True when the layer's CRS is the file's own; ``fix``: the advice for a declared CRS, in place of
+    the reader's (``kzgeo info`` says what refuses the layer)."""
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
         return
@@ -290,11 +304,11 @@ def _check_coordinates(
             f"{name}: coordinates reach {where} in the assumed CRS {crs.to_string()} (the file {says}); "
             f"{advice}"
         )
-    raise CRSError(
-        f"{name}: coordinates reach {where} for the declared CRS {crs.to_string()}; if that CRS is wrong, "
-        "fix it in the file (assume_crs=... applies only to a file that declares none), or remove the "
-        "features that do not belong to the layer"
+    fix = fix or (
+        "if that CRS is wrong, fix it in the file (assume_crs=... applies only to a file that declares "
+        "none), or remove the features that do not belong to the layer"
     )
+    raise CRSError(f"{name}: coordinates reach {where} for the declared CRS {crs.to_string()}; {fix}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -547,9 +561,10 @@ def _check_admin_level(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> Non
     signs, other = (districts, "districts") if kind.name == "regions" else (regions, "regions")
     if kind.name not in ("regions", "districts") or not signs:
         return
-    raise SchemaError(
+    raise AnotherKindError(
         f"{name}: read as {kind.name}, but its column {signs[0]!r} says it is a {other} layer; give a "
-        f"{kind.name} file, or read this one as {other} (kind={other!r})"
+        f"{kind.name} file",
+        other,
     )
 
 
@@ -580,10 +595,10 @@ def _check_role(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     # kato is the id of regions and districts: the one the other columns say (ADM2_EN, region_kato)
     other = next((k for k in others if k.name == guess_kind(gdf)), others[0])
     found = columns[next(n for n in other.id_names if n in columns)]
-    raise SchemaError(
+    raise AnotherKindError(
         f"{name}: read as {kind.name}, but it has the {other.name} id column {found!r} and no "
-        f"{kind.id_column!r}, so it looks like a {other.name} layer; give a {kind.name} file, or read this "
-        f"one as {other.name} (kind={other.name!r})"
+        f"{kind.id_column!r}, so it looks like a {other.name} layer; give a {kind.name} file",
+        other.name,
     )
 
 

@@ -6,7 +6,6 @@ import contextlib
 import io
 import json
 import logging
-import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,13 +100,12 @@ class Command(click.Command):
             )
             raise GeometryError(str(exc).replace(wrong, fix)) from exc
         except SchemaError as exc:  # a layer of another kind: say where it goes in this command
-            found = re.search(r", or read this one as (\w+) \(kind='\w+'\)$", str(exc))
-            if found is None:
+            kind = getattr(exc, "other_kind", None)  # kzgeo.validate.AnotherKindError (not imported)
+            if kind is None:
                 raise
-            kind = found.group(1)
             place = next((p for p in ctx.command.params if p.name == kind), None)
             if "kind" not in ctx.params and place is None:  # no place for it here: only the first fix
-                raise SchemaError(str(exc)[: found.start()]) from exc
+                raise SchemaError(exc.problem) from exc
             where = (
                 f"--kind {kind}"
                 if "kind" in ctx.params
@@ -115,7 +113,7 @@ class Command(click.Command):
                 if isinstance(place, click.Option)
                 else f"the {kind.upper()} argument"
             )
-            raise SchemaError(f"{str(exc)[: found.start()]}, or give it as {kind} ({where})") from exc
+            raise SchemaError(f"{exc.problem}, or give it as {kind} ({where})") from exc
         began = kzgeo.cli.STARTED if kzgeo.cli.STARTED is not None else start  # from main(), else here
         log.info(
             "kzgeo %s: done in %.1f s (%.1f s of it loading the libraries)",

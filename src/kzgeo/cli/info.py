@@ -37,11 +37,9 @@ def info(
     import warnings
 
     from kzgeo.io import describe
-    from kzgeo.validate import ASSUMED_CRS_USED, AssumedCrsIgnored
+    from kzgeo.validate import AssumedCrsIgnored
 
-    ASSUMED_CRS_USED.set(False)  # describe sets it when the layer is read in the --assume-crs CRS
     desc = describe(source, kind, layer=layer, assume_crs=assume_crs, encoding=encoding())
-    desc = _crs_as_read(desc, assume_crs, ASSUMED_CRS_USED.get())
     declared = desc["declared_crs"]
     ignored = (
         desc["crs_source"] == "declared" and assume_crs is not None and not _same_crs(declared, assume_crs)
@@ -83,26 +81,6 @@ def info(
             elif key == "footprint_ha" and value[0].isdigit():
                 value += "  (the ground covered: overlaps counted once)"
         click.echo(f"{key:<{width}}  {value}")
-
-
-def _crs_as_read(desc: dict, assume_crs: str | None, assumed: bool) -> dict:
-    """:func:`~kzgeo.io.describe`'s description with ``crs`` the CRS the layer was read in (describe
-    gives the file's), followed by where it came from (``crs_source``: ``declared`` by the file or
-    ``assumed`` with --assume-crs) and the file's own CRS (``declared_crs``, None if it has none)."""
-    declared = desc["crs"]
-    if assumed:
-        from pyproj import CRS
-
-        crs = CRS.from_user_input(assume_crs).to_string()
-    else:
-        crs = declared
-    out = {}
-    for key, value in desc.items():
-        if key == "crs":
-            out.update(crs=crs, crs_source="assumed" if assumed else "declared", declared_crs=declared)
-        else:
-            out[key] = value
-    return out
 
 
 def _same_crs(a: str | None, b: str) -> bool:

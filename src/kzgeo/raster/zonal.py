@@ -126,6 +126,12 @@ class _Layer(NamedTuple):
     """Integers of at most 16 bits (reflectance as stored, classes): at most 65,536 distinct values."""
 
 
+def _few_values(dtype) -> bool:
+    """Whether values of ``dtype`` are integers of at most 16 bits (see :attr:`_Layer.few_values`)."""
+    dtype = np.dtype(dtype)
+    return dtype.kind in "iub" and dtype.itemsize <= 2
+
+
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -177,8 +183,7 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[_Layer]]:
     def reader(i: int) -> Reader:
         return lambda w: array[i, w.row_off : w.row_off + w.height, w.col_off : w.col_off + w.width]
 
-    few = raw.dtype.kind in "iub" and raw.dtype.itemsize <= 2
-    return grid, [_Layer(b, reader(names.index(b)), few) for b in chosen]
+    return grid, [_Layer(b, reader(names.index(b)), _few_values(raw.dtype)) for b in chosen]
 
 
 def _scene_layers(scene: Scene, band, index) -> list[_Layer]:
@@ -188,8 +193,7 @@ def _scene_layers(scene: Scene, band, index) -> list[_Layer]:
     layers: list[_Layer] = []
     # fails early on a missing band; a band asked for twice (b04 and B04) is summarised once
     for b in dict.fromkeys(map(scene.band_key, bands)):
-        stored = scene.stored_dtype(b)
-        few = stored.kind in "iub" and stored.itemsize <= 2
+        few = _few_values(scene.stored_dtype(b))
         layers.append(_Layer(b.lower(), lambda w, b=b: scene.read_band(b, window=w), few))
     for name in dict.fromkeys(n.lower() if isinstance(n, str) else n for n in indices):
         spectral_index(scene, name, window=Window(0, 0, 1, 1))
