@@ -191,8 +191,12 @@ def test_utm_input_is_returned_in_wgs84():
 
 
 def test_wrong_geometry_type_for_kind():
-    with pytest.raises(GeometryError, match=r"2 feature\(s\) are Point but a plots layer takes Polygon"):
+    with pytest.raises(
+        GeometryError, match=r"2 feature\(s\) are Point but a plots layer takes Polygon"
+    ) as err:
         validate_layer(plots([Point(71.4, 51.1), Point(71.5, 51.2)]), "plots")
+    assert str(err.value).endswith("MultiPolygon; pass the right kind= or convert the geometries")
+    assert err.value.problem.endswith("takes Polygon or MultiPolygon")  # the CLI gives its own advice
 
 
 def test_landfills_take_points_and_polygons():

@@ -192,6 +192,15 @@ class AnotherKindError(SchemaError):
         self.problem, self.other_kind = problem, other_kind
 
 
+class GeometryTypeError(GeometryError):
+    """A layer with geometries its kind does not take: ``problem`` says which (the CLI, where the kind
+    is the place a file was given in, adds its own advice)."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"{problem}; pass the right kind= or convert the geometries")
+        self.problem = problem
+
+
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
         if assume_crs is not None and gdf.crs.is_geographic and _in_metres(gdf):
@@ -531,9 +540,9 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     wrong = ~gdf.geom_type.isin(kind.geometry_types)
     if wrong.any():
         found = ", ".join(sorted(set(gdf.geom_type[wrong])))
-        raise GeometryError(
+        raise GeometryTypeError(
             f"{name}: {int(wrong.sum())} feature(s) are {found} but a {kind.name} layer takes "
-            f"{' or '.join(kind.geometry_types)}; pass the right kind= or convert the geometries"
+            f"{' or '.join(kind.geometry_types)}"
         )
 
 

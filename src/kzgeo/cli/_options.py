@@ -91,14 +91,13 @@ class Command(click.Command):
         try:
             result = super().invoke(ctx)
         except GeometryError as exc:  # without --kind, a layer's kind is the place it was given in
-            wrong = "pass the right kind= or convert the geometries"
-            if "kind" in ctx.params or wrong not in str(exc):
+            problem = getattr(exc, "problem", None)  # kzgeo.validate.GeometryTypeError (not imported)
+            if "kind" in ctx.params or problem is None:
                 raise
-            fix = (
-                f"give the file where a layer of its kind goes (kzgeo {ctx.info_name} --help) "
+            raise GeometryError(
+                f"{problem}; give the file where a layer of its kind goes (kzgeo {ctx.info_name} --help) "
                 "or convert the geometries"
-            )
-            raise GeometryError(str(exc).replace(wrong, fix)) from exc
+            ) from exc
         except SchemaError as exc:  # a layer of another kind: say where it goes in this command
             kind = getattr(exc, "other_kind", None)  # kzgeo.validate.AnotherKindError (not imported)
             if kind is None:
