@@ -527,7 +527,7 @@ def test_the_same_file_as_input_and_output_is_refused_even_with_overwrite(files,
 
 def test_errors_give_command_line_advice_not_python_arguments(files, tmp_path, capsys):
     code, _, err = run(["coverage", files["zones"], files["pas"], "--zone-id", "nosuch"], capsys)
-    assert code == 1 and "pass --zone-id with one of them" in err
+    assert code == 1 and "pass --zone-id naming one of them" in err
     assert err.startswith(f"kzgeo: error: {files['zones']}: no column 'nosuch'")  # the file, not the argument
     code, _, err = run(["overlap", files["pas"], files["reserves"], "--right-id", "nosuch"], capsys)
     assert code == 1 and err.startswith(f"kzgeo: error: {files['reserves']}: no column 'nosuch'")

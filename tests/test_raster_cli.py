@@ -120,7 +120,9 @@ def test_zonal_errors_are_one_line(tmp_path, scene, plots, capsys):
     # messages about the zones name the file given and the option to type, not the Python argument
     assert main(["zonal", str(plots), str(scene), "--zone-id", "code"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"kzgeo: error: {plots}: no column 'code' for --zone-id; the columns are plot_id")
+    assert err.startswith(
+        f"kzgeo: error: {plots}: no column 'code'; the columns are plot_id, geometry; pass --zone-id"
+    )
     assert main(["zonal", str(plots), str(scene), "--zone-id", "PLOT_ID", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("plot_id,")
 

@@ -236,6 +236,13 @@ def test_coverage_errors():
         coverage(zones, gpd.GeoDataFrame(geometry=list(pas.geometry)), zone_id="zone")
     with pytest.raises(SchemaError, match="id column 'zone' is empty for 1 of 2 feature"):
         coverage(zones.assign(zone=["a", None]), pas, zone_id="zone")
+    # without an id column the index names the zones: a repeated index is said to be one
+    unnamed = zones.drop(columns="zone").set_axis([7, 7])
+    with pytest.raises(SchemaError, match=r"no id column, and the index repeats 7; pass zone_id= naming"):
+        coverage(unnamed, pas)
+    several = pd.concat([zones, zones, zones.assign(zone=["c", "d"])], ignore_index=True)
+    with pytest.raises(SchemaError, match=r"id column 'zone' repeats 2 values \('a', 'b'\); make"):
+        coverage(several, pas, zone_id="zone")
 
 
 def test_a_layers_own_id_column_names_its_rows():

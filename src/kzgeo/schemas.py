@@ -235,3 +235,66 @@ def get_kind(kind: str) -> LayerKind:
         return LAYER_KINDS[kind]
     except KeyError:
         raise DataError(f"unknown layer kind {kind!r}; use one of: {', '.join(KIND_NAMES)}") from None
+
+
+def feature_ids(gdf, given: str | None, *, role: str, param: str, also: tuple[str, ...] = ()):
+    """The ids of a layer's features as a Series: the column ``given`` (in any case), else the layer's
+    own kind's id column (its ``kzgeo_kind`` attribute, set by :func:`kzgeo.validate_layer`), else the
+    first kind's id column it has (or ``site_id``), else a column of ``also`` or ``id`` as written,
+    else the index. A SchemaError naming ``role`` (the layer) and ``param`` (the parameter that names
+    the column) when they are missing, empty or repeat."""
+    import pandas as pd
+
+    from kzgeo.errors import SchemaError
+
+    if given is not None:
+        given = column_named(gdf.columns, given)
+        if given not in gdf.columns:
+            raise SchemaError(
+                f"{role}: no column {given!r}; the columns are {', '.join(map(str, gdf.columns))}; "
+                f"pass {param}= naming one of them"
+            )
+        ids = gdf[given]
+    else:
+        kind = LAYER_KINDS.get(gdf.attrs.get("kzgeo_kind"))
+        own = (kind.id_column,) if kind is not None else ()
+        # a kind's id column in any case: KATO is kato, PLOT_ID plot_id (numbering by position would
+        # hide it) ... but zone_id and id only as written: ArcGIS gives every Shapefile an Id of zeros
+        kinds = (*own, *dict.fromkeys(k.id_column for k in LAYER_KINDS.values()), "site_id")
+        named = [column_named(gdf.columns, c) for c in kinds]
+        found = next((c for c in (*named, *also, "id") if c in gdf.columns), None)
+        if found is not None:
+            ids = gdf[found]
+        elif isinstance(gdf.index, pd.MultiIndex):
+            raise SchemaError(
+                f"{role}: no id column, and the index has {gdf.index.nlevels} levels; pass {param}= naming "
+                "a column, or reset_index() to make the levels columns"
+            )
+        else:
+            ids = pd.Series(gdf.index, index=gdf.index, name=gdf.index.name or (also or ("id",))[0])
+            if ids.duplicated().any():
+                raise SchemaError(
+                    f"{role}: no id column, and the index repeats {_shown(ids[ids.duplicated()].iloc[0])}; "
+                    f"pass {param}= naming a unique column, or reset_index(drop=True) to number the features"
+                )
+    if ids.isna().any():  # a feature without an id would be a row no one can name
+        raise SchemaError(
+            f"{role}: id column {ids.name!r} is empty for {int(ids.isna().sum())} of {len(ids)} feature(s); "
+            f"fill in the ids or pass {param}= naming a complete, unique column"
+        )
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        values = ", ".join(repr(_shown(v)) for v in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
+        what = f"the value {values}" if len(repeated) == 1 else f"{len(repeated)} values ({values})"
+        raise SchemaError(
+            f"{role}: id column {ids.name!r} repeats {what}; make the ids unique or pass {param}= naming a "
+            "unique column"
+        )
+    return ids
+
+
+def _shown(value):
+    """A value as a person reads it: 111, not np.int64(111)."""
+    import numpy as np
+
+    return value.item() if isinstance(value, np.generic) else value

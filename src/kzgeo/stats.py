@@ -29,7 +29,7 @@ from kzgeo.area import (
     hectares,
 )
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
-from kzgeo.schemas import LAYER_KINDS, column_named
+from kzgeo.schemas import column_named, feature_ids
 
 __all__ = [
     "NATIONAL",
@@ -67,9 +67,6 @@ _NATIONAL_NAMES = (
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
 
-# id columns of the layer kinds, in the order they are tried when no id column is named
-# the kinds' id columns, and site_id of the dump sites kzgeo detect-dumps writes
-_KIND_IDS = ("kato", "pa_id", "corridor_id", "plot_id", "landfill_id", "site_id")
 # A piece cut out of a feature can measure a little more than the feature: GEOS puts the cut's new
 # vertices on edges drawn straight in the layer's CRS (under DENSIFY_M long), hectares() reads edges
 # as geodesics. Measured up to 1.3e-6 relative (a 5,722 ha district of 2024 inside its region: 72 m²).
@@ -259,46 +256,6 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
     return out
 
 
-def _id_column(gdf: gpd.GeoDataFrame, given: str | None, role: str, param: str) -> pd.Series:
-    """The ids of a layer's features: the column named, else the layer's own kind's id column (its
-    ``kzgeo_kind`` attribute, set by :func:`~kzgeo.validate.validate_layer`), else the first kind id
-    column it has, else the index."""
-    if given is not None:
-        given = column_named(gdf.columns, given)
-        if given not in gdf.columns:
-            raise SchemaError(
-                f"{role}: no column {given!r} (columns: {', '.join(map(str, gdf.columns))}); "
-                f"pass {param}= with one of them"
-            )
-        ids = gdf[given]
-    else:
-        kind = LAYER_KINDS.get(gdf.attrs.get("kzgeo_kind"))
-        own = (kind.id_column,) if kind is not None else ()
-        # a kind's id column in any case: KATO is kato (numbering by position would hide it)
-        # ... but a plain "id" only as written: ArcGIS gives every Shapefile an Id field of zeros
-        named = [column_named(gdf.columns, c) for c in (*own, *_KIND_IDS)]
-        found = next((c for c in (*named, "id") if c in gdf.columns), None)
-        if found is None and isinstance(gdf.index, pd.MultiIndex):
-            raise SchemaError(
-                f"{role}: no id column, and the index has {gdf.index.nlevels} levels; pass {param}= naming a "
-                "column, or reset_index() to make the levels columns"
-            )
-        ids = gdf[found] if found else pd.Series(gdf.index, index=gdf.index, name=gdf.index.name or "id")
-    if ids.isna().any():
-        raise SchemaError(
-            f"{role}: id column {ids.name!r} is empty for {int(ids.isna().sum())} of {len(ids)} feature(s); "
-            f"fill in the ids or pass {param}= naming a complete, unique column"
-        )
-    if ids.duplicated().any():
-        dup = ids[ids.duplicated()].iloc[0]
-        dup = dup.item() if isinstance(dup, np.generic) else dup  # 111, not np.int64(111)
-        raise SchemaError(
-            f"{role}: id column {ids.name!r} repeats the value {dup!r}; make the ids unique or pass {param}= "
-            "naming a unique column"
-        )
-    return ids
-
-
 def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str | None = None) -> pd.DataFrame:
     """Hectares and share of each zone covered by a layer, overlapping features counted once.
 
@@ -354,7 +311,7 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
         raise DataError(
             "coverage zones: the layer has no features; give the zones to measure (regions, districts)"
         )
-    ids = _id_column(zones, zone_id, "coverage zones", "zone_id")
+    ids = feature_ids(zones, zone_id, role="coverage zones", param="zone_id")
     if (ids.astype(str) == TOTAL).any():
         raise SchemaError(
             f"coverage zones: a zone's id in column {ids.name!r} is {TOTAL!r}, the id of the total row; "
@@ -463,8 +420,8 @@ def overlap_table(
             f"overlap_table: sliver_pct={sliver_pct!r} must be a percentage from 0 to 100 "
             "(0 keeps every pair)"
         )
-    lids = _id_column(left, left_id, "overlap_table left", "left_id")
-    rids = _id_column(right, right_id, "overlap_table right", "right_id")
+    lids = feature_ids(left, left_id, role="overlap_table left", param="left_id")
+    rids = feature_ids(right, right_id, role="overlap_table right", param="right_id")
     lname, rname = str(lids.name), str(rids.name)
     if lname == rname:
         lname, rname = f"{lname}_left", f"{rname}_right"

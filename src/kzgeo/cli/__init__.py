@@ -212,7 +212,6 @@ _CLI_WORDS = (
     ),
     ("(buffer points first, e.g. zones.to_crs(32642).buffer(50))", "(buffer points into polygons first)"),
     ("pass zone_id=", "pass --zone-id"),
-    ("for zone_id;", "for --zone-id;"),
     ("pass left_id=", "pass --left-id"),
     ("pass right_id=", "pass --right-id"),
     ("pass --id=", "pass --id"),

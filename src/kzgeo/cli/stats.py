@@ -83,10 +83,10 @@ def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, 
 
     from kzgeo.area import hectares
     from kzgeo.cli._options import emit_table
-    from kzgeo.stats import _id_column
+    from kzgeo.schemas import feature_ids
 
     gdf = _read(source, kind, layer, assume_crs)
-    ids = _id_column(gdf, id_column, str(source), "--id")
+    ids = feature_ids(gdf, id_column, role=str(source), param="--id")
     table = pd.DataFrame({ids.name: ids.to_numpy()})
     name = _name_column(gdf, lang, source)
     if name is not None and ids.name != name:

@@ -32,10 +32,10 @@ from kzgeo.errors import (
     KzgeoWarning,
     RasterError,
     RepairWarning,
-    SchemaError,
 )
 from kzgeo.raster.indices import spectral_index
 from kzgeo.raster.scene import Scene, _float_for, bounded_cache, open_scene
+from kzgeo.schemas import feature_ids
 
 __all__ = ["STATS", "zonal_stats"]
 
@@ -199,46 +199,6 @@ def _scene_layers(scene: Scene, band, index) -> list[_Layer]:
         spectral_index(scene, name, window=Window(0, 0, 1, 1))
         layers.append(_Layer(name.lower(), lambda w, name=name: spectral_index(scene, name, window=w)))
     return layers
-
-
-def _zone_ids(zones: gpd.GeoDataFrame, zone_id: str | None) -> pd.Series:
-    from kzgeo.schemas import LAYER_KINDS, column_named
-
-    if zone_id is None:  # a kind's id column, in any case (PLOT_ID is plot_id)
-        # ... but zone_id and id only as written: ArcGIS gives every Shapefile an Id field of zeros
-        found = [column_named(zones.columns, k.id_column) for k in LAYER_KINDS.values()]
-        zone_id = next((c for c in (*found, "zone_id", "id") if c in zones.columns), None)
-    if zone_id is None:
-        if isinstance(zones.index, pd.MultiIndex):
-            raise SchemaError(
-                f"zones: no id column, and the index has {zones.index.nlevels} levels; pass zone_id= naming "
-                "a column, or zones.reset_index() to make the levels columns"
-            )
-        ids = pd.Series(zones.index, name=zones.index.name or "zone_id")
-        if ids.duplicated().any():
-            raise SchemaError(
-                f"zones: no id column, and the index repeats {ids[ids.duplicated()].iloc[0]}; pass "
-                "zone_id= naming a unique column, or reset the index (zones.reset_index(drop=True))"
-            )
-        return ids
-    zone_id = column_named(zones.columns, zone_id)
-    if zone_id not in zones.columns:
-        raise SchemaError(
-            f"zones: no column {zone_id!r} for zone_id; the columns are {', '.join(map(str, zones.columns))}"
-        )
-    ids = zones[zone_id].rename(zone_id)
-    if ids.isna().any():  # a zone without an id would be a row no one can name (and leave the trend)
-        raise SchemaError(
-            f"zones: column {zone_id!r} is empty for {int(ids.isna().sum())} of {len(ids)} zone(s); fill in "
-            "the ids or pass zone_id= naming a complete, unique column"
-        )
-    repeated = ids[ids.duplicated()].unique()
-    if len(repeated):
-        raise SchemaError(
-            f"zones: column {zone_id!r} must identify each zone, but {len(repeated)} value(s) repeat "
-            f"({', '.join(map(str, repeated[:5]))}); pass zone_id= naming a unique column"
-        )
-    return ids
 
 
 _WGS84 = CRS.from_epsg(4326)
@@ -703,7 +663,7 @@ def _zonal_stats(
             f"zonal_stats: unknown statistic {unknown[0] if unknown else '(none given)'}; "
             f"choose from {', '.join(STATS)}"
         )
-    ids = _zone_ids(zones, zone_id)
+    ids = feature_ids(zones, zone_id, role="zones", param="zone_id", also=("zone_id",))
     zones, drawn = _polygons_only(zones, ids)
     zone_ha = zone_hectares(zones) if zone_ha is None else zone_ha
     if isinstance(raster, Mapping):
