@@ -359,6 +359,12 @@ def test_zone_id_choice(block):
         kzgeo.zonal_stats(z.assign(Name=["x"]), (block, T10, UTM42), zone_id="NAME")
     unnamed = gpd.GeoDataFrame(geometry=[cell_box(0, 0, 1, 1)], crs=UTM42, index=[7])
     assert kzgeo.zonal_stats(unnamed.geometry, (block, T10, UTM42)).index.tolist() == [7]
+    # plots carrying their region's KATO code are named by plot_id once validated as plots
+    with_kato = zones(cell_box(0, 0, 1, 1), cell_box(2, 2, 3, 3)).assign(kato=[111, 111])
+    with pytest.raises(kzgeo.SchemaError, match="id column 'kato' repeats the value 111"):
+        kzgeo.zonal_stats(with_kato, (block, T10, UTM42))
+    plots = kzgeo.validate_layer(with_kato.to_crs(4326), "plots")
+    assert kzgeo.zonal_stats(plots, (block, T10, UTM42)).index.tolist() == ["p0", "p1"]
 
 
 def test_errors(tmp_path, block):
