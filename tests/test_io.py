@@ -881,3 +881,11 @@ def test_ids_set_as_the_index_are_kept_and_odd_inputs_are_named(tmp_path):
     with pytest.raises(OutputError, match=r"kzgeo does not write \.csv; use .*\.gpkg"):
         kzgeo.write_layer(pas, tmp_path / "a.csv")
     assert kzgeo.write_layer(pas.geometry, tmp_path / "g.gpkg").exists()  # a GeoSeries, as read_layer takes
+
+
+def test_write_something_other_than_a_layer(tmp_path, layer):
+    with pytest.raises(kzgeo.DataError, match=r"write_layer: got a DataFrame; give a GeoDataFrame"):
+        kzgeo.write_layer(pd.DataFrame({"a": [1]}), tmp_path / "x.gpkg")
+    assert list(tmp_path.iterdir()) == []
+    kzgeo.write_layer(layer.geometry, tmp_path / "shapes.gpkg")  # geometries alone are a layer
+    assert len(gpd.read_file(tmp_path / "shapes.gpkg")) == len(layer)

@@ -374,6 +374,10 @@ def test_errors(tmp_path, block):
         kzgeo.zonal_stats(z, raster, stats=["mode"])
     with pytest.raises(DataError, match="no column 'nope'"):
         kzgeo.zonal_stats(z, raster, zone_id="nope")
+    with pytest.raises(DataError, match=r"zones: got a str; give a GeoDataFrame \(kzgeo.read_layer reads"):
+        kzgeo.zonal_stats(str(tmp_path / "plots.gpkg"), raster)
+    with pytest.raises(DataError, match="zones: got a DataFrame; give a GeoDataFrame"):
+        kzgeo.zonal_stats(pd.DataFrame({"plot_id": ["p0"]}), raster)
     with pytest.raises(CRSError, match="no CRS"):
         kzgeo.zonal_stats(z.set_crs(None, allow_override=True), raster)
     with pytest.raises(RasterError, match="index needs named bands"):

@@ -117,6 +117,19 @@ def hectares(
     return _hectares(np.asarray(geoms.values, dtype=object), CRS.from_user_input(geoms.crs), target)
 
 
+def frame_of(layer, role: str) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of ``layer`` (a GeoSeries becomes one) with an active geometry column, or a
+    DataError naming ``role`` and saying what to give."""
+    if isinstance(layer, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=layer)
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise DataError(
+            f"{role}: got a {type(layer).__name__}; give a GeoDataFrame (kzgeo.read_layer reads files)"
+        )
+    geometry_of(layer, role)
+    return layer
+
+
 def geometry_of(gdf: gpd.GeoDataFrame, role: str) -> gpd.GeoSeries:
     """The active geometry column of ``gdf``, or a GeometryError naming ``role`` and the column to set
     (geopandas raises AttributeError for a frame whose geometry column was never set)."""

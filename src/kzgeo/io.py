@@ -814,8 +814,9 @@ def write_layer(
             f"{path}: kzgeo does not write {_suffix(path) or 'files without a suffix'}; use {writable}"
         )
     driver = _check_format(path)
-    if isinstance(gdf, gpd.GeoSeries):  # geometries alone, as read_layer and the statistics take them
-        gdf = gpd.GeoDataFrame(geometry=gdf)
+    from kzgeo.area import frame_of
+
+    gdf = frame_of(gdf, "write_layer")  # geometries alone as well, as read_layer and the statistics take them
     if gdf.crs is None:
         raise DataError(f"{path}: the GeoDataFrame has no CRS; set one with gdf.set_crs(...) before writing")
     if _suffix(path) == ".zip":

@@ -24,8 +24,8 @@ from kzgeo.area import (
     _hectares,
     _polygonal_parts,
     _repaired,
+    frame_of,
     geodesic_edges,
-    geometry_of,
     hectares,
 )
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
@@ -75,18 +75,6 @@ _CUT_EXCESS = 1e-5
 # precision grid for the fallback when GEOS fails: about 1 cm in degrees, 1 cm in metres
 _GRID_DEG = 1e-7
 _GRID_M = 0.01
-
-
-def _frame(layer, role: str) -> gpd.GeoDataFrame:
-    """A GeoDataFrame of ``layer`` (a GeoSeries becomes one), or a DataError naming ``role``."""
-    if isinstance(layer, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=layer)
-    if not isinstance(layer, gpd.GeoDataFrame):
-        raise DataError(
-            f"{role}: got a {type(layer).__name__}; give a GeoDataFrame (kzgeo.read_layer reads files)"
-        )
-    geometry_of(layer, role)
-    return layer
 
 
 def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
@@ -225,7 +213,7 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
     >>> int(flat["features"][0]), round(float(shapely.area(flat.geometry[0])))
     (2, 3)
     """
-    gdf = _frame(gdf, "flatten")
+    gdf = frame_of(gdf, "flatten")
     _need_crs(gdf, "flatten")
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     missing = [k for k in keys if k not in gdf.columns]
@@ -304,7 +292,7 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     >>> coverage(zones, pas, zone_id="zone")["covered_pct"].round(4).tolist()
     [50.0, 50.0, 50.0]
     """
-    zones, layer = _frame(zones, "coverage zones"), _frame(layer, "coverage layer")
+    zones, layer = frame_of(zones, "coverage zones"), frame_of(layer, "coverage layer")
     _need_crs(zones, "coverage zones")
     _need_crs(layer, "coverage layer")
     if not len(zones):
@@ -411,7 +399,7 @@ def overlap_table(
     one_layer = left is right or (
         isinstance(left, gpd.GeoSeries) and isinstance(right, gpd.GeoSeries) and left.values is right.values
     )
-    left, right = _frame(left, "overlap_table left"), _frame(right, "overlap_table right")
+    left, right = frame_of(left, "overlap_table left"), frame_of(right, "overlap_table right")
     right = left if one_layer else right
     _need_crs(left, "overlap_table left")
     _need_crs(right, "overlap_table right")
@@ -809,7 +797,8 @@ def planting_progress(
         overlap by more than 0.1 % of the smaller (a plot entered twice), whose common hectares
         ``planted_ha`` counts twice.
     """
-    plots, regions = _frame(plots, "planting_progress plots"), _frame(regions, "planting_progress regions")
+    plots = frame_of(plots, "planting_progress plots")
+    regions = frame_of(regions, "planting_progress regions")
     _need_crs(plots, "planting_progress plots")
     _need_crs(regions, "planting_progress regions")
     missing = [c for c in PLOT_COLUMNS if c not in plots.columns and c not in ("region", "survival_pct")]

@@ -25,6 +25,7 @@ from exactextract.raster import RasterSource
 from pyproj import CRS, Geod
 from rasterio.windows import Window
 
+from kzgeo.area import frame_of
 from kzgeo.errors import (
     CRSError,
     DataError,
@@ -654,8 +655,7 @@ def _zonal_stats(
 ) -> pd.DataFrame:
     """:func:`zonal_stats`; ``refuse_none`` false only warns when no zone overlaps a single raster
     (one date of a time series); ``zone_ha``, the zones' :func:`zone_hectares` when known."""
-    if isinstance(zones, gpd.GeoSeries):
-        zones = gpd.GeoDataFrame(geometry=zones)
+    zones = frame_of(zones, "zones")
     stats = [stats] if isinstance(stats, str) else list(stats)  # stats="mean" is one statistic
     unknown = [s for s in stats if s not in STATS]
     if unknown or not stats:
