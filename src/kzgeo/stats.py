@@ -262,9 +262,10 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     -------
     DataFrame
         One row per zone, in input order, then a national total row whose id is ``"total"``:
-        the zone id column, ``name_en`` when the zones carry it, ``zone_ha``, ``covered_ha`` and
-        ``covered_pct`` (``100 * covered_ha / zone_ha``, at most 100: a piece measuring up to 1e-5
-        more than its zone, the rounding of cutting, counts as the zone). The total row measures the
+        the zone id column (as text when the ids are numbers, so that the column has one type),
+        ``name_en`` when the zones carry it, ``zone_ha``, ``covered_ha`` and ``covered_pct``
+        (``100 * covered_ha / zone_ha``, at most 100: a piece measuring up to 1e-5 more than its zone,
+        the rounding of cutting, counts as the zone). The total row measures the
         union of the zones and its intersection with the flattened layer, so it is right even if zones
         overlap.
 
@@ -325,7 +326,10 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     total_cover = _robust(shapely.intersection, "coverage", zones.crs, all_zones, cover)
     zone_ha = _valid_ha(np.append(zone_geoms, all_zones), zones.crs)
     covered_ha = _at_most(_valid_ha(np.append(covered, total_cover), zones.crs), zone_ha)
-    table = pd.DataFrame({ids.name: [*ids.tolist(), TOTAL]})
+    # ids of one type, total included: numbers (KATO codes read as integers) become text, so the
+    # table sorts and writes to Parquet
+    text = ids.tolist() if all(isinstance(i, str) for i in ids) else [str(i) for i in ids]
+    table = pd.DataFrame({ids.name: [*text, TOTAL]})
     name_en = column_named(zones.columns, "name_en")  # NAME_EN as well
     if name_en in zones.columns and ids.name != name_en:
         table["name_en"] = [*zones[name_en].tolist(), TOTAL]
