@@ -577,8 +577,13 @@ def test_the_python_api_takes_files_and_refuses_odd_window_sizes(scene, sites, s
     with pytest.raises(RasterError, match=r"is not an affine\.Affine; .*Affine\.from_gdal"):
         detect_dumps(bands, transform=scene.transform.to_gdal(), crs=scene.crs)
     # an earlier run that found nothing makes every site new: said
-    with pytest.warns(KzgeoWarning, match="previous sites: the layer holds no site, so every site is 'new'"):
+    with pytest.warns(
+        KzgeoWarning, match="previous sites: the layer holds no site, so every site is 'new'"
+    ) as w:
         detect_dumps(scene_path, previous=sites.iloc[:0])
+    # ... in Python's words, from the caller's line (not from inside kzgeo, nor from sys:1)
+    assert "give that scene itself as previous= (CLI: --previous SCENE)" in str(w[0].message)
+    assert [x.filename for x in w if issubclass(x.category, KzgeoWarning)] == [__file__]
 
 
 def test_no_score_raster_is_left_when_the_sites_cannot_be_written(scene_path, tmp_path, monkeypatch, capsys):

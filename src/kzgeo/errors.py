@@ -64,3 +64,17 @@ class KzgeoWarning(UserWarning):
 
 class RepairWarning(KzgeoWarning):
     """Input was repaired or features were dropped; the message gives counts, ids and hectares."""
+
+
+def warn_caller(message: str, category: type[Warning] = KzgeoWarning) -> None:
+    """Warn as from the first line outside kzgeo that led here (the user's script or notebook cell),
+    however deep in kzgeo the warning is raised."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(__file__) + os.sep
+    frame, level = sys._getframe(1), 2  # level 1 is this function, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -303,12 +303,16 @@ def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | 
         same = [n for n, _ in table if n.lower() == layer.lower()]  # GDAL matches names in any case
         if not same:
             raise LayerReadError(
-                f"{path}: has no layer {layer!r}; its layers: {', '.join(names)} (CLI: --layer NAME)"
+                f"{path}: has no layer {layer!r}; its layers: {', '.join(names)}; choose one with layer=... "
+                f"{LAYER_HINT}"
             )
         if same[0] not in names:
             raise LayerReadError(
-                f"{path}: layer {same[0]!r} has no geometry; choose one of {', '.join(names) or '(none)'} "
-                "(CLI: --layer NAME)"
+                f"{path}: layer {same[0]!r} has no geometry; its layers with geometry: {', '.join(names)}; "
+                f"choose one with layer=... {LAYER_HINT}"
+                if names
+                else f"{path}: layer {same[0]!r} has no geometry, nor has any layer of the file; give a file "
+                "with a vector layer"
             )
         return same[0]
     if layer is not None:
@@ -557,7 +561,7 @@ def _read_any(path: Path, driver: str, kind, layer, encoding) -> tuple[gpd.GeoDa
         if layer not in (None, 0, path.stem):
             raise LayerReadError(
                 f"{path}: a GeoParquet file holds one layer, {path.stem!r}, not {layer!r}; drop the "
-                "layer (CLI: --layer)"
+                "layer argument (CLI: --layer)"
             )
         return _read_parquet(path), None
     chosen = _pick_layer(path, kind, layer)

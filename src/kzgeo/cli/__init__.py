@@ -189,8 +189,7 @@ _CLI_WORDS = (
     ("assume_crs='EPSG:32642'", "--assume-crs EPSG:32642"),
     ("(assume_crs=...)", "(--assume-crs)"),
     ("choose one with layer=... (CLI: --layer)", "choose one with --layer"),
-    ("(CLI: --layer NAME)", "(--layer NAME)"),
-    ("drop the layer (CLI: --layer)", "drop --layer"),
+    ("drop the layer argument (CLI: --layer)", "drop --layer"),
     *(
         (
             f"pass encoding={name!r} (CLI: kzgeo --encoding {name} COMMAND ...)",
@@ -200,6 +199,7 @@ _CLI_WORDS = (
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass the right kind=", "pass the right --kind"),
+    ("as previous= (CLI: --previous SCENE)", "(--previous SCENE)"),
     ("overlap_table: sliver_pct=", "--sliver-pct "),
     ("assume_crs=", "--assume-crs "),  # after the fuller forms above
     (

@@ -112,8 +112,7 @@ def detect_dumps(
             return read_layer(path, assume_crs=assume_crs, anywhere=True, **kwargs)
         except LayerReadError as exc:
             message = str(exc).replace("layer=... (CLI: --layer)", f"{option}-layer")
-            message = message.replace("(CLI: --layer NAME)", f"({option}-layer NAME)")
-            message = message.replace("drop the layer (CLI: --layer)", f"drop {option}-layer")
+            message = message.replace("drop the layer argument (CLI: --layer)", f"drop {option}-layer")
             if message == str(exc):
                 raise
             raise LayerReadError(message) from exc

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,7 +40,7 @@ from kzgeo.dumps.features import (
 from kzgeo.dumps.model import DumpModel, load_model
 from kzgeo.dumps.objects import part_sums, site_rings
 from kzgeo.dumps.status import NOT_OBSERVED, assign_status, check_layers, compare_sites
-from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, RasterError
+from kzgeo.errors import DataError, KzgeoError, KzgeoWarning, RasterError, warn_caller
 
 __all__ = ["SITE_COLUMNS", "WINDOW_HALO", "Thresholds", "detect_dumps", "score_cube", "touching_groups"]
 
@@ -396,13 +395,12 @@ def _check_bands(src) -> None:
             f"{' '.join(BANDS)} (name them in the band descriptions, or give a Sentinel-2 granule folder)"
         )
     if getattr(src, "top_of_atmosphere", False):
-        warnings.warn(
+        warn_caller(
             f"{src.source}: a Level-1C scene (top-of-atmosphere reflectance: it carries the cirrus band "
             "B10, which Level-2A drops); the detector was trained on Level-2A surface reflectance, and "
             "haze brightens a Level-1C scene: expect other scores and more false alarms, or give the "
             "Level-2A product of the same date",
             KzgeoWarning,
-            stacklevel=4,
         )
 
 
@@ -418,12 +416,11 @@ def _check_reflectance(src) -> None:
     sample = np.concatenate([r[np.isfinite(r)] for r in red])
     zero = float(np.mean(sample == 0)) if sample.size else 0.0
     if zero > 0.01:  # a uint16 scene's DN 0 is nodata already: this is a float scene's untagged fill
-        warnings.warn(
+        warn_caller(
             f"{src.source}: {100 * zero:.0f} % of the sampled red pixels are exactly 0, which no ground "
             "reflects: they are not scored (fill beyond the swath edge?); declare the fill as nodata "
             "(gdal_edit.py -a_nodata 0)",
             KzgeoWarning,
-            stacklevel=4,
         )
     typical = float(np.median(sample[sample != 0])) if (sample != 0).any() else 0.0
     if typical > 1.5:
@@ -475,11 +472,10 @@ def _warn_if_no_landfill_here(landfills: gpd.GeoDataFrame, src, radius_m: float)
     present = landfills.geometry[~(landfills.geometry.isna() | landfills.geometry.is_empty)]
     if present.empty or present.to_crs(src.crs).intersects(here).any():
         return
-    warnings.warn(
+    warn_caller(
         f"landfills: none of the {len(present)} landfills lies in the scene {src.source}, so no site can "
         "be legal; if one should, check that the layer covers this place and declares its real CRS",
         KzgeoWarning,
-        stacklevel=3,
     )
 
 
@@ -500,12 +496,11 @@ def _check_previous(previous, src, transform, crs) -> None:
     here = _footprint(src)
     if isinstance(previous, gpd.GeoDataFrame):
         if previous.empty:  # a run on a clouded scene finds nothing: every site here would be new
-            warnings.warn(
+            warn_caller(
                 "previous sites: the layer holds no site, so every site is 'new'; if the earlier run "
-                "found none because its scene was clouded, give that scene itself (--previous SCENE) to "
-                "have sites it could not see marked not_observed",
+                "found none because its scene was clouded, give that scene itself as previous= (CLI: "
+                "--previous SCENE) to have sites it could not see marked not_observed",
                 KzgeoWarning,
-                stacklevel=4,
             )
             return
         if previous.crs is None:
@@ -693,11 +688,10 @@ def detect_dumps(
                 dst.write(score[sl][None], window=core)
             valid += int(np.isfinite(feats[0][sl]).sum())
         if not valid:
-            warnings.warn(
+            warn_caller(
                 f"{src.source}: no pixel could be scored (all nodata, cloud, snow or water); no site can be "
                 "found in it",
                 KzgeoWarning,
-                stacklevel=2,
             )
         sites = _merge(parts, src.crs)
         georef = {"transform": transform, "crs": crs}
@@ -743,11 +737,10 @@ def _observed_share(sites: gpd.GeoDataFrame, previous, georef: dict) -> np.ndarr
 
 def _warn_not_observed(count: int, total: int) -> None:
     if count:
-        warnings.warn(
+        warn_caller(
             f"{count} of {total} sites lie where the previous scene has no data (off its footprint, "
             f"nodata, cloud or snow): their change is {NOT_OBSERVED!r}, not new",
             KzgeoWarning,
-            stacklevel=4,
         )
 
 
