@@ -285,8 +285,9 @@ def test_a_bow_tie_is_repaired_not_measured_as_zero():
     bow_tie = shapely.Polygon([(70, 50), (71, 51), (71, 50), (70, 51)])
     square = box(70, 50, 71, 51)
     layer = gpd.GeoSeries([square, bow_tie], crs=4326)
-    with pytest.warns(RepairWarning, match=r"hectares: repaired 1 invalid geometry \(features 1 "):
+    with pytest.warns(RepairWarning, match=r"hectares: repaired 1 invalid geometry \(features 1 ") as w:
         ha = hectares(layer)
+    assert str(w[0].message).endswith("shapely.is_valid_reason says why each was invalid (CLI: kzgeo info)")
     # make_valid keeps both triangles: half the square, measured on the ellipsoid
     triangles = shapely.make_valid(bow_tie)
     expected = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(t)[0]) for t in triangles.geoms) / 1e4

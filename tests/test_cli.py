@@ -112,7 +112,9 @@ def test_info_reports_repeated_ids_instead_of_refusing_the_layer(tmp_path, capsy
     plots.to_file(tmp_path / "plots.gpkg")
     code, out, err = run(["info", str(tmp_path / "plots.gpkg"), "--kind", "plots"], capsys)
     assert code == 0, err
-    assert "1 plot_id value(s) repeat (A)" in out
+    assert (
+        "1 plot_id value(s) repeat (A): make them unique, or name another id column (--id, --zone-id)" in out
+    )
     code, _, err = run(["area", str(tmp_path / "plots.gpkg"), "--kind", "plots"], capsys)
     assert code == 1 and "must identify each feature" in err  # the tables still refuse it
 

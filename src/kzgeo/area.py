@@ -218,7 +218,8 @@ def _warn_repair(
     warnings.warn(
         f"{role}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} (features "
         f"{', '.join(map(str, invalid[:5]))}{', ...' if n > 5 else ''} in input order) "
-        f"with make_valid before {purpose}; kzgeo info shows why each was invalid",
+        f"with make_valid before {purpose}; shapely.is_valid_reason says why each was invalid (CLI: "
+        "kzgeo info)",
         RepairWarning,
         stacklevel=stacklevel,
     )

@@ -102,7 +102,7 @@ class ValidationReport:
             shown = _show_ids(self.repeated_ids)
             parts.append(
                 f"{len(self.repeated_ids)} {self.id_column} value(s) repeat ({shown}): make them unique, "
-                "or give the table commands another column with --id"
+                "or name another id column (zone_id=, left_id=, right_id=; CLI: --id, --zone-id)"
             )
         return ", ".join(parts)
 

@@ -199,6 +199,11 @@ _CLI_WORDS = (
     ),
     ("(CLI: kzgeo --encoding NAME COMMAND ...)", "(kzgeo --encoding NAME COMMAND ...)"),
     ("pass the right kind=", "pass the right --kind"),
+    ("(zone_id=, left_id=, right_id=; CLI: --id, --zone-id)", "(--id, --zone-id)"),
+    (
+        "shapely.is_valid_reason says why each was invalid (CLI: kzgeo info)",
+        "kzgeo info shows why each was invalid",
+    ),
     ("as previous= (CLI: --previous SCENE)", "(--previous SCENE)"),
     ("overlap_table: sliver_pct=", "--sliver-pct "),
     ("assume_crs=", "--assume-crs "),  # after the fuller forms above

@@ -65,7 +65,7 @@ def info(
                 value += f"  (declared by the file; --assume-crs {assume_crs} was ignored)"
             else:
                 value += "  (declared by the file)"
-        elif key == "outside_kazakhstan":  # advice as typed at the command line
+        elif key in ("outside_kazakhstan", "validity"):  # advice as typed at the command line
             from kzgeo.cli import _for_cli
 
             value = _for_cli(value)

@@ -590,7 +590,12 @@ def zonal_stats(
         apply). An array is 2-D or ``(bands, h, w)``; NaN and masked cells are nodata. A mapping (e.g.
         ``{date: scene}``) computes every entry in one call and suffixes its columns with ``_<label>``.
     stats : iterable of str
-        Any of ``mean, min, max, std, variance, median, sum, count, majority, minority, cv``.
+        Any of ``mean, min, max, std, variance, median, sum, count, majority, minority, cv``, each
+        weighted by the share of a pixel inside the zone as exactextract defines it: ``std`` and
+        ``variance`` are the population's (numpy's ``ddof=0``), ``median`` is exactextract's weighted
+        quantile, which pools equal values and interpolates between them (a 5 × 5 zone of 25
+        distinct values gives its middle value; one with repeated values can give a number between
+        two of them where ``np.median`` gives one of them).
     band : str or list of str, optional
         Bands to summarise; by default all bands of the scene unless ``index`` is given.
     index : str or list of str, optional
