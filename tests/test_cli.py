@@ -503,3 +503,30 @@ def test_a_layer_outside_kazakhstan_in_an_assumed_crs_is_told_to_assume_another(
     code, out, _ = run(["info", path, "--assume-crs", "EPSG:32642"], capsys)
     line = next(ln for ln in out.splitlines() if ln.startswith("outside_kazakhstan"))
     assert "in the assumed CRS EPSG:32642" in line and "--assume-crs EPSG:4326" in line
+
+
+def test_a_full_disk_and_other_system_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    data = Path(__file__).parents[1] / "data"
+
+    def no_space(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", no_space)
+    monkeypatch.setattr(Path, "write_bytes", no_space)
+    for name in ("a.csv", "a.xlsx"):
+        code, _, err = run(["area", str(data / "regions.gpkg"), "-o", str(tmp_path / name)], capsys)
+        assert code == 1
+        assert (
+            err == f"kzgeo: error: {tmp_path / name}: cannot be written, the disk is full (no space left in "
+            f"{tmp_path}); free some space or write it elsewhere\n"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+    def locked(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "regions.gpkg")
+
+    monkeypatch.setattr("kzgeo.io.read_layer", locked)
+    code, _, err = run(["area", str(data / "regions.gpkg")], capsys)
+    assert (code, err) == (1, "kzgeo: error: regions.gpkg: Permission denied\n")

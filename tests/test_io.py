@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import box
 
@@ -889,3 +890,31 @@ def test_write_something_other_than_a_layer(tmp_path, layer):
     assert list(tmp_path.iterdir()) == []
     kzgeo.write_layer(layer.geometry, tmp_path / "shapes.gpkg")  # geometries alone are a layer
     assert len(gpd.read_file(tmp_path / "shapes.gpkg")) == len(layer)
+
+
+def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
+    import errno
+    import shutil
+
+    full = "cannot be written, the disk is full .*; free some space or write it elsewhere"
+    with pytest.raises(OutputError, match=rf"x\.csv: {full}"), atomic_output(tmp_path / "x.csv") as tmp:
+        tmp.write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    # GDAL's writers lose the errno ('Cannot write feature'): a failed write on a disk with under 1 MiB
+    # free is a full disk, on a disk with room a layer it cannot write
+    real = gpd.GeoDataFrame.to_file
+
+    def cut_short(self, path, **kwargs):
+        real(self.iloc[:1], path, **kwargs)
+        raise pyogrio.errors.FieldError("Cannot write feature")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", cut_short)
+    with pytest.raises(DataError, match=r"plots\.gpkg: the layer cannot be written as GeoPackage \(Cannot"):
+        kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=4096))
+    for name in ("plots.gpkg", "plots.shp"):
+        with pytest.raises(OutputError, match=rf"{name}: {full}"):
+            kzgeo.write_layer(layer, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []

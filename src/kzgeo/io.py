@@ -11,8 +11,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import os
 import re
+import shutil
 import struct
 import tempfile
 import warnings
@@ -34,6 +36,7 @@ from kzgeo.errors import (
     LayerReadError,
     OutputError,
     OutputExistsError,
+    warn_caller,
 )
 from kzgeo.validate import ValidationReport, _check_coordinates, _set_crs, guess_kind, validate_layer
 
@@ -750,6 +753,31 @@ def check_output(
     return path
 
 
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_FULL_BELOW = 1 << 20
+"""Free bytes under which a failed write is put down to a full disk (GDAL's writers lose the errno)."""
+
+
+def _full_disk(path: Path, exc: Exception, tmp: Path | None = None) -> OutputError | None:
+    """An OutputError saying the disk is full when that is why writing ``path`` failed, else None
+    (a KzgeoError keeps its own message)."""
+    if isinstance(exc, KzgeoError):
+        return None
+    if not (isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS):
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # what it took is not free space
+        try:
+            if shutil.disk_usage(path.parent).free >= _FULL_BELOW:
+                return None
+        except OSError:
+            return None
+    return OutputError(
+        f"{path}: cannot be written, the disk is full (no space left in {path.parent}); free some space or "
+        "write it elsewhere"
+    )
+
+
 @contextlib.contextmanager
 def atomic_output(
     dest: str | os.PathLike,
@@ -769,7 +797,13 @@ def atomic_output(
     os.unlink(tmp)  # writers such as GDAL refuse to write over an existing empty file
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
+        try:
+            yield tmp_path
+        except Exception as exc:
+            full = _full_disk(path, exc, tmp_path)
+            if full is None:
+                raise
+            raise full from exc
         try:
             os.replace(tmp_path, path)
         except OSError as exc:
@@ -833,6 +867,9 @@ def write_layer(
     except (DataSourceError, DataLayerError, FeatureError, FieldError, ValueError, TypeError) as exc:
         if isinstance(exc, KzgeoError):
             raise
+        full = _full_disk(path, exc)  # GDAL says 'Cannot write feature' when the disk is full
+        if full is not None:
+            raise full from exc
         raise DataError(
             f"{path}: the layer cannot be written as {FORMATS[_suffix(path)][1]} "
             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); fix the column or geometries "
@@ -848,12 +885,11 @@ def _write(
         check_output(path, overwrite=overwrite, inputs=inputs)
         long = [c for c in gdf.columns if c != gdf.geometry.name and len(str(c)) > 10]
         if long:
-            warnings.warn(
+            warn_caller(
                 f"{path}: a Shapefile cuts column names to 10 characters: {', '.join(map(str, long[:6]))}"
                 f"{' ...' if len(long) > 6 else ''}; kzgeo.read_layer(..., kind=...) reads kzgeo's own "
                 "columns back, other tools see the cut names (.gpkg keeps them whole)",
                 KzgeoWarning,
-                stacklevel=4,
             )
         with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir, warnings.catch_warnings():
             # GDAL's own 'Normalized/laundered field name' per column: said once above

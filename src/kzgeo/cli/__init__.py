@@ -262,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         _say_deferred()  # an error about the CRS reads differently once told --assume-crs was not used
         click.echo(f"kzgeo: error: {_for_cli(str(exc))}", err=True)
         return 1
+    except OSError as exc:  # what no check foresaw (a disk gone, a file locked): one line, no traceback
+        _say_deferred()
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"kzgeo: error: {where}{exc.strerror or exc}", err=True)
+        return 1
     except click.exceptions.Abort:
         click.echo("kzgeo: aborted", err=True)
         return 130

@@ -464,4 +464,8 @@ def write_xlsx(df: pd.DataFrame, path: Path) -> None:
         width = max([len(str(column)), *(len(str(v)) for v in values.head(1000))], default=8)
         ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
-    wb.save(path)
+    # built in memory, then written: openpyxl leaves its zip file open when a write fails (a full
+    # disk), and Python then reports the failure again as it collects it
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(buffer.getvalue())
