@@ -530,3 +530,11 @@ def test_a_full_disk_and_other_system_errors_are_one_line(tmp_path, capsys, monk
     monkeypatch.setattr("kzgeo.io.read_layer", locked)
     code, _, err = run(["area", str(data / "regions.gpkg")], capsys)
     assert (code, err) == (1, "kzgeo: error: regions.gpkg: Permission denied\n")
+
+
+def test_a_table_to_dash_is_printed(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = Path(__file__).parents[1] / "data"
+    code, out, _ = run(["area", str(data / "regions.gpkg"), "-o", "-", "--format", "csv"], capsys)
+    assert code == 0 and out.splitlines()[0] == "kato,name_en,area_ha" and len(out.splitlines()) == 21
+    assert list(tmp_path.iterdir()) == []  # no file called '-'

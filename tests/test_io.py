@@ -546,7 +546,8 @@ def test_attribute_tables_of_a_geopackage_are_not_layers(tmp_path, layer):
     assert list(kzgeo.read_layer(path)["plot_id"]) == [1, 2]
     assert kzgeo.io.describe(path)["features"] == 2
     with pytest.raises(
-        LayerReadError, match=r"attr\.gpkg: layer 'notes' has no geometry; choose one of plots"
+        LayerReadError,
+        match=r"attr\.gpkg: layer 'notes' has no geometry; its layers with geometry: plots; choose one with",
     ):
         kzgeo.read_layer(path, layer="notes")
     only = tmp_path / "only.gpkg"
@@ -918,3 +919,20 @@ def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
         with pytest.raises(OutputError, match=rf"{name}: {full}"):
             kzgeo.write_layer(layer, tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_through_a_link_and_not_onto_a_device_or_pipe(tmp_path, layer):
+    import os
+
+    target = tmp_path / "runs" / "plots.gpkg"
+    target.parent.mkdir()
+    kzgeo.write_layer(layer.iloc[:1], target)
+    (tmp_path / "latest.gpkg").symlink_to(target)
+    kzgeo.write_layer(layer, tmp_path / "latest.gpkg", overwrite=True)  # written through, the link kept
+    assert (tmp_path / "latest.gpkg").is_symlink() and len(gpd.read_file(target)) == len(layer)
+    os.mkfifo(tmp_path / "pipe.gpkg")
+    with pytest.raises(OutputError, match=r"pipe\.gpkg: is not a regular file \(a device, pipe or socket\)"):
+        kzgeo.write_layer(layer, tmp_path / "pipe.gpkg", overwrite=True)
+    assert (tmp_path / "pipe.gpkg").is_fifo()
+    with pytest.raises(OutputError, match="-: this output is a file, not standard output; give a file name"):
+        kzgeo.io.check_output("-")

@@ -702,7 +702,8 @@ def check_output(
     suffixes: tuple[str, ...] | None = None,
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
-    """The output path, once it is known that a file can be written there.
+    """The output path, once it is known that a file can be written there (a symbolic link's target:
+    the file is written through the link).
 
     ``suffixes`` (lower case, e.g. ``(".tif", ".tiff")``), when given, are the only file name endings
     accepted: a GeoTIFF named ``.gpkg`` would be opened by the next tool as what it is not. A
@@ -714,10 +715,15 @@ def check_output(
         ``dest`` (or, for a ``.shp``, one of its sidecar files) exists and ``overwrite`` is false.
     OutputError
         ``dest`` is one of ``inputs`` or of their sidecar files (whatever ``overwrite`` says), is a
-        folder, its folder does not exist or is a file, or no file can be created in it (tried with an
-        empty temporary file, removed at once); or a suffix not in ``suffixes``.
+        folder, a device, pipe or socket or ``-``, its folder does not exist or is a file, or no file
+        can be created in it (tried with an empty temporary file, removed at once); or a suffix not in
+        ``suffixes``.
     """
     path = Path(dest)
+    if str(dest) == "-":
+        raise OutputError("-: this output is a file, not standard output; give a file name")
+    if path.is_symlink() and path.exists():  # written through, as the shell's > does: the link stays
+        path = Path(os.path.realpath(path))
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise OutputError(
             f"{path}: this file is written as {' or '.join(suffixes)}, not {path.suffix or '(no suffix)'!r}; "
@@ -733,6 +739,8 @@ def check_output(
             raise OutputError(f"{path}: {what} the input {source}; write the result to another file")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name inside it, e.g. {path / 'out'}")
+    if path.exists() and not path.is_file():  # replaced by a rename, a device or a pipe would be lost
+        raise OutputError(f"{path}: is not a regular file (a device, pipe or socket); give a file name")
     existing = [p for p in _dataset_files(path) if p.exists()]
     if existing and not overwrite:
         what = "already exists" if existing[0] == path else f"{existing[0].name}, part of it, already exists"
@@ -882,7 +890,7 @@ def _write(
 ) -> Path:
     if driver == "ESRI Shapefile":
         # a Shapefile is several files; write them into a temporary folder, then move each into place
-        check_output(path, overwrite=overwrite, inputs=inputs)
+        path = check_output(path, overwrite=overwrite, inputs=inputs)
         long = [c for c in gdf.columns if c != gdf.geometry.name and len(str(c)) > 10]
         if long:
             warn_caller(

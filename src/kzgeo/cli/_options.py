@@ -231,7 +231,8 @@ output_opt = click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the table to this file (.csv, .json, .md, .xlsx); default: a table on stdout.",
+    callback=lambda ctx, param, value: None if value is not None and str(value) == "-" else value,
+    help="Write the table to this file (.csv, .json, .md, .xlsx); default (or -): a table on stdout.",
 )
 
 
