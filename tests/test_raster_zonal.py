@@ -627,3 +627,13 @@ def test_zone_ids_in_any_case_missing_or_in_a_multiindex(tmp_path):
             {"2023-07-01": s2_stack(tmp_path / "s.tif")},
             zone_id="date",
         )
+
+
+def test_an_array_without_a_crs_or_of_wrong_dimensions_is_told_which(block):
+    """An array of 2 dimensions without a CRS was told 'shape (1, 10, 10): needs 2 or 3 dimensions
+    and a CRS'."""
+    z = zones(cell_box(3, 3, 6, 6))
+    with pytest.raises(RasterError, match=r"^raster array: its CRS is None; give the CRS of the grid"):
+        kzgeo.zonal_stats(z, (block, T10, None))
+    with pytest.raises(RasterError, match=r"^raster array of shape \(1, 1, 10, 10\): has 4 dimension\(s\)"):
+        kzgeo.zonal_stats(z, (block[None, None], T10, UTM42))

@@ -27,16 +27,25 @@ band_names_opt = click.option(
     default=None,
     metavar="NAMES",
     help="Names of a multiband file's bands in file order, comma-separated, for a file without band "
-    "descriptions: e.g. red,green,blue,nir or B02,B03,B04,B08.",
+    "descriptions: e.g. red,green,blue,nir or B02,B03,B04,B08 (names contradicting descriptions the "
+    "file has are refused).",
 )
 
 
 def say_if_unmasked(scene, path: Path) -> None:
     """A note when a Sentinel-2 or Landsat scene has no band that masks clouds: they count as data."""
     if scene.sensor in ("sentinel-2", "landsat") and not scene.has_mask and "QA60" not in scene.bands:
-        band = "SCL band (a Level-2A product)" if scene.sensor == "sentinel-2" else "QA_PIXEL band"
+        unmasked = "clouds, shadow and snow are not masked and count as valid pixels"
+        if scene.top_of_atmosphere:  # Level-1C: ESA classifies the scene only in Level-2A
+            note(
+                f"{path}: a Level-1C scene (top-of-atmosphere, with band B10), which has no SCL band: "
+                f"{unmasked}; check the scene is clear over your area, or give the Level-2A product "
+                "with its SCL band"
+            )
+            return
+        band = "SCL band (the scene classification of Level-2A products)"
         note(
-            f"{path}: no {band}: clouds, shadow and snow are not masked and count as valid pixels; "
+            f"{path}: no {band if scene.sensor == 'sentinel-2' else 'QA_PIXEL band'}: {unmasked}; "
             "check the scene is clear over your area, or give one with that band"
         )
 

@@ -34,7 +34,7 @@ from kzgeo.errors import (
     RasterError,
     RepairWarning,
 )
-from kzgeo.raster.indices import spectral_index
+from kzgeo.raster.indices import INDICES, spectral_index
 from kzgeo.raster.scene import Scene, _float_for, bounded_cache, open_scene
 from kzgeo.schemas import feature_ids
 
@@ -155,8 +155,16 @@ def _array_layers(raster: tuple, band) -> tuple[_Grid, list[_Layer]]:
     array = np.ma.filled(raw.astype(_float_for(raw.dtype)), np.nan)
     if array.ndim == 2:
         array = array[None]
-    if array.ndim != 3 or crs is None:
-        raise RasterError(f"raster array of shape {array.shape}: needs 2 or 3 dimensions and a CRS")
+    if array.ndim != 3:
+        raise RasterError(
+            f"raster array of shape {raw.shape}: has {raw.ndim} dimension(s); give a 2-D array (one band) "
+            "or a 3-D one (bands, rows, columns)"
+        )
+    if crs is None:
+        raise RasterError(
+            "raster array: its CRS is None; give the CRS of the grid as the tuple's third item, e.g. "
+            "(array, transform, 'EPSG:32642')"
+        )
     if transform.b != 0 or transform.d != 0:
         raise RasterError(
             f"raster array: the transform {tuple(transform)[:6]} is rotated; warp it north-up first"
@@ -197,9 +205,28 @@ def _scene_layers(scene: Scene, band, index) -> list[_Layer]:
         few = _few_values(scene.stored_dtype(b))
         layers.append(_Layer(b.lower(), lambda w, b=b: scene.read_band(b, window=w), few))
     for name in dict.fromkeys(n.lower() if isinstance(n, str) else n for n in indices):
+        _one_band_is_not_an_index(scene, name)
         spectral_index(scene, name, window=Window(0, 0, 1, 1))
         layers.append(_Layer(name.lower(), lambda w, name=name: spectral_index(scene, name, window=w)))
     return layers
+
+
+def _one_band_is_not_an_index(scene: Scene, name: str) -> None:
+    """Refuse an index of a one-band raster (an NDVI written before, most often) by saying to
+    summarise its band: its values are already what they are."""
+    index = INDICES.get(str(name).lower())
+    if index is None or len(scene.bands) != 1:
+        return
+    try:
+        for common in index.bands:
+            scene.band_name(common)
+    except RasterError as exc:
+        raise RasterError(
+            f"{scene.source}: a one-band raster ({scene.bands[0]}) has no {' and '.join(index.bands)} bands "
+            f"to compute {index.name.upper()} from; if it holds {index.name.upper()} (or any values) "
+            "already, summarise it as a band, not an index (band=..., not index=...; CLI: --band, not "
+            "--index)"
+        ) from exc
 
 
 _WGS84 = CRS.from_epsg(4326)
@@ -554,10 +581,12 @@ def _polygons_only(zones: gpd.GeoDataFrame, ids: pd.Series) -> tuple[gpd.GeoData
     drawn = present & ~shapely.is_empty(polygons)
     shapes = present & ~shapely.is_empty(geoms) & ~drawn  # points, lines, collections of them
     if shapes.any() and not drawn.any():
-        types = ", ".join(sorted({g.geom_type for g in geoms[shapes]}))
+        types = sorted({g.geom_type for g in geoms[shapes]})
+        lines, points = any("Line" in t for t in types), any("Point" in t for t in types)
+        what = "lines" if lines and not points else "points" if points and not lines else "points and lines"
         raise GeometryError(
-            f"zones: only {types} geometries; zonal statistics need polygons "
-            "(buffer points first, e.g. zones.to_crs(32642).buffer(50))"
+            f"zones: only {', '.join(types)} geometries; zonal statistics need polygons "
+            f"(buffer {what} first, e.g. zones.to_crs(32642).buffer(50))"
         )
     what = np.where(
         shapes, [getattr(g, "geom_type", "") for g in geoms], np.where(present, "empty", "missing")
