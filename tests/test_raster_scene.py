@@ -680,3 +680,92 @@ def test_band_names_given_when_opening(tmp_path):
         RasterError, match=r"plain.tif: band name\(s\) red given to more than one band; give each"
     ):
         kzgeo.open_scene(path, bands="red,RED,blue,nir")  # the names given, not the descriptions
+
+
+S2_NAMES = ["B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
+
+
+def test_a_float_sentinel2_stack_of_digital_numbers_is_refused(tmp_path):
+    """A float band is read as reflectance: DN x 10000 stored as float32 would give every statistic
+    10000 times too large and SAVI a wrong number, silently."""
+    dn = np.full((10, 4, 4), 3000.0, np.float32)
+    path = write_tif(tmp_path / "f.tif", dn, descriptions=S2_NAMES, tags={"PROCESSING_BASELINE": "02.14"})
+    with pytest.raises(
+        RasterError,
+        match=r"f.tif: band B04 reads 3000 in most sampled pixels, not reflectance 0..1 .*store digital "
+        r"numbers as uint16, or give the band its scale \(gdal_edit.py -scale 0.0001 f.tif",
+    ):
+        kzgeo.open_scene(path)
+    with rasterio.open(path, "r+") as ds:  # the fix it names
+        ds.scales = (0.0001,) * 10
+    with kzgeo.open_scene(path) as scene:
+        np.testing.assert_allclose(scene.read_band("B04"), 0.3, rtol=1e-6)
+
+
+def test_an_undeclared_fill_of_a_float_scene_is_nodata_with_a_warning(tmp_path):
+    """-9999 in a float reflectance scene that does not declare it was read as data: a zone's mean
+    of B04 came out -4,999.42."""
+    refl = np.full((10, 4, 4), 0.25, np.float32)
+    refl[:, :2, :] = -9999.0  # the top half beyond the swath
+    path = write_tif(tmp_path / "f.tif", refl, descriptions=S2_NAMES, tags={"PROCESSING_BASELINE": "05.09"})
+    with kzgeo.open_scene(path) as scene:
+        with pytest.warns(
+            KzgeoWarning,
+            match=r"f.tif: band B04 holds -9999, far outside reflectance \(-0.5 to 2\): taken as a fill "
+            r"value .*declare it \(gdal_edit.py -a_nodata -9999 f.tif\)",
+        ):
+            red = scene.read_band("B04")
+        assert np.isnan(red[:2]).all() and (red[2:] == np.float32(0.25)).all()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # said once per band
+            scene.read_band("B04")
+        plot = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_960, 500_040, 5_600_000)], crs=32642)
+        with pytest.warns(KzgeoWarning, match="band B08 holds -9999"):
+            table = kzgeo.zonal_stats(plot, scene, stats=["mean"], index="savi")
+    # the valid half: SAVI of red = nir = 0.25 is 0; half the zone valid
+    assert table.loc[0, "savi_mean"] == pytest.approx(0.0) and table.loc[0, "valid_pct"] == pytest.approx(50)
+
+
+@pytest.mark.parametrize("nodata", [None, 65535, 0])
+def test_sentinel2_dn_0_and_65535_are_nodata_whatever_nodata_is_declared(tmp_path, nodata):
+    """ESA's special values: 0 no data, 65535 saturated or defective; a declared nodata of 65535 kept
+    DN 0 as data (zone mean 0.0762 at 100 % valid where 0.1524 at 50 % is right), and 65535 read as
+    reflectance 6.55 without an SCL band."""
+    dn = np.full((10, 4, 4), 1524, np.uint16)
+    dn[:, 0, :] = 0
+    dn[:, 1, :] = 65535
+    path = write_tif(
+        tmp_path / "s.tif", dn, descriptions=S2_NAMES, nodata=nodata, tags={"PROCESSING_BASELINE": "02.14"}
+    )
+    with kzgeo.open_scene(path) as scene:
+        red = scene.read_band("B04")
+        plot = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_960, 500_040, 5_600_000)], crs=32642)
+        table = kzgeo.zonal_stats(plot, scene, stats=["mean"], band="B04")
+    assert np.isnan(red[:2]).all() and red[2:] == pytest.approx(0.1524)
+    assert table.loc[0, "b04_mean"] == pytest.approx(0.1524) and table.loc[0, "valid_pct"] == pytest.approx(
+        50
+    )
+
+
+def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
+    """Names given are for bands without descriptions: naming B08 first on a file whose band 1 is
+    described B02 computed (B02 - B04) / (B02 + B04) as NDVI."""
+    path = s2_stack(tmp_path / "s2.tif")
+    swapped = ["B08", "B03", "B04", "B05", "B06", "B07", "B02", "B8A", "B11", "B12"]
+    with pytest.raises(
+        RasterError,
+        match=r"s2.tif: the band names given contradict the file's own band descriptions \(band 1 is B02, "
+        r"not B08; band 7 is B08, not B02\); leave out bands=\[...\]",
+    ):
+        kzgeo.open_scene(path, bands=swapped)
+    same = ["b02", "B3", *S2_NAMES[2:]]  # the same names in another case or Earth Engine's form
+    with kzgeo.open_scene(path, bands=same) as scene:
+        np.testing.assert_allclose(scene.read_band("B08"), 0.7, rtol=1e-6)
+    # a file describing some bands only: the others may be named
+    partly = write_tif(tmp_path / "p.tif", np.full((2, 2, 2), 1000, np.uint16), descriptions=["B04", ""])
+    with pytest.warns(KzgeoWarning):  # no baseline tag, no DN below 1000
+        scene = kzgeo.open_scene(partly, bands=["B04", "B08"])
+    with scene:
+        assert scene.bands == ("B04", "B08")
+    with pytest.raises(RasterError, match=r"band 1 is B04, not red"):
+        kzgeo.open_scene(partly, bands=["red", "nir"])

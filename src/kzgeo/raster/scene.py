@@ -17,12 +17,17 @@ Scaling rules (documented in ``docs/indices.md``):
   product name in the path. Without any of these the offset is 0 (baselines before 04.00, January 2022),
   with a warning when a multiband GeoTIFF looks like a newer product (every sampled DN of B02, B08 and
   B12 at least 1000).
-  A ``QUANTIFICATION_VALUE`` tag replaces 10000. DN 0 is nodata.
+  A ``QUANTIFICATION_VALUE`` tag replaces 10000. DN 0 (no data) and 65535 (saturated or defective)
+  are nodata, whatever nodata the file declares.
 * Landsat: Collection-2 Level-2 surface reflectance ``DN * 2.75e-5 - 0.2``; other products with an MTL
   file: top-of-atmosphere reflectance ``(REFLECTANCE_MULT * DN + REFLECTANCE_ADD) / sin(SUN_ELEVATION)``.
   DN 0 is nodata. A uint16 multiband Landsat GeoTIFF without GDAL scale/offset is taken as
   Collection-2 Level-2.
 * Any other raster: stored values with the GDAL band scale/offset applied, nodata as declared.
+
+A float or GDAL-scaled band of a Sentinel-2 or Landsat scene that typically reads above 1.5 (digital
+numbers stored as float) is refused when the scene is opened; its values far outside reflectance
+(:data:`REFLECTANCE_RANGE`, an undeclared fill such as -9999) are read as NaN with a warning.
 
 Masks: Sentinel-2 SCL classes 1 (saturated or defective), 3 (cloud shadow), 8, 9 (cloud), 10 (cirrus)
 and 11 (snow), or, without SCL, Earth Engine's ``QA60`` (opaque cloud and cirrus bits); Landsat
@@ -55,7 +60,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
-from kzgeo.errors import KzgeoWarning, LayerReadError, RasterError
+from kzgeo.errors import KzgeoWarning, LayerReadError, RasterError, warn_caller
 
 __all__ = ["GDAL_CACHE_MB", "LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "bounded_cache", "open_scene"]
 
@@ -69,6 +74,18 @@ LANDSAT_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
 
 RAW_CHUNK_MB = 256
 """Most stored values one read of several bands holds, MB (see :meth:`Scene.read`)."""
+
+REFLECTANCE_RANGE = (-0.5, 2.0)
+"""Reflectance a float or GDAL-scaled Sentinel-2 or Landsat band may hold. Surface reflectance reaches
+-0.2 (Landsat Collection 2's offset) and about 1.6 (bright cloud); a value far outside (-9999, 65535,
+-3.4e38) is a fill that the file does not declare: read as NaN, with a warning."""
+
+TYPICAL_REFLECTANCE_MAX = 1.5
+"""A band whose sampled values are typically above this holds digital numbers or percentages, not
+reflectance 0..1 (dump detection refuses such a scene too)."""
+
+S2_FILL = (0, 65535)
+"""Sentinel-2's special DN: 0 no data, 65535 saturated or defective (ESA's L1C/L2A product format)."""
 
 SCL_MASKED = (1, 3, 8, 9, 10, 11)  # saturated or defective, shadow, cloud, cirrus, snow
 _QA_NAMES = ("QA_PIXEL", "BQA", "QA")
@@ -125,6 +142,8 @@ class _Band:
     offset: float  # reflectance = (DN * scale + offset) * gain
     nodata: float | None
     gain: float = 1.0
+    fill: tuple[float, ...] = ()  # more stored values without data (Sentinel-2's 0 and 65535)
+    plausible: bool = False  # reflectance far outside REFLECTANCE_RANGE is an undeclared fill
 
 
 class Scene:
@@ -169,6 +188,8 @@ class Scene:
         self._datasets = datasets
         self._common = common
         self._gdal_mask = gdal_mask  # a dataset whose alpha band or mask marks pixels without data
+        self._fill_said: set[str] = set()  # bands whose undeclared fill has been warned about
+        self._typical: dict[str, float] = {}  # band -> typical sampled value (see typical_value)
 
     def __repr__(self) -> str:
         return (
@@ -350,9 +371,15 @@ class Scene:
         return _float_for(band.dataset.dtypes[band.index - 1])
 
     def _reflectance(
-        self, band: _Band, window: Window, invalid: np.ndarray | None, raw: np.ndarray | None = None
+        self,
+        band: _Band,
+        window: Window,
+        invalid: np.ndarray | None,
+        raw: np.ndarray | None = None,
+        check_range: bool = True,
     ) -> np.ndarray:
-        """Reflectance of one band; ``raw`` is its stored values when they have been read already."""
+        """Reflectance of one band; ``raw`` is its stored values when they have been read already.
+        ``check_range`` false keeps values out of :data:`REFLECTANCE_RANGE` (for :meth:`_sample`)."""
         raw = self._raw(band, window) if raw is None else raw
         kind = self._dtype(band)
         out = raw.astype(kind)
@@ -366,9 +393,54 @@ class Scene:
                 else raw == band.nodata
             )
             out[nod] = np.nan
+        if band.fill:
+            out[np.isin(raw, band.fill)] = np.nan
+        if band.plausible and check_range:
+            lo, hi = REFLECTANCE_RANGE
+            with np.errstate(invalid="ignore"):
+                fill = (out < lo) | (out > hi)
+            if fill.any():
+                self._say_fill(band, raw[fill])
+                out[fill] = np.nan
         if invalid is not None:
             out[invalid] = np.nan
         return out
+
+    def _say_fill(self, band: _Band, stored: np.ndarray) -> None:
+        """Warn, once per band, that stored values far outside reflectance are read as nodata."""
+        name = next((n for n, b in self._bands.items() if b is band), "?")
+        if name in self._fill_said:
+            return
+        self._fill_said.add(name)
+        values, counts = np.unique(stored, return_counts=True)
+        value = values[np.argmax(counts)].item()
+        lo, hi = REFLECTANCE_RANGE
+        warn_caller(
+            f"{self.source}: band {name} holds {value:g}, far outside reflectance ({lo:g} to {hi:g}): "
+            "taken as a fill value the file does not declare, and read as nodata with every value out of "
+            f"that range; declare it (gdal_edit.py -a_nodata {value:g} {self.source.name})",
+            KzgeoWarning,
+        )
+
+    def typical_value(self, name: str) -> float:
+        """Median of band ``name``'s valid values (not 0) in four sample windows of up to 256 px,
+        as read (reflectance for a scene's bands); NaN if none. Computed once per band."""
+        key = self.band_key(name)
+        if key not in self._typical:
+            sample = self._sample(key)
+            self._typical[key] = float(np.median(sample)) if sample.size else math.nan
+        return self._typical[key]
+
+    def _sample(self, key: str) -> np.ndarray:
+        """Band ``key``'s valid values other than 0 in four sample windows, values out of
+        :data:`REFLECTANCE_RANGE` kept (they tell digital numbers stored as float)."""
+        band = self._bands[key]
+        parts = []
+        for w in sample_windows(self.height, self.width):
+            w = self._check_window(w)
+            parts.append(self._reflectance(band, w, self._invalid(w), check_range=False).ravel())
+        sample = np.concatenate(parts)
+        return sample[np.isfinite(sample) & (sample != 0)]
 
     def read(self, bands: Sequence[str] | None = None, window: Window | None = None) -> np.ndarray:
         """Read bands as float32 reflectance, shape ``(n, h, w)``.
@@ -667,7 +739,7 @@ def _warn_if_offset_likely(ds, bands: dict[str, _Band], path: Path, fix: str = _
         for name in names:
             band = bands[name]
             dn = _read_pixels(band.dataset, band.index, win)
-            valid = dn[dn != (band.nodata if band.nodata is not None else 0)]
+            valid = dn[~np.isin(dn, [v for v in (band.nodata, 0, *band.fill) if v is not None])]
             if valid.size:
                 lowest = min(lowest, float(valid.min()))
     if np.isfinite(lowest) and lowest >= 1000:
@@ -693,6 +765,20 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 f"{','.join(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'][: ds.count])}"
             )
         names = [n.strip() for n in given]
+        # names for bands without descriptions: a file's own description is not overruled
+        contradicted = [
+            f"band {i + 1} is {d.strip()}, not {n}"
+            for i, (d, n) in enumerate(zip(ds.descriptions, names, strict=True))
+            if d and d.strip() and _s2_name(d.strip()) != _s2_name(n)
+        ]
+        if contradicted:
+            ds.close()
+            raise RasterError(
+                f"{path}: the band names given contradict the file's own band descriptions "
+                f"({'; '.join(contradicted[:3])}{' ...' if len(contradicted) > 3 else ''}); leave out "
+                "bands=[...] to read the bands by their descriptions, or correct the descriptions "
+                "(gdal_edit.py, or rasterio's set_band_description)"
+            )
         upper = [n.upper() for n in names]
         # each repeated name once, as first given
         twice = [n for i, n in enumerate(names) if upper.count(upper[i]) > 1 and upper.index(upper[i]) == i]
@@ -740,15 +826,17 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             if sensor == "sentinel-2" and integer and gdal_offset == 0.0 and gdal_scale != 1.0:
                 scaled.append(keys[i])
             # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning;
-            # DN 0 of a Sentinel-2 or Landsat band is fill, scaled or not
-            fill = 0 if nodata is None and integer and sensor != "unknown" else nodata
-            band = _Band(ds, idx, gdal_scale, gdal_offset, fill)
+            # DN 0 of a Sentinel-2 or Landsat band is fill, scaled or not (and 65535 of Sentinel-2's),
+            # and their reflectance far out of range is a fill the file does not declare
+            known = sensor != "unknown"
+            special = (S2_FILL if sensor == "sentinel-2" else (0,)) if integer and known else ()
+            band = _Band(ds, idx, gdal_scale, gdal_offset, nodata, fill=special, plausible=known)
         elif sensor == "sentinel-2":
             offset, quant, said = _s2_offset(tags, path)
             guessed_offset = guessed_offset or not said
-            band = _Band(ds, idx, 1.0 / quant, offset / quant, 0 if nodata is None else nodata)
+            band = _Band(ds, idx, 1.0 / quant, offset / quant, nodata, fill=S2_FILL)
         elif ds.dtypes[i] == "uint16":  # Landsat without scaling: Collection-2 Level-2 surface reflectance
-            band = _Band(ds, idx, 2.75e-5, -0.2, 0 if nodata is None else nodata)
+            band = _Band(ds, idx, 2.75e-5, -0.2, nodata, fill=(0,))
         else:
             band = _Band(ds, idx, 1.0, 0.0, nodata)
         bands[keys[i] if sensor != "unknown" else name] = band
@@ -773,7 +861,42 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
         order, common = list(bands), {}
     grid = (ds.crs, ds.transform, ds.width, ds.height)
     gdal_mask = (ds, alpha[0] + 1 if alpha else 0) if masked else None
-    return Scene(path, sensor, bands, order, grid, mask, [ds], common, gdal_mask)
+    scene = Scene(path, sensor, bands, order, grid, mask, [ds], common, gdal_mask)
+    try:
+        _refuse_digital_numbers(scene, [b for b in order if bands[b].plausible], common.get("red"))
+    except BaseException:
+        scene.close()
+        raise
+    return scene
+
+
+def _refuse_digital_numbers(scene: Scene, checked: Sequence[str], red: str | None) -> None:
+    """Refuse a Sentinel-2 or Landsat scene whose float (or GDAL-scaled) bands hold digital numbers
+    or percentages, not reflectance: every index and statistic would be silently wrong. Red (or the
+    first such band) is sampled in four windows, as dump detection samples it."""
+    if not checked:
+        return
+    name = red if red in checked else checked[0]
+    typical = scene.typical_value(name)
+    if not typical > TYPICAL_REFLECTANCE_MAX:
+        return
+    values, counts = np.unique(scene._sample(name), return_counts=True)
+    fill = ""
+    if counts.max() >= 0.25 * counts.sum():  # one value in a quarter of the pixels: a fill
+        fill = (
+            f"; if {values[np.argmax(counts)]:g} is a fill value, declare it "
+            f"(gdal_edit.py -a_nodata {values[np.argmax(counts)]:g} {scene.source.name})"
+        )
+    how = (
+        f"gdal_edit.py -scale 0.0000275 -offset -0.2 {scene.source.name} for Collection 2 Level-2 DN"
+        if scene.sensor == "landsat"
+        else f"gdal_edit.py -scale 0.0001 {scene.source.name} for DN x 10000"
+    )
+    raise RasterError(
+        f"{scene.source}: band {name} reads {typical:g} in most sampled pixels, not reflectance 0..1 "
+        "(a float band is read as it is stored): store digital numbers as uint16, or give the band its "
+        f"scale ({how}){fill}"
+    )
 
 
 def _parse_mtl(path: Path) -> dict[str, str]:
@@ -903,7 +1026,7 @@ def _open_folder(folder: Path) -> Scene:
                 bands[name] = band
             else:
                 vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
-                bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0)
+                bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0, fill=S2_FILL)
             if vrt is not ds:
                 datasets.append(vrt)
         order = [b for b in order if b in bands]  # not Landsat 4-7's thermal B6
@@ -930,7 +1053,8 @@ def open_scene(source: str | os.PathLike, bands: Sequence[str] | None = None) ->
         ``*_B4.TIF`` files with its ``*_MTL.txt``.
     bands : sequence of str, optional
         Names of a multiband raster's bands in file order, used instead of its band descriptions
-        (a file without them reads as ``band1``, ``band2``, ...): sensor names (``B02``..``B12``,
+        (a file without them reads as ``band1``, ``band2``, ...; a name contradicting a band's own
+        description is refused, the same name in another case is not): sensor names (``B02``..``B12``,
         ``B1``..``B7``) or common names (``blue``, ``green``, ``red``, ``nir``, ``swir16``,
         ``swir22``), e.g. ``["red", "green", "blue", "nir"]``. CLI: ``--band-names``.
 
@@ -944,7 +1068,8 @@ def open_scene(source: str | os.PathLike, bands: Sequence[str] | None = None) ->
     LayerReadError
         If the source does not exist or cannot be read.
     RasterError
-        If it has no georeferencing, or a folder holds no recognisable band files.
+        If it has no georeferencing, a folder holds no recognisable band files, ``bands`` contradict
+        the file's band descriptions, or a Sentinel-2 or Landsat float band holds digital numbers.
 
     Examples
     --------
