@@ -176,3 +176,30 @@ def test_indices_take_a_path_and_a_closed_scene_is_named(tmp_path):
     assert kzgeo.write_index(str(S2_CROP), "ndvi", tmp_path / "ndvi.tif").exists()
     with pytest.raises(kzgeo.RasterError, match=r"the scene was closed .*open it again"):
         kzgeo.spectral_index(scene, "ndvi")  # not 'the file is truncated or damaged'
+
+
+def test_savi_of_digital_numbers_is_refused_and_ratios_are_not(tmp_path):
+    """SAVI's L = 0.5 is a reflectance: on DN x 10000 of a raster of unknown sensor (common names),
+    which kzgeo cannot scale, it was 0.6492 where the same pixels named B02..B12 give 0.3381."""
+    names = ["blue", "green", "red", "nir", "swir16", "swir22"]
+    dn = np.stack([np.full((4, 4), v, np.uint16) for v in (1000, 2000, 3000, 6000, 4000, 2000)])
+    path = write_tif(tmp_path / "common.tif", dn, descriptions=names)
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "unknown"
+        with pytest.raises(
+            RasterError,
+            match=r"common.tif: band nir \(nir\) reads 6000 in most sampled pixels, not reflectance 0..1, "
+            r"and SAVI depends on the scale; .*name the bands as Sentinel-2 .*gdal_edit.py -scale 0.0001",
+        ):
+            kzgeo.spectral_index(scene, "savi")
+        # a ratio is the same on DN: (6000 - 3000) / 9000
+        np.testing.assert_allclose(kzgeo.spectral_index(scene, "ndvi"), 3000 / 9000, rtol=1e-6)
+    with pytest.raises(RasterError, match="SAVI depends on the scale"):
+        write_index(path, "savi", tmp_path / "savi.tif")
+    assert not (tmp_path / "savi.tif").exists()
+    # the fix the message gives: a GDAL scale makes the values reflectance, SAVI 1.5 * 0.3 / 1.4
+    with rasterio.open(path, "r+") as ds:
+        ds.scales = (0.0001,) * 6
+    np.testing.assert_allclose(kzgeo.spectral_index(path, "savi"), EXPECTED["savi"], rtol=1e-6)
+    with pytest.raises(RasterError, match=r"savi: the nir values are typically 6000, not reflectance"):
+        compute_index("savi", {"nir": np.full(4, 6000.0), "red": np.full(4, 3000.0)})

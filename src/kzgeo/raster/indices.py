@@ -19,7 +19,7 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from kzgeo.errors import KzgeoWarning, RasterError
-from kzgeo.raster.scene import Scene, bounded_cache, open_scene
+from kzgeo.raster.scene import TYPICAL_REFLECTANCE_MAX, Scene, bounded_cache, open_scene
 
 __all__ = ["INDICES", "SpectralIndex", "compute_index", "spectral_index", "write_index"]
 
@@ -47,6 +47,9 @@ class SpectralIndex:
     bands: tuple[str, ...]
     formula: Callable[..., np.ndarray]
     description: str
+    needs_reflectance: bool = False
+    """Whether the index changes with the scale of its bands (SAVI's L = 0.5 is a reflectance): the
+    others are ratios, the same on reflectance and on digital numbers of one scale."""
 
 
 SAVI_L = 0.5
@@ -78,7 +81,11 @@ INDICES: dict[str, SpectralIndex] = {
             "((SWIR1 + Red) - (NIR + Blue)) / ((SWIR1 + Red) + (NIR + Blue)); Rikimaru et al. 2002",
         ),
         SpectralIndex(
-            "savi", ("nir", "red"), _savi, "(1 + L)(NIR - Red) / (NIR + Red + L), L = 0.5; Huete 1988"
+            "savi",
+            ("nir", "red"),
+            _savi,
+            "(1 + L)(NIR - Red) / (NIR + Red + L), L = 0.5; Huete 1988",
+            needs_reflectance=True,
         ),
         SpectralIndex("nbr", ("nir", "swir22"), _nd, "(NIR - SWIR2) / (NIR + SWIR2); Key & Benson 2006"),
         SpectralIndex(
@@ -128,6 +135,23 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     missing = [b for b in index.bands if b not in bands]
     if missing:
         raise RasterError(f"{index.name}: needs the {', '.join(missing)} band(s); pass them by common name")
+    if index.needs_reflectance:
+        for b in index.bands:
+            values = np.asarray(bands[b]).ravel()
+            values = values[:: max(1, values.size // 65536)]  # a sample is enough to tell the scale
+            values = values[np.isfinite(values) & (values != 0)]
+            typical = float(np.median(values)) if values.size else np.nan
+            if typical > TYPICAL_REFLECTANCE_MAX:
+                raise RasterError(
+                    f"{index.name}: the {b} values are typically {typical:g}, not reflectance 0..1, and "
+                    f"{index.name.upper()} depends on the scale; divide digital numbers by their scale "
+                    "(Sentinel-2: 10000) first"
+                )
+    return _compute(index, bands)
+
+
+def _compute(index: SpectralIndex, bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """:func:`compute_index` without the checks (the scene's bands were checked once)."""
     # reflectance below 0 (noise on dark ground, once baseline 04.00's offset is taken off) is 0:
     # otherwise a normalised difference leaves -1..1 (red -0.01, NIR 0.2 gave NDVI 1.1); NaN stays NaN
     args = [np.maximum(np.asarray(bands[b], dtype=np.float32), np.float32(0)) for b in index.bands]
@@ -173,11 +197,36 @@ def spectral_index(scene: Scene, name: str, *, window: Window | None = None) -> 
             return spectral_index(opened, name, window=window)
     index = _lookup(name)
     names = [scene.band_name(b) for b in index.bands]
+    _check_scale(scene, index, names)
     data = scene.read(list(dict.fromkeys(names)), window=window)
     by_name = dict(zip(dict.fromkeys(names), data, strict=True))
-    return compute_index(
-        index.name, {common: by_name[n] for common, n in zip(index.bands, names, strict=True)}
-    )
+    return _compute(index, {common: by_name[n] for common, n in zip(index.bands, names, strict=True)})
+
+
+def _check_scale(scene: Scene, index: SpectralIndex, names: list[str]) -> None:
+    """Refuse an index that depends on the scale (SAVI) of bands that do not read as reflectance
+    (typically above 1.5 in four sample windows, computed once per band): digital numbers of a raster
+    of unknown sensor, which kzgeo cannot scale (Sentinel-2 divides by 10000, Landsat Collection 2
+    multiplies by 2.75e-5 and subtracts 0.2)."""
+    if not index.needs_reflectance:
+        return
+    for common, band in zip(index.bands, names, strict=True):
+        typical = scene.typical_value(band)
+        if typical > TYPICAL_REFLECTANCE_MAX:
+            file = Path(scene.source).name
+            scale = f"give the bands their scale (gdal_edit.py -scale 0.0001 {file} for DN x 10000)"
+            fix = (
+                "a raster of unknown sensor is read as stored: name the bands as Sentinel-2 (B02..B12) "
+                "or Landsat (B1..B7) so kzgeo scales their digital numbers (open_scene(path, "
+                f"bands=[...])), or {scale}"
+                if scene.sensor == "unknown"
+                else scale
+            )
+            raise RasterError(
+                f"{scene.source}: band {band} ({common}) reads {typical:g} in most sampled pixels, not "
+                f"reflectance 0..1, and {index.name.upper()} depends on the scale; {fix}; ratio indices "
+                "(NDVI, NDWI, BSI, ...) do not depend on it"
+            )
 
 
 def write_index(
