@@ -188,7 +188,7 @@ class Scene:
         self._datasets = datasets
         self._common = common
         self._gdal_mask = gdal_mask  # a dataset whose alpha band or mask marks pixels without data
-        self._fill_said: set[str] = set()  # bands whose undeclared fill has been warned about
+        self._fill_said: set[str] = set()  # the band whose undeclared fill was warned about, once
         self._typical: dict[str, float] = {}  # band -> typical sampled value (see typical_value)
 
     def __repr__(self) -> str:
@@ -407,10 +407,10 @@ class Scene:
         return out
 
     def _say_fill(self, band: _Band, stored: np.ndarray) -> None:
-        """Warn, once per band, that stored values far outside reflectance are read as nodata."""
-        name = next((n for n, b in self._bands.items() if b is band), "?")
-        if name in self._fill_said:
+        """Warn, once per scene, that stored values far outside reflectance are read as nodata."""
+        if self._fill_said:
             return
+        name = next((n for n, b in self._bands.items() if b is band), "?")
         self._fill_said.add(name)
         values, counts = np.unique(stored, return_counts=True)
         value = values[np.argmax(counts)].item()
@@ -418,7 +418,7 @@ class Scene:
         warn_caller(
             f"{self.source}: band {name} holds {value:g}, far outside reflectance ({lo:g} to {hi:g}): "
             "taken as a fill value the file does not declare, and read as nodata with every value out of "
-            f"that range; declare it (gdal_edit.py -a_nodata {value:g} {self.source.name})",
+            f"that range in any band; declare it (gdal_edit.py -a_nodata {value:g} {self.source.name})",
             KzgeoWarning,
         )
 
