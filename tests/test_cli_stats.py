@@ -277,7 +277,13 @@ def test_plots_named_unlike_the_regions_layer_are_said_precisely(capsys):
     regions = root / "tests" / "data" / "admin" / "geoBoundaries-KAZ-ADM1_gbOpen2017_orig_names.geojson"
     code, out, err = run(["progress", plots, regions, "--format", "csv"], capsys)
     assert code == 0
+    # geoBoundaries' 'Almaty' is the city (the region is 'Almaty Region'): the plots of the region
+    # Almaty match the city by name, and are said to lie elsewhere
+    almaty = ", ".join(f"P00420{i} (Almaty, lies in Almaty Region)" for i in range(2, 7))
     assert err == (
+        f"warning: {plots}: 1,996 plot(s) lie in another region than their region column says: {almaty} ...; "
+        "they are tabled under the region given; correct the column, or leave it blank to place a plot by "
+        "where it lies\n"
         f"warning: {plots}: 19 region name(s) of 18,851 plot(s) are in no row of the regions layer (by "
         "name_en, name_kk or name_ru): Abay, Akmola, Aktobe, Almaty (city), Astana (city) and 14 more; "
         "these plots are tabled in regional rows under those names as given, and in the national rows; "
@@ -372,6 +378,7 @@ def test_a_plan_as_people_write_it_in_kazakh_and_russian_settings(files, tmp_pat
         ("Казахстан", "336\u00a0500\u00a0000", "494\u00a0000,5"),
         ("Қазақстан", "336 500 000", "494000,5"),
         ("Республика Казахстан", "336\u202f500\u202f000", "494 000,50"),
+        ("Kazakhstan", "336.500.000", "494.000,5"),  # dots group thousands beside a decimal comma
     ):
         plan = tmp_path / "plan.csv"
         plan.write_text(
@@ -381,6 +388,14 @@ def test_a_plan_as_people_write_it_in_kazakh_and_russian_settings(files, tmp_pat
             ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "csv"], capsys
         )
         assert (code, out) == (0, expected), (national, err)
+    # a dot alone before groups of three is a thousands dot or a decimal point: asked, not guessed
+    plan.write_text("region;year;seedlings_plan;ha_plan\nKazakhstan;2025;1.000;200\n", encoding="utf-8")
+    code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
+    assert (code, err) == (
+        1,
+        f"kzgeo: error: {plan}: seedlings_plan '1.000' on row 2: in a file of semicolons and decimal commas "
+        "a dot may group thousands or mark decimals; write 1000 for thousands or 1,000 for decimals\n",
+    )
 
 
 def test_progress_default_plan_is_the_national_2025_target(files, capsys):

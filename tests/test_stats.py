@@ -395,6 +395,41 @@ def regions_and_plots():
     return regions, plots
 
 
+def test_plots_filed_under_another_region_than_the_one_holding_them_are_reported():
+    regions, plots = regions_and_plots()
+    moved = plots.assign(region=["Kostanay", "Akmola", "Akmola", "Akmola", None])  # p2 lies in Kostanay
+    with pytest.warns(
+        KzgeoWarning,
+        match=r"1 plot\(s\) lie in another region than their region column says: p2 \(Akmola, lies in "
+        r"Kostanay\); they are tabled under the region given",
+    ):
+        table = planting_progress(moved, regions).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "plots"] == 3  # as given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the right regions, or none: nothing to say
+        planting_progress(plots, regions)
+
+
+def test_a_city_is_found_by_its_name_without_city():
+    regions, plots = regions_and_plots()
+    regions = regions.assign(
+        name_en=["Almaty", "Almaty (city)"],
+        name_ru=["Алматинская", "Алматы"],
+        name_kk=["Алматы", "Алматы (қала)"],
+    )
+    named = plots.assign(region=["Almaty", "almaty", "Алматы (қала)", "Almaty (city)", None])
+    table = planting_progress(named, regions)  # 'Almaty' is the region, not the city
+    assert table.groupby("region")["plots"].sum().to_dict() == {"Almaty": 3, "Almaty (city)": 2, NATIONAL: 5}
+    astana = regions.assign(name_en=["Kostanay", "Astana (city)"], name_kk=["Қостанай", "Астана (қала)"])
+    named = plots.assign(region=["Kostanay", "Kostanay", "Astana", "астана", None])
+    table = planting_progress(named, astana)
+    assert table.groupby("region")["plots"].sum().to_dict() == {
+        "Astana (city)": 2,
+        "Kostanay": 3,
+        NATIONAL: 5,
+    }
+
+
 def test_plots_of_one_year_drawn_over_each_other_are_reported():
     """A plot entered twice counts its hectares twice in planted_ha (as the plots' own areas do): a
     warning names the pair and the hectares; plots that only touch, a sliver of boundary noise or

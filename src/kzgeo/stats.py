@@ -28,7 +28,15 @@ from kzgeo.area import (
     geodesic_edges,
     hectares,
 )
-from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoWarning, RepairWarning, SchemaError
+from kzgeo.errors import (
+    CRSError,
+    DataError,
+    GeometryError,
+    KzgeoWarning,
+    RepairWarning,
+    SchemaError,
+    warn_caller,
+)
 from kzgeo.schemas import column_named, feature_ids
 
 __all__ = [
@@ -488,10 +496,16 @@ def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
     for col in ("name_kk", "name_ru", "name_en"):
         if col in regions.columns:
             names.update(zip(regions[col].map(_name_key), regions["name_en"], strict=True))
+    # 'Astana' for 'Astana (city)', 'Шымкент' for 'Шымкент (қала)': unless a region is so named
+    # ('Almaty' is the region, 'Almaty (city)' the city)
+    for key, name in list(names.items()):
+        short = re.sub(r"\s*\((city|қала|город|г\.)\)$", "", key)
+        if short != key:
+            names.setdefault(short, name)
     return names
 
 
-def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_col: str) -> pd.Series:
+def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd.Series) -> pd.Series:
     """Region name of each plot: its own ``region`` value (in en, kk or ru, any case), else (blank, or
     the national name) the region holding its inner point."""
     given = (
@@ -507,19 +521,48 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_co
 
     # object dtype throughout: a column of only missing values maps to float64, which refuses names
     given = given.astype(object).map(named).astype(object)
-    unknown = np.flatnonzero(given.isna().to_numpy())  # by position: the index may repeat labels
-    if len(unknown):
-        points = gpd.GeoSeries(
-            shapely.point_on_surface(np.asarray(plots.geometry.values)[unknown]), crs=plots.crs
-        ).to_crs(regions.crs)
-        # inside the region as coverage() and hectares() draw it: long edges along their geodesics
-        tree = shapely.STRtree(_as_measured(regions.geometry.values, regions.crs))
-        pi, rj = tree.query(np.asarray(points.values), predicate="within")
-        first = np.unique(pi, return_index=True)[1]  # a point on a shared border: the first region
-        values = given.to_numpy(dtype=object).copy()
-        values[unknown[pi[first]]] = regions[name_col].to_numpy()[rj[first]]
-        given = pd.Series(values, index=given.index, dtype=object, name=given.name)
-    return given
+    located = _region_holding(plots, regions)
+    unknown = given.isna().to_numpy()
+    _warn_if_elsewhere(given, located, unknown, regions, ids)
+    values = given.to_numpy(dtype=object).copy()
+    values[unknown] = located[unknown]
+    return pd.Series(values, index=given.index, dtype=object, name=given.name)
+
+
+def _region_holding(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> np.ndarray:
+    """The ``name_en`` of the region holding each plot's inner point (None: in none, or no geometry),
+    inside the region as coverage() and hectares() draw it: long edges along their geodesics; a point
+    on a shared border gets the first region."""
+    geoms = np.asarray(plots.geometry.values, dtype=object)
+    present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    located = np.full(len(plots), None, dtype=object)
+    if not len(present):
+        return located
+    points = gpd.GeoSeries(shapely.point_on_surface(geoms[present]), crs=plots.crs).to_crs(regions.crs)
+    tree = shapely.STRtree(_as_measured(regions.geometry.values, regions.crs))
+    pi, rj = tree.query(np.asarray(points.values), predicate="within")
+    first = np.unique(pi, return_index=True)[1]
+    located[present[pi[first]]] = regions["name_en"].to_numpy()[rj[first]]
+    return located
+
+
+def _warn_if_elsewhere(given: pd.Series, located: np.ndarray, unknown: np.ndarray, regions, ids) -> None:
+    """Warn of plots whose region column names a region of ``regions`` other than the one that holds
+    them (a plot filed under a neighbour): they stay under the name given."""
+    known = given.isin(set(regions["name_en"])).to_numpy()
+    located_known = pd.Series(located).notna().to_numpy()
+    elsewhere = np.flatnonzero(known & ~unknown & located_known & (given.to_numpy() != located))
+    if not len(elsewhere):
+        return
+    shown = ", ".join(f"{ids.iloc[i]} ({given.iloc[i]}, lies in {located[i]})" for i in elsewhere[:5]) + (
+        " ..." if len(elsewhere) > 5 else ""
+    )
+    warn_caller(
+        f"planting_progress plots: {len(elsewhere):,} plot(s) lie in another region than their region "
+        f"column says: {shown}; they are tabled under the region given; correct the column, or leave it "
+        "blank to place a plot by where it lies",
+        KzgeoWarning,
+    )
 
 
 def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -> pd.DataFrame:
@@ -760,8 +803,10 @@ def planting_progress(
     plots : GeoDataFrame
         Planting plots with the ``plots`` kind's columns: ``region`` (English name), ``year``,
         ``seedlings``, ``declared_ha`` and ``survival_pct`` (a percentage; may be missing). Region
-        names match in any case and without surrounding spaces. A plot without a region (missing,
-        blank, or ``"Kazakhstan"``) gets the region that holds its inner point.
+        names match in any case and without surrounding spaces, a city's also without its
+        ``(city)``. A plot without a region (missing, blank, or ``"Kazakhstan"``) gets the region that
+        holds its inner point; a plot named under another region than the one holding it stays under
+        the name given, with a warning.
     regions : GeoDataFrame
         Regions with ``name_en``; used to place plots without a region and to check region names.
     plan : DataFrame, optional
@@ -823,7 +868,7 @@ def planting_progress(
         for col, rule in _PLOT_RULES.items()
         if col in plots.columns
     }
-    region = _region_of_plots(plots, regions, "name_en")
+    region = _region_of_plots(plots, regions, ids)
     if plan is None:
         plan = NATIONAL_PLAN
     else:

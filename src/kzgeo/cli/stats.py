@@ -252,9 +252,10 @@ def progress(
 def _read_plan(path: Path):
     """The plan CSV: comma-separated UTF-8, or as Excel saves it in Kazakh and Russian settings
     (semicolons, decimal commas, a byte-order mark)."""
+    import numpy as np
     import pandas as pd
 
-    from kzgeo.errors import LayerReadError
+    from kzgeo.errors import DataError, LayerReadError
 
     if not path.exists():
         raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
@@ -271,8 +272,21 @@ def _read_plan(path: Path):
         table = pd.read_csv(path, encoding="utf-8-sig", sep=";" if semicolons else ",", dtype=str)
         if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
             for column in table.columns[table.columns.str.strip().str.lower() != "region"]:
-                table[column] = table[column].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-                table[column] = table[column].str.replace(",", ".", regex=False)
+                values = table[column].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+                # dots beside a decimal comma, or several, group thousands ('1.000,5', '336.500.000');
+                # one before three digits ('1.000') may be a thousands dot or a decimal point: asked
+                grouped = values.str.fullmatch(r"[+-]?\d{1,3}\.\d{3}", na=False)
+                if grouped.any():
+                    row = int(np.flatnonzero(grouped.to_numpy())[0])
+                    value = table[column].iloc[row]
+                    raise DataError(
+                        f"{path}: {column.strip()} {value!r} on row {row + 2}: in a file of semicolons "
+                        f"and decimal commas a dot may group thousands or mark decimals; write "
+                        f"{value.replace('.', '')} for thousands or {value.replace('.', ',')} for decimals"
+                    )
+                thousands = values.str.contains(",", regex=False, na=False) | (values.str.count(r"\.") > 1)
+                values = values.where(~thousands, values.str.replace(".", "", regex=False))
+                table[column] = values.str.replace(",", ".", regex=False)
         return table
     except UnicodeDecodeError as exc:
         raise LayerReadError(
