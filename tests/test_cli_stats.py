@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -749,3 +750,10 @@ def test_progress_names_the_regions_in_the_language_asked_for(files, capsys):
     code, out, _ = run(argv, capsys)
     regions = {r["region"] for r in json.loads(out)}
     assert code == 0 and {"Акмолинская", "Казахстан"} <= regions and "Akmola" not in regions
+
+
+def test_area_of_an_empty_layer_is_an_empty_table_with_a_warning(files, tmp_path, capsys):
+    empty = write_layer(gpd.read_file(files["planted"]).iloc[:0], tmp_path / "empty.gpkg")
+    code, out, err = run(["area", empty, "--format", "csv"], capsys)
+    assert (code, out) == (0, "plot_id,area_ha\n")
+    assert err == f"warning: {empty}: the layer has no features, so the table is empty\n"

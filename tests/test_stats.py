@@ -194,6 +194,22 @@ def test_coverage_default_id_is_the_kind_id_then_the_index(tmp_path):
     assert by_index["zone_no"].tolist() == ["7", "8", TOTAL]
 
 
+def test_a_zone_without_area_and_progress_without_plots_are_said():
+    zones, pas = zones_and_pas()
+    zones.loc[1, "geometry"] = None
+    with pytest.warns(
+        KzgeoWarning, match=r"coverage zones: 1 zone\(s\) have no area .*: zone b; their zone_ha"
+    ):
+        table = coverage(zones, pas, zone_id="zone")
+    assert table["zone_ha"].iloc[1] == 0 and np.isnan(table["covered_pct"].iloc[1])
+    regions, plots = regions_and_plots()
+    with pytest.warns(
+        KzgeoWarning, match="planting_progress plots: the layer has no features, so nothing is"
+    ):
+        table = planting_progress(plots.iloc[:0], regions)
+    assert table["plots"].sum() == 0
+
+
 def test_coverage_of_an_empty_layer_is_zero_with_a_warning():
     zones, _ = zones_and_pas()
     # 0 % everywhere is what a wrong layer (or a wrong filter) gives: say so

@@ -343,6 +343,14 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
         table["name_en"] = [*zones[name_en].tolist(), TOTAL]
     table["zone_ha"] = zone_ha
     table["covered_ha"] = covered_ha
+    shapeless = np.flatnonzero(zone_ha[:-1] == 0)
+    if len(shapeless):  # a zone read from a file without its polygon, or a point: no share to give
+        shown = ", ".join(map(str, ids.iloc[shapeless][:5])) + (" ..." if len(shapeless) > 5 else "")
+        warn_caller(
+            f"coverage zones: {len(shapeless)} zone(s) have no area (a missing or empty geometry, a point "
+            f"or a line): {ids.name} {shown}; their zone_ha is 0 and covered_pct NaN; give their polygons",
+            KzgeoWarning,
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         table["covered_pct"] = np.where(zone_ha > 0, 100.0 * (covered_ha / zone_ha), np.nan)
     return table
@@ -868,6 +876,12 @@ def planting_progress(
         for col, rule in _PLOT_RULES.items()
         if col in plots.columns
     }
+    if not len(plots):
+        warn_caller(
+            "planting_progress plots: the layer has no features, so nothing is planted in the table; check "
+            "that the right layer (or filter) was given",
+            KzgeoWarning,
+        )
     region = _region_of_plots(plots, regions, ids)
     if plan is None:
         plan = NATIONAL_PLAN

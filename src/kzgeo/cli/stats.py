@@ -92,6 +92,14 @@ def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, 
     if name is not None and ids.name != name:
         table[name] = gdf[name].to_numpy()
     table["area_ha"] = hectares(gdf, method=method)
+    if table.empty:
+        import warnings
+
+        from kzgeo.errors import KzgeoWarning
+
+        warnings.warn(
+            f"{source}: the layer has no features, so the table is empty", KzgeoWarning, stacklevel=2
+        )
     emit_table(table, output, fmt, overwrite)
 
 
