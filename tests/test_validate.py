@@ -165,6 +165,17 @@ def test_far_outside_kazakhstan(where):
         validate_layer(plots([SQUARE, where]), "plots")
 
 
+def test_the_features_outside_kazakhstan_are_named_among_features_in_place():
+    paris = box(2.3, 48.8, 2.4, 48.9)
+    with pytest.raises(CRSError, match=r"outside Kazakhstan \(1 of 3 feature\(s\): plot_id 12\) for the"):
+        validate_layer(plots([SQUARE, paris, SQUARE], ids=[11, 12, 13]), "plots")
+    unnamed = gpd.GeoDataFrame(geometry=[SQUARE, SQUARE, paris], crs=4326)
+    with pytest.raises(CRSError, match=r"\(1 of 3 feature\(s\): features 3 in file order\)"):
+        validate_layer(unnamed, "plots")
+    with pytest.raises(CRSError, match=r"outside Kazakhstan for the declared CRS"):  # all of them: the CRS
+        validate_layer(plots([paris]), "plots")
+
+
 def test_layer_reaching_a_little_across_the_border_is_accepted():
     aral_basin = box(58.0, 43.0, 61.0, 46.0)  # Uzbek part of the Aral Sea basin
     assert len(validate_layer(plots([aral_basin]), "plots")) == 1

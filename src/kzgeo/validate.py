@@ -107,6 +107,16 @@ class ValidationReport:
         return ", ".join(parts)
 
 
+def _which(gdf: gpd.GeoDataFrame, rows) -> str:
+    """Features at positions ``rows`` of ``gdf`` as a person finds them: by an id column the file
+    has (``plot_id b, c``), else by their place in the file (``features 2, 5 in file order``)."""
+    ids = {"id", "fid", "osm_id", "wdpaid", *(k.id_column for k in LAYER_KINDS.values())}
+    column = next((c for c in gdf.columns if str(c).casefold() in ids), None)
+    if column is not None:
+        return f"{column} {_show_ids(gdf[column].iloc[rows])}"
+    return f"features {_show_ids(r + 1 for r in rows)} in file order"
+
+
 def _show_ids(ids) -> str:
     ids = list(ids)
     shown = ", ".join(str(i) for i in ids[:_MAX_IDS_SHOWN])
@@ -273,7 +283,8 @@ def _check_coordinates(
             "file's CRS"
         )
     try:
-        lon0, lat0, lon1, lat1 = present.to_crs(4326).total_bounds
+        in_degrees = present.to_crs(4326)
+        lon0, lat0, lon1, lat1 = in_degrees.total_bounds
     except Exception as exc:  # PROJ fails on coordinates far outside the CRS's domain
         raise CRSError(
             f"{name}: coordinates cannot be transformed from {crs.to_string()} to WGS84: {exc}"
@@ -299,6 +310,11 @@ def _check_coordinates(
         f"{lon0:.2f}..{lon1:.2f}E, {lat0:.2f}..{lat1:.2f}N (WGS84), more than {MARGIN_DEG:g}° outside "
         "Kazakhstan"
     )
+    b = in_degrees.bounds
+    outside = ((b["minx"] < x0) | (b["maxx"] > x1) | (b["miny"] < y0) | (b["maxy"] > y1)).to_numpy()
+    if outside.sum() < len(present):  # a few strays among features in place: which ones
+        rows = gdf.index.get_indexer(present.index[outside])
+        where += f" ({int(outside.sum())} of {len(present)} feature(s): {_which(gdf, rows)})"
     if declared is not True:  # the CRS was the user's guess: another guess is the fix
         says = "declares none" if declared is None else f"declares {declared.to_string()}"
         hint = _crs_hint(gdf)
