@@ -538,3 +538,15 @@ def test_a_table_to_dash_is_printed(capsys, tmp_path, monkeypatch):
     code, out, _ = run(["area", str(data / "regions.gpkg"), "-o", "-", "--format", "csv"], capsys)
     assert code == 0 and out.splitlines()[0] == "kato,name_en,area_ha" and len(out.splitlines()) == 21
     assert list(tmp_path.iterdir()) == []  # no file called '-'
+
+
+def test_info_of_a_polygon_across_the_antimeridian_names_the_file(tmp_path, capsys):
+    from shapely import Polygon
+
+    path = tmp_path / "chukotka.geojson"
+    ring = [(179.5, 60.0), (-179.5, 60.0), (-179.5, 61.0), (179.5, 61.0)]
+    gpd.GeoDataFrame({"plot_id": ["am"]}, geometry=[Polygon(ring)], crs=4326).to_file(path)
+    code, _, err = run(["info", str(path)], capsys)
+    assert code == 1 and err.startswith(
+        f"kzgeo: error: {path}: feature(s) 0 (in input order) cross the antim"
+    )

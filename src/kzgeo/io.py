@@ -31,6 +31,7 @@ from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldE
 from kzgeo.errors import (
     CRSError,
     DataError,
+    GeometryError,
     KzgeoError,
     KzgeoWarning,
     LayerReadError,
@@ -965,7 +966,10 @@ def describe(
         )
     except CRSError as exc:
         outside = str(exc).removeprefix(f"{path}: ")
-    area = hectares(gdf) if _has_area(gdf.geometry.values) else None
+    try:
+        area = hectares(gdf) if _has_area(gdf.geometry.values) else None
+    except GeometryError as exc:  # a polygon across the antimeridian: named by its file, not 'hectares'
+        raise GeometryError(f"{path}: {str(exc).removeprefix('hectares: ')}") from exc
     footprint = None
     if area is not None and len(gdf) > 1:
         # features that overlap (nested designations) add up to more than the ground they cover
