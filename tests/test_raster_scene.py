@@ -692,8 +692,8 @@ def test_a_float_sentinel2_stack_of_digital_numbers_is_refused(tmp_path):
     path = write_tif(tmp_path / "f.tif", dn, descriptions=S2_NAMES, tags={"PROCESSING_BASELINE": "02.14"})
     with pytest.raises(
         RasterError,
-        match=r"f.tif: band B04 reads 3000 in most sampled pixels, not reflectance 0..1 .*store digital "
-        r"numbers as uint16, or give the band its scale \(gdal_edit.py -scale 0.0001 f.tif",
+        match=r"f.tif: red reflectance of 3000 is typical of this scene; .*store digital numbers as "
+        r"uint16, or give the bands their scale \(gdal_edit.py -scale 0.0001 f.tif",
     ):
         kzgeo.open_scene(path)
     with rasterio.open(path, "r+") as ds:  # the fix it names

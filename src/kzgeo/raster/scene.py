@@ -892,10 +892,11 @@ def _refuse_digital_numbers(scene: Scene, checked: Sequence[str], red: str | Non
         if scene.sensor == "landsat"
         else f"gdal_edit.py -scale 0.0001 {scene.source.name} for DN x 10000"
     )
+    what = "red" if name == red else f"band {name}"
     raise RasterError(
-        f"{scene.source}: band {name} reads {typical:g} in most sampled pixels, not reflectance 0..1 "
-        "(a float band is read as it is stored): store digital numbers as uint16, or give the band its "
-        f"scale ({how}){fill}"
+        f"{scene.source}: {what} reflectance of {typical:g} is typical of this scene; reflectance is "
+        "0..1 and a float band is read as it is stored: divide digital numbers by 10000 and percentages "
+        f"by 100, store digital numbers as uint16, or give the bands their scale ({how}){fill}"
     )
 
 
