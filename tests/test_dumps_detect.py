@@ -238,7 +238,7 @@ def test_wrong_layers_for_landfills_or_previous_sites_are_refused(scene, sites):
     with pytest.raises(DataError, match=r"landfills: 1 of 1 polygons are larger than 5,000 ha"):
         detect_dumps(scene, landfills=district)
     with pytest.raises(DataError, match="previous sites: 1 of 1 polygons are larger"):
-        detect_dumps(scene, previous=district)
+        detect_dumps(scene, previous=district[["geometry"]])
     # sites of another place
     elsewhere = sites.to_crs(scene.crs).translate(xoff=100_000)
     with pytest.raises(DataError, match=r"none of the \d+ sites lies in the scene"):
@@ -435,12 +435,10 @@ def test_a_float_scene_of_digital_numbers_or_percentages_is_refused(scene_path, 
         with rasterio.open(tmp_path / name, "w", **profile) as dst:
             dst.write(dn / scale)
             dst.descriptions = descriptions
-        with pytest.raises(
-            RasterError, match=rf"red reflectance of {typical} is typical of this scene; .*divide"
-        ):
-            detect_dumps(tmp_path / name)
+        with pytest.raises(RasterError, match=rf"{name}: .*\b{typical}\b.*0\.\.1"):
+            detect_dumps(tmp_path / name)  # refused by open_scene, as every command refuses it
         assert main(["detect-dumps", str(tmp_path / name), "-o", str(tmp_path / "s.gpkg")]) == 1
-        assert "divide digital numbers by 10000" in capsys.readouterr().err
+        assert "gdal_edit.py -scale 0.0001" in capsys.readouterr().err
     with rasterio.open(tmp_path / "ok.tif", "w", **profile) as dst:  # reflectance 0..1 as floats: fine
         dst.write(dn / 10_000)
         dst.descriptions = descriptions
@@ -508,8 +506,66 @@ def test_the_previous_scene_is_read_in_windows_of_the_size_asked_for(scene_path,
     monkeypatch.setattr(
         detect, "_windows", lambda h, w, size, halo: sizes.append(size) or windows(h, w, size, halo)
     )
-    detect_dumps(scene_path, previous=scene_path, window_size=128)
+    with pytest.warns(KzgeoWarning, match=r"scene\.tif: is the scene .*scene\.tif itself"):
+        detect_dumps(scene_path, previous=scene_path, window_size=128)
     assert sizes == [128, 128]  # this season's scene, then the previous one
+
+
+def test_cli_the_scene_itself_as_previous_or_a_scene_smaller_than_310_m_is_said(scene_path, tmp_path, capsys):
+    """The same file by another name as --previous made every site 'persisting', and a 20 x 20 pixel
+    crop reported 0 sites: both without a word."""
+    (tmp_path / "link.tif").symlink_to(scene_path)
+    out = str(tmp_path / "s.gpkg")
+    assert main(["detect-dumps", str(scene_path), "-o", out, "--previous", str(tmp_path / "link.tif")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: previous season {tmp_path / 'link.tif'}: is the scene {scene_path} itself" in err
+    with rasterio.open(scene_path) as src:
+        window = rasterio.windows.Window(100, 100, 20, 20)
+        profile = src.profile | {
+            "width": 20,
+            "height": 20,
+            "transform": src.window_transform(window),
+            "tiled": False,
+        }
+        data, descriptions = src.read(window=window), src.descriptions
+    with rasterio.open(tmp_path / "tiny.tif", "w", **profile) as dst:
+        dst.write(data)
+        dst.descriptions = descriptions
+    assert main(["detect-dumps", str(tmp_path / "tiny.tif"), "-o", out, "--overwrite"]) == 0
+    assert "tiny.tif: the scene is 20 x 20 pixels, smaller than the 31 x 31 pixels (310 m)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_cli_plots_or_landfills_as_previous_sites_or_plot_points_as_landfills(scene_path, tmp_path, capsys):
+    """Refused as a layer of another kind is (the CLI named no file and ended in a TypeError once the
+    refusal was an AnotherKindError): plots would make every site on them persisting, plot points
+    every site near them legal."""
+    with rasterio.open(scene_path) as src:
+        x0, y0, crs = src.bounds.left, src.bounds.top, src.crs
+    plots = gpd.GeoDataFrame(
+        {"plot_id": ["A"]}, geometry=[shapely.box(x0 + 1000, y0 - 1100, x0 + 1100, y0 - 1000)], crs=crs
+    )
+    plots.to_file(tmp_path / "plots.gpkg")
+    plots.set_geometry(plots.centroid).to_file(tmp_path / "plot_points.gpkg")
+    out = str(tmp_path / "s.gpkg")
+    args = ["detect-dumps", str(scene_path), "-o", out]
+    assert main([*args, "--previous", str(tmp_path / "plots.gpkg")]) == 1
+    assert capsys.readouterr().err == (
+        f"kzgeo: error: {tmp_path / 'plots.gpkg'}: the layer looks like plots, not sites (its columns: "
+        "plot_id); give the sites kzgeo detect-dumps found in the earlier season\n"
+    )
+    assert main([*args, "--landfills", str(tmp_path / "plot_points.gpkg")]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"kzgeo: error: {tmp_path / 'plot_points.gpkg'}: the layer looks like plots, not landfills"
+    )
+    assert main([*args, "--previous", str(kzgeo.datasets.path("landfills"))]) == 1
+    assert capsys.readouterr().err.endswith(
+        "looks like landfills, not sites (its columns: landfill_id, name, permitted_ha, source, region); "
+        "give the sites kzgeo detect-dumps found in the earlier season, or give it as landfills "
+        "(--landfills)\n"
+    )
+    assert not (tmp_path / "s.gpkg").exists()
 
 
 def test_layers_of_the_wrong_kind_for_landfills_or_previous_sites(scene, sites, scene_path, tmp_path, capsys):

@@ -454,8 +454,77 @@ def test_landfills_without_a_crs_are_refused_before_detection():
 def test_previous_season_as_band_arrays_takes_the_scenes_georeferencing():
     bands = dict(zip(BANDS, _cube(), strict=True))
     t = Affine(10, 0, 500_000, 0, -10, 5_600_000)
-    sites = detect_dumps(bands, transform=t, crs=UTM, previous=bands)
+    sites = detect_dumps(bands, transform=t, crs=UTM, previous=dict(bands))
     assert "change" in sites.columns
+
+
+def test_the_scene_itself_as_the_previous_season_is_said():
+    """Every site of a scene compared with itself is 'persisting': said, not taken for a result."""
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    t = Affine(10, 0, 500_000, 0, -10, 5_600_000)
+    with pytest.warns(KzgeoWarning, match=r"previous season band arrays: is the scene band arrays itself"):
+        detect_dumps(bands, transform=t, crs=UTM, previous=bands)
+
+
+def _context_warnings(bands) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_dumps(bands, transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM)
+    return [str(w.message) for w in caught if "surroundings the detector compares" in str(w.message)]
+
+
+@pytest.mark.parametrize("size", [3, 20, 30])
+def test_a_scene_smaller_than_the_features_surroundings_is_said(size):
+    """The widest feature compares a pixel with 31 x 31 pixels (310 m): a smaller scene reported 0 sites
+    as if it had been searched."""
+    (message,) = _context_warnings(dict(zip(BANDS, _cube(size, size), strict=True)))
+    assert message.startswith(
+        f"band arrays: the scene is {size} x {size} pixels, smaller than the 31 x 31 pixels (310 m)"
+    )
+    assert message.endswith("give a larger scene (a few kilometres around the area of interest)")
+
+
+def test_a_scene_whose_data_are_narrower_than_the_features_surroundings_is_said():
+    cube = _cube(64, 64)
+    cube[:, :, 30:] = np.nan  # 30 columns of data: no pixel has a whole 31-pixel box of them
+    (message,) = _context_warnings(dict(zip(BANDS, cube, strict=True)))
+    assert "no pixel has the 31 x 31 pixels (310 m) of surroundings" in message
+    assert "give a larger or clearer scene" in message
+    cube[:, :, 30] = SOIL[:, None]  # 31 columns: the middle one has them
+    assert _context_warnings(dict(zip(BANDS, cube, strict=True))) == []
+    assert _context_warnings(dict(zip(BANDS, _cube(31, 31), strict=True))) == []
+
+
+def test_layers_of_another_kind_are_refused_as_landfills_or_previous_sites():
+    """Points of plots read as landfills get landfill ids 1..n from read_layer, and plots pass for
+    previous sites: both refused as read_layer refuses a layer of another kind; landfill registers
+    and site layers pass."""
+    import kzgeo
+    from kzgeo.dumps.status import check_layers
+    from kzgeo.validate import AnotherKindError
+
+    points = _layer([shapely.Point(500_050, 5_599_950)], plot_id=["P1"])
+    with pytest.raises(AnotherKindError, match=r"^landfills: the layer looks like plots, not landfills"):
+        check_layers(points, None)
+    read = kzgeo.read_layer(points.to_crs(4326), kind="landfills")
+    assert read["landfill_id"].tolist() == [1]
+    with pytest.raises(AnotherKindError, match=r"its columns: plot_id, landfill_id"):
+        check_layers(read, None)
+    plots = _layer([_box(500_000, 5_599_900, 500_100, 5_600_000)], plot_id=["P1"])
+    with pytest.raises(
+        AnotherKindError, match=r"^previous sites: the layer looks like plots, not sites"
+    ) as e:
+        check_layers(None, plots)
+    assert e.value.other_kind == "plots"
+    fills = kzgeo.datasets.load("landfills")
+    with pytest.raises(AnotherKindError, match=r"looks like landfills, not sites") as e:
+        check_layers(None, fills)
+    assert e.value.other_kind == "landfills"
+    check_layers(fills, plots.assign(site_id=[1]))  # a register; sites that also carry a plot id
+    check_layers(kzgeo.read_layer(fills, kind="landfills"), None)
+    check_layers(points.assign(landfill_id=[7]), _layer(plots.geometry, kato=[751_000_000]))
 
 
 @pytest.mark.parametrize(

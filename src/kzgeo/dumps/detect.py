@@ -33,6 +33,7 @@ from kzgeo.dumps.features import (
     CONTEXT_HALO,
     HALO,
     MASK_KINDS,
+    WIDEST_BOX,
     candidates,
     compute_features,
     spectral_mask,
@@ -491,8 +492,9 @@ def _as_layer(layer, role: str) -> gpd.GeoDataFrame | None:
     )
 
 
-def _check_previous(previous, src, transform, crs) -> None:
-    """Refuse a previous season that cannot be of the same place (before any work is done)."""
+def _check_previous(previous, src, transform, crs, itself: bool = False) -> None:
+    """Refuse a previous season that cannot be of the same place (before any work is done), and warn
+    when it is the scene itself (``itself``: the same object was given for both)."""
     here = _footprint(src)
     if isinstance(previous, gpd.GeoDataFrame):
         if previous.empty:  # a run on a clouded scene finds nothing: every site here would be new
@@ -517,13 +519,28 @@ def _check_previous(previous, src, transform, crs) -> None:
             _check_bands(before)
             _check_grid(before)
             there = _footprint(before).to_crs(src.crs)
+            same = itself or before is src or _same_file(before.source, src.source)
     except KzgeoError as exc:
         raise type(exc)(f"previous season: {exc}") from exc
+    if same:
+        warn_caller(
+            f"previous season {before.source}: is the scene {src.source} itself, so every site is "
+            "'persisting'; give the scene of an earlier season, or the sites found in it",
+            KzgeoWarning,
+        )
     if not there.intersects(here.iloc[0]).iloc[0]:
         raise RasterError(
             f"previous season {before.source}: does not overlap the scene {src.source}; "
             "give a scene of the same place"
         )
+
+
+def _same_file(a, b) -> bool:
+    """Whether two scene sources are one file or folder (band arrays have none)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, TypeError):
+        return False
 
 
 def _score_writer(stack: contextlib.ExitStack, dest, src, overwrite: bool, previous=None):
@@ -648,7 +665,7 @@ def detect_dumps(
         _check_reflectance(src)
         check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
         if previous is not None:
-            _check_previous(previous, src, transform, crs)
+            _check_previous(previous, src, transform, crs, itself=previous is scene)
         if landfills is not None and len(landfills):
             _warn_if_no_landfill_here(landfills, src, landfill_radius_m)
         model = model or load_model()
@@ -658,6 +675,7 @@ def detect_dumps(
             _score_writer(stack, score_raster, src, overwrite, previous) if score_raster is not None else None
         )
         valid = 0  # pixels scored or scorable, over all windows
+        full_context = False  # a pixel with a whole WIDEST_BOX of scorable pixels around it
         halo = WINDOW_HALO + (CONTEXT_HALO if model.context is not None else 0)
         windows = list(_windows(src.height, src.width, window_size, halo))
         disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
@@ -686,13 +704,18 @@ def detect_dumps(
             )
             if dst is not None:
                 dst.write(score[sl][None], window=core)
-            valid += int(np.isfinite(feats[0][sl]).sum())
+            scorable = np.isfinite(feats[0])
+            valid += int(scorable[sl].sum())
+            if not full_context and scorable[sl].any():
+                full_context = _has_full_context(scorable, sl)
         if not valid:
             warn_caller(
                 f"{src.source}: no pixel could be scored (all nodata, cloud, snow or water); no site can be "
                 "found in it",
                 KzgeoWarning,
             )
+        elif not full_context:
+            _warn_narrow(src)
         sites = _merge(parts, src.crs)
         georef = {"transform": transform, "crs": crs}
         # inside the block: the score raster is renamed into place only when the previous season
@@ -700,6 +723,32 @@ def detect_dumps(
         return _finish(
             sites, th, landfills, previous, hectares, model, landfill_radius_m, georef, window_size, progress
         )
+
+
+def _has_full_context(scorable: np.ndarray, core: tuple[slice, slice]) -> bool:
+    """Whether a pixel of the core has a whole :data:`WIDEST_BOX` of scorable pixels around it (the
+    window's halo is wider than half the box, so a box reaching past the window reaches past the scene)."""
+    whole = ndimage.minimum_filter(scorable.view(np.uint8), size=WIDEST_BOX, mode="constant", cval=0)
+    return bool(whole[core].any())
+
+
+def _warn_narrow(src) -> None:
+    """Warn that no pixel has the surroundings its features compare it with: the scene, or the data
+    in it, is narrower than the widest box; scores there were never seen in training."""
+    box = (
+        f"the {WIDEST_BOX} x {WIDEST_BOX} pixels ({WIDEST_BOX * 10} m) of surroundings the detector "
+        "compares each pixel with"
+    )
+    if min(src.height, src.width) < WIDEST_BOX:
+        what, fix = f"the scene is {src.height} x {src.width} pixels, smaller than {box}", "a larger scene"
+    else:
+        what = f"no pixel has {box} all scorable (the rest is nodata, cloud, snow or water)"
+        fix = "a larger or clearer scene"
+    warn_caller(
+        f"{src.source}: {what}: its scores are less reliable and sites may go unfound; give {fix} "
+        "(a few kilometres around the area of interest)",
+        KzgeoWarning,
+    )
 
 
 def _observed_share(sites: gpd.GeoDataFrame, previous, georef: dict) -> np.ndarray:

@@ -54,8 +54,10 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 """Names of the feature stack's layers, in order."""
 
+WIDEST_BOX = 31
+"""Side, pixels, of the widest neighbourhood a pixel's features compare it with (310 m at 10 m)."""
 HALO = 16
-"""Pixels of context the widest neighbourhood feature reads on each side (31 px box)."""
+"""Pixels of context the widest neighbourhood feature reads on each side (the :data:`WIDEST_BOX`)."""
 
 CONTEXT_FEATURES = ("score", "score_mean3", "score_mean5", "score_mean9", "score_max5", "score_median3")
 """Names of :func:`context_features`: a first pixel score and its neighbourhood (auto-context)."""
@@ -226,7 +228,7 @@ def compute_features(cube: np.ndarray, invalid: np.ndarray | None = None) -> np.
     for n in _CONTEXT:
         put(mean5[n] - mean15[n])
     for n in _WIDE:
-        put(mean5[n] - box.mean(layers[n], 31))
+        put(mean5[n] - box.mean(layers[n], WIDEST_BOX))
     for n in _POINT:
         put(layers[n] - mean15[n])
     for n in _SMALL:

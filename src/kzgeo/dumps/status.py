@@ -61,19 +61,11 @@ def check_layers(landfills: gpd.GeoDataFrame | None, previous: gpd.GeoDataFrame 
                 "kzgeo.read_layer(..., assume_crs=...)"
             )
     if landfills is not None:
-        from kzgeo.validate import guess_kind
-
-        other = guess_kind(landfills)
-        if other not in (None, "landfills"):  # plots or reserves would make every site on them legal
-            names = [str(c) for c in landfills.columns if c != landfills.geometry.name]
-            shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-            raise DataError(
-                f"landfills: the layer looks like {other.replace('_', ' ')}, not landfills (its columns: "
-                f"{shown}); {_LANDFILL_FIX}"
-            )
+        _refuse_another_kind(landfills, "landfills", "landfills", _LANDFILL_FIX)
         polygons = landfills.geom_type.isin(["Polygon", "MultiPolygon"])
         _check_size(landfills.geometry[polygons], "landfills", _LANDFILL_FIX)
     if previous is not None:
+        _refuse_another_kind(previous, "previous sites", "sites", _PREVIOUS_FIX)
         kinds = set(previous.geom_type.dropna()) - {"Polygon", "MultiPolygon"}
         if kinds and not previous.geometry[previous.geom_type.isin(list(kinds))].is_empty.all():
             # points (site centres) have no area: every site overlapping one would count as grown
@@ -82,6 +74,49 @@ def check_layers(landfills: gpd.GeoDataFrame | None, previous: gpd.GeoDataFrame 
                 "(its polygons)"
             )
         _check_size(previous.geometry, "previous sites", _PREVIOUS_FIX)
+
+
+def _refuse_another_kind(layer: gpd.GeoDataFrame, role: str, kind: str, fix: str) -> None:
+    """Refuse a layer of another kind, as :func:`kzgeo.read_layer` refuses one read as the wrong kind:
+    plots or reserves given as landfills would make every site on them legal, given as the previous
+    season every site on them persisting. A layer with its own id column (``landfill_id`` or
+    ``asset_id`` of a landfill register, ``site_id`` of the sites detect_dumps writes) is taken as
+    given. A KATO code alone, which a landfill register or a site layer may carry for its region, does
+    not make points another kind, nor earlier sites (a region or district is refused for its size)."""
+    from kzgeo.schemas import LAYER_KINDS
+    from kzgeo.validate import AnotherKindError, guess_kind
+
+    own = set(LAYER_KINDS[kind].id_names) if kind in LAYER_KINDS else {"site_id"}
+    columns = {c.lower(): c for c in layer.columns if isinstance(c, str) and c != layer.geometry.name}
+    if own & set(columns) and not _numbered(layer, columns):
+        return
+    other = guess_kind(layer)
+    if other in (None, kind):  # points: guess_kind calls them landfills or nothing; their id says
+        other = next(
+            (
+                k.name
+                for k in LAYER_KINDS.values()
+                if k.name != kind and k.id_column != "kato" and set(k.id_names) & set(columns)
+            ),
+            None,
+        )
+    if other in (None, kind) or (other in ("regions", "districts") and kind == "sites"):
+        return
+    names = list(columns.values())
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    raise AnotherKindError(
+        f"{role}: the layer looks like {other.replace('_', ' ')}, not {kind} (its columns: {shown}); {fix}",
+        other,
+    )
+
+
+def _numbered(layer: gpd.GeoDataFrame, columns: dict[str, str]) -> bool:
+    """Whether the layer's only own id is ``landfill_id`` numbered 1..n, as :func:`kzgeo.read_layer`
+    numbers a layer read as landfills that has none: plots read so must not pass for a register."""
+    if "landfill_id" not in columns or "asset_id" in columns:
+        return False
+    ids = layer[columns["landfill_id"]].to_numpy()
+    return ids.dtype.kind in "iu" and np.array_equal(ids, np.arange(1, len(ids) + 1))
 
 
 _LANDFILL_FIX = "is this the layer of authorised landfills?"
