@@ -567,17 +567,17 @@ def test_map_and_progress_errors_name_the_file_and_what_to_type(tmp_path, region
         (
             ["map", "--plots", "{d}/points.gpkg", "--only-given", "-o", html],
             "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
-            "give the file where a layer of its kind goes (kzgeo map --help) or convert the geometries",
+            "kzgeo map takes no landfills layer: convert the geometries",
         ),
         (
             ["progress", "{d}/points.gpkg", "{d}/regions.gpkg"],
             "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
-            "give the file where a layer of its kind goes (kzgeo progress --help) or convert the geometries",
+            "kzgeo progress takes no landfills layer: convert the geometries",
         ),
         (
             ["area", "{d}/points.gpkg", "--kind", "plots"],
             "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
-            "pass the right --kind or convert the geometries",
+            "pass --kind landfills or convert the geometries",
         ),
     ]
     for argv, message in cases:

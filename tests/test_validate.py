@@ -12,7 +12,7 @@ import pyproj
 import pytest
 import shapely
 from pyproj import Transformer
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 import kzgeo
 from kzgeo.errors import CRSError, DataError, GeometryError, KzgeoError, RepairWarning, SchemaError
@@ -206,8 +206,15 @@ def test_wrong_geometry_type_for_kind():
         GeometryError, match=r"2 feature\(s\) are Point but a plots layer takes Polygon"
     ) as err:
         validate_layer(plots([Point(71.4, 51.1), Point(71.5, 51.2)]), "plots")
-    assert str(err.value).endswith("MultiPolygon; pass the right kind= or convert the geometries")
+    assert str(err.value).endswith("MultiPolygon; pass kind='landfills' or convert the geometries")
     assert err.value.problem.endswith("takes Polygon or MultiPolygon")  # the CLI gives its own advice
+
+
+def test_lines_are_told_that_no_kind_takes_them():
+    with pytest.raises(
+        GeometryError, match=r"are LineString but .*; no kind of layer takes them: give the polygons"
+    ):
+        validate_layer(plots([LineString([(71.4, 51.1), (71.5, 51.2)])]), "plots")
 
 
 def test_landfills_take_points_and_polygons():

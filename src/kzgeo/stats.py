@@ -94,9 +94,12 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
     types = set(gdf.geom_type.dropna()) if len(gdf) else set()
     # GeometryCollections count their polygons, as hectares() does
     if types and not types & {"Polygon", "MultiPolygon"} and not _has_area(gdf.geometry.values):
+        what = " or ".join(
+            sorted({"points" if "Point" in t else "lines" if "Line" in t else "them" for t in types})
+        )
         raise GeometryError(
             f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
-            "hectare statistics need polygons (buffer points first, or pass the polygon layer)"
+            f"hectare statistics need polygons (give the polygon layer, or buffer the {what} into polygons)"
         )
     flat = gdf.geom_type.isin(["Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"])
     if flat.any():

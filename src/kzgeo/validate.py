@@ -203,12 +203,18 @@ class AnotherKindError(SchemaError):
 
 
 class GeometryTypeError(GeometryError):
-    """A layer with geometries its kind does not take: ``problem`` says which (the CLI, where the kind
-    is the place a file was given in, adds its own advice)."""
+    """A layer with geometries its kind does not take: ``problem`` says which; ``kinds``, the kinds
+    of layer that take them (the CLI, where the kind is the place a file was given in, says where
+    such a layer goes); none for lines, which no kind takes."""
 
-    def __init__(self, problem: str):
-        super().__init__(f"{problem}; pass the right kind= or convert the geometries")
-        self.problem = problem
+    def __init__(self, problem: str, kinds: tuple[str, ...]):
+        fix = (
+            f"pass {' or '.join(f'kind={k!r}' for k in kinds)} or convert the geometries"
+            if kinds
+            else "no kind of layer takes them: give the polygons, or buffer the lines into polygons"
+        )
+        super().__init__(f"{problem}; {fix}")
+        self.problem, self.kinds = problem, kinds
 
 
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
@@ -556,9 +562,12 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     wrong = ~gdf.geom_type.isin(kind.geometry_types)
     if wrong.any():
         found = ", ".join(sorted(set(gdf.geom_type[wrong])))
+        types = set(gdf.geom_type[wrong])
+        takers = tuple(k.name for k in LAYER_KINDS.values() if types <= set(k.geometry_types))
         raise GeometryTypeError(
             f"{name}: {int(wrong.sum())} feature(s) are {found} but a {kind.name} layer takes "
-            f"{' or '.join(kind.geometry_types)}"
+            f"{' or '.join(kind.geometry_types)}",
+            takers,
         )
 
 

@@ -216,6 +216,20 @@ _CLI_WORDS = (
         "",
     ),
     ("(buffer points first, e.g. zones.to_crs(32642).buffer(50))", "(buffer points into polygons first)"),
+    ("(buffer lines first, e.g. zones.to_crs(32642).buffer(50))", "(buffer lines into polygons first)"),
+    (
+        "(buffer points and lines first, e.g. zones.to_crs(32642).buffer(50))",
+        "(buffer points and lines into polygons first)",
+    ),
+    (
+        "so kzgeo scales their digital numbers (open_scene(path, bands=[...]))",
+        "so kzgeo scales their digital numbers (--band-names)",
+    ),
+    (
+        "leave out bands=[...] to read the bands by their descriptions",
+        "leave out --band-names to read the bands by their descriptions",
+    ),
+    ("(band=..., not index=...; CLI: --band, not --index)", "(--band, not --index)"),
     ("pass zone_id=", "pass --zone-id"),
     ("pass left_id=", "pass --left-id"),
     ("pass right_id=", "pass --right-id"),
@@ -233,7 +247,7 @@ def _for_cli(message: str) -> str:
     message = re.sub(r"assume_crs='([^']+)'", r"--assume-crs \1", message)
     for api, cli_words in _CLI_WORDS:
         message = message.replace(api, cli_words)
-    return message
+    return re.sub(r"\bkind='([a-z_]+)'", r"--kind \1", message)
 
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())

@@ -92,12 +92,17 @@ class Command(click.Command):
             result = super().invoke(ctx)
         except GeometryError as exc:  # without --kind, a layer's kind is the place it was given in
             problem = getattr(exc, "problem", None)  # kzgeo.validate.GeometryTypeError (not imported)
-            if "kind" in ctx.params or problem is None:
+            if "kind" in ctx.params or problem is None or not exc.kinds:
                 raise
-            raise GeometryError(
-                f"{problem}; give the file where a layer of its kind goes (kzgeo {ctx.info_name} --help) "
-                "or convert the geometries"
-            ) from exc
+            place = next((p for k in exc.kinds for p in ctx.command.params if p.name == k), None)
+            if place is None:
+                fix = f"kzgeo {ctx.info_name} takes no {' or '.join(exc.kinds)} layer: convert the geometries"
+            else:
+                where = (
+                    place.opts[0] if isinstance(place, click.Option) else f"the {place.name.upper()} argument"
+                )
+                fix = f"give it as {place.name} ({where}) or convert the geometries"
+            raise GeometryError(f"{problem}; {fix}") from exc
         except SchemaError as exc:  # a layer of another kind: say where it goes in this command
             kind = getattr(exc, "other_kind", None)  # kzgeo.validate.AnotherKindError (not imported)
             if kind is None:
