@@ -139,7 +139,9 @@ def coverage(
     name = _name_column(zone_layer, lang, zones)
     # the zones' names in kk or ru in place of name_en (after the ids, which stay as they are)
     if name not in (None, "name_en", table.columns[0]):
-        names = [*zone_layer[name].tolist(), TOTAL]
+        # the total row's name in the names' language (its id stays "total")
+        total = {"name_kk": "Барлығы", "name_ru": "Итого"}.get(name, TOTAL)
+        names = [*zone_layer[name].tolist(), total]
         if "name_en" in table.columns[1:]:
             table.insert(table.columns.get_loc("name_en"), name, names)
             table = table.drop(columns="name_en")
