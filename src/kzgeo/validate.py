@@ -461,8 +461,9 @@ def _polygonal_part(geom):
     return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
 
 
-def _problem(reason: str, crs) -> str:
-    """GEOS's ``Self-intersection[68.7357897004143 48.6744831997641]`` as words and a place."""
+def _problem(reason: str, crs, multi: bool = False) -> str:
+    """GEOS's ``Self-intersection[68.7357897004143 48.6744831997641]`` as words and a place
+    (``multi``: the geometry is a MultiPolygon, whose overlapping parts GEOS calls that too)."""
     found = re.fullmatch(r"([A-Za-z -]+?)\s*\[\s*(\S+)\s+(\S+)\s*\]", reason.strip())
     if found is None:
         return f"is invalid: {reason}"
@@ -478,6 +479,8 @@ def _problem(reason: str, crs) -> str:
         "too few points": "has a ring of too few points",
         "ring is not closed": "has a ring that is not closed",
     }
+    if multi and what == "self-intersection":
+        words[what] = "crosses itself or has parts that overlap"
     at = f"{x:.5f}, {y:.5f}" if crs is not None and crs.is_geographic else f"{x:.1f}, {y:.1f}"  # no 1,000s
     return f"{words.get(what, f'is invalid ({what})')} at ({at})"
 
@@ -514,7 +517,9 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind | None, report: Va
     )
     n = int(invalid.sum())
     which = f"{id_col} " if id_col in gdf.columns else ("feature " if n == 1 else "features ")
-    first = _problem(shapely.is_valid_reason(before.values[0]), gdf.crs)
+    first = _problem(
+        shapely.is_valid_reason(before.values[0]), gdf.crs, before.values[0].geom_type == "MultiPolygon"
+    )
     warnings.warn(
         f"{name}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} ({which}{_show_ids(ids)}; "
         f"{'it' if n == 1 else 'the first'} {first}) by keeping {'its' if n == 1 else 'their'} valid "

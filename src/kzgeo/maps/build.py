@@ -199,7 +199,7 @@ def region_statistics(
     return stats
 
 
-def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
+def _add_regions(m, regions, protected_areas, plots, lang, legend, name="regions") -> None:
     lab = labels(lang)
     stats = region_statistics(regions, protected_areas, plots)
     if "protected_pct" in stats:
@@ -211,7 +211,7 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend) -> None:
         measure, bins, unit = None, None, None
     names = _name_column(regions, lang)
     # by name, so that a warning about regions that overlap in the source names them
-    drawn = simplify_for_web(regions.set_axis(names.to_numpy()), coverage=True, digits=5)
+    drawn = simplify_for_web(regions.set_axis(names.to_numpy()), coverage=True, digits=5, name=name)
     rows, styles = [], []
     shade = _bin_index(measure, bins) if measure is not None else None
     for i, key in enumerate(regions.index):
@@ -559,7 +559,9 @@ def make_map(
     if offline and layers["regions"] is not None:
         _basemap(m, layers["regions"], lang)
     if layers["regions"] is not None:
-        _add_regions(m, layers["regions"], layers["protected_areas"], layers["plots"], lang, legend)
+        source = given["regions"]
+        name = str(source) if isinstance(source, (str, os.PathLike)) else "regions"
+        _add_regions(m, layers["regions"], layers["protected_areas"], layers["plots"], lang, legend, name)
     if layers["corridors"] is not None:
         _add_polygons(
             m, layers["corridors"], "corridors", lang, legend, ("official_area_ha", "year", "geometry_source")

@@ -77,6 +77,7 @@ def simplify_for_web(
     coverage: bool = False,
     digits: int = 5,
     max_change_pct: float = MAX_CHANGE_PCT,
+    name: str = "layer",
 ) -> gpd.GeoDataFrame:
     """Simplify a polygon layer for a web map, keeping every feature's hectares within a tolerance.
 
@@ -95,6 +96,8 @@ def simplify_for_web(
         feature, so that shared edges stay shared), or its coordinates as they are.
     max_change_pct : float
         Largest change of any feature's hectares, in percent.
+    name : str
+        The layer as warnings name it (its file, say).
 
     Returns
     -------
@@ -117,7 +120,7 @@ def simplify_for_web(
             worst = np.argsort(-moved)[: min(3, int((moved > max_change_pct).sum()))]
             shown = ", ".join(f"{out.index[i]} {moved[i]:.2f} %" for i in worst)
             warnings.warn(
-                f"{int((moved > max_change_pct).sum())} unit(s) of the layer overlap their neighbours (or "
+                f"{name}: {int((moved > max_change_pct).sum())} unit(s) overlap their neighbours (or "
                 f"leave gaps) in the source: drawn as a clean coverage, their outlines differ from the "
                 f"source by up to {moved.max():.2f} % ({shown}); popups give the source's hectares",
                 KzgeoWarning,
