@@ -12,6 +12,7 @@ import click
 import geopandas as gpd
 import pytest
 from shapely import Point
+from shapely import box as shapely_box
 
 from kzgeo.cli import main
 
@@ -550,3 +551,20 @@ def test_info_of_a_polygon_across_the_antimeridian_names_the_file(tmp_path, caps
     assert code == 1 and err.startswith(
         f"kzgeo: error: {path}: feature(s) 0 (in input order) cross the antim"
     )
+
+
+def test_info_of_an_empty_layer_and_of_a_crs_without_a_code(tmp_path, capsys):
+    square = shapely_box(71.40, 51.10, 71.41, 51.11)
+    gpd.GeoDataFrame({"plot_id": ["a"]}, geometry=[square], crs=4326).iloc[:0].to_file(
+        tmp_path / "empty.gpkg"
+    )
+    code, out, _ = run(["info", str(tmp_path / "empty.gpkg"), "--kind", "plots"], capsys)
+    lines = dict(line.split(None, 1) for line in out.splitlines())
+    assert code == 0 and lines["geometry_types"] == "(none)" and lines["footprint_ha"] == "— (no features)"
+    local = "+proj=tmerc +lat_0=51 +lon_0=71.5 +k=1 +x_0=0 +y_0=0 +ellps=krass +units=m"
+    layer = gpd.GeoDataFrame({"plot_id": ["a"]}, geometry=[square], crs=4326).to_crs(local)
+    layer.to_file(tmp_path / "local.gpkg")
+    code, out, _ = run(["info", str(tmp_path / "local.gpkg")], capsys)
+    crs = dict(line.split(None, 1) for line in out.splitlines())["crs"]
+    assert code == 0 and crs.startswith("+proj=tmerc +lat_0=51 +lon_0=71.5") and len(crs) < 200
+    assert crs.endswith("no EPSG code (kzgeo info --json gives its WKT)  (declared by the file)")

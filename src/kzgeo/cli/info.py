@@ -56,8 +56,10 @@ def info(
         return
     rows = {key: value for key, value in desc.items() if key not in ("crs_source", "declared_crs")}
     width = max(map(len, rows))
+    empty = desc["features"] == 0
     for key, value in rows.items():
         if key == "crs":
+            value = _short_crs(value)
             if desc["crs_source"] == "assumed":
                 why = f"declares {declared} but its coordinates are metres" if declared else "declares none"
                 value += f"  (assumed with --assume-crs: the file {why})"
@@ -74,13 +76,35 @@ def info(
             value = (
                 f"{value:,.{digits}f}"
                 if value is not None
+                else "— (no features)"
+                if empty
                 else "— (no polygons: points and lines have no area)"
             )
             if key == "area_ha" and value[0].isdigit():
                 value += "  (sum of the features)"
             elif key == "footprint_ha" and value[0].isdigit():
                 value += "  (the ground covered: overlaps counted once)"
+        elif key == "geometry_types" and not value:
+            value = "(none)"
         click.echo(f"{key:<{width}}  {value}")
+
+
+def _short_crs(crs: str) -> str:
+    """A CRS without an authority code (PROJ gives its WKT, hundreds of characters) by its name."""
+    if not crs.startswith(("PROJCS[", "GEOGCS[", "PROJCRS[", "GEOGCRS[", "BOUNDCRS[", "COMPOUNDCRS[")):
+        return crs
+    import warnings
+
+    from pyproj import CRS
+
+    parsed = CRS.from_user_input(crs)
+    if parsed.name.strip().lower() in ("", "unknown", "unnamed"):
+        with warnings.catch_warnings():  # 'you will likely lose important projection information'
+            warnings.simplefilter("ignore", UserWarning)
+            shown = parsed.to_proj4().replace(" +no_defs", "").replace(" +type=crs", "")
+    else:
+        shown = repr(parsed.name)
+    return f"{shown}, no EPSG code (kzgeo info --json gives its WKT)"
 
 
 def _same_crs(a: str | None, b: str) -> bool:
