@@ -473,6 +473,26 @@ def test_pixels_of_zero_reflectance_are_left_out_not_spread(scene, sites, scene_
     assert len(far) and all(found.intersects(g).any() for g in far.geometry)
 
 
+def test_a_fill_of_a_few_rows_that_the_sample_misses_is_said(scene_path, tmp_path):
+    """Five rows of 0 with no nodata declared fill 0.5 % of the four windows the red band is sampled in,
+    under the 1 % that warns before scoring: the rows are counted as the scene is scored instead."""
+    with rasterio.open(scene_path) as src:
+        profile = src.profile | {"dtype": "float32", "nodata": None}
+        data, descriptions = src.read().astype("float32") / 10_000, src.descriptions
+    data[:, -5:, :] = 0.0
+    with rasterio.open(tmp_path / "rows.tif", "w", **profile) as dst:
+        dst.write(data)
+        dst.descriptions = descriptions
+    with pytest.warns(KzgeoWarning) as caught:
+        detect_dumps(tmp_path / "rows.tif")
+    said = [str(w.message) for w in caught if "exactly 0" in str(w.message)]
+    assert said == [
+        f"{tmp_path / 'rows.tif'}: {5 * data.shape[2]:,} pixels are exactly 0 in every band, which no ground "
+        "reflects: they are not scored, and the ground within 150 m of them is scored on less context (fill "
+        "beyond the swath edge?); declare the fill as nodata (gdal_edit.py -a_nodata 0)"
+    ]
+
+
 def test_the_score_raster_never_replaces_a_file_of_the_scene(scene_path, tmp_path, capsys):
     import shutil
 

@@ -497,6 +497,17 @@ def test_a_scene_whose_data_are_narrower_than_the_features_surroundings_is_said(
     assert _context_warnings(dict(zip(BANDS, _cube(31, 31), strict=True))) == []
 
 
+def test_band_arrays_with_pixels_of_0_in_every_band_are_said():
+    cube = _cube()
+    cube[:, :2] = 0.0
+    with pytest.warns(
+        KzgeoWarning, match=r"band arrays: 80 pixels are exactly 0 in every band.*set the fill to NaN"
+    ):
+        detect_dumps(
+            dict(zip(BANDS, cube, strict=True)), transform=Affine(10, 0, 500_000, 0, -10, 5_600_000), crs=UTM
+        )
+
+
 def test_layers_of_another_kind_are_refused_as_landfills_or_previous_sites():
     """Points of plots read as landfills get landfill ids 1..n from read_layer, and plots pass for
     previous sites: both refused as read_layer refuses a layer of another kind; landfill registers

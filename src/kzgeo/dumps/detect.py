@@ -405,31 +405,35 @@ def _check_bands(src) -> None:
         )
 
 
-def _check_reflectance(src) -> None:
-    """Refuse a scene whose red band reads as digital numbers or percentages (a float GeoTIFF of
-    DN x 10000, as some exports write): the model would score it and find nothing, silently. Red is
-    sampled in four windows of up to 256 px, as the processing-baseline check samples it."""
+def _check_reflectance(src) -> bool:
+    """Warn, before any work, when red reads exactly 0 in more than 1 % of four sample windows of up to
+    256 px: a float scene's fill beyond the swath edge that the file does not declare. Returns whether
+    it warned; a thinner fill, which the sample can miss, is counted while the scene is scored
+    (:func:`_warn_zero_fill`). Digital numbers stored as float are refused by ``open_scene``."""
     if not hasattr(src, "read_band"):
-        return  # band arrays: checked when they are wrapped
+        return False  # band arrays: their fill is counted while scoring
     from kzgeo.raster.scene import sample_windows
 
     red = [src.read_band("B04", window=win) for win in sample_windows(src.height, src.width)]
     sample = np.concatenate([r[np.isfinite(r)] for r in red])
     zero = float(np.mean(sample == 0)) if sample.size else 0.0
     if zero > 0.01:  # a uint16 scene's DN 0 is nodata already: this is a float scene's untagged fill
-        warn_caller(
-            f"{src.source}: {100 * zero:.0f} % of the sampled red pixels are exactly 0, which no ground "
-            "reflects: they are not scored (fill beyond the swath edge?); declare the fill as nodata "
-            "(gdal_edit.py -a_nodata 0)",
-            KzgeoWarning,
-        )
-    typical = float(np.median(sample[sample != 0])) if (sample != 0).any() else 0.0
-    if typical > 1.5:
-        raise RasterError(
-            f"{src.source}: red reflectance of {typical:g} is typical of this scene; dump detection takes "
-            "reflectance 0..1: a float GeoTIFF holds it as is, so divide digital numbers by 10000 and "
-            "percentages by 100 (or store digital numbers as uint16)"
-        )
+        _warn_zero_fill(src, f"{100 * zero:.0f} % of the sampled red pixels are exactly 0")
+        return True
+    return False
+
+
+def _warn_zero_fill(src, what: str) -> None:
+    fix = (
+        "declare the fill as nodata (gdal_edit.py -a_nodata 0)"
+        if hasattr(src, "read_band")
+        else "set the fill to NaN"
+    )
+    warn_caller(
+        f"{src.source}: {what}, which no ground reflects: they are not scored, and the ground within 150 m "
+        f"of them is scored on less context (fill beyond the swath edge?); {fix}",
+        KzgeoWarning,
+    )
 
 
 PIXEL_M = (9.0, 11.0)
@@ -662,7 +666,7 @@ def detect_dumps(
         stack.enter_context(closer)
         _check_bands(src)
         _check_grid(src)
-        _check_reflectance(src)
+        zero_said = _check_reflectance(src)
         check_layers(landfills, previous if isinstance(previous, gpd.GeoDataFrame) else None)
         if previous is not None:
             _check_previous(previous, src, transform, crs, itself=previous is scene)
@@ -676,6 +680,7 @@ def detect_dumps(
         )
         valid = 0  # pixels scored or scorable, over all windows
         full_context = False  # a pixel with a whole WIDEST_BOX of scorable pixels around it
+        blank = 0  # pixels of reflectance 0 in every band: a fill the scene does not declare
         halo = WINDOW_HALO + (CONTEXT_HALO if model.context is not None else 0)
         windows = list(_windows(src.height, src.width, window_size, halo))
         disable = (not progress) if progress is not None else (None if len(windows) > 1 else True)
@@ -705,6 +710,7 @@ def detect_dumps(
             if dst is not None:
                 dst.write(score[sl][None], window=core)
             scorable = np.isfinite(feats[0])
+            blank += int((cube[:, sl[0], sl[1]] == 0).all(axis=0).sum())
             valid += int(scorable[sl].sum())
             if not full_context and scorable[sl].any():
                 full_context = _has_full_context(scorable, sl)
@@ -716,6 +722,8 @@ def detect_dumps(
             )
         elif not full_context:
             _warn_narrow(src)
+        if blank and not zero_said:  # a fill of a few rows escapes the sample: every pixel was read here
+            _warn_zero_fill(src, f"{blank:,} pixels are exactly 0 in every band")
         sites = _merge(parts, src.crs)
         georef = {"transform": transform, "crs": crs}
         # inside the block: the score raster is renamed into place only when the previous season
