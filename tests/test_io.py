@@ -815,10 +815,12 @@ def test_overpass_ids_become_pa_ids(tmp_path):
 def test_a_layer_without_a_kind_keeps_positions_in_the_file_as_its_index(tmp_path, layer):
     three = gpd.GeoDataFrame({"n": [10, 20, 30]}, geometry=[SQUARES[0], None, SQUARES[1]], crs=4326)
     three.to_file(tmp_path / "three.geojson")
-    with pytest.warns(kzgeo.RepairWarning, match=r"dropped 1 feature\(s\) with null or empty geometry: 1$"):
+    with pytest.warns(
+        kzgeo.RepairWarning, match=r"dropped 1 feature\(s\) with null or empty geometry: index 1 \(from 0\)$"
+    ):
         back = kzgeo.read_layer(tmp_path / "three.geojson")
     assert list(back.index) == [0, 2] and list(back["n"]) == [10, 30]
-    with pytest.warns(kzgeo.RepairWarning, match=r"null or empty geometry: 2$"):
+    with pytest.warns(kzgeo.RepairWarning, match=r"null or empty geometry: plot_id 2$"):
         plots = kzgeo.read_layer(tmp_path / "three.geojson", kind="plots")
     assert list(plots.index) == [0, 1] and list(plots["plot_id"]) == [1, 3]
 

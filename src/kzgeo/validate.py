@@ -109,12 +109,13 @@ class ValidationReport:
 
 def _which(gdf: gpd.GeoDataFrame, rows) -> str:
     """Features at positions ``rows`` of ``gdf`` as a person finds them: by an id column the file
-    has (``plot_id b, c``), else by their place in the file (``features 2, 5 in file order``)."""
+    has (``plot_id b, c``), else by their place in the file as the tables number it (``index 1, 4
+    (from 0)``)."""
     ids = {"id", "fid", "osm_id", "wdpaid", *(k.id_column for k in LAYER_KINDS.values())}
     column = next((c for c in gdf.columns if str(c).casefold() in ids), None)
     if column is not None:
         return f"{column} {_show_ids(gdf[column].iloc[rows])}"
-    return f"features {_show_ids(r + 1 for r in rows)} in file order"
+    return f"index {_show_ids(rows)} (from 0)"
 
 
 def _show_ids(ids) -> str:
@@ -438,8 +439,10 @@ def _drop_empty(
     if empty.any():
         ids = gdf.loc[empty, id_col] if id_col in gdf.columns else gdf.index[empty]
         report.dropped_empty = [*report.dropped_empty, *ids]
+        # by the id the tables show: the id column, else the index (the position in the file, from 0)
+        shown = f"{id_col} {_show_ids(ids)}" if id_col in gdf.columns else f"index {_show_ids(ids)} (from 0)"
         warnings.warn(
-            f"{name}: dropped {int(empty.sum())} feature(s) {what}: {_show_ids(ids)}",
+            f"{name}: dropped {int(empty.sum())} feature(s) {what}: {shown}",
             RepairWarning,
             stacklevel=4,
         )
