@@ -834,9 +834,13 @@ def write_layer(
 ) -> Path:
     """Write a layer atomically; the format follows the file suffix.
 
+    The layer is written in its own CRS (a frame in UTM 42N is written as EPSG:32642; reproject
+    with ``gdf.to_crs(4326)`` first for a GeoJSON other tools read as WGS84). Nothing is left
+    behind when writing fails, and an existing file is replaced only once the new one is whole.
+
     Parameters
     ----------
-    gdf : GeoDataFrame
+    gdf : GeoDataFrame or GeoSeries
         The layer; it must have a CRS.
     dest : path
         ``.gpkg``, ``.geojson``, ``.shp``, ``.parquet`` or ``.fgb``.
@@ -853,6 +857,17 @@ def write_layer(
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    OutputExistsError
+        ``dest`` exists (for a Shapefile, one of its files) and ``overwrite`` is false.
+    OutputError
+        A format kzgeo does not write, ``dest`` one of ``inputs``, a folder, a device or ``-``, a
+        missing or unwritable folder, or a full disk.
+    DataError
+        Not a GeoDataFrame, no CRS, column names that are not text, or columns or geometries the
+        format cannot hold.
     """
     path = Path(dest)
     if _suffix(path) not in FORMATS:  # a write, not a read: the formats kzgeo writes
