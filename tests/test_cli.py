@@ -568,3 +568,15 @@ def test_info_of_an_empty_layer_and_of_a_crs_without_a_code(tmp_path, capsys):
     crs = dict(line.split(None, 1) for line in out.splitlines())["crs"]
     assert code == 0 and crs.startswith("+proj=tmerc +lat_0=51 +lon_0=71.5") and len(crs) < 200
     assert crs.endswith("no EPSG code (kzgeo info --json gives its WKT)  (declared by the file)")
+
+
+def test_errors_named_by_their_file_keep_their_kind_and_problem():
+    # AnotherKindError is built from a problem and a kind, not a message: renamed, it stays one
+    from kzgeo.cli._options import files_named
+    from kzgeo.validate import AnotherKindError
+
+    with click.Context(click.Command("x")), pytest.raises(AnotherKindError) as err:  # noqa: SIM117
+        with files_named({"previous sites": Path("old.gpkg")}):
+            raise AnotherKindError("previous sites: looks like plots", "plots")
+    assert err.value.problem == "old.gpkg: looks like plots" and err.value.other_kind == "plots"
+    assert str(err.value) == "old.gpkg: looks like plots, or read this one as plots (kind='plots')"

@@ -152,7 +152,13 @@ def files_named(roles: dict[str, Path | None]):
         message = name_files(str(exc))
         if message == str(exc):
             raise
-        raise type(exc)(message) from exc
+        # a copy, as errors with more to say than a message (AnotherKindError's problem and kind)
+        # are not built from the message alone
+        named = type(exc).__new__(type(exc), message)
+        named.__dict__.update(exc.__dict__)
+        if isinstance(getattr(exc, "problem", None), str):
+            named.problem = name_files(exc.problem)
+        raise named from exc
     finally:
         obj.pop("roles", None)
 
