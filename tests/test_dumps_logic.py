@@ -529,6 +529,7 @@ def test_layers_of_another_kind_are_refused_as_landfills_or_previous_sites():
     ) as e:
         check_layers(None, plots)
     assert e.value.other_kind == "plots"
+    assert str(e.value).endswith("give the sites kzgeo detect-dumps found in the earlier season")  # no kind=
     fills = kzgeo.datasets.load("landfills")
     with pytest.raises(AnotherKindError, match=r"looks like landfills, not sites") as e:
         check_layers(None, fills)

@@ -198,8 +198,11 @@ class AnotherKindError(SchemaError):
     """A layer read as one kind that is plainly another: ``problem`` says why and what to give
     instead; ``other_kind`` is the kind it is (the CLI says where that kind goes in its command)."""
 
-    def __init__(self, problem: str, other_kind: str):
-        super().__init__(f"{problem}, or read this one as {other_kind} (kind={other_kind!r})")
+    def __init__(self, problem: str, other_kind: str, read_as: bool = True):
+        # read_as: the layer was read with read_layer(kind=...), where kind= is the other way out
+        super().__init__(
+            f"{problem}, or read this one as {other_kind} (kind={other_kind!r})" if read_as else problem
+        )
         self.problem, self.other_kind = problem, other_kind
 
 

@@ -107,6 +107,7 @@ def _refuse_another_kind(layer: gpd.GeoDataFrame, role: str, kind: str, fix: str
     raise AnotherKindError(
         f"{role}: the layer looks like {other.replace('_', ' ')}, not {kind} (its columns: {shown}); {fix}",
         other,
+        read_as=False,
     )
 
 
