@@ -825,7 +825,7 @@ def _finish(
     sites["site_id"] = np.arange(1, len(sites) + 1, dtype=np.int64)
     confident = th.confident if th.confident is not None else (th.site + 1) / 2
     sites["tier"] = np.where(sites["score"] >= confident, "confident", "review")
-    sites["status"] = assign_status(sites, landfills, point_radius_m=landfill_radius_m)
+    sites["status"] = assign_status(sites, landfills, landfill_radius_m=landfill_radius_m)
     columns = list(SITE_COLUMNS)
     if previous is not None:
         before = (

@@ -128,7 +128,7 @@ def assign_status(
     sites: gpd.GeoDataFrame,
     landfills: gpd.GeoDataFrame | None,
     *,
-    point_radius_m: float = 300.0,
+    landfill_radius_m: float = 300.0,
     tolerance_m: float = 15.0,
     overspill_min_ha: float = 0.1,
 ) -> np.ndarray:
@@ -141,7 +141,7 @@ def assign_status(
     landfills : GeoDataFrame or None
         Authorised landfills as boundary polygons and/or points (any CRS). ``None`` or empty: every site
         is ``illegal``.
-    point_radius_m : float
+    landfill_radius_m : float
         A landfill known only as a point covers this radius around it: a site at least half of whose
         area lies within it is ``legal_landfill`` (a point has no boundary to spill over); one reaching
         further out is ``illegal``. A point within this radius of a landfill's polygon is the same
@@ -178,9 +178,9 @@ def assign_status(
     # landfill in another register: its radius must not swallow a spill past the polygon
     points = fills[~is_area].to_numpy()
     if len(points) and len(polygons):
-        near = shapely.STRtree(polygons).query(points, predicate="dwithin", distance=point_radius_m)[0]
+        near = shapely.STRtree(polygons).query(points, predicate="dwithin", distance=landfill_radius_m)[0]
         points = np.delete(points, np.unique(near))
-    zones = [*widened, *shapely.buffer(points, point_radius_m)]
+    zones = [*widened, *shapely.buffer(points, landfill_radius_m)]
     if not zones:
         return status
     zone_tree = shapely.STRtree(zones)
