@@ -768,5 +768,19 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
         scene = kzgeo.open_scene(partly, bands=["B04", "B08"])
     with scene:
         assert scene.bands == ("B04", "B08")
-    with pytest.raises(RasterError, match=r"band 1 is B04, not red"):
-        kzgeo.open_scene(partly, bands=["red", "nir"])
+    with pytest.raises(RasterError, match=r"band 1 is B04, not blue"):
+        kzgeo.open_scene(partly, bands=["blue", "nir"])
+    # another name of the same band is no contradiction: the sensor's name stays (its scaling with it),
+    # a common name takes the sensor's, and descriptions that name no band ('Band_1') may be renamed
+    common = write_tif(tmp_path / "c.tif", np.full((2, 2, 2), 1000, np.uint16), descriptions=["red", "nir"])
+    generic = write_tif(
+        tmp_path / "g.tif", np.full((2, 2, 2), 1000, np.uint16), descriptions=["Band_1", "Band_2"]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KzgeoWarning)  # no baseline tag, no DN below 1000
+        with kzgeo.open_scene(partly, bands=["red", "nir"]) as scene:
+            assert scene.bands == ("B04", "nir")
+        with kzgeo.open_scene(common, bands=["B04", "B08"]) as scene:
+            assert scene.bands == ("B04", "B08") and scene.read_band("B04")[0, 0] == pytest.approx(0.1)
+        with kzgeo.open_scene(generic, bands=["B04", "B08"]) as scene:
+            assert scene.bands == ("B04", "B08")

@@ -27,8 +27,8 @@ band_names_opt = click.option(
     default=None,
     metavar="NAMES",
     help="Names of a multiband file's bands in file order, comma-separated, for a file without band "
-    "descriptions: e.g. red,green,blue,nir or B02,B03,B04,B08 (names contradicting descriptions the "
-    "file has are refused).",
+    "descriptions (or with descriptions such as Band_1): e.g. red,green,blue,nir or B02,B03,B04,B08 "
+    "(a name of another band than the file's description says is refused).",
 )
 
 

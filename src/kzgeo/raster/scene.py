@@ -653,6 +653,26 @@ def _s2_metadata_tags(folder: Path) -> dict[str, str]:
 _LANDSAT_NAMES = frozenset(f"B{i}" for i in range(1, 12))
 
 
+def _band_meanings(name: str) -> set[str]:
+    """The common names (``red``, ``nir``, ...) a band name can mean on any sensor kzgeo reads:
+    ``B04`` and ``red`` mean red; Landsat's ``B5`` is nir on OLI, swir16 on TM, and Earth Engine's
+    Sentinel-2 ``B5`` red edge 1. Empty for a name of no band (``Band_1``, ``band1``, ``SCL``)."""
+    key = name.strip().lower()
+    key = _COMMON_ALIASES.get(key, key)
+    if key in _COMMON_NAMES:
+        return {key}
+    meanings = {c for c, b in _COMMON["sentinel-2"].items() if b == _s2_name(name.strip())}
+    for sensor in ("landsat-oli", "landsat-tm"):
+        meanings |= {c for c, b in _COMMON[sensor].items() if b == name.strip().upper()}
+    return meanings
+
+
+def _is_common(name: str) -> bool:
+    """A sensor-neutral band name (``red``, ``swir1``), not a sensor's (``B04``, ``B4``)."""
+    key = name.strip().lower()
+    return _COMMON_ALIASES.get(key, key) in _COMMON_NAMES
+
+
 def _s2_name(name: str) -> str:
     """Sentinel-2 band name as kzgeo writes it: Earth Engine's ``B2`` is ``B02``."""
     upper = name.upper()
@@ -765,11 +785,12 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 f"{','.join(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'][: ds.count])}"
             )
         names = [n.strip() for n in given]
-        # names for bands without descriptions: a file's own description is not overruled
+        # names for bands without descriptions, or with descriptions that name no band ('Band_1'): a
+        # description naming another band is not overruled ('red' for B04 is the same band)
         contradicted = [
             f"band {i + 1} is {d.strip()}, not {n}"
             for i, (d, n) in enumerate(zip(ds.descriptions, names, strict=True))
-            if d and d.strip() and _s2_name(d.strip()) != _s2_name(n)
+            if d and _band_meanings(d) and _band_meanings(n) and not _band_meanings(d) & _band_meanings(n)
         ]
         if contradicted:
             ds.close()
@@ -779,6 +800,12 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 "bands=[...] to read the bands by their descriptions, or correct the descriptions "
                 "(gdal_edit.py, or rasterio's set_band_description)"
             )
+        # of two names of the same band the sensor's stays: a B04 called red keeps Sentinel-2's scaling,
+        # a band described red is given it by B04
+        names = [
+            d.strip() if d and _band_meanings(d) and not _is_common(d) else n
+            for d, n in zip(ds.descriptions, names, strict=True)
+        ]
         upper = [n.upper() for n in names]
         # each repeated name once, as first given
         twice = [n for i, n in enumerate(names) if upper.count(upper[i]) > 1 and upper.index(upper[i]) == i]
