@@ -897,15 +897,14 @@ def test_write_something_other_than_a_layer(tmp_path, layer):
 
 def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
     import errno
-    import shutil
 
     full = "cannot be written, the disk is full .*; free some space or write it elsewhere"
     with pytest.raises(OutputError, match=rf"x\.csv: {full}"), atomic_output(tmp_path / "x.csv") as tmp:
         tmp.write_text("half")
         raise OSError(errno.ENOSPC, "No space left on device")
     assert list(tmp_path.iterdir()) == []
-    # GDAL's writers lose the errno ('Cannot write feature'): a failed write on a disk with under 1 MiB
-    # free is a full disk, on a disk with room a layer it cannot write
+    # GDAL's writers lose the errno ('Cannot write feature'): a failed write where 64 KiB more cannot be
+    # written is a full disk, on a disk with room a layer it cannot write
     real = gpd.GeoDataFrame.to_file
 
     def cut_short(self, path, **kwargs):
@@ -915,8 +914,25 @@ def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", cut_short)
     with pytest.raises(DataError, match=r"plots\.gpkg: the layer cannot be written as GeoPackage \(Cannot"):
         kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
-    usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=4096))
+
+    def sqlite_full(self, path, **kwargs):  # SQLite frees its journal, then says so in words
+        raise pyogrio.errors.FieldError("failed to execute insert : database or disk is full")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", sqlite_full)
+    with pytest.raises(OutputError, match=rf"plots\.gpkg: {full}"):
+        kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", cut_short)
+    import os
+
+    from kzgeo.io import _no_space
+
+    assert not _no_space(tmp_path)
+
+    def no_room(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_room)
+    assert _no_space(tmp_path) and list(tmp_path.iterdir()) == []
     for name in ("plots.gpkg", "plots.shp"):
         with pytest.raises(OutputError, match=rf"{name}: {full}"):
             kzgeo.write_layer(layer, tmp_path / name)

@@ -14,7 +14,6 @@ import csv
 import errno
 import os
 import re
-import shutil
 import struct
 import tempfile
 import warnings
@@ -763,28 +762,44 @@ def check_output(
 
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-_FULL_BELOW = 1 << 20
-"""Free bytes under which a failed write is put down to a full disk (GDAL's writers lose the errno)."""
+_PROBE_BYTES = 1 << 16
+"""Bytes written beside a write that failed without an errno (GDAL loses it): if they cannot be
+written for want of space, the disk is full."""
 
 
-def _full_disk(path: Path, exc: Exception, tmp: Path | None = None) -> OutputError | None:
+def _full_disk(path: Path, exc: Exception) -> OutputError | None:
     """An OutputError saying the disk is full when that is why writing ``path`` failed, else None
     (a KzgeoError keeps its own message)."""
     if isinstance(exc, KzgeoError):
         return None
-    if not (isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS):
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()  # what it took is not free space
-        try:
-            if shutil.disk_usage(path.parent).free >= _FULL_BELOW:
-                return None
-        except OSError:
-            return None
+    said = isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS
+    # SQLite (a GeoPackage) says so in words, and frees its journal before it does
+    said = said or any(w in str(exc).lower() for w in ("disk is full", "no space left"))
+    if not said and not _no_space(path.parent):
+        return None  # probed before the partial output is removed: the disk as the writer left it
     return OutputError(
         f"{path}: cannot be written, the disk is full (no space left in {path.parent}); free some space or "
         "write it elsewhere"
     )
+
+
+def _no_space(folder: Path) -> bool:
+    """Whether a probe of :data:`_PROBE_BYTES` cannot be written in ``folder`` for want of space."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kzgeo.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        return exc.errno in _FULL_ERRNOS
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(b"\0" * _PROBE_BYTES)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        return exc.errno in _FULL_ERRNOS
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    return False
 
 
 @contextlib.contextmanager
@@ -809,7 +824,7 @@ def atomic_output(
         try:
             yield tmp_path
         except Exception as exc:
-            full = _full_disk(path, exc, tmp_path)
+            full = _full_disk(path, exc)
             if full is None:
                 raise
             raise full from exc
@@ -891,9 +906,6 @@ def write_layer(
     except (DataSourceError, DataLayerError, FeatureError, FieldError, ValueError, TypeError) as exc:
         if isinstance(exc, KzgeoError):
             raise
-        full = _full_disk(path, exc)  # GDAL says 'Cannot write feature' when the disk is full
-        if full is not None:
-            raise full from exc
         raise DataError(
             f"{path}: the layer cannot be written as {FORMATS[_suffix(path)][1]} "
             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); fix the column or geometries "
@@ -920,7 +932,13 @@ def _write(
             warnings.filterwarnings("ignore", "Normalized/laundered field name")
             warnings.filterwarnings("ignore", ".*Column names longer than 10 characters will be truncated")
             tmp = Path(tmpdir) / path.name
-            gdf.to_file(tmp, driver=driver, engine="pyogrio")
+            try:
+                gdf.to_file(tmp, driver=driver, engine="pyogrio")
+            except Exception as exc:  # a full disk is judged before the partial files are removed
+                full = _full_disk(path, exc)
+                if full is not None:
+                    raise full from exc
+                raise
             written = [path.with_suffix(part.suffix) for part in Path(tmpdir).iterdir()]
             for part in Path(tmpdir).iterdir():
                 os.replace(part, path.with_suffix(part.suffix))
