@@ -190,6 +190,11 @@ def test_coverage_default_id_is_the_kind_id_then_the_index(tmp_path):
     assert by_kato["kato"].tolist() == ["100", "200", TOTAL]
     assert by_kato.sort_values("kato")["kato"].tolist() == ["100", "200", TOTAL]
     by_kato.to_parquet(tmp_path / "coverage.parquet")
+    # codes a spreadsheet made floats are the same text; a number and its text are one id twice
+    as_floats = coverage(zones.assign(kato=[100.0, 200.0]), pas)
+    assert as_floats["kato"].tolist() == ["100", "200", TOTAL]
+    with pytest.raises(SchemaError, match=r"ids in column 'kato' are the same as text \('1' twice"):
+        coverage(zones.assign(kato=[1, "1"]), pas)
     by_index = coverage(zones.set_index(pd.Index([7, 8], name="zone_no")), pas)
     assert by_index["zone_no"].tolist() == ["7", "8", TOTAL]
 

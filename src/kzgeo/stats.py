@@ -255,6 +255,28 @@ def flatten(gdf: gpd.GeoDataFrame, by: str | Sequence[str] | None = None) -> gpd
     return out
 
 
+def _as_text(ids: pd.Series) -> list:
+    """Ids of one type beside the total row: numbers (KATO codes read as integers, or as floats by
+    a spreadsheet) become text, 100000000 and 100000000.0 alike, so that the table sorts and writes
+    to Parquet; ids that become the same text (1 and '1') are an error."""
+    if all(isinstance(i, str) for i in ids):
+        return ids.tolist()
+
+    def text(value) -> str:
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            return str(int(value))
+        return str(value)
+
+    out = [text(i) for i in ids]
+    same = pd.Series(out)[pd.Series(out).duplicated()]
+    if len(same):
+        raise SchemaError(
+            f"coverage zones: ids in column {ids.name!r} are the same as text ({same.iloc[0]!r} twice, as a "
+            "number and as text); make them one type, or pass zone_id= naming another unique column"
+        )
+    return out
+
+
 def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str | None = None) -> pd.DataFrame:
     """Hectares and share of each zone covered by a layer, overlapping features counted once.
 
@@ -337,10 +359,7 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     total_cover = _robust(shapely.intersection, "coverage", zones.crs, all_zones, cover)
     zone_ha = _valid_ha(np.append(zone_geoms, all_zones), zones.crs)
     covered_ha = _at_most(_valid_ha(np.append(covered, total_cover), zones.crs), zone_ha)
-    # ids of one type, total included: numbers (KATO codes read as integers) become text, so the
-    # table sorts and writes to Parquet
-    text = ids.tolist() if all(isinstance(i, str) for i in ids) else [str(i) for i in ids]
-    table = pd.DataFrame({ids.name: [*text, TOTAL]})
+    table = pd.DataFrame({ids.name: [*_as_text(ids), TOTAL]})
     name_en = column_named(zones.columns, "name_en")  # NAME_EN as well
     if name_en in zones.columns and ids.name != name_en:
         table["name_en"] = [*zones[name_en].tolist(), TOTAL]
