@@ -725,6 +725,10 @@ def test_an_undeclared_fill_of_a_float_scene_is_nodata_with_a_warning(tmp_path):
     assert len([w for w in said if "holds -9999" in str(w.message)]) == 1
     # the valid half: SAVI of red = nir = 0.25 is 0; half the zone valid
     assert table.loc[0, "savi_mean"] == pytest.approx(0.0) and table.loc[0, "valid_pct"] == pytest.approx(50)
+    # a band read by exactextract, which calls back into kzgeo: said from this line, not exactextract's
+    with pytest.warns(KzgeoWarning, match="band B04 holds -9999") as said:
+        kzgeo.zonal_stats(plot, path, stats=["mean"], band="B04")
+    assert {w.filename for w in said if "holds -9999" in str(w.message)} == {__file__}
 
 
 @pytest.mark.parametrize("nodata", [None, 65535, 0])

@@ -67,14 +67,16 @@ class RepairWarning(KzgeoWarning):
 
 
 def warn_caller(message: str, category: type[Warning] = KzgeoWarning) -> None:
-    """Warn as from the first line outside kzgeo that led here (the user's script or notebook cell),
-    however deep in kzgeo the warning is raised."""
+    """Warn as from the line that called kzgeo (the user's script or notebook cell), however deep in
+    kzgeo the warning is raised, and through libraries that call back into kzgeo (exactextract)."""
     import os
     import sys
     import warnings
 
     package = os.path.dirname(__file__) + os.sep
-    frame, level = sys._getframe(1), 2  # level 1 is this function, 2 its caller
-    while frame is not None and frame.f_code.co_filename.startswith(package):
+    frame, level, outermost = sys._getframe(1), 2, 2  # level 1 is this function, 2 its caller
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(package):
+            outermost = level
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+    warnings.warn(message, category, stacklevel=outermost + 1)
