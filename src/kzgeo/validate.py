@@ -111,8 +111,13 @@ def _which(gdf: gpd.GeoDataFrame, rows) -> str:
     """Features at positions ``rows`` of ``gdf`` as a person finds them: by an id column the file
     has (``plot_id b, c``), else by their place in the file as the tables number it (``index 1, 4
     (from 0)``)."""
-    ids = {"id", "fid", "osm_id", "wdpaid", *(k.id_column for k in LAYER_KINDS.values())}
-    column = next((c for c in gdf.columns if str(c).casefold() in ids), None)
+    # a kind's id in any case, a generic one only as written (ArcGIS gives Shapefiles an Id of zeros),
+    # and only a column that tells features apart
+    kinds = {k.id_column for k in LAYER_KINDS.values()} | {"wdpaid"}
+    named = [c for c in gdf.columns if str(c).casefold() in kinds] + [
+        c for c in ("id", "fid", "osm_id") if c in gdf.columns
+    ]
+    column = next((c for c in named if gdf[c].notna().all() and gdf[c].is_unique), None)
     if column is not None:
         return f"{column} {_show_ids(gdf[column].iloc[rows])}"
     return f"index {_show_ids(rows)} (from 0)"
