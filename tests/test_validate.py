@@ -215,6 +215,17 @@ def test_wrong_geometry_type_for_kind():
     assert err.value.problem.endswith("takes Polygon or MultiPolygon")  # the CLI gives its own advice
 
 
+def test_a_few_strays_of_another_type_are_named_not_taken_for_another_kind():
+    layer = plots([SQUARE, SQUARE.buffer(0.01), Point(71.45, 51.15)], ids=["a", "b", "c"])
+    with pytest.raises(
+        GeometryError,
+        match=r"1 feature\(s\) are Point but a plots layer takes Polygon or MultiPolygon \(plot_id c\); "
+        r"remove them, or convert them to polygons$",
+    ) as err:
+        validate_layer(layer, "plots")
+    assert err.value.kinds == ()  # no 'pass kind=landfills' for 1 point among 3 plots
+
+
 def test_lines_are_told_that_no_kind_takes_them():
     with pytest.raises(
         GeometryError, match=r"are LineString but .*; no kind of layer takes them: give the polygons"

@@ -214,10 +214,11 @@ class AnotherKindError(SchemaError):
 class GeometryTypeError(GeometryError):
     """A layer with geometries its kind does not take: ``problem`` says which; ``kinds``, the kinds
     of layer that take them (the CLI, where the kind is the place a file was given in, says where
-    such a layer goes); none for lines, which no kind takes."""
+    such a layer goes); none for lines, which no kind takes, and for a few strays among features of
+    the right type (``fix`` then says to remove or convert them)."""
 
-    def __init__(self, problem: str, kinds: tuple[str, ...]):
-        fix = (
+    def __init__(self, problem: str, kinds: tuple[str, ...], fix: str | None = None):
+        fix = fix or (
             f"pass {' or '.join(f'kind={k!r}' for k in kinds)} or convert the geometries"
             if kinds
             else "no kind of layer takes them: give the polygons, or buffer the lines into polygons"
@@ -578,13 +579,18 @@ def _check_types(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
     wrong = ~gdf.geom_type.isin(kind.geometry_types)
     if wrong.any():
         found = ", ".join(sorted(set(gdf.geom_type[wrong])))
+        problem = (
+            f"{name}: {int(wrong.sum())} feature(s) are {found} but a {kind.name} layer takes "
+            f"{' or '.join(kind.geometry_types)}"
+        )
+        if 2 * wrong.sum() < len(gdf):  # strays among features of the right type: not another kind
+            rows = np.flatnonzero(wrong.to_numpy())
+            raise GeometryTypeError(
+                f"{problem} ({_which(gdf, rows)})", (), fix="remove them, or convert them to polygons"
+            )
         types = set(gdf.geom_type[wrong])
         takers = tuple(k.name for k in LAYER_KINDS.values() if types <= set(k.geometry_types))
-        raise GeometryTypeError(
-            f"{name}: {int(wrong.sum())} feature(s) are {found} but a {kind.name} layer takes "
-            f"{' or '.join(kind.geometry_types)}",
-            takers,
-        )
+        raise GeometryTypeError(problem, takers)
 
 
 def _distinctive_columns(kind: LayerKind) -> set[str]:
