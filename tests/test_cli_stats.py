@@ -397,6 +397,12 @@ def test_a_plan_as_people_write_it_in_kazakh_and_russian_settings(files, tmp_pat
         f"kzgeo: error: {plan}: seedlings_plan '1.000' on row 2: in a file of semicolons and decimal commas "
         "a dot may group thousands or mark decimals; write 1000 for thousands or 1,000 for decimals\n",
     )
+    plan.write_text("region;year;seedlings_plan;ha_plan\nKazakhstan;2025;1000;0.500\n", encoding="utf-8")
+    code, out, err = run(
+        ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "json"], capsys
+    )
+    national = next(r for r in json.loads(out) if r["region"] == "Kazakhstan" and r["year"] == 2025)
+    assert code == 0 and national["ha_plan"] == 0.5  # a leading 0 groups no thousands
 
 
 def test_progress_default_plan_is_the_national_2025_target(files, capsys):

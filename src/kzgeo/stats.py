@@ -94,12 +94,11 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
     types = set(gdf.geom_type.dropna()) if len(gdf) else set()
     # GeometryCollections count their polygons, as hectares() does
     if types and not types & {"Polygon", "MultiPolygon"} and not _has_area(gdf.geometry.values):
-        what = " or ".join(
-            sorted({"points" if "Point" in t else "lines" if "Line" in t else "them" for t in types})
-        )
+        flat = sorted({"points" if "Point" in t else "lines" for t in types if "Point" in t or "Line" in t})
+        what = f"the {' or '.join(flat)}" if flat else "its geometries"
         raise GeometryError(
             f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
-            f"hectare statistics need polygons (give the polygon layer, or buffer the {what} into polygons)"
+            f"hectare statistics need polygons (give the polygon layer, or buffer {what} into polygons)"
         )
     flat = gdf.geom_type.isin(["Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"])
     if flat.any():

@@ -285,7 +285,7 @@ def _read_plan(path: Path):
                 values = table[column].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
                 # dots beside a decimal comma, or several, group thousands ('1.000,5', '336.500.000');
                 # one before three digits ('1.000') may be a thousands dot or a decimal point: asked
-                grouped = values.str.fullmatch(r"[+-]?\d{1,3}\.\d{3}", na=False)
+                grouped = values.str.fullmatch(r"[+-]?[1-9]\d{0,2}\.\d{3}", na=False)  # not 0.500
                 if grouped.any():
                     row = int(np.flatnonzero(grouped.to_numpy())[0])
                     value = table[column].iloc[row]
