@@ -12,7 +12,6 @@ from kzgeo.cli._options import (
     check_crs,
     examples,
     files_named,
-    name_files,
     note,
     overwrite_opt,
     progress_bar,
@@ -98,7 +97,6 @@ def detect_dumps(
         write_layer,
     )
     from kzgeo.raster import open_scene
-    from kzgeo.validate import AnotherKindError
 
     inputs = [p for p in (scene, previous, landfills) if p is not None]
 
@@ -150,17 +148,14 @@ def detect_dumps(
             ):  # a folder: its files
                 before = stack.enter_context(open_scene(previous, bands=band_names))
         with files_named({"landfills": landfills, "previous sites": previous}):
-            try:
-                sites = detect(
-                    scene,
-                    landfills=fills,
-                    previous=before,
-                    window_size=window_size,
-                    score_raster=score_tmp,
-                    progress=progress_bar(),
-                )
-            except AnotherKindError as exc:  # named here: files_named rebuilds an error from its text alone
-                raise AnotherKindError(name_files(exc.problem), exc.other_kind) from exc
+            sites = detect(
+                scene,
+                landfills=fills,
+                previous=before,
+                window_size=window_size,
+                score_raster=score_tmp,
+                progress=progress_bar(),
+            )
         write_layer(sites, output, overwrite=overwrite)
     counts = sites["status"].value_counts().to_dict() if len(sites) else {}
     confident = int((sites["tier"] == "confident").sum()) if len(sites) else 0
