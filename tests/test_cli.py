@@ -560,7 +560,8 @@ def test_info_of_an_empty_layer_and_of_a_crs_without_a_code(tmp_path, capsys):
     )
     code, out, _ = run(["info", str(tmp_path / "empty.gpkg"), "--kind", "plots"], capsys)
     lines = dict(line.split(None, 1) for line in out.splitlines())
-    assert code == 0 and lines["geometry_types"] == "(none)" and lines["footprint_ha"] == "— (no features)"
+    assert code == 0 and lines["geometry_types"] == lines["bounds_wgs84"] == "(none)"
+    assert lines["area_ha"] == lines["footprint_ha"] == "— (no features)"
     local = "+proj=tmerc +lat_0=51 +lon_0=71.5 +k=1 +x_0=0 +y_0=0 +ellps=krass +units=m"
     layer = gpd.GeoDataFrame({"plot_id": ["a"]}, geometry=[square], crs=4326).to_crs(local)
     layer.to_file(tmp_path / "local.gpkg")

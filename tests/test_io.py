@@ -952,5 +952,8 @@ def test_outputs_through_a_link_and_not_onto_a_device_or_pipe(tmp_path, layer):
     with pytest.raises(OutputError, match=r"pipe\.gpkg: is not a regular file \(a device, pipe or socket\)"):
         kzgeo.write_layer(layer, tmp_path / "pipe.gpkg", overwrite=True)
     assert (tmp_path / "pipe.gpkg").is_fifo()
+    (tmp_path / "later.gpkg").symlink_to(tmp_path / "runs" / "later.gpkg")  # dangling: the file is made
+    kzgeo.write_layer(layer, tmp_path / "later.gpkg")
+    assert (tmp_path / "later.gpkg").is_symlink() and (target.parent / "later.gpkg").is_file()
     with pytest.raises(OutputError, match="-: this output is a file, not standard output; give a file name"):
         kzgeo.io.check_output("-")

@@ -722,7 +722,7 @@ def check_output(
     path = Path(dest)
     if str(dest) == "-":
         raise OutputError("-: this output is a file, not standard output; give a file name")
-    if path.is_symlink() and path.exists():  # written through, as the shell's > does: the link stays
+    if path.is_symlink():  # written through, as the shell's > does: the link stays (a dangling one too)
         path = Path(os.path.realpath(path))
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise OutputError(

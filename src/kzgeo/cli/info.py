@@ -74,17 +74,17 @@ def info(
         elif key in ("area_ha", "footprint_ha"):
             digits = 4 if value is not None and 0 < value < 0.1 else 2  # 1 m² for a small plot
             value = (
-                f"{value:,.{digits}f}"
-                if value is not None
-                else "— (no features)"
+                "— (no features)"
                 if empty
+                else f"{value:,.{digits}f}"
+                if value is not None
                 else "— (no polygons: points and lines have no area)"
             )
             if key == "area_ha" and value[0].isdigit():
                 value += "  (sum of the features)"
             elif key == "footprint_ha" and value[0].isdigit():
                 value += "  (the ground covered: overlaps counted once)"
-        elif key == "geometry_types" and not value:
+        elif key in ("geometry_types", "bounds_wgs84") and not value:
             value = "(none)"
         click.echo(f"{key:<{width}}  {value}")
 
