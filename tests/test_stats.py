@@ -451,6 +451,25 @@ def test_a_city_is_found_by_its_name_without_city():
     }
 
 
+def test_a_name_two_regions_bear_is_told_apart_by_where_the_plot_lies():
+    """'Алматы' is the region Almaty in Kazakh and the city in Russian: the later column won, and
+    plots of the region named in Kazakh were tabled under the city."""
+    regions, plots = regions_and_plots()
+    regions = regions.assign(
+        name_en=["Almaty", "Almaty (city)"],
+        name_kk=["Алматы", "Алматы (қала)"],
+        name_ru=["Алматинская", "Алматы"],
+    )
+    named = plots.assign(region=["Алматы"] * 5)  # p1, p2, p5 lie in the region, p3, p4 in the city
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # each where it lies: nothing to warn of
+        table = planting_progress(named, regions)
+    assert table.groupby("region")["plots"].sum().to_dict() == {"Almaty": 3, "Almaty (city)": 2, NATIONAL: 5}
+    plan = pd.DataFrame({"region": ["Алматы"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
+    with pytest.raises(DataError, match=r"region 'Алматы' is the name of Almaty and Almaty \(city\)"):
+        planting_progress(named, regions, plan=plan)
+
+
 def test_plots_of_one_year_drawn_over_each_other_are_reported():
     """A plot entered twice counts its hectares twice in planted_ha (as the plots' own areas do): a
     warning names the pair and the hectares; plots that only touch, a sliver of boundary noise or

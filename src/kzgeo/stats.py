@@ -534,6 +534,18 @@ def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
     return names
 
 
+def _ambiguous_names(regions: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Names that two regions bear in different languages, as :func:`_name_key` -> their ``name_en``:
+    'Алматы' is the region Almaty in Kazakh and the city Almaty in Russian."""
+    bearers: dict[str, list[str]] = {}
+    for col in ("name_kk", "name_ru", "name_en"):
+        if col in regions.columns:
+            for key, name in zip(regions[col].map(_name_key), regions["name_en"], strict=True):
+                if name not in bearers.setdefault(key, []):
+                    bearers[key].append(name)
+    return {key: names for key, names in bearers.items() if len(names) > 1}
+
+
 def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd.Series) -> pd.Series:
     """Region name of each plot: its own ``region`` value (in en, kk or ru, any case), else (blank, or
     the national name) the region holding its inner point."""
@@ -551,6 +563,16 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd
     # object dtype throughout: a column of only missing values maps to float64, which refuses names
     given = given.astype(object).map(named).astype(object)
     located = _region_holding(plots, regions)
+    # a name two regions bear ('Алматы'): the one of them that holds the plot
+    ambiguous = _ambiguous_names(regions)
+    if ambiguous:
+        raw = plots["region"] if "region" in plots.columns else pd.Series(None, index=plots.index)
+        keys = raw.map(lambda v: None if pd.isna(v) else _name_key(v)).to_numpy()
+        values = given.to_numpy(dtype=object).copy()
+        for i, key in enumerate(keys):
+            if key in ambiguous and located[i] in ambiguous[key]:
+                values[i] = located[i]
+        given = pd.Series(values, index=given.index, dtype=object, name=given.name)
     unknown = given.isna().to_numpy()
     _warn_if_elsewhere(given, located, unknown, regions, ids)
     values = given.to_numpy(dtype=object).copy()
@@ -617,6 +639,15 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
             f"regions layer (by name_en, name_kk or name_ru); name them as the regions do (e.g. {known}, "
             "...) "
             f"or {NATIONAL!r} for the national plan"
+        )
+    ambiguous = _ambiguous_names(regions)
+    twofold = keys.isin(ambiguous).to_numpy()
+    if twofold.any():
+        row = int(np.flatnonzero(twofold)[0])
+        both = ambiguous[keys.iloc[row]]
+        raise DataError(
+            f"planting_progress plan: region {given.iloc[row]!r} is the name of {_and(both)} (in Kazakh and "
+            f"Russian); name the one meant as the regions layer's name_en does ({_and(map(repr, both))})"
         )
     plan = plan.assign(region=keys.map(names))
     if plan.duplicated(["region", "year"]).any():
