@@ -788,3 +788,20 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
             assert scene.bands == ("B04", "B08") and scene.read_band("B04")[0, 0] == pytest.approx(0.1)
         with kzgeo.open_scene(generic, bands=["B04", "B08"]) as scene:
             assert scene.bands == ("B04", "B08")
+    # a description that is no band's name (the SCL classes, a QA band) is not renamed: its mask stays
+    scl = write_tif(tmp_path / "scl.tif", np.full((2, 2, 2), 1000, np.uint16), descriptions=["B04", "SCL"])
+    with pytest.raises(RasterError, match=r"band 2 is SCL, not B08"):
+        kzgeo.open_scene(scl, bands=["B04", "B08"])
+    # the same names mean what the scene will read them as: Landsat 8's B1 is coastal, not blue
+    landsat = write_tif(
+        tmp_path / "l8.tif",
+        np.full((4, 2, 2), 1000, np.uint16),
+        descriptions=["blue", "green", "red", "nir"],
+        tags={"SPACECRAFT_ID": "LANDSAT_8"},
+    )
+    with pytest.raises(RasterError, match=r"band 1 is blue, not B1; band 2 is green, not B2"):
+        kzgeo.open_scene(landsat, bands=["B1", "B2", "B3", "B4"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KzgeoWarning)
+        with kzgeo.open_scene(landsat, bands=["B2", "B3", "B4", "B5"]) as scene:
+            assert scene.bands == ("B2", "B3", "B4", "B5")

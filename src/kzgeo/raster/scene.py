@@ -653,24 +653,52 @@ def _s2_metadata_tags(folder: Path) -> dict[str, str]:
 _LANDSAT_NAMES = frozenset(f"B{i}" for i in range(1, 12))
 
 
-def _band_meanings(name: str) -> set[str]:
-    """The common names (``red``, ``nir``, ...) a band name can mean on any sensor kzgeo reads:
-    ``B04`` and ``red`` mean red; Landsat's ``B5`` is nir on OLI, swir16 on TM, and Earth Engine's
-    Sentinel-2 ``B5`` red edge 1. Empty for a name of no band (``Band_1``, ``band1``, ``SCL``)."""
-    key = name.strip().lower()
-    key = _COMMON_ALIASES.get(key, key)
-    if key in _COMMON_NAMES:
-        return {key}
-    meanings = {c for c, b in _COMMON["sentinel-2"].items() if b == _s2_name(name.strip())}
-    for sensor in ("landsat-oli", "landsat-tm"):
-        meanings |= {c for c, b in _COMMON[sensor].items() if b == name.strip().upper()}
-    return meanings
+_GENERIC_BAND = re.compile(r"(band)?[\s_-]*\d+", re.IGNORECASE)
+"""Descriptions that name no band, only a place in the file (``Band_1``, ``band1``, ``3``): renamable."""
 
 
 def _is_common(name: str) -> bool:
     """A sensor-neutral band name (``red``, ``swir1``), not a sensor's (``B04``, ``B4``)."""
     key = name.strip().lower()
     return _COMMON_ALIASES.get(key, key) in _COMMON_NAMES
+
+
+def _names_read(described: list[str], given: list[str]) -> list[str]:
+    """The names a band is read by when names are given: the given name where the file describes
+    nothing, a place (``Band_1``) or a common name (``red`` given ``B04`` is scaled as Sentinel-2);
+    the file's own where it names a sensor's band (``B04`` called ``red`` keeps Sentinel-2's scaling)."""
+    return [
+        n if not d or _GENERIC_BAND.fullmatch(d) or _is_common(d) else d
+        for d, n in zip(described, given, strict=True)
+    ]
+
+
+def _contradictions(described: list[str], given: list[str], read: list[str], tags: dict) -> list[str]:
+    """Bands whose given name is another band than the description says, as the scene will read them
+    (Landsat's ``B4`` is red on Landsat 8/9 and nir on Landsat 4-7); a description that is no band
+    name (``SCL``, ``QA60``, ``NDVI``) must be given as itself."""
+    sensor = _sensor_of([n for n in read if not _is_common(n)], tags)
+    if sensor == "landsat":
+        with warnings.catch_warnings():  # said when the scene is read
+            warnings.simplefilter("ignore", KzgeoWarning)
+            table = _landsat_common(tags.get("SPACECRAFT_ID", ""), read)
+    else:
+        table = _COMMON["sentinel-2"] if sensor == "sentinel-2" else {}
+
+    def meaning(name: str) -> str | None:
+        key = _COMMON_ALIASES.get(name.strip().lower(), name.strip().lower())
+        if key in _COMMON_NAMES:
+            return key
+        wanted = _s2_name(name) if sensor == "sentinel-2" else name.strip().upper()
+        return next((common for common, band in table.items() if band == wanted), None)
+
+    found = []
+    for i, (d, n) in enumerate(zip(described, given, strict=True)):
+        if not d or _GENERIC_BAND.fullmatch(d) or _s2_name(d) == _s2_name(n):
+            continue
+        if meaning(d) is None or meaning(d) != meaning(n):
+            found.append(f"band {i + 1} is {d}, not {n}")
+    return found
 
 
 def _s2_name(name: str) -> str:
@@ -785,13 +813,9 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 f"{','.join(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'][: ds.count])}"
             )
         names = [n.strip() for n in given]
-        # names for bands without descriptions, or with descriptions that name no band ('Band_1'): a
-        # description naming another band is not overruled ('red' for B04 is the same band)
-        contradicted = [
-            f"band {i + 1} is {d.strip()}, not {n}"
-            for i, (d, n) in enumerate(zip(ds.descriptions, names, strict=True))
-            if d and _band_meanings(d) and _band_meanings(n) and not _band_meanings(d) & _band_meanings(n)
-        ]
+        given_names, described = names, [(d or "").strip() for d in ds.descriptions]
+        names = _names_read(described, given_names)
+        contradicted = _contradictions(described, given_names, names, tags)
         if contradicted:
             ds.close()
             raise RasterError(
@@ -800,12 +824,6 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 "bands=[...] to read the bands by their descriptions, or correct the descriptions "
                 "(gdal_edit.py, or rasterio's set_band_description)"
             )
-        # of two names of the same band the sensor's stays: a B04 called red keeps Sentinel-2's scaling,
-        # a band described red is given it by B04
-        names = [
-            d.strip() if d and _band_meanings(d) and not _is_common(d) else n
-            for d, n in zip(ds.descriptions, names, strict=True)
-        ]
         upper = [n.upper() for n in names]
         # each repeated name once, as first given
         twice = [n for i, n in enumerate(names) if upper.count(upper[i]) > 1 and upper.index(upper[i]) == i]
