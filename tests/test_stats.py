@@ -465,6 +465,15 @@ def test_a_name_two_regions_bear_is_told_apart_by_where_the_plot_lies():
         warnings.simplefilter("error")  # each where it lies: nothing to warn of
         table = planting_progress(named, regions)
     assert table.groupby("region")["plots"].sum().to_dict() == {"Almaty": 3, "Almaty (city)": 2, NATIONAL: 5}
+    # one that location cannot settle (no geometry) is said, not filed under either in silence
+    lost = pd.concat([named, named.iloc[[0]].assign(plot_id="p6", geometry=None)], ignore_index=True)
+    with pytest.warns(
+        KzgeoWarning,
+        match=r"1 plot\(s\) are named 'Алматы', which Almaty and Almaty \(city\) both bear, and lie in "
+        r"neither \(or have no geometry\): p6; they are tabled under Almaty \(city\)",
+    ) as said:
+        planting_progress(lost, regions)
+    assert not [w for w in said if "another region than" in str(w.message)]
     plan = pd.DataFrame({"region": ["Алматы"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
     with pytest.raises(DataError, match=r"region 'Алматы' is the name of Almaty and Almaty \(city\)"):
         planting_progress(named, regions, plan=plan)

@@ -563,18 +563,32 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd
     # object dtype throughout: a column of only missing values maps to float64, which refuses names
     given = given.astype(object).map(named).astype(object)
     located = _region_holding(plots, regions)
-    # a name two regions bear ('Алматы'): the one of them that holds the plot
+    # a name two regions bear ('Алматы'): the one of them that holds the plot, else said
     ambiguous = _ambiguous_names(regions)
+    unsettled = np.zeros(len(plots), dtype=bool)
     if ambiguous:
         raw = plots["region"] if "region" in plots.columns else pd.Series(None, index=plots.index)
         keys = raw.map(lambda v: None if pd.isna(v) else _name_key(v)).to_numpy()
         values = given.to_numpy(dtype=object).copy()
         for i, key in enumerate(keys):
-            if key in ambiguous and located[i] in ambiguous[key]:
-                values[i] = located[i]
+            if key in ambiguous:
+                if located[i] in ambiguous[key]:
+                    values[i] = located[i]
+                else:
+                    unsettled[i] = True
         given = pd.Series(values, index=given.index, dtype=object, name=given.name)
+        if unsettled.any():
+            rows = np.flatnonzero(unsettled)
+            name = raw.iloc[rows[0]]
+            warn_caller(
+                f"planting_progress plots: {len(rows):,} plot(s) are named {name!r}, which "
+                f"{_and(ambiguous[keys[rows[0]]])} both bear, and lie in neither (or have no geometry): "
+                f"{_listed(list(ids.iloc[rows]))}; they are tabled under {given.iloc[rows[0]]}; name their "
+                "region as the regions layer's name_en does",
+                KzgeoWarning,
+            )
     unknown = given.isna().to_numpy()
-    _warn_if_elsewhere(given, located, unknown, regions, ids)
+    _warn_if_elsewhere(given, located, unknown | unsettled, regions, ids)
     values = given.to_numpy(dtype=object).copy()
     values[unknown] = located[unknown]
     return pd.Series(values, index=given.index, dtype=object, name=given.name)
@@ -646,8 +660,9 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
         row = int(np.flatnonzero(twofold)[0])
         both = ambiguous[keys.iloc[row]]
         raise DataError(
-            f"planting_progress plan: region {given.iloc[row]!r} is the name of {_and(both)} (in Kazakh and "
-            f"Russian); name the one meant as the regions layer's name_en does ({_and(map(repr, both))})"
+            f"planting_progress plan: region {given.iloc[row]!r} is the name of {_and(both)} in different "
+            f"name columns of the regions layer; name the one meant by a name only it bears, e.g. its "
+            f"name_en ({' or '.join(map(repr, both))})"
         )
     plan = plan.assign(region=keys.map(names))
     if plan.duplicated(["region", "year"]).any():
