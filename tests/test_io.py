@@ -915,6 +915,15 @@ def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
     with pytest.raises(DataError, match=r"plots\.gpkg: the layer cannot be written as GeoPackage \(Cannot"):
         kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
 
+    def sqlite_unique(self, path, **kwargs):  # a cause in the data stands, however full the disk
+        raise pyogrio.errors.FieldError("failed to execute insert : UNIQUE constraint failed: plots.fid")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", sqlite_unique)
+    monkeypatch.setattr(kzgeo.io, "_no_space", lambda folder: True)
+    with pytest.raises(DataError, match=r"plots\.gpkg: the layer cannot be written .*UNIQUE constraint"):
+        kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+    monkeypatch.undo()
+
     def sqlite_full(self, path, **kwargs):  # SQLite frees its journal, then says so in words
         raise pyogrio.errors.FieldError("failed to execute insert : database or disk is full")
 

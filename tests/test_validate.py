@@ -174,6 +174,9 @@ def test_the_features_outside_kazakhstan_are_named_among_features_in_place():
     arcgis = plots([SQUARE, paris, SQUARE], ids=[11, 12, 13]).assign(Id=0)[["Id", "plot_id", "geometry"]]
     with pytest.raises(CRSError, match=r"\(1 of 3 feature\(s\): plot_id 12\)"):  # not 'Id 0'
         validate_layer(arcgis, "plots")
+    by_id = gpd.GeoDataFrame({"ID": [5, 6, 7]}, geometry=[SQUARE, SQUARE, paris], crs=4326)
+    with pytest.raises(CRSError, match=r"\(1 of 3 feature\(s\): ID 7\)"):
+        validate_layer(by_id, "plots")
     unnamed = gpd.GeoDataFrame(geometry=[SQUARE, SQUARE, paris], crs=4326)
     with pytest.raises(CRSError, match=r"\(1 of 3 feature\(s\): index 2 \(from 0\)\)"):
         validate_layer(unnamed, "plots")

@@ -762,6 +762,8 @@ def check_output(
 
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_DATA_PROBLEM = re.compile(r"constraint|unique|not null|invalid|type|field|column|geometr", re.IGNORECASE)
+"""Words of a writer's message that name a cause in the data, not the disk."""
 _PROBE_BYTES = 1 << 16
 """Bytes written beside a write that failed without an errno (GDAL loses it): if they cannot be
 written for want of space, the disk is full."""
@@ -775,6 +777,8 @@ def _full_disk(path: Path, exc: Exception) -> OutputError | None:
     said = isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS
     # SQLite (a GeoPackage) says so in words, and frees its journal before it does
     said = said or any(w in str(exc).lower() for w in ("disk is full", "no space left"))
+    if not said and _DATA_PROBLEM.search(str(exc)):
+        return None  # the writer named another cause ('UNIQUE constraint failed'): its word stands
     if not said and not _no_space(path.parent):
         return None  # probed before the partial output is removed: the disk as the writer left it
     return OutputError(

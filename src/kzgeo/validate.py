@@ -111,11 +111,11 @@ def _which(gdf: gpd.GeoDataFrame, rows) -> str:
     """Features at positions ``rows`` of ``gdf`` as a person finds them: by an id column the file
     has (``plot_id b, c``), else by their place in the file as the tables number it (``index 1, 4
     (from 0)``)."""
-    # a kind's id in any case, a generic one only as written (ArcGIS gives Shapefiles an Id of zeros),
-    # and only a column that tells features apart
+    # a kind's id, then a generic one, in any case, and only a column that tells features apart
+    # (ArcGIS gives Shapefiles an Id of zeros)
     kinds = {k.id_column for k in LAYER_KINDS.values()} | {"wdpaid"}
     named = [c for c in gdf.columns if str(c).casefold() in kinds] + [
-        c for c in ("id", "fid", "osm_id") if c in gdf.columns
+        c for c in gdf.columns if str(c).casefold() in ("id", "fid", "osm_id")
     ]
     column = next((c for c in named if gdf[c].notna().all() and gdf[c].is_unique), None)
     if column is not None:
