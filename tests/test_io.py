@@ -964,5 +964,9 @@ def test_outputs_through_a_link_and_not_onto_a_device_or_pipe(tmp_path, layer):
     (tmp_path / "later.gpkg").symlink_to(tmp_path / "runs" / "later.gpkg")  # dangling: the file is made
     kzgeo.write_layer(layer, tmp_path / "later.gpkg")
     assert (tmp_path / "later.gpkg").is_symlink() and (target.parent / "later.gpkg").is_file()
+    (tmp_path / "a.gpkg").symlink_to(tmp_path / "b.gpkg")
+    (tmp_path / "b.gpkg").symlink_to(tmp_path / "a.gpkg")
+    with pytest.raises(OutputError, match=r"a\.gpkg: is a symbolic link in a loop of links"):
+        kzgeo.write_layer(layer, tmp_path / "a.gpkg", overwrite=True)
     with pytest.raises(OutputError, match="-: this output is a file, not standard output; give a file name"):
         kzgeo.io.check_output("-")

@@ -724,6 +724,8 @@ def check_output(
         raise OutputError("-: this output is a file, not standard output; give a file name")
     if path.is_symlink():  # written through, as the shell's > does: the link stays (a dangling one too)
         path = Path(os.path.realpath(path))
+        if path.is_symlink():  # realpath stops where links go round in a loop
+            raise OutputError(f"{dest}: is a symbolic link in a loop of links; give a file name")
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise OutputError(
             f"{path}: this file is written as {' or '.join(suffixes)}, not {path.suffix or '(no suffix)'!r}; "

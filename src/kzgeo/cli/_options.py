@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,7 +77,7 @@ class Command(click.Command):
                     )
         seen = set()
         for out in outputs.values():
-            key = Path(out).resolve()
+            key = Path(os.path.realpath(out))  # Path.resolve raises on a loop of links
             if key in seen:
                 raise OutputError(f"{out}: named for two outputs; give each output its own file")
             seen.add(key)
