@@ -28,7 +28,8 @@ from kzgeo.maps.i18n import LANGS, fmt_number, labels
 from kzgeo.maps.raster import to_web_mercator
 from kzgeo.maps.simplify import area_change_pct
 
-HOSTILE = "<img src=x onerror=alert(1)>"
+# HTML that would run as script, and Jinja tags that folium's second rendering pass would evaluate
+HOSTILE = "<img src=x onerror=alert(1)> {{ 6*7 }} {% raw %} {# x"
 UTM42 = "EPSG:32642"  # 66E..72E; the squares below sit at 69E, 45N
 
 
@@ -382,7 +383,11 @@ def test_popups_show_hectares_of_the_original_geometry(regions, protected_areas)
 def test_hostile_names_reach_the_page_only_as_escaped_json(regions, protected_areas, plots, dumps):
     page = map_html(make_map(regions=regions, protected_areas=protected_areas, plots=plots, dumps=dumps))
     assert HOSTILE not in page
-    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    escaped = (
+        "\\u003cimg src=x onerror=alert(1)\\u003e \\u007b\\u007b 6*7 \\u007d\\u007d \\u007b% raw %\\u007d "
+        "\\u007b# x"
+    )
+    assert escaped in page
     # popups are built with textContent; no attribute value goes to innerHTML or folium's HTML popups
     assert "GeoJsonPopup" not in page and "GeoJsonTooltip" not in page
 

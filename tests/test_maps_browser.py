@@ -19,7 +19,8 @@ from kzgeo.maps import make_map, save_map
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = "<img src=x onerror=alert(1)>"
+# HTML that would run as script, and Jinja tags that folium's second rendering pass would evaluate
+HOSTILE = "<img src=x onerror=alert(1)> {{ 6*7 }} {% raw %} {# x"
 UTM42 = "EPSG:32642"
 
 # the folium map object's global name, and every layer's popup and tooltip opened in turn

@@ -6,12 +6,20 @@ a feature named ``<img src=x onerror=alert(1)>`` runs script. kzgeo never does t
 are built as DOM nodes whose text is set with ``textContent``, which the browser never parses as HTML,
 and the legend's text is escaped with :func:`html.escape`. Data reach the page through Jinja's
 ``tojson``, which escapes ``<``, ``>`` and ``&``, so no value can close the surrounding ``<script>``.
+
+Folium renders each element's script, then renders that text again as a Jinja template (branca's
+``Element``): a name such as ``{{ lipsum.__globals__.os.popen('id').read() }}`` would run on the
+machine making the map. The JSON that folium's templates write (``tojson``) therefore writes ``{``
+and ``}`` inside strings as ``\u007b`` and ``\u007d``, the same characters to JavaScript, which the
+second pass leaves alone (:func:`json_without_braces`, set on the templates' shared environment).
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import json
+import re
 
 import numpy as np
 import shapely
@@ -22,6 +30,27 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from kzgeo.errors import GeometryError
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_without_braces(obj, **kwargs) -> str:
+    r"""``json.dumps`` with the braces inside strings escaped (``"{{x}}"`` as
+    ``"\u007b\u007bx\u007d\u007d"``): the same JSON, in which no Jinja tag can be read.
+
+    Examples
+    --------
+    >>> print(json_without_braces({"name": "{{ 7*7 }}", "n": [{"a": 1}]}))
+    {"name": "\u007b\u007b 7*7 \u007d\u007d", "n": [{"a": 1}]}
+    """
+    text = json.dumps(obj, **kwargs)
+    if "{" not in text:
+        return text
+    return _JSON_STRING.sub(lambda m: m.group(0).replace("{", "\\u007b").replace("}", "\\u007d"), text)
+
+
+# every folium template shares one Jinja environment: its tojson writes no brace of data
+Template("").environment.policies["json.dumps_function"] = json_without_braces
 
 __all__ = [
     "KZGEO_JS",
