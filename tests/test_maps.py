@@ -577,6 +577,11 @@ def test_map_and_progress_errors_name_the_file_and_what_to_type(tmp_path, region
             ["map", "--plots", "{d}/empty.gpkg", "--lang", "kk", "--only-given", "-o", html],
             "{d}/empty.gpkg: the plots layer has no features; leave it out instead",
         ),
+        (  # left out without --only-given, the bundled illustrative plots would be drawn
+            ["map", "--plots", "{d}/empty.gpkg", "-q", "-o", html],
+            "{d}/empty.gpkg: the plots layer has no features; leave it out and pass --only-given (without it "
+            "the bundled layer is drawn)",
+        ),
         (
             ["map", "--plots", "{d}/points.gpkg", "--only-given", "-o", html],
             "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "

@@ -65,7 +65,7 @@ def map_command(
     corridors, regions).
     """
     from kzgeo import datasets
-    from kzgeo.errors import LayerReadError
+    from kzgeo.errors import DataError, LayerReadError
     from kzgeo.io import HTML_SUFFIXES, LAYER_HINT, check_output
     from kzgeo.maps import make_map, save_map
 
@@ -88,6 +88,15 @@ def map_command(
             offline=offline,
             assume_crs=assume_crs,
         )
+    except DataError as exc:  # an empty layer: left out, the bundled one would be drawn in its place
+        empty = "layer has no features; leave it out instead"
+        if only_given or empty not in str(exc):
+            raise
+        raise DataError(
+            str(exc).replace(
+                empty, f"{empty[:-8]} and pass --only-given (without it the bundled layer is drawn)"
+            )
+        ) from exc
     except LayerReadError as exc:
         if LAYER_HINT not in str(exc):
             raise
