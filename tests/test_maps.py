@@ -862,3 +862,9 @@ def test_thousands_of_dump_sites_are_drawn_as_the_plots_are():
     labels_shown = [c["label"] for c in payload["cols"]]
     assert labels_shown == ["Area, ha", "Score", "Tier"]
     assert len(_popups(make_map(dumps=sites.iloc[:10]), "Candidate dump sites")) == 10  # a few: as before
+
+
+def test_a_layer_of_a_kind_the_map_does_not_draw_is_refused_without_a_way_out_it_lacks():
+    districts = kzgeo.datasets.load("districts")
+    with pytest.raises(kzgeo.SchemaError, match=r"says it is a districts layer; give a regions file$"):
+        make_map(regions=districts)  # make_map has no districts: no "(kind='districts')"

@@ -55,14 +55,25 @@ _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
 
+_MAP_LAYERS = ("regions", "protected_areas", "corridors", "plots")
+"""The kinds of layer make_map draws (and dump sites)."""
+
+
 def _read(
     source: LayerInput, kind: str | None, assume_crs=None, anywhere: bool = False
 ) -> gpd.GeoDataFrame | None:
     from kzgeo.io import read_layer
+    from kzgeo.validate import AnotherKindError
 
     if source is None:
         return None
-    return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere)
+    try:
+        return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere)
+    except AnotherKindError as exc:
+        if exc.other_kind in _MAP_LAYERS:
+            raise
+        # a layer of a kind the map does not draw (districts): kind= is no way out here
+        raise AnotherKindError(exc.problem, exc.other_kind, read_as=False) from exc
 
 
 def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
