@@ -498,7 +498,10 @@ def test_score_raster_in_percent_or_bytes_is_an_error(tmp_path):
     path = score_tif(tmp_path / "s.tif")
     with rasterio.open(path, "r+") as dst:
         dst.write(dst.read() * 100)  # percent
-    with pytest.raises(RasterError, match=r"scores run from 0 to 100; .* divide percentages by 100"):
+    with pytest.raises(
+        RasterError,
+        match=r"scores run from 0 to 100 \(as resampled for the map\); .* divide percentages by 100",
+    ):
         to_web_mercator(path)
 
 

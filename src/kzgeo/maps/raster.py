@@ -99,7 +99,8 @@ def to_web_mercator(path: Path) -> tuple[np.ndarray, tuple[float, float, float, 
         )
     if finite.size and (finite.min() < -1e-6 or finite.max() > 1 + 1e-6):
         raise RasterError(
-            f"{path}: scores run from {finite.min():g} to {finite.max():g}; a score raster holds 0..1 "
+            f"{path}: scores run from {finite.min():.3g} to {finite.max():.3g} (as resampled for the map); "
+            "a score raster holds 0..1 "
             "(as kzgeo detect-dumps --score-raster writes it): divide percentages by 100, bytes by 255"
         )
     west, north = transform @ (0, 0)
