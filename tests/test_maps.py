@@ -871,3 +871,15 @@ def test_a_layer_of_a_kind_the_map_does_not_draw_is_refused_without_a_way_out_it
     districts = kzgeo.datasets.load("districts")
     with pytest.raises(kzgeo.SchemaError, match=r"says it is a districts layer; give a regions file$"):
         make_map(regions=districts)  # make_map has no districts: no "(kind='districts')"
+
+
+def test_braces_stay_escaped_whatever_environment_folium_templates_hold(regions, monkeypatch):
+    """The policy set at import sits on one environment of jinja2's cache of ten; folium's templates
+    may hold another (made before the cache turned over): make_map sets each element's own."""
+    import folium
+
+    env = folium.GeoJson._template.environment
+    monkeypatch.setitem(env.policies, "json.dumps_function", None)  # as an environment kzgeo never saw
+    named = regions.assign(name_en=["{{ 6*7 }}", "East"])
+    page = map_html(make_map(regions=named))
+    assert "\\u007b\\u007b 6*7 \\u007d\\u007d" in page and "{{" not in page

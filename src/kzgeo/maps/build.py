@@ -21,6 +21,7 @@ from kzgeo.maps.elements import (
     PageStyle,
     PlotLayer,
     encode_geometries,
+    guard_templates,
 )
 from kzgeo.maps.i18n import check_lang, fmt_number, labels
 from kzgeo.maps.raster import score_overlay
@@ -608,4 +609,5 @@ def make_map(
     m.add_child(legend)
     control = folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(CollapseOnSmallScreens(control))
+    guard_templates(m.get_root())  # however the map is rendered later: save_map, m.save, a notebook
     return m

@@ -49,7 +49,20 @@ def json_without_braces(obj, **kwargs) -> str:
     return _JSON_STRING.sub(lambda m: m.group(0).replace("{", "\\u007b").replace("}", "\\u007d"), text)
 
 
-# every folium template shares one Jinja environment: its tojson writes no brace of data
+def guard_templates(root) -> None:
+    """Have the Jinja environment of every element under ``root`` (a map) write JSON without braces
+    in strings. Folium's templates share one environment, taken from jinja2's cache of ten when folium
+    was imported; an environment made later may be another: each element's own is set."""
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        template = getattr(element, "_template", None)
+        if template is not None:
+            template.environment.policies["json.dumps_function"] = json_without_braces
+        stack.extend(getattr(element, "_children", {}).values())
+
+
+# folium's own templates and kzgeo's: set at import, and again on each map's elements by make_map
 Template("").environment.policies["json.dumps_function"] = json_without_braces
 
 __all__ = [
