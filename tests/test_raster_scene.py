@@ -805,3 +805,22 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
         warnings.simplefilter("ignore", KzgeoWarning)
         with kzgeo.open_scene(landsat, bands=["B2", "B3", "B4", "B5"]) as scene:
             assert scene.bands == ("B2", "B3", "B4", "B5")
+    # Earth Engine's Sentinel-2 names (B5 is red edge 1) given as Sentinel-2's: read as Sentinel-2, not
+    # as Landsat (whose B5 is nir, scaled otherwise)
+    dn = np.stack([np.full((2, 2), 1000 + 100 * i, np.uint16) for i in range(6)])
+    gee = write_tif(tmp_path / "gee.tif", dn, descriptions=["B2", "B3", "B4", "B5", "B6", "B7"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KzgeoWarning)
+        with kzgeo.open_scene(gee, bands=["B02", "B03", "B04", "B05", "B06", "B07"]) as scene:
+            assert scene.sensor == "sentinel-2" and scene.read_band("red")[0, 0] == pytest.approx(0.12)
+    # a file tagged Landsat 8 is not made Sentinel-2 by one band's name
+    tagged = write_tif(
+        tmp_path / "l8b.tif",
+        dn[:5],
+        descriptions=["B2", "B3", "B4", "B5", "swir22"],
+        tags={"SPACECRAFT_ID": "LANDSAT_8"},
+    )
+    with pytest.raises(
+        RasterError, match=r"tagged SPACECRAFT_ID=LANDSAT_8, the names given are Sentinel-2's"
+    ):
+        kzgeo.open_scene(tagged, bands=["B2", "B3", "B4", "B5", "B12"])

@@ -664,11 +664,12 @@ def _is_common(name: str) -> bool:
 
 
 def _names_read(described: list[str], given: list[str]) -> list[str]:
-    """The names a band is read by when names are given: the given name where the file describes
-    nothing, a place (``Band_1``) or a common name (``red`` given ``B04`` is scaled as Sentinel-2);
-    the file's own where it names a sensor's band (``B04`` called ``red`` keeps Sentinel-2's scaling)."""
+    """The names a band is read by when names are given: the file's own where it names a sensor's band
+    and the given one is common (``B04`` called ``red`` keeps Sentinel-2's scaling), else the given
+    one (``red`` given ``B04`` is scaled as Sentinel-2; Earth Engine's ``B5`` given ``B05`` says
+    Sentinel-2, not Landsat)."""
     return [
-        n if not d or _GENERIC_BAND.fullmatch(d) or _is_common(d) else d
+        d if d and not _GENERIC_BAND.fullmatch(d) and not _is_common(d) and _is_common(n) else n
         for d, n in zip(described, given, strict=True)
     ]
 
@@ -693,6 +694,9 @@ def _contradictions(described: list[str], given: list[str], read: list[str], tag
         return next((common for common, band in table.items() if band == wanted), None)
 
     found = []
+    spacecraft = tags.get("SPACECRAFT_ID", "")
+    if spacecraft.upper().startswith("LANDSAT") and sensor == "sentinel-2":
+        found.append(f"the file is tagged SPACECRAFT_ID={spacecraft}, the names given are Sentinel-2's")
     for i, (d, n) in enumerate(zip(described, given, strict=True)):
         if not d or _GENERIC_BAND.fullmatch(d) or _s2_name(d) == _s2_name(n):
             continue
