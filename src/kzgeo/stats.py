@@ -570,12 +570,11 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd
         raw = plots["region"] if "region" in plots.columns else pd.Series(None, index=plots.index)
         keys = raw.map(lambda v: None if pd.isna(v) else _name_key(v)).to_numpy()
         values = given.to_numpy(dtype=object).copy()
-        for i, key in enumerate(keys):
-            if key in ambiguous:
-                if located[i] in ambiguous[key]:
-                    values[i] = located[i]
-                else:
-                    unsettled[i] = True
+        for i in np.flatnonzero(pd.Series(keys).isin(ambiguous).to_numpy()):  # the few so named
+            if located[i] in ambiguous[keys[i]]:
+                values[i] = located[i]
+            else:
+                unsettled[i] = True
         given = pd.Series(values, index=given.index, dtype=object, name=given.name)
         if unsettled.any():
             rows = np.flatnonzero(unsettled)

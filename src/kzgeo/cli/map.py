@@ -89,13 +89,11 @@ def map_command(
             assume_crs=assume_crs,
         )
     except DataError as exc:  # an empty layer: left out, the bundled one would be drawn in its place
-        empty = "layer has no features; leave it out instead"
-        if only_given or empty not in str(exc):
+        if only_given or getattr(exc, "empty_layer", None) is None:
             raise
         raise DataError(
-            str(exc).replace(
-                empty, f"{empty[:-8]} and pass --only-given (without it the bundled layer is drawn)"
-            )
+            f"{exc}".removesuffix(" instead")
+            + " and pass --only-given (without it the bundled layer is drawn)"
         ) from exc
     except LayerReadError as exc:
         if LAYER_HINT not in str(exc):

@@ -546,9 +546,11 @@ def make_map(
     layers["dumps"] = _read(dumps, None, assume_crs, anywhere=True)
     for kind, gdf in layers.items():
         if gdf is not None and len(gdf) == 0 and kind != "dumps":  # no dump sites is a finding
-            raise DataError(
+            empty = DataError(
                 f"{_source_name(given[kind], kind)}: the {kind} layer has no features; leave it out instead"
             )
+            empty.empty_layer = kind  # the command line, which draws bundled layers, says more
+            raise empty
     m = folium.Map(
         location=_KAZAKHSTAN_CENTRE,
         zoom_start=5,
