@@ -38,7 +38,14 @@ from kzgeo.errors import (
     OutputExistsError,
     warn_caller,
 )
-from kzgeo.validate import ValidationReport, _check_coordinates, _set_crs, guess_kind, validate_layer
+from kzgeo.validate import (
+    ValidationReport,
+    _check_coordinates,
+    _set_crs,
+    _show_ids,
+    guess_kind,
+    validate_layer,
+)
 
 __all__ = [
     "FORMATS",
@@ -224,12 +231,12 @@ def _zip_source(path: Path) -> str:
         inner = [m for m in members if m.lower().endswith(".zip")]
         if inner:  # the WDPA download: a zip of zipped shapefiles
             raise LayerReadError(
-                f"{path}: holds zipped files {_listed(inner)}; unzip it and read one of them"
+                f"{path}: holds zipped files {_show_ids(inner)}; unzip it and read one of them"
             )
         files = [m for m in members if not m.endswith("/")]
         raise LayerReadError(
             f"{path}: holds no shapefile (.shp)"
-            + (f", only {_listed(files)}" if files else ", it is empty")
+            + (f", only {_show_ids(files)}" if files else ", it is empty")
             + "; zip a shapefile's .shp, .shx, .dbf and .prj together"
         )
     if len(folders) > 1:
@@ -239,10 +246,6 @@ def _zip_source(path: Path) -> str:
         )
     # /vsizip/ also opens a zip named .ZIP, which GDAL does not take for a zip by itself
     return f"/vsizip/{path}" + ("" if folders[0] == "." else f"/{folders[0]}")
-
-
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def is_layer_file(path: str | os.PathLike) -> bool:
@@ -322,7 +325,7 @@ def _pick_layer(path: Path, kind: str | None, layer: str | int | None) -> str | 
         return layer
     if not names:
         raise LayerReadError(
-            f"{path}: holds no layer with geometry, only the table(s) {_listed([n for n, _ in table])}; "
+            f"{path}: holds no layer with geometry, only the table(s) {_show_ids([n for n, _ in table])}; "
             "give a file with a vector layer"
         )
     if len(names) == 1:

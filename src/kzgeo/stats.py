@@ -38,6 +38,7 @@ from kzgeo.errors import (
     warn_caller,
 )
 from kzgeo.schemas import column_named, feature_ids
+from kzgeo.validate import _show_ids
 
 __all__ = [
     "NATIONAL",
@@ -582,7 +583,7 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd
             warn_caller(
                 f"planting_progress plots: {len(rows):,} plot(s) are named {name!r}, which "
                 f"{_and(ambiguous[keys[rows[0]]])} both bear, and lie in neither (or have no geometry): "
-                f"{_listed(list(ids.iloc[rows]))}; they are tabled under {given.iloc[rows[0]]}; name their "
+                f"{_show_ids(ids.iloc[rows])}; they are tabled under {given.iloc[rows[0]]}; name their "
                 "region as the regions layer's name_en does",
                 KzgeoWarning,
             )
@@ -672,13 +673,6 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
     return plan
 
 
-def _listed(names: Sequence, most: int = 5) -> str:
-    """Up to ``most`` names, then how many more: ``A, B, C, D, E and 14 more``."""
-    names = [str(n) for n in names]
-    shown = ", ".join(names[:most])
-    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
-
-
 def _and(items) -> str:
     """``2023, 2024 and 2025``."""
     items = [str(i) for i in items]
@@ -707,7 +701,7 @@ def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:
     if partial:
         one = len(partial) == 1
         each = "; ".join(
-            f"{year} leaves out {len(left_out)} of {n}: {_listed(left_out)}"
+            f"{year} leaves out {len(left_out)} of {n}: {_show_ids(left_out)}"
             for year, (left_out, n) in partial.items()
         )
         warnings.warn(
@@ -855,7 +849,7 @@ def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Seri
         example = ", ".join(sorted({str(n) for n in regions["name_en"].dropna()})[:3])  # each name once
         warnings.warn(
             f"planting_progress plots: {len(names)} region name(s) of {int(stray.sum()):,} plot(s) are in no "
-            f"row of the regions layer (by name_en, name_kk or name_ru): {_listed(names)}; these plots are "
+            f"row of the regions layer (by name_en, name_kk or name_ru): {_show_ids(names)}; these plots are "
             "tabled in regional rows under those names as given, and in the national rows; name the regions "
             f"as the regions layer does (e.g. {example}, ...), or give a regions layer with these names",
             KzgeoWarning,
@@ -865,7 +859,7 @@ def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Seri
     if nowhere.any():
         warnings.warn(
             f"planting_progress plots: {int(nowhere.sum()):,} plot(s) without a region lie in no region of "
-            f"the regions layer ({_listed(list(ids[nowhere]))}); they are counted in the national rows only, "
+            f"the regions layer ({_show_ids(ids[nowhere])}); they are counted in the national rows only, "
             "in no regional row; give them a region, or check that the regions layer covers them",
             KzgeoWarning,
             stacklevel=3,

@@ -124,6 +124,7 @@ def _which(gdf: gpd.GeoDataFrame, rows) -> str:
 
 
 def _show_ids(ids) -> str:
+    """Up to five ids or names, then how many more: ``A, B, C, D, E and 14 more``."""
     ids = list(ids)
     shown = ", ".join(str(i) for i in ids[:_MAX_IDS_SHOWN])
     return shown + (f" and {len(ids) - _MAX_IDS_SHOWN} more" if len(ids) > _MAX_IDS_SHOWN else "")
