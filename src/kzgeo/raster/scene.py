@@ -38,7 +38,8 @@ A Sentinel-2 stack's other bands (``AOT``, ``WVP``, ``QA60``, ``MSK_CLDPRB``, ..
 stored, not as reflectance.
 
 Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
-SCL and QA by nearest neighbour (classes must not be blended).
+SCL and QA by nearest neighbour (classes must not be blended). Sentinel-2's DN 0 and 65535 are nodata
+before resampling: the finer pixels beneath one are nodata, and none around it blends it in.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pyproj
 import rasterio
+from rasterio.dtypes import dtype_rev, typename_fwd
 from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.vrt import WarpedVRT
@@ -999,13 +1002,22 @@ def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
     )
 
 
-def _on_grid(ds, grid, resampling: Resampling, nodata):
-    """The dataset itself if it is on the scene grid, else a WarpedVRT resampling it onto the grid."""
+def _on_grid(ds, grid, resampling: Resampling, nodata, opened: list, fill: Sequence[int] = ()):
+    """The dataset itself if it is on the scene grid, else a WarpedVRT resampling it onto the grid
+    (appended to ``opened`` with what it reads through). Stored values ``fill`` are read as ``nodata``
+    before resampling: GDAL's warper takes one nodata value a band, and another fill left as data is
+    blended into the bilinear values around it (a saturated 65535 of a 20 m band read 3.77 beneath);
+    as nodata, the pixels beneath it are nodata (the warper leaves them empty) and none blends it in."""
     crs, transform, width, height = grid
     if ds.crs == crs and ds.transform == transform and (ds.width, ds.height) == (width, height):
         return ds
-    return WarpedVRT(
-        ds,
+    source = ds
+    integer = np.dtype(ds.dtypes[0]).kind in "iu"  # a float band's fill is masked as it is read
+    if integer and nodata is not None and any(v != nodata for v in fill):
+        source = rasterio.open(_fill_as_nodata_vrt(ds, fill, nodata))
+        opened.append(source)
+    vrt = WarpedVRT(
+        source,
         crs=crs,
         transform=transform,
         width=width,
@@ -1013,6 +1025,30 @@ def _on_grid(ds, grid, resampling: Resampling, nodata):
         resampling=resampling,
         src_nodata=nodata,
         nodata=nodata,
+    )
+    opened.append(vrt)
+    return vrt
+
+
+def _fill_as_nodata_vrt(ds, fill: Sequence[int], nodata: int) -> str:
+    """A VRT of band 1 of an integer dataset reading each stored value of ``fill`` as ``nodata`` and
+    every other value as stored (a lookup table, which GDAL interpolates linearly between its points)."""
+    dtype = np.dtype(ds.dtypes[0])
+    lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    special = {int(v) for v in fill if lo <= v <= hi}
+    points = {lo: lo, hi: hi}
+    for v in special:
+        points.update({n: n for n in (v - 1, v + 1) if lo <= n <= hi and n not in special})
+    points.update(dict.fromkeys(special, nodata))
+    lut = ",".join(f"{k}:{points[k]}" for k in sorted(points))
+    geo = ", ".join(repr(v) for v in ds.transform.to_gdal())
+    return (
+        f'<VRTDataset rasterXSize="{ds.width}" rasterYSize="{ds.height}">'
+        f"<SRS>{escape(ds.crs.to_wkt())}</SRS><GeoTransform>{geo}</GeoTransform>"
+        f'<VRTRasterBand dataType="{typename_fwd[dtype_rev[dtype.name]]}" band="1">'
+        f"<NoDataValue>{nodata}</NoDataValue><ComplexSource>"
+        f'<SourceFilename relativeToVRT="0">{escape(ds.name)}</SourceFilename><SourceBand>1</SourceBand>'
+        f"<LUT>{lut}</LUT></ComplexSource></VRTRasterBand></VRTDataset>"
     )
 
 
@@ -1049,12 +1085,12 @@ def _open_folder(folder: Path) -> Scene:
             order = [b for b in S2_BANDS if b in opened and b not in S2_ATMOSPHERIC]
         for name, ds in opened.items():
             if name == "SCL" or name in _QA_NAMES:
-                vrt = _on_grid(ds, grid, Resampling.nearest, None)
+                vrt = _on_grid(ds, grid, Resampling.nearest, None, datasets)
                 mask = ("SCL" if name == "SCL" else name, _Band(vrt, 1, 1.0, 0.0, None))
             elif sensor == "landsat":
                 if not re.fullmatch(r"B[1-7]|B9", name) or (name == "B6" and common is _COMMON["landsat-tm"]):
                     continue  # panchromatic and thermal bands (B6 of Landsat 4-7) are not reflectance
-                vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
+                vrt = _on_grid(ds, grid, Resampling.bilinear, 0, datasets)
                 if c2_l2:
                     band = _Band(vrt, 1, 2.75e-5, -0.2, 0)
                 else:
@@ -1075,10 +1111,8 @@ def _open_folder(folder: Path) -> Scene:
                     )
                 bands[name] = band
             else:
-                vrt = _on_grid(ds, grid, Resampling.bilinear, 0)
+                vrt = _on_grid(ds, grid, Resampling.bilinear, 0, datasets, S2_FILL)
                 bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0, fill=S2_FILL)
-            if vrt is not ds:
-                datasets.append(vrt)
         order = [b for b in order if b in bands]  # not Landsat 4-7's thermal B6
         if sensor == "sentinel-2" and not said and bands:
             # band files copied out of their product: no MTD_MSI*.xml and no _N0400_ in the names
