@@ -427,6 +427,20 @@ def test_empty_layer_is_an_error(regions):
         make_map(regions=regions.iloc[:0])
 
 
+def test_an_in_memory_layer_is_named_by_its_place_and_told_where_it_goes(regions):
+    points = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(70, 50)], crs=4326)
+    # points are landfills, which make_map does not draw: no kind= advice (make_map has no kind=)
+    draws_none = r"^plots: 1 feature\(s\) are Point .*make_map draws no landfills layer"
+    with pytest.raises(KzgeoError, match=draws_none):
+        make_map(plots=points)
+    crs_less = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(70, 50, 70.1, 50.1)])
+    with pytest.raises(KzgeoError, match=r"^protected_areas: the layer has no coordinate reference system"):
+        make_map(protected_areas=crs_less)
+    # a GeoSeries is a layer too
+    with pytest.raises(KzgeoError, match=r"^corridors: 1 feature\(s\) are Point"):
+        make_map(corridors=points.geometry)
+
+
 def test_no_dump_sites_is_a_finding_not_an_error(regions, dumps):
     # detect-dumps writes an empty site layer when it finds nothing; the map says so in its legend
     def legend(m) -> str:

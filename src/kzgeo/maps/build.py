@@ -64,17 +64,32 @@ def _read(
     source: LayerInput, kind: str | None, assume_crs=None, anywhere: bool = False
 ) -> gpd.GeoDataFrame | None:
     from kzgeo.io import read_layer
-    from kzgeo.validate import AnotherKindError
+    from kzgeo.validate import AnotherKindError, GeometryTypeError, validate_layer
 
     if source is None:
         return None
+    if isinstance(source, gpd.GeoSeries):
+        source = gpd.GeoDataFrame(geometry=source)
     try:
+        if isinstance(source, gpd.GeoDataFrame):  # named by its place in make_map, not 'GeoDataFrame'
+            name = kind or "dumps"
+            return validate_layer(source, kind, name=name, assume_crs=assume_crs, anywhere=anywhere)
         return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere)
     except AnotherKindError as exc:
         if exc.other_kind in _MAP_LAYERS:
             raise
         # a layer of a kind the map does not draw (districts): kind= is no way out here
         raise AnotherKindError(exc.problem, exc.other_kind, read_as=False) from exc
+    except GeometryTypeError as exc:  # make_map has no kind=: say where such a layer goes, if anywhere
+        if not exc.kinds:
+            raise
+        places = [k for k in exc.kinds if k in _MAP_LAYERS]
+        fix = (
+            f"give it as {' or '.join(f'{k}=' for k in places)} or convert the geometries"
+            if places
+            else f"make_map draws no {' or '.join(exc.kinds)} layer: convert the geometries"
+        )
+        raise GeometryTypeError(exc.problem, exc.kinds, fix) from exc
 
 
 def _name_column(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
