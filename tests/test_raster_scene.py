@@ -842,3 +842,38 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
         RasterError, match=r"tagged SPACECRAFT_ID=LANDSAT_8, the names given are Sentinel-2's"
     ):
         kzgeo.open_scene(tagged, bands=["B2", "B3", "B4", "B5", "B12"])
+
+
+@pytest.mark.parametrize(
+    ("spacecraft", "described", "given", "nir", "thermal"),
+    [
+        (
+            "LANDSAT_9",
+            ["coastal", "blue", "green", "red", "nir08", "swir16", "swir22", "lwir11"],
+            ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B10"],
+            "B5",
+            ("lwir11", "B10"),
+        ),
+        (
+            "LANDSAT_5",
+            ["blue", "green", "red", "nir08", "swir16", "lwir", "swir22"],
+            ["B1", "B2", "B3", "B4", "B5", "B6", "B7"],
+            "B4",
+            ("lwir", "B6"),
+        ),
+    ],
+)
+def test_landsat_stac_asset_names_are_the_bands_they_name(
+    tmp_path, spacecraft, described, given, nir, thermal
+):
+    """Landsat Collection 2's STAC asset names (nir08 is band 5 of Landsat 8/9 and band 4 of Landsat
+    4-7; lwir11 and lwir their thermal bands) are no contradiction of the band numbers given."""
+    dn = np.full((len(given), 2, 2), 20000, np.uint16)
+    path = write_tif(tmp_path / "l.tif", dn, descriptions=described, tags={"SPACECRAFT_ID": spacecraft})
+    with kzgeo.open_scene(path, bands=given) as scene:
+        assert scene.sensor == "landsat" and scene.band_name("nir") == nir
+        assert scene.band_key("nir08") == nir and scene.band_key(thermal[0]) == thermal[1]
+        np.testing.assert_allclose(scene.read_band("nir"), 20000 * 2.75e-5 - 0.2, rtol=1e-6)
+    wrong = [("B3" if d == "nir08" else n) for d, n in zip(described, given, strict=True)]
+    with pytest.raises(RasterError, match=rf"\(band {described.index('nir08') + 1} is nir08, not B3\)"):
+        kzgeo.open_scene(path, bands=wrong)

@@ -100,7 +100,9 @@ _S2_EXTRAS = frozenset(
     | {"MSK_CLASSI_OPAQUE", "MSK_CLASSI_CIRRUS", "MSK_CLASSI_SNOW_ICE"}
 )
 
-# common band name -> band name, per sensor (Landsat 8/9 OLI; Landsat 4-7 TM/ETM+ differ)
+# common band name -> band name, per sensor (Landsat 8/9 OLI; Landsat 4-7 TM/ETM+ differ); Landsat
+# Collection 2's STAC asset names are common names too: nir08 (a second name of its nir band) and the
+# thermal lwir11, lwir12 (OLI/TIRS) and lwir (TM/ETM+)
 _COMMON = {
     "sentinel-2": {
         "blue": "B02",
@@ -120,10 +122,22 @@ _COMMON = {
         "green": "B3",
         "red": "B4",
         "nir": "B5",
+        "nir08": "B5",
         "swir16": "B6",
         "swir22": "B7",
+        "lwir11": "B10",
+        "lwir12": "B11",
     },
-    "landsat-tm": {"blue": "B1", "green": "B2", "red": "B3", "nir": "B4", "swir16": "B5", "swir22": "B7"},
+    "landsat-tm": {
+        "blue": "B1",
+        "green": "B2",
+        "red": "B3",
+        "nir": "B4",
+        "nir08": "B4",
+        "swir16": "B5",
+        "lwir": "B6",
+        "swir22": "B7",
+    },
 }
 
 # names a raster of unknown sensor may give its bands, beside the common names themselves
@@ -690,11 +704,13 @@ def _contradictions(described: list[str], given: list[str], read: list[str], tag
         table = _COMMON["sentinel-2"] if sensor == "sentinel-2" else {}
 
     def meaning(name: str) -> str | None:
+        """The band a name is in this sensor (Landsat 8's ``nir`` and ``nir08`` are both B5), a common
+        name the sensor has no band for as itself, None for a name that is no band's."""
         key = _COMMON_ALIASES.get(name.strip().lower(), name.strip().lower())
         if key in _COMMON_NAMES:
-            return key
+            return table.get(key, key)
         wanted = _s2_name(name) if sensor == "sentinel-2" else name.strip().upper()
-        return next((common for common, band in table.items() if band == wanted), None)
+        return wanted if wanted in table.values() else None
 
     found = []
     spacecraft = tags.get("SPACECRAFT_ID", "")
@@ -1138,7 +1154,8 @@ def open_scene(source: str | os.PathLike, bands: Sequence[str] | None = None) ->
     bands : sequence of str, optional
         Names of a multiband raster's bands in file order, used instead of its band descriptions
         (a file without them reads as ``band1``, ``band2``, ...; a name contradicting a band's own
-        description is refused, the same name in another case is not): sensor names (``B02``..``B12``,
+        description is refused, the same name in another case is not, nor another name of the same
+        band, such as Landsat's STAC asset name ``nir08`` for ``B5``): sensor names (``B02``..``B12``,
         ``B1``..``B7``) or common names (``blue``, ``green``, ``red``, ``nir``, ``swir16``,
         ``swir22``), e.g. ``["red", "green", "blue", "nir"]``. CLI: ``--band-names``.
 
