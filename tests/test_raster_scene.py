@@ -845,6 +845,39 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("described", "tags", "wrong", "right", "said"),
+    [
+        (
+            ["blue", "green", "red", "nir", "NDVI"],
+            {"SPACECRAFT_ID": "LANDSAT_8"},
+            ["B2", "B3", "B4", "B5", "EVI"],
+            ["B2", "B3", "B4", "B5", "NDVI"],
+            "band 5 is NDVI, not EVI",
+        ),
+        (
+            ["B04", "B08", "cloud_mask"],
+            {"PROCESSING_BASELINE": "05.09"},
+            ["red", "nir", "cloud"],
+            ["red", "nir", "cloud_mask"],
+            "band 3 is cloud_mask, not cloud",
+        ),
+    ],
+)
+def test_a_refusal_of_band_names_names_only_the_bands_contradicted(
+    tmp_path, described, tags, wrong, right, said
+):
+    """A band that is no sensor's (an NDVI, a cloud mask) among the names made every band's name
+    meaningless: the refusal listed 'band 1 is blue, not B2' of a Landsat 8 file beside the one
+    band named wrong."""
+    dn = np.full((len(described), 2, 2), 2000, np.uint16)
+    path = write_tif(tmp_path / "s.tif", dn, descriptions=described, tags=tags)
+    with pytest.raises(RasterError, match=rf"descriptions \({said}\); leave out"):
+        kzgeo.open_scene(path, bands=wrong)
+    with kzgeo.open_scene(path, bands=right) as scene:
+        assert scene.bands[-1] == described[-1]
+
+
+@pytest.mark.parametrize(
     ("spacecraft", "described", "given", "nir", "thermal"),
     [
         (

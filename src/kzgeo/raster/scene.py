@@ -692,10 +692,12 @@ def _names_read(described: list[str], given: list[str]) -> list[str]:
 
 
 def _contradictions(described: list[str], given: list[str], read: list[str], tags: dict) -> list[str]:
-    """Bands whose given name is another band than the description says, as the scene will read them
-    (Landsat's ``B4`` is red on Landsat 8/9 and nir on Landsat 4-7); a description that is no band
-    name (``SCL``, ``QA60``, ``NDVI``) must be given as itself."""
-    sensor = _sensor_of([n for n in read if not _is_common(n)], tags)
+    """Bands whose given name is another band than the description says, in the sensor that the band
+    names read tell (Landsat's ``B4`` is red on Landsat 8/9 and nir on Landsat 4-7); a description
+    that is no band name (``SCL``, ``QA60``, ``NDVI``) must be given as itself. Such a band does not
+    tell the sensor: an ``NDVI`` beside ``B2``..``B5`` made Landsat 8's blue no ``B2``, and every
+    band a contradiction."""
+    sensor = _sensor_of([n for n in read if _s2_name(n) in S2_BANDS or n.upper() in _LANDSAT_NAMES], tags)
     if sensor == "landsat":
         with warnings.catch_warnings():  # said when the scene is read
             warnings.simplefilter("ignore", KzgeoWarning)
