@@ -64,6 +64,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from kzgeo.errors import KzgeoWarning, LayerReadError, RasterError, warn_caller
+from kzgeo.validate import _show_ids
 
 __all__ = ["GDAL_CACHE_MB", "LANDSAT_BANDS", "S2_BANDS", "SCL_MASKED", "Scene", "bounded_cache", "open_scene"]
 
@@ -562,11 +563,10 @@ def _open(path: Path):
         ) from exc
     subdatasets = list(ds.subdatasets) if ds.count == 0 else []
     if subdatasets:
-        names = ", ".join(subdatasets[:3]) + (" ..." if len(subdatasets) > 3 else "")
         ds.close()
         raise RasterError(
-            f"{path}: holds {len(subdatasets)} subdatasets ({names}) and no band of its own; convert the "
-            f"one you mean to a GeoTIFF (gdal_translate {subdatasets[0]} out.tif)"
+            f"{path}: holds {len(subdatasets)} subdatasets ({_show_ids(subdatasets)}) and no band of its "
+            f"own; convert the one you mean to a GeoTIFF (gdal_translate {subdatasets[0]} out.tif)"
         )
     if ds.crs is None or ds.transform.is_identity:
         ds.close()
