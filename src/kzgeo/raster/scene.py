@@ -1065,7 +1065,9 @@ def _fill_as_nodata_vrt(ds, fill: Sequence[int], nodata: int) -> str:
         f"<SRS>{escape(ds.crs.to_wkt())}</SRS><GeoTransform>{geo}</GeoTransform>"
         f'<VRTRasterBand dataType="{typename_fwd[dtype_rev[dtype.name]]}" band="1">'
         f"<NoDataValue>{nodata}</NoDataValue><ComplexSource>"
-        f'<SourceFilename relativeToVRT="0">{escape(ds.name)}</SourceFilename><SourceBand>1</SourceBand>'
+        # absolute: GDAL opens the file when it is first read, perhaps after a change of directory
+        f'<SourceFilename relativeToVRT="0">{escape(os.path.abspath(ds.name))}</SourceFilename>'
+        "<SourceBand>1</SourceBand>"
         f"<LUT>{lut}</LUT></ComplexSource></VRTRasterBand></VRTDataset>"
     )
 
