@@ -307,6 +307,19 @@ def test_sentinel2_fill_of_a_20m_band_is_nodata_on_the_10m_grid_and_not_blended(
     np.testing.assert_array_equal(both[1], swir)
 
 
+def test_a_sentinel2_folder_opened_by_a_relative_path_reads_after_a_change_of_directory(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "S2A_MSIL2A_20210601T061629_N0300_R034_T42UXE_20210601T091013.SAFE"
+    folder.mkdir()
+    write_tif(folder / "T42UXE_20210601T061629_B04_10m.tif", np.full((4, 4), 3000, np.uint16))
+    write_tif(folder / "T42UXE_20210601T061629_B11_20m.tif", np.full((2, 2), 2000, np.uint16), res=20.0)
+    monkeypatch.chdir(tmp_path)
+    with kzgeo.open_scene(folder.name) as scene:
+        monkeypatch.chdir(folder)
+        np.testing.assert_allclose(scene.read_band("B11"), 0.2, rtol=1e-6)
+
+
 def test_landsat_collection2_level2_folder_with_qa_pixel(tmp_path):
     stem = "LC09_L2SP_153026_20230715_20230717_02_T1"
     (tmp_path / f"{stem}_MTL.txt").write_text(
