@@ -282,9 +282,9 @@ def test_plots_named_unlike_the_regions_layer_are_said_precisely(capsys):
     # Almaty match the city by name, and are said to lie elsewhere
     almaty = ", ".join(f"P00420{i} (Almaty, lies in Almaty Region)" for i in range(2, 7))
     assert err == (
-        f"warning: {plots}: 1,996 plot(s) lie in another region than their region column says: {almaty} ...; "
-        "they are tabled under the region given; correct the column, or leave it blank to place a plot by "
-        "where it lies\n"
+        f"warning: {plots}: 1,996 plot(s) lie in another region than their region column says: {almaty} and "
+        "1,991 more; they are tabled under the region given; correct the column, or leave it blank to place "
+        "a plot by where it lies\n"
         f"warning: {plots}: 19 region name(s) of 18,851 plot(s) are in no row of the regions layer (by "
         "name_en, name_kk or name_ru): Abay, Akmola, Aktobe, Almaty (city), Astana (city) and 14 more; "
         "these plots are tabled in regional rows under those names as given, and in the national rows; "

@@ -207,6 +207,12 @@ def test_a_zone_without_area_and_progress_without_plots_are_said():
     ):
         table = coverage(zones, pas, zone_id="zone")
     assert table["zone_ha"].iloc[1] == 0 and np.isnan(table["covered_pct"].iloc[1])
+    # seven zones without area: five named, and how many more
+    shapeless = layer([ha_box(0, 0, 1), *[None] * 7], zone=list("abcdefgh"))
+    with pytest.warns(
+        KzgeoWarning, match=r"7 zone\(s\) have no area .*: zone b, c, d, e, f and 2 more; their zone_ha"
+    ):
+        coverage(shapeless, pas, zone_id="zone")
     regions, plots = regions_and_plots()
     with pytest.warns(
         KzgeoWarning, match="planting_progress plots: the layer has no features, so nothing is"
@@ -267,6 +273,12 @@ def test_coverage_errors():
     several = pd.concat([zones, zones, zones.assign(zone=["c", "d"])], ignore_index=True)
     with pytest.raises(SchemaError, match=r"id column 'zone' repeats 2 values \('a', 'b'\); make"):
         coverage(several, pas, zone_id="zone")
+    # seven values repeated: five of them, as values (numbers, not np.int64), and how many more
+    sevenfold = layer([ha_box(0, 0, 1)] * 14, zone=np.tile(np.arange(7), 2))
+    with pytest.raises(
+        SchemaError, match=r"id column 'zone' repeats 7 values \(0, 1, 2, 3, 4 and 2 more\); make"
+    ):
+        coverage(sevenfold, pas, zone_id="zone")
 
 
 def test_a_layers_own_id_column_names_its_rows():
@@ -486,10 +498,20 @@ def test_plots_of_one_year_drawn_over_each_other_are_reported():
     regions, plots = regions_and_plots()
     twice = pd.concat([plots, plots.iloc[[2]].assign(plot_id="p3-again")], ignore_index=True)
     with pytest.warns(
-        KzgeoWarning, match=r"1 pair\(s\) of plots of the same year overlap \(p3 and p3-again\), 2\.00 ha"
+        KzgeoWarning, match=r"1 pair\(s\) of plots of the same year overlap \(p3 with p3-again\), 2\.00 ha"
     ):
         table = planting_progress(twice, regions).set_index(["region", "year"])
     assert table.loc[("Akmola", 2025), "planted_ha"] == pytest.approx(2.0 + 4.0 + 2.0, rel=1e-7)
+    # seven plots entered twice: five pairs named, and how many more
+    seven = layer([ha_box(21 + 2 * i, 10, 1) for i in range(7)] * 2, plot_id=[f"q{i}" for i in range(14)],
+                  region=["Akmola"] * 14, year=[2025] * 14, species=["pine"] * 14, seedlings=[1] * 14,
+                  declared_ha=[1.0] * 14, survival_pct=[np.nan] * 14)  # fmt: skip
+    with pytest.warns(
+        KzgeoWarning,
+        match=r"7 pair\(s\) of plots of the same year overlap \(q0 with q7, q1 with q8, q2 with q9, q3 with "
+        r"q10, q4 with q11 and 2 more\), 7\.00 ha in common",
+    ):
+        planting_progress(seven, regions)
     touching = ha_box(21, 1, 2).union(box(21_210, 1_010, 21_220, 1_110))  # p3 and a strip along its side
     sliver = box(21_210 - 0.05, 1_010, 21_310, 1_110)  # p3's neighbour, drawn 5 cm into it: 0.05 %
     replanted = plots.iloc[[2]].assign(plot_id="p3-2024", year=2024)
@@ -630,6 +652,18 @@ def test_planting_progress_errors():
     # a region the regions layer does not have would be a row of 0 % done
     unknown = pd.DataFrame({"region": ["Абай"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
     with pytest.raises(DataError, match=r"region\(s\) 'Абай' are in no row of the regions layer"):
+        planting_progress(plots, regions, plan=unknown)
+    unknown = pd.DataFrame(
+        {
+            "region": [f"R{i}" for i in range(7)],
+            "year": [2025] * 7,
+            "seedlings_plan": [1] * 7,
+            "ha_plan": [1] * 7,
+        }
+    )
+    with pytest.raises(
+        DataError, match=r"region\(s\) 'R0', 'R1', 'R2', 'R3', 'R4' and 2 more are in no row of the regions"
+    ):
         planting_progress(plots, regions, plan=unknown)
     blank = pd.DataFrame(
         {"region": ["Akmola", " "], "year": [2025] * 2, "seedlings_plan": [1, 2], "ha_plan": [1, 2]}

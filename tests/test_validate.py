@@ -144,6 +144,11 @@ def test_nan_or_infinite_coordinates_are_named(bad):
     broken = shapely.Polygon([(71.0, 51.0), (71.1, 51.0), (bad, 51.1)])
     with pytest.raises(GeometryError, match=r"1 feature\(s\) have NaN or infinite coordinates \(index 1\)"):
         validate_layer(plots([SQUARE, broken]), "plots")
+    with pytest.raises(
+        GeometryError,
+        match=r"7 feature\(s\) have NaN or infinite coordinates \(index 1, 2, 3, 4, 5 and 2 more\)",
+    ):
+        validate_layer(plots([SQUARE] + [broken] * 7), "plots")
 
 
 def test_swapped_lat_lon():
@@ -324,6 +329,10 @@ def test_a_collection_with_polygons_in_a_polygon_layer_keeps_its_polygons():
         out = validate_layer(plots([SQUARE, collection]), "plots")
     assert out.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     assert kzgeo.hectares(out)[1] == pytest.approx(kzgeo.hectares(out)[0], rel=1e-12)
+    with pytest.warns(
+        RepairWarning, match=r"7 GeometryCollection\(s\) \(index 1, 2, 3, 4, 5 and 2 more\) kept as their"
+    ):
+        validate_layer(plots([SQUARE] + [collection] * 7), "plots")
     with pytest.raises(GeometryError, match="are GeometryCollection but a plots layer takes"):
         validate_layer(plots([SQUARE, shapely.GeometryCollection([shapely.Point(71.0, 51.0)])]), "plots")
 

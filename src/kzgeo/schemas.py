@@ -284,7 +284,9 @@ def feature_ids(gdf, given: str | None, *, role: str, param: str, also: tuple[st
         )
     repeated = ids[ids.duplicated()].unique()
     if len(repeated):
-        values = ", ".join(repr(_shown(v)) for v in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
+        from kzgeo.validate import _show_ids  # imports this module
+
+        values = _show_ids(repeated, lambda v: repr(_shown(v)))
         what = f"the value {values}" if len(repeated) == 1 else f"{len(repeated)} values ({values})"
         raise SchemaError(
             f"{role}: id column {ids.name!r} repeats {what}; make the ids unique or pass {param}= naming a "

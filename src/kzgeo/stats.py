@@ -367,10 +367,10 @@ def coverage(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *, zone_id: str |
     table["covered_ha"] = covered_ha
     shapeless = np.flatnonzero(zone_ha[:-1] == 0)
     if len(shapeless):  # a zone read from a file without its polygon, or a point: no share to give
-        shown = ", ".join(map(str, ids.iloc[shapeless][:5])) + (" ..." if len(shapeless) > 5 else "")
         warn_caller(
             f"coverage zones: {len(shapeless)} zone(s) have no area (a missing or empty geometry, a point "
-            f"or a line): {ids.name} {shown}; their zone_ha is 0 and covered_pct NaN; give their polygons",
+            f"or a line): {ids.name} {_show_ids(ids.iloc[shapeless])}; their zone_ha is 0 and covered_pct "
+            "NaN; give their polygons",
             KzgeoWarning,
         )
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -624,9 +624,7 @@ def _warn_if_elsewhere(given: pd.Series, located: np.ndarray, unknown: np.ndarra
     elsewhere = np.flatnonzero(known & ~unknown & located_known & (given.to_numpy() != located))
     if not len(elsewhere):
         return
-    shown = ", ".join(f"{ids.iloc[i]} ({given.iloc[i]}, lies in {located[i]})" for i in elsewhere[:5]) + (
-        " ..." if len(elsewhere) > 5 else ""
-    )
+    shown = _show_ids(elsewhere, lambda i: f"{ids.iloc[i]} ({given.iloc[i]}, lies in {located[i]})")
     warn_caller(
         f"planting_progress plots: {len(elsewhere):,} plot(s) lie in another region than their region "
         f"column says: {shown}; they are tabled under the region given; correct the column, or leave it "
@@ -649,7 +647,7 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
     if unknown:
         known = ", ".join(sorted(map(str, regions["name_en"]))[:4])
         raise DataError(
-            f"planting_progress plan: region(s) {', '.join(map(repr, unknown[:5]))} are in no row of the "
+            f"planting_progress plan: region(s) {_show_ids(unknown, repr)} are in no row of the "
             f"regions layer (by name_en, name_kk or name_ru); name them as the regions do (e.g. {known}, "
             "...) "
             f"or {NATIONAL!r} for the national plan"
@@ -828,10 +826,12 @@ def _warn_if_planted_twice(plots: gpd.GeoDataFrame, years: pd.Series, ids: pd.Se
     twice = common > smaller * SLIVER_PCT / 100  # not boundaries digitised a hair apart
     if not twice.any():
         return
-    pairs = [f"{ids.iloc[i]} and {ids.iloc[j]}" for i, j in zip(a[twice][:5], b[twice][:5], strict=True)]
+    pairs = _show_ids(
+        zip(a[twice], b[twice], strict=True), lambda p: f"{ids.iloc[p[0]]} with {ids.iloc[p[1]]}"
+    )
     warnings.warn(
         f"planting_progress plots: {int(twice.sum())} pair(s) of plots of the same year overlap "
-        f"({'; '.join(pairs)}{' ...' if twice.sum() > 5 else ''}), {common[twice].sum():,.2f} ha in common "
+        f"({pairs}), {common[twice].sum():,.2f} ha in common "
         "that planted_ha counts twice, as the plots' own areas do; remove plots entered twice (coverage "
         "counts overlaps once)",
         KzgeoWarning,

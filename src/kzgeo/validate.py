@@ -10,7 +10,9 @@ import contextvars
 import functools
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -123,11 +125,12 @@ def _which(gdf: gpd.GeoDataFrame, rows) -> str:
     return f"index {_show_ids(rows)} (from 0)"
 
 
-def _show_ids(ids) -> str:
-    """Up to five ids or names, then how many more: ``A, B, C, D, E and 14 more``."""
+def _show_ids(ids, show: Callable[[Any], str] = str) -> str:
+    """Up to five ids or names, each as ``show`` writes it (``repr`` for values, a function of a row
+    for a row's fuller description), then how many more: ``A, B, C, D, E and 14 more``."""
     ids = list(ids)
-    shown = ", ".join(str(i) for i in ids[:_MAX_IDS_SHOWN])
-    return shown + (f" and {len(ids) - _MAX_IDS_SHOWN} more" if len(ids) > _MAX_IDS_SHOWN else "")
+    shown = ", ".join(show(i) for i in ids[:_MAX_IDS_SHOWN])
+    return shown + (f" and {len(ids) - _MAX_IDS_SHOWN:,} more" if len(ids) > _MAX_IDS_SHOWN else "")
 
 
 def guess_kind(gdf: gpd.GeoDataFrame) -> str | None:
@@ -286,9 +289,8 @@ def _check_coordinates(
     broken = ~np.isfinite(coords[:, :2]).all(axis=1)
     if broken.any():
         rows = present.index[np.unique(which[broken])]
-        shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
         raise GeometryError(
-            f"{name}: {len(rows)} feature(s) have NaN or infinite coordinates (index {shown}); "
+            f"{name}: {len(rows)} feature(s) have NaN or infinite coordinates (index {_show_ids(rows)}); "
             "fix or remove them in the source file"
         )
     x0, y0, x1, y1 = present.total_bounds
@@ -564,8 +566,8 @@ def _collections_to_polygons(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) 
         return gdf
     rows = np.flatnonzero(collection)[usable]
     warnings.warn(
-        f"{name}: {len(rows)} GeometryCollection(s) (index {', '.join(map(str, gdf.index[rows[:5]]))}"
-        f"{' ...' if len(rows) > 5 else ''}) kept as their polygons; their points and lines have no area",
+        f"{name}: {len(rows)} GeometryCollection(s) (index {_show_ids(gdf.index[rows])}) kept as their "
+        "polygons; their points and lines have no area",
         RepairWarning,
         stacklevel=4,
     )
