@@ -530,6 +530,14 @@ def test_layers_of_another_kind_are_refused_as_landfills_or_previous_sites():
         check_layers(None, plots)
     assert e.value.other_kind == "plots"
     assert str(e.value).endswith("give the sites kzgeo detect-dumps found in the earlier season")  # no kind=
+    wide = plots.assign(
+        region="Akmola", year=2024, species="pine", seedlings=100, declared_ha=1.0, survival_pct=90
+    )
+    with pytest.raises(
+        AnotherKindError,
+        match=r"\(its columns: plot_id, region, year, species, seedlings and 2 more\); give the sites",
+    ):
+        check_layers(None, wide)
     fills = kzgeo.datasets.load("landfills")
     with pytest.raises(AnotherKindError, match=r"looks like landfills, not sites") as e:
         check_layers(None, fills)

@@ -84,7 +84,7 @@ def _refuse_another_kind(layer: gpd.GeoDataFrame, role: str, kind: str, fix: str
     given. A KATO code alone, which a landfill register or a site layer may carry for its region, does
     not make points another kind, nor earlier sites (a region or district is refused for its size)."""
     from kzgeo.schemas import LAYER_KINDS
-    from kzgeo.validate import AnotherKindError, guess_kind
+    from kzgeo.validate import AnotherKindError, _show_ids, guess_kind
 
     own = set(LAYER_KINDS[kind].id_names) if kind in LAYER_KINDS else {"site_id"}
     columns = {c.lower(): c for c in layer.columns if isinstance(c, str) and c != layer.geometry.name}
@@ -102,10 +102,9 @@ def _refuse_another_kind(layer: gpd.GeoDataFrame, role: str, kind: str, fix: str
         )
     if other in (None, kind) or (other in ("regions", "districts") and kind == "sites"):
         return
-    names = list(columns.values())
-    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise AnotherKindError(
-        f"{role}: the layer looks like {other.replace('_', ' ')}, not {kind} (its columns: {shown}); {fix}",
+        f"{role}: the layer looks like {other.replace('_', ' ')}, not {kind} (its columns: "
+        f"{_show_ids(columns.values())}); {fix}",
         other,
         read_as=False,
     )
