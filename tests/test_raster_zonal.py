@@ -544,6 +544,14 @@ def test_collections_count_their_polygons_and_points_in_a_polygon_layer_are_name
     np.testing.assert_allclose(out.loc[[1, 2], "pixel_area_ha"], kzgeo.hectares(z.iloc[:2]), rtol=1e-7)
     assert out.loc[[3, 4, 5], ["band1_mean", "band1_max", "valid_pct"]].isna().all(axis=None)
     assert (out.loc[[3, 4, 5], "pixel_area_ha"] == 0).all()
+    # seven points among polygons: five named, and how many more
+    many = zones(square, *[shapely.Point(X0 + 5 * i, Y0 - 5) for i in range(1, 8)], ids=list(range(1, 9)))
+    with pytest.warns(KzgeoWarning) as caught:
+        kzgeo.zonal_stats(many, (block, T10, UTM42), stats=["mean"])
+    assert [str(w.message) for w in caught] == [
+        "7 of 8 zones have no polygon (plot_id: 2 Point, 3 Point, 4 Point, 5 Point, 6 Point and 2 more); "
+        "their statistics are NaN"
+    ]
     lines = zones(line, shapely.GeometryCollection([line]), crs=UTM42)
     with pytest.raises(kzgeo.GeometryError, match="only GeometryCollection, LineString geometries; "):
         kzgeo.zonal_stats(lines, (block, T10, UTM42))

@@ -37,6 +37,7 @@ from kzgeo.errors import (
 from kzgeo.raster.indices import INDICES, spectral_index
 from kzgeo.raster.scene import Scene, _float_for, bounded_cache, open_scene
 from kzgeo.schemas import feature_ids
+from kzgeo.validate import _show_ids
 
 __all__ = ["STATS", "zonal_stats"]
 
@@ -554,11 +555,11 @@ def _warn_no_valid(ids: pd.Series, empty: np.ndarray) -> None:
 
 
 def _warn_zones(ids: pd.Series, shown: list[str], what: str, lead: str, statistics: str) -> None:
-    """One KzgeoWarning naming up to ten of the zones ``shown`` and what is wrong with them."""
+    """One KzgeoWarning naming up to five of the zones ``shown`` (and how many more) and what is wrong
+    with them."""
     if shown:
-        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
         warnings.warn(
-            f"{len(shown)} of {len(ids)} zones {what} ({ids.name}{lead}{', '.join(shown[:10])}{more}); "
+            f"{len(shown)} of {len(ids)} zones {what} ({ids.name}{lead}{_show_ids(shown)}); "
             f"their statistics {statistics}",
             KzgeoWarning,
             stacklevel=5,  # the caller of zonal_stats
