@@ -506,6 +506,28 @@ def test_a_layer_outside_kazakhstan_in_an_assumed_crs_is_told_to_assume_another(
     assert "in the assumed CRS EPSG:32642" in line and "--assume-crs EPSG:4326" in line
 
 
+def test_libtiff_prints_nothing_of_its_own_in_a_command_writing_a_geotiff(tmp_path):
+    # on a full disk libtiff printed '_tiffWriteProc: No space left on device.' through its default
+    # handler before kzgeo's one-line error; a command writing a GeoTIFF clears it, -vv keeps it
+    script = """
+import ctypes, sys
+import click, rasterio
+from pathlib import Path
+from kzgeo.cli._options import quiet_libtiff
+
+libs = sorted((Path(rasterio.__file__).parent.parent / "rasterio.libs").glob("libtiff-*.so*"))
+say = ctypes.CDLL(str(libs[0])).TIFFError
+say(b"kzgeo_before", b"%s", b"said")
+with click.Context(click.Command("index"), obj={"verbose": int(sys.argv[1])}):
+    quiet_libtiff()
+say(b"kzgeo_after", b"%s", b"said")
+"""
+    for verbose, after in ((0, ""), (1, ""), (2, "kzgeo_after: said.\n")):
+        proc = subprocess.run([sys.executable, "-c", script, str(verbose)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == "kzgeo_before: said.\n" + after
+
+
 def test_a_full_disk_and_other_system_errors_are_one_line(tmp_path, capsys, monkeypatch):
     import errno
 

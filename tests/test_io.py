@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import tempfile
 import warnings
 import zipfile
@@ -895,6 +897,28 @@ def test_write_something_other_than_a_layer(tmp_path, layer):
     assert len(gpd.read_file(tmp_path / "shapes.gpkg")) == len(layer)
 
 
+def test_a_full_disk_met_by_a_writer_of_the_temporary_file_is_said_under_the_output_name(tmp_path, layer):
+    # an atomic_output inside another's block writing its temporary file (detect-dumps' score raster)
+    full = "cannot be written, the disk is full .*; free some space or write it elsewhere"
+    said = rf"^{re.escape(str(tmp_path))}/score\.tif: {full}"
+    with (
+        pytest.raises(OutputError, match=said),
+        atomic_output(tmp_path / "score.tif") as outer,
+        atomic_output(outer) as inner,
+    ):
+        inner.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    # a full disk met writing another output in the block keeps that output's name
+    (tmp_path / "other").mkdir()
+    with (
+        pytest.raises(OutputError, match=rf"other/sites\.gpkg: {full}"),
+        atomic_output(tmp_path / "score.tif"),
+        atomic_output(tmp_path / "other" / "sites.gpkg"),
+    ):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
 def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
     import errno
 
@@ -930,6 +954,18 @@ def test_a_full_disk_is_said_and_nothing_is_left(tmp_path, layer, monkeypatch):
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", sqlite_full)
     with pytest.raises(OutputError, match=rf"plots\.gpkg: {full}"):
         kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+
+    def sqlite_quoted(self, path, **kwargs):  # the SQL quoted names no data cause ('data_type' is no type)
+        raise pyogrio.errors.FieldError(
+            "Could not add feature to layer at index 0: sqlite3_exec(INSERT INTO gpkg_contents (table_name,"
+            "data_type,identifier) VALUES ('s','features','s')) failed: no such table: gpkg_contents"
+        )
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", sqlite_quoted)
+    monkeypatch.setattr(kzgeo.io, "_no_space", lambda folder: True)
+    with pytest.raises(OutputError, match=rf"plots\.gpkg: {full}"):
+        kzgeo.write_layer(layer, tmp_path / "plots.gpkg")
+    monkeypatch.undo()
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", cut_short)
     import os
 

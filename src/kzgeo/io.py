@@ -767,8 +767,11 @@ def check_output(
 
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-_DATA_PROBLEM = re.compile(r"constraint|unique|not null|invalid|type|field|column|geometr", re.IGNORECASE)
-"""Words of a writer's message that name a cause in the data, not the disk."""
+_DATA_PROBLEM = re.compile(
+    r"\b(constraint|unique|not null|invalid|type|field|column|geometr\w*)\b", re.IGNORECASE
+)
+"""Words of a writer's message that name a cause in the data, not the disk (whole words: the SQL a
+GeoPackage writer quotes, ``... data_type ...) failed: no such table``, names none)."""
 _PROBE_BYTES = 1 << 16
 """Bytes written beside a write that failed without an errno (GDAL loses it): if they cannot be
 written for want of space, the disk is full."""
@@ -786,10 +789,18 @@ def _full_disk(path: Path, exc: Exception) -> OutputError | None:
         return None  # the writer named another cause ('UNIQUE constraint failed'): its word stands
     if not said and not _no_space(path.parent):
         return None  # probed before the partial output is removed: the disk as the writer left it
-    return OutputError(
+    return _disk_full(path)
+
+
+def _disk_full(path: Path) -> OutputError:
+    """The error for ``path`` on a full disk; its ``disk_full`` is ``path``, so that the output whose
+    temporary file ``path`` is can say it under its own name."""
+    error = OutputError(
         f"{path}: cannot be written, the disk is full (no space left in {path.parent}); free some space or "
         "write it elsewhere"
     )
+    error.disk_full = path
+    return error
 
 
 def _no_space(folder: Path) -> bool:
@@ -833,7 +844,8 @@ def atomic_output(
         try:
             yield tmp_path
         except Exception as exc:
-            full = _full_disk(path, exc)
+            # a writer of the temporary file that said the disk is full (an atomic_output in the block)
+            full = _disk_full(path) if getattr(exc, "disk_full", None) == tmp_path else _full_disk(path, exc)
             if full is None:
                 raise
             raise full from exc

@@ -37,11 +37,37 @@ __all__ = [
     "output_opt",
     "overwrite_opt",
     "progress_bar",
+    "quiet_libtiff",
     "table_format",
     "written_file_opt",
 ]
 
 log = logging.getLogger("kzgeo")
+
+
+def quiet_libtiff() -> None:
+    """Keep libtiff's own error lines off stderr in a command that writes a GeoTIFF (unless -vv).
+
+    On a full disk libtiff prints ``_tiffWriteProc: No space left on device.`` through its
+    process-wide default handler, which GDAL leaves in place, before kzgeo's one-line error (GDAL
+    hears of the failure from libtiff's return codes, rasterio raises it, kzgeo answers it). That
+    handler is cleared in the libtiff the rasterio wheel bundles; a rasterio built on a system GDAL
+    is left as it is.
+    """
+    import ctypes
+
+    import rasterio  # loads GDAL and its libtiff: a libtiff loaded alone would miss its own libraries
+
+    if click.get_current_context().find_root().ensure_object(dict).get("verbose", 0) >= 2:
+        return
+    for path in sorted((Path(rasterio.__file__).parent.parent / "rasterio.libs").glob("libtiff-*.so*")):
+        try:
+            handler = ctypes.CDLL(str(path)).TIFFSetErrorHandler
+        except (OSError, AttributeError):
+            continue
+        handler.restype, handler.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+        handler(None)
+
 
 OUTPUT_PARAMS = ("output", "score_raster", "map_path")
 """Parameters that name files a command writes; every other path parameter is read."""

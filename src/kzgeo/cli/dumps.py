@@ -15,6 +15,7 @@ from kzgeo.cli._options import (
     note,
     overwrite_opt,
     progress_bar,
+    quiet_libtiff,
     written_file_opt,
 )
 from kzgeo.cli.raster import band_names_opt
@@ -98,6 +99,8 @@ def detect_dumps(
     )
     from kzgeo.raster import open_scene
 
+    if score_raster is not None:
+        quiet_libtiff()
     inputs = [p for p in (scene, previous, landfills) if p is not None]
 
     # every layer format but a Shapefile, which would cut pixel_score to ten characters

@@ -19,6 +19,7 @@ from kzgeo.cli._options import (
     output_opt,
     overwrite_opt,
     progress_bar,
+    quiet_libtiff,
     written_file_opt,
 )
 
@@ -96,6 +97,7 @@ def index(
     """Write a spectral index of SCENE (a multiband GeoTIFF or a folder of band files) as a GeoTIFF."""
     from kzgeo.raster import open_scene, write_index
 
+    quiet_libtiff()
     with open_scene(scene, bands=band_names) as opened:
         write_index(opened, index_name, output, overwrite=overwrite, block=block, progress=progress_bar())
         say_if_unmasked(opened, scene)
