@@ -411,7 +411,11 @@ def test_demo_plots_pixel_area_matches_hectares(region_index):
 
 def test_point_zones_and_repeated_ids_are_errors(block):
     points = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[shapely.Point(X0 + 5, Y0 - 5)], crs=UTM42)
-    with pytest.raises(kzgeo.GeometryError, match="zonal statistics need polygons"):
+    with pytest.raises(
+        kzgeo.GeometryError,
+        match=r"^zones: the layer holds only Point geometries and has no area; zonal statistics need "
+        r"polygons \(give the polygon layer, or buffer the points into polygons\)$",
+    ):
         kzgeo.zonal_stats(points, (block, T10, UTM42))
     twice = zones(cell_box(0, 0, 1, 1), cell_box(1, 1, 2, 2), ids=[7, 7])
     with pytest.raises(
@@ -553,7 +557,11 @@ def test_collections_count_their_polygons_and_points_in_a_polygon_layer_are_name
         "their statistics are NaN"
     ]
     lines = zones(line, shapely.GeometryCollection([line]), crs=UTM42)
-    with pytest.raises(kzgeo.GeometryError, match="only GeometryCollection, LineString geometries; "):
+    with pytest.raises(
+        kzgeo.GeometryError,
+        match=r"^zones: the layer holds only GeometryCollection, LineString geometries and has no area; "
+        r"zonal statistics need polygons \(give the polygon layer, or buffer the lines into polygons\)$",
+    ):
         kzgeo.zonal_stats(lines, (block, T10, UTM42))
 
 

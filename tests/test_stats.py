@@ -773,6 +773,13 @@ def test_points_and_lines_among_polygons_count_zero_with_a_warning():
     mixed["pa_id"] = ["reserve", "sanctuary", "park", "well", "track"]
     with pytest.warns(KzgeoWarning, match=r"2 of 5 feature\(s\) are LineString, Point and count 0 ha"):
         coverage(zones, mixed, zone_id="zone")
+    # only points and lines: an error, worded as zonal_stats words it
+    with pytest.raises(
+        GeometryError,
+        match=r"^coverage layer: the layer holds only LineString, Point geometries and has no area; hectare "
+        r"statistics need polygons \(give the polygon layer, or buffer the points and lines into polygons\)$",
+    ):
+        coverage(zones, mixed.iloc[3:], zone_id="zone")
 
 
 def _real_regions_and_districts(admin_dir):

@@ -38,7 +38,7 @@ from kzgeo.errors import (
     warn_caller,
 )
 from kzgeo.schemas import column_named, feature_ids
-from kzgeo.validate import _show_ids
+from kzgeo.validate import _show_ids, _without_area
 
 __all__ = [
     "NATIONAL",
@@ -95,12 +95,7 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
     types = set(gdf.geom_type.dropna()) if len(gdf) else set()
     # GeometryCollections count their polygons, as hectares() does
     if types and not types & {"Polygon", "MultiPolygon"} and not _has_area(gdf.geometry.values):
-        flat = sorted({"points" if "Point" in t else "lines" for t in types if "Point" in t or "Line" in t})
-        what = f"the {' or '.join(flat)}" if flat else "its geometries"
-        raise GeometryError(
-            f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
-            f"hectare statistics need polygons (give the polygon layer, or buffer {what} into polygons)"
-        )
+        raise _without_area(role, types, "hectare")
     flat = gdf.geom_type.isin(["Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"])
     if flat.any():
         kinds = ", ".join(sorted(set(gdf.geom_type[flat])))

@@ -231,6 +231,18 @@ class GeometryTypeError(GeometryError):
         self.problem, self.kinds = problem, kinds
 
 
+def _without_area(role: str, types, statistics: str) -> GeometryError:
+    """The error for a layer (``role``) of points or lines only, geometry types ``types``, given to
+    ``statistics`` that need polygons (``hectare``, ``zonal``), in words the Python API and the CLI
+    both say as they are (no code: the CLI has no buffer of its own)."""
+    flat = sorted({"points" if "Point" in t else "lines" for t in types if "Point" in t or "Line" in t})
+    what = f"the {' and '.join(reversed(flat))}" if flat else "its geometries"
+    return GeometryError(
+        f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
+        f"{statistics} statistics need polygons (give the polygon layer, or buffer {what} into polygons)"
+    )
+
+
 def _set_crs(gdf: gpd.GeoDataFrame, name: str, assume_crs) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
         if assume_crs is not None and gdf.crs.is_geographic and _in_metres(gdf):

@@ -29,7 +29,6 @@ from kzgeo.area import frame_of
 from kzgeo.errors import (
     CRSError,
     DataError,
-    GeometryError,
     KzgeoWarning,
     RasterError,
     RepairWarning,
@@ -37,7 +36,7 @@ from kzgeo.errors import (
 from kzgeo.raster.indices import INDICES, spectral_index
 from kzgeo.raster.scene import Scene, _float_for, bounded_cache, open_scene
 from kzgeo.schemas import feature_ids
-from kzgeo.validate import _show_ids
+from kzgeo.validate import _show_ids, _without_area
 
 __all__ = ["STATS", "zonal_stats"]
 
@@ -582,13 +581,7 @@ def _polygons_only(zones: gpd.GeoDataFrame, ids: pd.Series) -> tuple[gpd.GeoData
     drawn = present & ~shapely.is_empty(polygons)
     shapes = present & ~shapely.is_empty(geoms) & ~drawn  # points, lines, collections of them
     if shapes.any() and not drawn.any():
-        types = sorted({g.geom_type for g in geoms[shapes]})
-        lines, points = any("Line" in t for t in types), any("Point" in t for t in types)
-        what = "lines" if lines and not points else "points" if points and not lines else "points and lines"
-        raise GeometryError(
-            f"zones: only {', '.join(types)} geometries; zonal statistics need polygons "
-            f"(buffer {what} first, e.g. zones.to_crs(32642).buffer(50))"
-        )
+        raise _without_area("zones", {g.geom_type for g in geoms[shapes]}, "zonal")
     what = np.where(
         shapes, [getattr(g, "geom_type", "") for g in geoms], np.where(present, "empty", "missing")
     )
@@ -658,7 +651,7 @@ def zonal_stats(
     CRSError
         If the zones have no CRS.
     GeometryError
-        If the zones are points or lines only (buffer them first).
+        If the zones are points or lines only (give polygons, or buffer them into polygons).
     RasterError
         For a raster without a band or index asked for.
     DataError
