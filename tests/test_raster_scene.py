@@ -925,3 +925,53 @@ def test_landsat_stac_asset_names_are_the_bands_they_name(
     wrong = [("B3" if d == "nir08" else n) for d, n in zip(described, given, strict=True)]
     with pytest.raises(RasterError, match=rf"\(band {described.index('nir08') + 1} is nir08, not B3\)"):
         kzgeo.open_scene(path, bands=wrong)
+
+
+def _band_tagged_stack(path, dataset_tags, every_band, b04=None):
+    """A Sentinel-2 stack of DN 1500 whose bands carry ``every_band`` as their own tags (B04, band 3,
+    carries ``b04`` if given)."""
+    path = s2_stack(path, tags=dataset_tags, values=dict.fromkeys(S2_NAMES, 1500))
+    with rasterio.open(path, "r+") as dst:
+        for index in range(1, dst.count + 1):
+            dst.update_tags(index, **(b04 if index == 3 and b04 is not None else every_band))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("dataset_tags", "b04_tags", "b04", "others"),
+    [
+        ({}, {"BOA_ADD_OFFSET": "-1000"}, 0.05, 0.05),  # ESA's offset band by band, no dataset tag
+        ({}, {"RADIO_ADD_OFFSET": "-1000"}, 0.05, 0.05),
+        ({"BOA_ADD_OFFSET": "-1000"}, {"BOA_ADD_OFFSET": "0"}, 0.15, 0.05),  # the band's own wins
+        ({"BOA_ADD_OFFSET": "-1000"}, {"RADIO_ADD_OFFSET": "0"}, 0.15, 0.05),
+        ({"PROCESSING_BASELINE": "02.14"}, {"BOA_ADD_OFFSET": "-1000"}, 0.05, 0.05),
+    ],
+)
+def test_band_level_offset_tags_are_read_band_by_band(tmp_path, dataset_tags, b04_tags, b04, others):
+    """BOA_ADD_OFFSET given as each band's metadata (ESA lists it per band) was not read: B04 DN 1500
+    read 0.15, not (1500 - 1000) / 10000. Every band but B04 carries -1000; B04 carries b04_tags."""
+    path = _band_tagged_stack(tmp_path / "s2.tif", dataset_tags, {"BOA_ADD_OFFSET": "-1000"}, b04_tags)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the offset is said: no 'no processing baseline' warning
+        with kzgeo.open_scene(path) as scene:
+            np.testing.assert_allclose(scene.read_band("B04"), b04, rtol=1e-5)
+            np.testing.assert_allclose(scene.read(["B03", "B08"]), others, rtol=1e-5)
+
+
+def test_a_gdal_scale_wins_over_a_band_level_offset_tag_and_a_bad_one_is_named(tmp_path):
+    path = _band_tagged_stack(tmp_path / "s2.tif", {}, {"BOA_ADD_OFFSET": "-1000"})
+    with rasterio.open(path, "r+") as dst:
+        dst.scales = [1e-4] * dst.count
+    with pytest.warns(KzgeoWarning, match="GDAL scale and offset 0.*-1000.*gdal_edit.py -offset -0.1"):
+        scene = kzgeo.open_scene(path)
+    with scene:
+        np.testing.assert_allclose(scene.read_band("B04"), 0.15, rtol=1e-5)
+    bad = _band_tagged_stack(
+        tmp_path / "bad.tif", {"PROCESSING_BASELINE": "05.09"}, {}, {"BOA_ADD_OFFSET": "abc"}
+    )
+    with pytest.raises(
+        RasterError,
+        match=r"bad.tif: band 3's BOA_ADD_OFFSET tag 'abc' is not a number; correct it \(rasterio: "
+        r"dst.update_tags\(3, BOA_ADD_OFFSET='-1000'\)\) or remove it",
+    ):
+        kzgeo.open_scene(bad)

@@ -11,8 +11,9 @@ Scaling rules (documented in ``docs/indices.md``):
   with that scale/offset applied; the rules below are for integer bands without one. DN 0 of an
   integer Sentinel-2 or Landsat band without a declared nodata is nodata either way.
 * Sentinel-2 (L1C/L2A): ``(DN + offset) / 10000``. The offset is ``-1000`` for processing baseline
-  04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` GeoTIFF tag,
-  a ``PROCESSING_BASELINE`` tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
+  04.00 and later. It is taken from, in order: a ``BOA_ADD_OFFSET`` or ``RADIO_ADD_OFFSET`` tag of the
+  band itself (ESA lists the offset band by band), the same tag of the GeoTIFF, a ``PROCESSING_BASELINE``
+  tag (``>= 04.00`` means ``-1000``), a ``MTD_MSI*.xml`` next to the granule
   (``BOA_ADD_OFFSET``/``RADIO_ADD_OFFSET``/``PROCESSING_BASELINE``) or the ``_N0400_`` part of the
   product name in the path. Without any of these the offset is 0 (baselines before 04.00, January 2022),
   with a warning when a multiband GeoTIFF looks like a newer product (every sampled DN of B02, B08 and
@@ -594,8 +595,9 @@ def _open(path: Path):
     return ds
 
 
-def _tag_number(tags: dict[str, str], key: str, path: Path, example: str) -> float:
-    """A number from a metadata tag; a tag that is not one is an error naming it."""
+def _tag_number(tags: dict[str, str], key: str, path: Path, example: str, band: int = 0) -> float:
+    """A number from a metadata tag (of the dataset, or of band ``band`` if not 0); a tag that is not
+    one is an error naming it."""
     text = str(tags[key]).strip()
     if key == "PROCESSING_BASELINE":  # "05.09", or the product name's "N0509"
         match = re.fullmatch(r"N?(\d{2})\.?(\d{2})", text, re.IGNORECASE)
@@ -605,9 +607,14 @@ def _tag_number(tags: dict[str, str], key: str, path: Path, example: str) -> flo
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or (key.endswith("QUANTIFICATION_VALUE") and value <= 0):
+        whose, fix = (
+            (f"band {band}'s", f"rasterio: dst.update_tags({band}, {key}='{example}')")
+            if band
+            else ("its", f"gdal_edit.py -mo {key}={example}")
+        )
         raise RasterError(
-            f"{path}: its {key} tag {tags[key]!r} is not a{' positive' if 'QUANT' in key else ''} number; "
-            f"correct it (gdal_edit.py -mo {key}={example}) or remove it"
+            f"{path}: {whose} {key} tag {tags[key]!r} is not a{' positive' if 'QUANT' in key else ''} "
+            f"number; correct it ({fix}) or remove it"
         )
     return value
 
@@ -625,17 +632,21 @@ def _on_earth(crs) -> bool:
     return True
 
 
-def _s2_offset(tags: dict[str, str], path: Path) -> tuple[float, float, bool]:
-    """(offset in DN, quantification value, whether the metadata said so) of a Sentinel-2 product;
-    without metadata the offset is taken as 0."""
+def _s2_offset(
+    tags: dict[str, str], path: Path, band_tags: dict[str, str] | None = None, band: int = 0
+) -> tuple[float, float, bool]:
+    """(offset in DN, quantification value, whether the metadata said so) of a Sentinel-2 band;
+    without metadata the offset is taken as 0. ESA gives the offset band by band: an offset among
+    ``band_tags`` (band ``band``'s own metadata) comes before the dataset's ``tags``."""
     quant = 10000.0
     for key in ("QUANTIFICATION_VALUE", "BOA_QUANTIFICATION_VALUE"):
         if key in tags:
             quant = _tag_number(tags, key, path, "10000")
             break
-    for key in ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"):
-        if key in tags:
-            return _tag_number(tags, key, path, "-1000"), quant, True
+    for own, where in ((band_tags or {}, band), (tags, 0)):
+        for key in ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"):
+            if key in own:
+                return _tag_number(own, key, path, "-1000", where), quant, True
     if "PROCESSING_BASELINE" in tags:
         baseline = _tag_number(tags, "PROCESSING_BASELINE", path, "05.10")
         return (-1000.0 if baseline >= 4.0 else 0.0), quant, True
@@ -892,8 +903,15 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 mask = ("QA60", _Band(ds, idx, 1.0, 0.0, None))
             bands[name.upper()] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
             continue
+        band_tags = {k.upper(): v for k, v in ds.tags(idx).items()} if sensor == "sentinel-2" else {}
         if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
-            if sensor == "sentinel-2" and integer and gdal_offset == 0.0 and gdal_scale != 1.0:
+            if (
+                sensor == "sentinel-2"
+                and integer
+                and gdal_offset == 0.0
+                and gdal_scale != 1.0
+                and _s2_offset(tags, path, band_tags, idx)[0] != 0.0
+            ):
                 scaled.append(keys[i])
             # explicit GDAL scaling, values already in reflectance, or a raster of unknown meaning;
             # DN 0 of a Sentinel-2 or Landsat band is fill, scaled or not (and 65535 of Sentinel-2's),
@@ -902,7 +920,7 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             special = (S2_FILL if sensor == "sentinel-2" else (0,)) if integer and known else ()
             band = _Band(ds, idx, gdal_scale, gdal_offset, nodata, fill=special, plausible=known)
         elif sensor == "sentinel-2":
-            offset, quant, said = _s2_offset(tags, path)
+            offset, quant, said = _s2_offset(tags, path, band_tags, idx)
             guessed_offset = guessed_offset or not said
             band = _Band(ds, idx, 1.0 / quant, offset / quant, nodata, fill=S2_FILL)
         elif ds.dtypes[i] == "uint16":  # Landsat without scaling: Collection-2 Level-2 surface reflectance
@@ -915,12 +933,12 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
         common = _COMMON["sentinel-2"]
         if guessed_offset:
             _warn_if_offset_likely(ds, bands, path)
-        if scaled and _s2_offset(tags, path)[0] != 0.0:
+        if scaled:
             warnings.warn(
                 f"{path}: bands {', '.join(scaled)} have a GDAL scale and offset 0, but the file's "
-                "metadata (processing baseline 04.00 or later) says its DN carry an offset of -1000: "
-                "read with GDAL's scale, reflectance may be 0.1 too high; if so, set the offset too "
-                "(gdal_edit.py -offset -0.1)",
+                "metadata (an offset tag, or processing baseline 04.00 or later) says their DN carry an "
+                "offset of -1000: read with GDAL's scale, reflectance may be 0.1 too high; if so, set the "
+                "offset too (gdal_edit.py -offset -0.1)",
                 KzgeoWarning,
                 stacklevel=3,
             )
