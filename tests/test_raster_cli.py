@@ -302,7 +302,10 @@ def test_zonal_of_points_says_to_buffer_them_without_python(tmp_path, scene, cap
     points.to_file(tmp_path / "points.gpkg")
     assert main(["zonal", str(tmp_path / "points.gpkg"), str(scene), "--index", "ndvi"]) == 1
     err = capsys.readouterr().err
-    assert err.rstrip().endswith("zonal statistics need polygons (buffer points into polygons first)")
+    assert err.rstrip().endswith(
+        "only Point geometries and has no area; zonal statistics need polygons (give the polygon layer, "
+        "or buffer the points into polygons)"
+    )
 
 
 def test_band_names_for_a_file_without_band_descriptions(tmp_path, plots, capsys):
@@ -370,10 +373,12 @@ def test_zonal_of_lines_says_to_buffer_lines(tmp_path, scene, capsys):
 
     line = shapely.LineString([(X0 + 5, Y0 - 5), (X0 + 35, Y0 - 35)])
     lines = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[line], crs=UTM42)
-    with pytest.raises(GeometryError, match=r"only LineString geometries; .*\(buffer lines first, e\.g\."):
+    with pytest.raises(
+        GeometryError, match=r"only LineString geometries .*or buffer the lines into polygons\)$"
+    ):
         zonal_stats(lines, scene, index="ndvi")
     both = gpd.GeoDataFrame({"plot_id": [1, 2]}, geometry=[line, shapely.Point(X0 + 5, Y0 - 5)], crs=UTM42)
-    with pytest.raises(GeometryError, match=r"\(buffer points and lines first"):
+    with pytest.raises(GeometryError, match=r"or buffer the points and lines into polygons\)$"):
         zonal_stats(both, scene, index="ndvi")
 
 

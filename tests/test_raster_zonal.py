@@ -559,7 +559,7 @@ def test_collections_count_their_polygons_and_points_in_a_polygon_layer_are_name
     lines = zones(line, shapely.GeometryCollection([line]), crs=UTM42)
     with pytest.raises(
         kzgeo.GeometryError,
-        match=r"^zones: the layer holds only GeometryCollection, LineString geometries and has no area; "
+        match=r"^zones: the layer holds only GeometryCollection and LineString geometries and has no area; "
         r"zonal statistics need polygons \(give the polygon layer, or buffer the lines into polygons\)$",
     ):
         kzgeo.zonal_stats(lines, (block, T10, UTM42))

@@ -771,13 +771,14 @@ def test_points_and_lines_among_polygons_count_zero_with_a_warning():
         [pas, layer([shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])])], ignore_index=True
     )
     mixed["pa_id"] = ["reserve", "sanctuary", "park", "well", "track"]
-    with pytest.warns(KzgeoWarning, match=r"2 of 5 feature\(s\) are LineString, Point and count 0 ha"):
+    with pytest.warns(KzgeoWarning, match=r"2 of 5 feature\(s\) are LineString and Point and count 0 ha"):
         coverage(zones, mixed, zone_id="zone")
     # only points and lines: an error, worded as zonal_stats words it
     with pytest.raises(
         GeometryError,
-        match=r"^coverage layer: the layer holds only LineString, Point geometries and has no area; hectare "
-        r"statistics need polygons \(give the polygon layer, or buffer the points and lines into polygons\)$",
+        match=r"^coverage layer: the layer holds only LineString and Point geometries and has no area; "
+        r"hectare statistics need polygons \(give the polygon layer, or buffer the points and lines into "
+        r"polygons\)$",
     ):
         coverage(zones, mixed.iloc[3:], zone_id="zone")
 

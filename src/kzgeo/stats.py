@@ -38,7 +38,7 @@ from kzgeo.errors import (
     warn_caller,
 )
 from kzgeo.schemas import column_named, feature_ids
-from kzgeo.validate import _show_ids, _without_area
+from kzgeo.validate import _and, _show_ids, _without_area
 
 __all__ = [
     "NATIONAL",
@@ -98,7 +98,7 @@ def _need_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, role: str) -> None:
         raise _without_area(role, types, "hectare")
     flat = gdf.geom_type.isin(["Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"])
     if flat.any():
-        kinds = ", ".join(sorted(set(gdf.geom_type[flat])))
+        kinds = _and(sorted(set(gdf.geom_type[flat])))
         warnings.warn(
             f"{role}: {int(flat.sum())} of {len(gdf)} feature(s) are {kinds} and count 0 ha; "
             "remove them or buffer them into polygons",
@@ -664,12 +664,6 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
             f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
         )
     return plan
-
-
-def _and(items) -> str:
-    """``2023, 2024 and 2025``."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:

@@ -231,6 +231,12 @@ class GeometryTypeError(GeometryError):
         self.problem, self.kinds = problem, kinds
 
 
+def _and(items) -> str:
+    """``2023, 2024 and 2025``."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _without_area(role: str, types, statistics: str) -> GeometryError:
     """The error for a layer (``role``) of points or lines only, geometry types ``types``, given to
     ``statistics`` that need polygons (``hectare``, ``zonal``), in words the Python API and the CLI
@@ -238,7 +244,7 @@ def _without_area(role: str, types, statistics: str) -> GeometryError:
     flat = sorted({"points" if "Point" in t else "lines" for t in types if "Point" in t or "Line" in t})
     what = f"the {' and '.join(reversed(flat))}" if flat else "its geometries"
     return GeometryError(
-        f"{role}: the layer holds only {', '.join(sorted(types))} geometries and has no area; "
+        f"{role}: the layer holds only {_and(sorted(types))} geometries and has no area; "
         f"{statistics} statistics need polygons (give the polygon layer, or buffer {what} into polygons)"
     )
 

@@ -215,12 +215,6 @@ _CLI_WORDS = (
         " (in Python: gdf.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1])))",
         "",
     ),
-    ("(buffer points first, e.g. zones.to_crs(32642).buffer(50))", "(buffer points into polygons first)"),
-    ("(buffer lines first, e.g. zones.to_crs(32642).buffer(50))", "(buffer lines into polygons first)"),
-    (
-        "(buffer points and lines first, e.g. zones.to_crs(32642).buffer(50))",
-        "(buffer points and lines into polygons first)",
-    ),
     (
         "so kzgeo scales their digital numbers (open_scene(path, bands=[...]))",
         "so kzgeo scales their digital numbers (--band-names)",
