@@ -15,6 +15,7 @@ from rasterio.windows import Window
 
 import kzgeo
 from kzgeo.errors import KzgeoError, KzgeoWarning, LayerReadError, RasterError
+from kzgeo.raster.scene import LANDSAT_BANDS
 from test_raster_fixtures import L8_CROP, S2_CROP, s2_stack, write_tif
 
 
@@ -975,3 +976,40 @@ def test_a_gdal_scale_wins_over_a_band_level_offset_tag_and_a_bad_one_is_named(t
         r"dst.update_tags\(3, BOA_ADD_OFFSET='-1000'\)\) or remove it",
     ):
         kzgeo.open_scene(bad)
+
+
+@pytest.mark.parametrize(
+    ("spacecraft", "names", "thermal"),
+    [
+        ("LANDSAT_7", ["B1", "B2", "B3", "B4", "B5", "B6", "B7"], ["B6"]),
+        ("LANDSAT_5", ["B1", "B2", "B3", "B4", "B5", "B6", "B7"], ["B6"]),
+        ("LANDSAT_8", ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B10", "B11"], ["B10", "B11"]),
+    ],
+)
+def test_thermal_bands_of_a_landsat_stack_are_not_reflectance(tmp_path, spacecraft, names, thermal):
+    """Landsat 4-7's B6 is thermal: a stack of B1..B7 listed it among the surface bands and read its
+    DN as reflectance (45000 * 2.75e-5 - 0.2 = 1.04), and zonal_stats reported a b6_mean. Thermal
+    bands (B6 of Landsat 4-7, B10 and B11 of Landsat 8/9) are read by name as stored."""
+    dn = np.stack([np.full((4, 4), 45000 if n in thermal else 20000, np.uint16) for n in names])
+    path = write_tif(tmp_path / "l.tif", dn, descriptions=names, tags={"SPACECRAFT_ID": spacecraft})
+    with kzgeo.open_scene(path) as scene:
+        assert scene.bands == tuple(n for n in names if n not in thermal and n in LANDSAT_BANDS)
+        for band in thermal:
+            assert scene.read_band(band)[0, 0] == 45000  # as stored, never reflectance
+        np.testing.assert_allclose(scene.read_band("nir"), 20000 * 2.75e-5 - 0.2, rtol=1e-6)
+    plot = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_960, 500_040, 5_600_000)], crs=32642)
+    table = kzgeo.zonal_stats(plot, path, stats=["mean"])
+    assert not {f"{b.lower()}_mean" for b in thermal} & set(table.columns)
+    assert table.loc[0, "b4_mean"] == pytest.approx(20000 * 2.75e-5 - 0.2)
+
+
+def test_a_float_thermal_band_of_a_landsat_stack_is_not_taken_for_a_fill(tmp_path):
+    """Kelvin stored as float beside float reflectance is not a fill far outside reflectance."""
+    names = ["B1", "B2", "B3", "B4", "B5", "B6", "B7"]
+    data = np.stack([np.full((4, 4), 301.5 if n == "B6" else 0.25, np.float32) for n in names])
+    path = write_tif(tmp_path / "l.tif", data, descriptions=names, tags={"SPACECRAFT_ID": "LANDSAT_7"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with kzgeo.open_scene(path) as scene:
+            assert scene.read_band("lwir")[0, 0] == np.float32(301.5) and "B6" not in scene.bands
+            np.testing.assert_allclose(scene.read(), 0.25)

@@ -36,7 +36,8 @@ Collection-1 ``BQA`` (cloud bit, high-confidence shadow/snow/cirrus) or Collecti
 (dilated cloud, cirrus, cloud, shadow, snow bits). A multiband file's alpha band or GDAL mask
 (internal or ``.msk``) marks pixels without data in every band; the alpha band is not a band.
 A Sentinel-2 stack's other bands (``AOT``, ``WVP``, ``QA60``, ``MSK_CLDPRB``, ...) are read by name as
-stored, not as reflectance.
+stored, not as reflectance, and so are a Landsat stack's thermal bands (B6 of Landsat 4-7, B10 and B11 of
+Landsat 8/9; a folder's thermal files are not read).
 
 Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
 SCL and QA by nearest neighbour (classes must not be blended). Sentinel-2's DN 0 and 65535 are nodata
@@ -879,6 +880,14 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             f"{path}: band description(s) {', '.join(twice)} name more than one band; give each band its own "
             "name (gdal_edit.py or rasterio's set_band_description)"
         )
+    if sensor == "landsat":
+        common = _landsat_common(
+            tags.get("SPACECRAFT_ID", ""), [k for i, k in enumerate(keys) if i not in alpha], path
+        )
+    else:
+        common = _COMMON["sentinel-2"] if sensor == "sentinel-2" else {}
+    # Landsat's thermal bands (B6 of Landsat 4-7, B10 and B11 of 8/9) hold temperature, not reflectance
+    thermal = {band for name, band in common.items() if name.startswith("lwir")}
     bands: dict[str, _Band] = {}
     mask = None
     guessed_offset = False  # an integer Sentinel-2 band read with offset 0 for want of metadata
@@ -902,6 +911,9 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             if name.upper() == "QA60" and (mask is None or mask[0] == "QA60"):
                 mask = ("QA60", _Band(ds, idx, 1.0, 0.0, None))
             bands[name.upper()] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+            continue
+        if keys[i] in thermal:  # read by name as stored (with a GDAL scale to kelvin, if it has one)
+            bands[keys[i]] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
             continue
         band_tags = {k.upper(): v for k, v in ds.tags(idx).items()} if sensor == "sentinel-2" else {}
         if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
@@ -930,7 +942,6 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
         bands[keys[i] if sensor != "unknown" else name] = band
     if sensor == "sentinel-2":
         order = [b for b in S2_BANDS if b in bands and b not in S2_ATMOSPHERIC]
-        common = _COMMON["sentinel-2"]
         if guessed_offset:
             _warn_if_offset_likely(ds, bands, path)
         if scaled:
@@ -943,10 +954,9 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
                 stacklevel=3,
             )
     elif sensor == "landsat":
-        order = [b for b in LANDSAT_BANDS if b in bands]
-        common = _landsat_common(tags.get("SPACECRAFT_ID", ""), bands, path)
+        order = [b for b in LANDSAT_BANDS if b in bands and b not in thermal]
     else:
-        order, common = list(bands), {}
+        order = list(bands)
     grid = (ds.crs, ds.transform, ds.width, ds.height)
     gdal_mask = (ds, alpha[0] + 1 if alpha else 0) if masked else None
     scene = Scene(path, sensor, bands, order, grid, mask, [ds], common, gdal_mask)
