@@ -14,8 +14,10 @@ from exactextract import exact_extract
 from exactextract.raster import RasterioRasterSource
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pyproj import CRS
 
 import kzgeo
+from kzgeo.area import geodesic_edges
 from kzgeo.errors import CRSError, DataError, KzgeoWarning, RasterError
 from test_raster_fixtures import DATA, ORIGIN, S2_CROP, UTM42, north_up, s2_stack, write_tif
 
@@ -97,17 +99,36 @@ def test_matches_exactextract_exactly(tmp_path):
         ("std", "stdev"),
         ("sum", "sum"),
         ("count_px", "count"),
-        ("median", "median"),
     ]:
         np.testing.assert_array_equal(ours[f"band1_{mine}"].to_numpy(), theirs[ref].to_numpy(), err_msg=mine)
+    # the median is the coverage-weighted one, not exactextract's pooled quantile
+    cells = exact_extract(str(path), z, ["values", "coverage"], include_cols=["plot_id"], output="pandas")
+    medians = [_median_by_sorting(v, c) for v, c in zip(cells["values"], cells["coverage"], strict=True)]
+    np.testing.assert_array_equal(ours["band1_median"].to_numpy(), np.float32(medians))
+
+
+def _median_by_sorting(values, cover) -> float:
+    """Coverage-weighted median written out plainly: cells sorted by value, the first whose running
+    weight reaches half the total (between it and the next where the running weight is exactly half)."""
+    values, cover = np.asarray(values, np.float64), np.asarray(cover, np.float64)
+    keep = ~np.isnan(values) & (cover > 0)
+    values, cover = values[keep], cover[keep]
+    if not len(values):
+        return np.nan
+    order = np.argsort(values, kind="stable")
+    values, cover = values[order], cover[order]
+    running, half = np.cumsum(cover), cover.sum() / 2
+    i = int(np.argmax(running >= half * (1 - 1e-12)))
+    if abs(running[i] - half) <= 1e-12 * cover.sum() and i + 1 < len(values):
+        return (values[i] + values[i + 1]) / 2
+    return values[i]
 
 
 @pytest.mark.parametrize("batch_px", [10**9, 800])
-def test_median_matches_exactextract_with_repeated_values_in_batches(tmp_path, monkeypatch, batch_px):
-    """Medians of float layers are computed by kzgeo (exactextract's table of distinct values is slow
-    for millions of them), zones a few at a time; those of 16-bit integers by exactextract. Both must
-    be exactextract's medians to the bit: values repeat (pooled before the weighted rank), NaN left
-    out, zones in several batches (800 px) or one."""
+def test_median_is_the_coverage_weighted_median_in_batches(tmp_path, monkeypatch, batch_px):
+    """Medians are computed by kzgeo from the zones' values and coverage, zones a few at a time (800 px
+    a batch) or all at once: values repeat, NaN is left out, integers and floats alike; a zone wholly
+    on its pixels has numpy's median of them."""
     from kzgeo.raster import zonal
 
     monkeypatch.setattr(zonal, "_MEDIAN_BATCH_PX", batch_px)
@@ -119,22 +140,32 @@ def test_median_matches_exactextract_with_repeated_values_in_batches(tmp_path, m
     counts = rng.integers(1, 6, (60, 80)).astype(np.uint16)
     centers = shapely.points(X0 + rng.uniform(20, 780, 25), Y0 - rng.uniform(20, 580, 25))
     z = zones(*shapely.buffer(centers, rng.uniform(5, 120, 25), quad_segs=5))
+    # boxes on the pixel grid: every cell wholly covered
+    rows, cols = rng.integers(0, 50, 10), rng.integers(0, 70, 10)
+    hs, ws = rng.integers(1, 10, 10), rng.integers(1, 10, 10)
+    aligned = zones(*(cell_box(c, r, c + w, r + h) for r, c, h, w in zip(rows, cols, hs, ws, strict=True)))
+    n_calls = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KzgeoWarning)  # zones partly outside
         for name, arr, nodata in [("f", floats, float("nan")), ("u", counts, None)]:
             path = write_tif(tmp_path / f"{name}.tif", arr, nodata=nodata)
             ours = kzgeo.zonal_stats(z, path, stats=["median", "mean"])
-            # exactextract on a file of integers rounds the median down to an integer: compare with
-            # the same values as float32, as kzgeo reads them
-            floated = write_tif(tmp_path / f"{name}32.tif", arr.astype(np.float32), nodata=nodata)
-            theirs = exact_extract(
-                str(floated), z, ["median", "mean"], include_cols=["plot_id"], output="pandas"
-            ).set_index("plot_id")
+            n_calls += 1
+            cells = exact_extract(
+                str(path), z, ["values", "coverage"], include_cols=["plot_id"], output="pandas"
+            )
+            want = [_median_by_sorting(v, c) for v, c in zip(cells["values"], cells["coverage"], strict=True)]
             assert ours["band1_median"].notna().sum() >= 20
-            np.testing.assert_array_equal(ours["band1_median"].to_numpy(), theirs["median"].to_numpy())
-            np.testing.assert_array_equal(ours["band1_mean"].to_numpy(), theirs["mean"].to_numpy())
-    # the float layer in one call or several; the integer layer's median is exactextract's, in one
-    assert len(calls) == 2 if batch_px > 10**6 else len(calls) > 3
+            np.testing.assert_array_equal(ours["band1_median"].to_numpy(), np.asarray(want, arr.dtype))
+            on_grid = kzgeo.zonal_stats(aligned, path, stats=["median"])["band1_median"].to_numpy()
+            n_calls += 1
+            for got, r, c, h, w in zip(on_grid, rows, cols, hs, ws, strict=True):
+                own = arr[r : r + h, c : c + w].astype(np.float64)
+                assert got == pytest.approx(
+                    np.nanmedian(own) if np.isfinite(own).any() else np.nan, nan_ok=True
+                )
+    # one call of exactextract a run, or several batches
+    assert len(calls) == n_calls if batch_px > 10**6 else len(calls) > 2 * n_calls
 
 
 def test_weighted_median_by_hand():
@@ -142,11 +173,59 @@ def test_weighted_median_by_hand():
 
     assert _weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
     assert _weighted_median(np.array([1.0, 2.0]), np.ones(2)) == 1.5
-    # equal values pool their weights first: [1, 1, 2] is 1 (weight 2) and 2 (weight 1)
-    assert _weighted_median(np.array([1.0, 1.0, 2.0]), np.ones(3)) == 1.5
+    # repeated values are a median, as np.median has them (exactextract's quantile gave 1.5, 2.0, 0.55)
+    assert _weighted_median(np.array([1.0, 1.0, 2.0]), np.ones(3)) == 1.0
+    assert _weighted_median(np.array([1.0, 1.0, 1.0, 3.0]), np.ones(4)) == 1.0
+    assert _weighted_median(np.float32([0.2] * 9 + [0.9]), np.ones(10)) == np.float32(0.2)
+    # weights: 1 weighs 0.5 of 1.1, so half (0.55) is reached at 2; at exactly half, between
+    assert _weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.2, 0.4])) == 2.0
+    assert _weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 0.25])) == 1.5
     # NaN and cells the zone does not cover are left out; nothing left is NaN
     assert _weighted_median(np.array([np.nan, 5.0, 9.0]), np.array([1.0, 1.0, 0.0])) == 5.0
     assert np.isnan(_weighted_median(np.array([np.nan]), np.ones(1)))
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857", "EPSG:6933"])
+def test_a_zone_of_long_edges_has_the_hectares_of_hectares_on_any_grid(crs):
+    # its edges are geodesics, as hectares reads them: drawn straight in degrees they gave -0.12 %
+    tri = gpd.GeoDataFrame(
+        {"zid": ["t"]}, geometry=[shapely.Polygon([(71.0, 51.0), (71.7, 51.05), (71.3, 51.4)])], crs=4326
+    )
+    x0, y0, x1, y1 = tri.to_crs(crs).total_bounds
+    res = (x1 - x0) / 700
+    grid = north_up(x0 - 20 * res, y1 + 20 * res, res)
+    out = kzgeo.zonal_stats(
+        tri, (np.ones((int((y1 - y0) / res) + 40, 740), np.float32), grid, crs), zone_id="zid"
+    )
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(tri)[0], rel=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 12), min_size=1, max_size=400),
+    edge_share=st.sampled_from([0.0, 0.02, 0.3, 1.0]),
+    weights=st.sampled_from(["random", "halves", "quarters"]),
+    seed=st.integers(0, 2**16),
+)
+def test_weighted_median_selects_what_a_sort_gives(values, edge_share, weights, seed):
+    # kzgeo partitions the cells wholly inside around the ranks where half can fall; a sort must agree
+    from kzgeo.raster.zonal import _weighted_median
+
+    rng = np.random.default_rng(seed)
+    v = np.asarray(values, np.float32) / 7
+    v[rng.random(len(v)) < 0.05] = np.nan
+    cover = np.ones(len(v))
+    edge = rng.random(len(v)) < edge_share
+    cover[edge] = {"random": rng.random(edge.sum()), "halves": 0.5, "quarters": 0.25}[weights]
+    got, want = _weighted_median(v, cover), _median_by_sorting(v, cover)
+    assert got == want or (np.isnan(got) and np.isnan(want))
+
+
+def test_the_median_of_a_zone_of_repeated_values_is_one_of_them():
+    arr = np.array([[0.2] * 5, [0.2] * 4 + [0.9]], np.float32)
+    out = kzgeo.zonal_stats(zones(cell_box(0, 0, 5, 2)), (arr, T10, UTM42), stats=["median", "mean"])
+    assert out["band1_median"].iloc[0] == np.float32(0.2)  # exactextract's median: 0.55, the mean 0.27
+    assert out["band1_mean"].iloc[0] == pytest.approx(0.27)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -325,12 +404,17 @@ def test_real_uint8_raster_with_nodata_matches_exactextract():
         {"zone_id": range(12)}, geometry=shapely.buffer(centers, rng.uniform(300, 3000, 12)), crs="EPSG:32618"
     )
     ours = kzgeo.zonal_stats(z, path, stats=["mean", "max", "count"], band=["band1", "band3"])
+    # exactextract given the zones as kzgeo draws them: edges over 250 m split along their geodesics
+    z = z.set_geometry(geodesic_edges(z.geometry.values, z.crs, 250.0))
     with rasterio.open(path) as ds:
         for i, b in ((1, "band1"), (3, "band3")):
             theirs = exact_extract(RasterioRasterSource(ds, i), z, ["mean", "max", "count"], output="pandas")
-            np.testing.assert_array_equal(ours[f"{b}_mean"].to_numpy(), theirs["mean"].to_numpy())
+            # to the last bits of the zones' vertices (kzgeo splits them after validating the zones)
+            np.testing.assert_allclose(ours[f"{b}_mean"].to_numpy(), theirs["mean"].to_numpy(), rtol=1e-10)
             np.testing.assert_array_equal(ours[f"{b}_max"].to_numpy(), theirs["max"].to_numpy())
-            np.testing.assert_array_equal(ours[f"{b}_count_px"].to_numpy(), theirs["count"].to_numpy())
+            np.testing.assert_allclose(
+                ours[f"{b}_count_px"].to_numpy(), theirs["count"].to_numpy(), rtol=1e-10
+            )
     valid = ours["band1_valid_pct"]
     assert ((valid == 0) == ours["band1_mean"].isna()).all()
     assert (valid == 0).any() and (valid == 100).any() and ((valid > 0) & (valid < 100)).any()
@@ -584,9 +668,15 @@ def test_a_wgs84_geotiff_measures_its_cells_by_row(tmp_path):
     path = write_tif(
         tmp_path / "wgs84.tif", np.ones((8, 8), np.float32), res=0.25, crs="EPSG:4326", origin=(70.0, 52.0)
     )
+    from kzgeo.raster.zonal import _on_wgs84
+
+    with rasterio.open(path) as ds:
+        assert _on_wgs84(CRS.from_wkt(ds.crs.to_wkt()))
     cell = zones(shapely.box(70.25, 51.25, 70.5, 51.5), crs=4326)
     out = kzgeo.zonal_stats(cell, path, stats=["mean"])
-    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(cell)[0], rel=1e-9)
+    # the zone's edges are geodesics, as hectares reads them: its top and bottom bow north of the
+    # parallels that bound the cell, a sliver of 1.3e-6 of a 0.25-degree cell
+    assert out["pixel_area_ha"].iloc[0] == pytest.approx(kzgeo.hectares(cell)[0], rel=1e-5)
 
 
 def test_zones_wholly_on_clear_pixels_are_100_percent_valid():

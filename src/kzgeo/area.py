@@ -359,9 +359,10 @@ def _planar_ring_m2(coords: np.ndarray, ring_off: np.ndarray, target: CRS) -> np
     return np.abs(np.bincount(ring_of_vertex[edge], twice_area, len(ring_len))) / 2.0
 
 
-def geodesic_edges(values: np.ndarray, crs) -> np.ndarray:
-    """Polygonal geometries with every edge longer than :data:`DENSIFY_M` split along its geodesic, in
-    their own CRS (the original vertices untouched, the new ones taken back from longitude/latitude).
+def geodesic_edges(values: np.ndarray, crs, step_m: float = DENSIFY_M) -> np.ndarray:
+    """Polygonal geometries with every edge longer than ``step_m`` (:data:`DENSIFY_M`) split along its
+    geodesic, in their own CRS (the original vertices untouched, the new ones taken back from
+    longitude/latitude).
 
     GEOS draws an edge as a straight line in the coordinates it is given; :func:`hectares` reads it as
     a geodesic. Overlays (union, intersection) of these geometries put their new vertices on the
@@ -379,7 +380,7 @@ def geodesic_edges(values: np.ndarray, crs) -> np.ndarray:
     lonlat = coords
     if crs != _WGS84:
         lonlat = np.column_stack(_transformer(crs, _WGS84).transform(coords[:, 0], coords[:, 1]))
-    dense, new_off, kept = _densify_geodesic(lonlat, ring_off, DENSIFY_M, slots=True)
+    dense, new_off, kept = _densify_geodesic(lonlat, ring_off, step_m, slots=True)
     if len(dense) == len(coords):
         return out
     if crs != _WGS84:
