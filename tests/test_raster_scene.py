@@ -817,7 +817,7 @@ def test_band_names_given_may_not_contradict_the_files_descriptions(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KzgeoWarning)  # no baseline tag, no DN below 1000
         with kzgeo.open_scene(partly, bands=["red", "nir"]) as scene:
-            assert scene.bands == ("B04", "nir")
+            assert scene.bands == ("B04", "B08")  # nir beside Sentinel-2's B04 is its B08
         with kzgeo.open_scene(common, bands=["B04", "B08"]) as scene:
             assert scene.bands == ("B04", "B08") and scene.read_band("B04")[0, 0] == pytest.approx(0.1)
         with kzgeo.open_scene(generic, bands=["B04", "B08"]) as scene:
@@ -889,8 +889,9 @@ def test_a_refusal_of_band_names_names_only_the_bands_contradicted(
     path = write_tif(tmp_path / "s.tif", dn, descriptions=described, tags=tags)
     with pytest.raises(RasterError, match=rf"descriptions \({said}\); leave out"):
         kzgeo.open_scene(path, bands=wrong)
-    with kzgeo.open_scene(path, bands=right) as scene:
-        assert scene.bands[-1] == described[-1]
+    with kzgeo.open_scene(path, bands=right) as scene:  # the sensor's, with the other band read as stored
+        assert scene.sensor != "unknown" and described[-1] not in scene.bands
+        assert scene.read_band(described[-1])[0, 0] == 2000
 
 
 @pytest.mark.parametrize(
@@ -1013,3 +1014,86 @@ def test_a_float_thermal_band_of_a_landsat_stack_is_not_taken_for_a_fill(tmp_pat
         with kzgeo.open_scene(path) as scene:
             assert scene.read_band("lwir")[0, 0] == np.float32(301.5) and "B6" not in scene.bands
             np.testing.assert_allclose(scene.read(), 0.25)
+
+
+@pytest.mark.parametrize(
+    ("names", "tags", "sensor", "red", "nir", "extra"),
+    [
+        (
+            ["B02", "B03", "B04", "B08", "NDVI"],
+            {"PROCESSING_BASELINE": "05.09"},
+            "sentinel-2",
+            "B04",
+            "B08",
+            "NDVI",
+        ),
+        (
+            ["B2", "B3", "B4", "B8", "B12", "cloud_mask"],
+            {"PROCESSING_BASELINE": "05.09"},
+            "sentinel-2",
+            "B04",
+            "B08",
+            "cloud_mask",
+        ),
+        (
+            ["B2", "B3", "B4", "B5", "cloud_mask"],
+            {"SPACECRAFT_ID": "LANDSAT_8"},
+            "landsat",
+            "B4",
+            "B5",
+            "cloud_mask",
+        ),
+        (["B1", "B2", "B3", "B4", "B5", "B7", "NDVI"], {}, "landsat", "B3", "B4", "NDVI"),  # Landsat 4-7
+    ],
+)
+def test_a_band_that_is_no_sensors_leaves_the_stack_the_sensor_its_band_names_say(
+    tmp_path, names, tags, sensor, red, nir, extra
+):
+    """An NDVI or a cloud mask stacked with sensor bands made the file an unknown raster: its DN were
+    not scaled, and its NDVI refused ('name the bands B02..B12 or B1..B7', which they were). Such a band
+    is read by name as stored, and is not a surface band."""
+    dn = np.stack([np.full((4, 4), 7 if n == extra else 12000, np.uint16) for n in names])
+    path = write_tif(tmp_path / "s.tif", dn, descriptions=names, tags=tags)
+    expected = (12000 - 1000) / 10000 if sensor == "sentinel-2" else 12000 * 2.75e-5 - 0.2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with kzgeo.open_scene(path) as scene:
+            assert scene.sensor == sensor and extra not in scene.bands and len(scene.bands) == len(names) - 1
+            assert (scene.band_name("red"), scene.band_name("nir")) == (red, nir)
+            np.testing.assert_allclose(scene.read_band("red"), expected, rtol=1e-6)
+            assert scene.read_band(extra)[0, 0] == 7  # as stored
+            assert kzgeo.spectral_index(scene, "ndvi")[0, 0] == pytest.approx(0.0)
+        plot = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_599_960, 500_040, 5_600_000)], crs=32642)
+        table = kzgeo.zonal_stats(plot, path, stats=["mean"])
+    assert f"{extra.lower()}_mean" not in table.columns
+    assert table.loc[0, f"{red.lower()}_mean"] == pytest.approx(expected)
+
+
+def test_a_float_band_that_is_no_sensors_is_not_checked_as_reflectance(tmp_path):
+    """An elevation beside float reflectance is neither refused as digital numbers nor a fill."""
+    names = ["B02", "B03", "B04", "B08", "elevation"]
+    data = np.stack([np.full((4, 4), 450.0 if n == "elevation" else 0.25, np.float32) for n in names])
+    path = write_tif(tmp_path / "s.tif", data, descriptions=names, tags={"PROCESSING_BASELINE": "05.09"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with kzgeo.open_scene(path) as scene:
+            assert scene.sensor == "sentinel-2" and scene.read_band("elevation")[0, 0] == 450.0
+            np.testing.assert_allclose(scene.read(), 0.25)
+
+
+def test_a_common_name_beside_sensor_names_is_the_sensors_band(tmp_path):
+    """A band described 'nir' beside B02..B04 is Sentinel-2's B08, scaled as the others are; beside
+    Landsat 8's thermal B10 and B11 (Sentinel-2 has bands of those names too), nir is B5."""
+    names = ["B02", "B03", "B04", "nir", "swir1"]
+    dn = np.stack([np.full((2, 2), 3000 + 1000 * i, np.uint16) for i in range(5)])
+    path = write_tif(tmp_path / "s.tif", dn, descriptions=names, tags={"PROCESSING_BASELINE": "02.14"})
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "sentinel-2" and scene.bands == ("B02", "B03", "B04", "B08", "B11")
+        np.testing.assert_allclose(scene.read_band("nir"), 0.6, rtol=1e-6)
+    names = ["blue", "green", "red", "nir", "B10", "B11"]
+    dn = np.stack([np.full((2, 2), 45000 if n.startswith("B") else 20000, np.uint16) for n in names])
+    path = write_tif(tmp_path / "l8.tif", dn, descriptions=names, tags={"SPACECRAFT_ID": "LANDSAT_8"})
+    with kzgeo.open_scene(path) as scene:
+        assert scene.sensor == "landsat" and scene.bands == ("B2", "B3", "B4", "B5")
+        np.testing.assert_allclose(scene.read_band("nir"), 20000 * 2.75e-5 - 0.2, rtol=1e-6)
+        assert scene.read_band("B10")[0, 0] == 45000

@@ -35,9 +35,11 @@ and 11 (snow), or, without SCL, Earth Engine's ``QA60`` (opaque cloud and cirrus
 Collection-1 ``BQA`` (cloud bit, high-confidence shadow/snow/cirrus) or Collection-2 ``QA_PIXEL``
 (dilated cloud, cirrus, cloud, shadow, snow bits). A multiband file's alpha band or GDAL mask
 (internal or ``.msk``) marks pixels without data in every band; the alpha band is not a band.
-A Sentinel-2 stack's other bands (``AOT``, ``WVP``, ``QA60``, ``MSK_CLDPRB``, ...) are read by name as
-stored, not as reflectance, and so are a Landsat stack's thermal bands (B6 of Landsat 4-7, B10 and B11 of
-Landsat 8/9; a folder's thermal files are not read).
+A stack's sensor is told by its bands named as a sensor's (``B04``, ``B4``); its other bands (Earth Engine's
+``AOT``, ``WVP`` and ``QA60``, an ``NDVI``, a ``cloud_mask``) are read by name as stored, not as reflectance,
+and so are a Landsat stack's thermal bands (B6 of Landsat 4-7, B10 and B11 of Landsat 8/9; a folder's
+thermal files are not read). A band described by a common name beside them (``nir``) is the sensor's band
+(Sentinel-2's ``B08``).
 
 Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
 SCL and QA by nearest neighbour (classes must not be blended). Sentinel-2's DN 0 and 65535 are nodata
@@ -95,13 +97,6 @@ S2_FILL = (0, 65535)
 
 SCL_MASKED = (1, 3, 8, 9, 10, 11)  # saturated or defective, shadow, cloud, cirrus, snow
 _QA_NAMES = ("QA_PIXEL", "BQA", "QA")
-# bands of Sentinel-2 products beside the spectral ones (Earth Engine's S2_SR_HARMONIZED carries them
-# all): read by name as stored, never as reflectance and never in `Scene.bands`; QA60 masks clouds
-# where there is no SCL
-_S2_EXTRAS = frozenset(
-    {"QA10", "QA20", "QA60", "AOT", "WVP", "TCI", "TCI_R", "TCI_G", "TCI_B", "MSK_CLDPRB", "MSK_SNWPRB"}
-    | {"MSK_CLASSI_OPAQUE", "MSK_CLASSI_CIRRUS", "MSK_CLASSI_SNOW_ICE"}
-)
 
 # common band name -> band name, per sensor (Landsat 8/9 OLI; Landsat 4-7 TM/ETM+ differ); Landsat
 # Collection 2's STAC asset names are common names too: nir08 (a second name of its nir band) and the
@@ -706,10 +701,8 @@ def _names_read(described: list[str], given: list[str]) -> list[str]:
 def _contradictions(described: list[str], given: list[str], read: list[str], tags: dict) -> list[str]:
     """Bands whose given name is another band than the description says, in the sensor that the band
     names read tell (Landsat's ``B4`` is red on Landsat 8/9 and nir on Landsat 4-7); a description
-    that is no band name (``SCL``, ``QA60``, ``NDVI``) must be given as itself. Such a band does not
-    tell the sensor: an ``NDVI`` beside ``B2``..``B5`` made Landsat 8's blue no ``B2``, and every
-    band a contradiction."""
-    sensor = _sensor_of([n for n in read if _s2_name(n) in S2_BANDS or n.upper() in _LANDSAT_NAMES], tags)
+    that is no band name (``SCL``, ``QA60``, ``NDVI``) must be given as itself."""
+    sensor = _sensor_of(read, tags)
     if sensor == "landsat":
         with warnings.catch_warnings():  # said when the scene is read
             warnings.simplefilter("ignore", KzgeoWarning)
@@ -745,24 +738,28 @@ def _s2_name(name: str) -> str:
 
 
 def _sensor_of(names: Sequence[str], tags: dict[str, str] | None = None) -> str:
-    """``"sentinel-2"``, ``"landsat"`` or ``"unknown"`` from the band names of a multiband raster.
+    """``"sentinel-2"``, ``"landsat"`` or ``"unknown"`` from the band names of a multiband raster
+    that are a sensor's band names: another band (``SCL``, Earth Engine's ``QA60`` or ``AOT``, an
+    ``NDVI``, a cloud mask) tells nothing (an ``NDVI`` beside ``B2``..``B5`` made the stack an unknown
+    raster, its DN unscaled, and its names given a contradiction each).
 
     ``B02``..``B12`` are Sentinel-2. Unpadded ``B1``..``B12`` are Landsat's names and Earth Engine's
     for Sentinel-2: a ``B12`` or ``B8A`` is Sentinel-2's (Landsat has neither), and so is a ``B8``
     without Landsat 8's thermal ``B10`` (Landsat's B8 is the 15 m panchromatic band, not stacked
-    with surface reflectance) unless a ``SPACECRAFT_ID`` tag says Landsat; ``B1``..``B7`` alone are Landsat.
+    with surface reflectance) unless a ``SPACECRAFT_ID`` tag says Landsat; ``B1``..``B7`` alone are Landsat,
+    and so are Landsat's names under that tag (``B10`` and ``B11`` are Sentinel-2's too).
     """
-    upper = {n.upper() for n in names} - {"SCL", *_QA_NAMES, *_S2_EXTRAS}
+    upper = {n.upper() for n in names if _s2_name(n) in S2_BANDS or n.upper() in _LANDSAT_NAMES}
+    landsat_tag = (tags or {}).get("SPACECRAFT_ID", "").upper().startswith("LANDSAT")
     if not upper:
         return "unknown"
-    if upper <= set(S2_BANDS):
+    if landsat_tag and upper <= _LANDSAT_NAMES:  # B10 and B11 beside common names: Landsat's thermal
+        return "landsat"
+    if upper <= set(S2_BANDS) or not upper <= _LANDSAT_NAMES | {"B12", "B8A"}:  # B02, or B02 beside B8
         return "sentinel-2"
-    if not upper <= _LANDSAT_NAMES | {"B12", "B8A"}:  # B02 beside B8: both namings, Sentinel-2's bands
-        return "sentinel-2" if {_s2_name(n) for n in upper} <= set(S2_BANDS) else "unknown"
-    landsat_tag = (tags or {}).get("SPACECRAFT_ID", "").upper().startswith("LANDSAT")
     if upper & {"B12", "B8A"} or ("B8" in upper and "B10" not in upper and not landsat_tag):
         return "sentinel-2"
-    return "landsat" if upper <= _LANDSAT_NAMES else "unknown"
+    return "landsat"
 
 
 def _landsat_common(spacecraft: str, bands=(), source: object = "") -> dict[str, str]:
@@ -873,6 +870,16 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
     alpha = [i for i, c in enumerate(ds.colorinterp) if c == ColorInterp.alpha]
     sensor = _sensor_of([n for i, n in enumerate(names) if i not in alpha], tags)
     keys = [_s2_name(n) if sensor == "sentinel-2" else n.upper() for n in names]
+    if sensor == "landsat":
+        common = _landsat_common(
+            tags.get("SPACECRAFT_ID", ""), [k for i, k in enumerate(keys) if i not in alpha], path
+        )
+    else:
+        common = _COMMON["sentinel-2"] if sensor == "sentinel-2" else {}
+    # a band described by a common name beside the sensor's band names is the sensor's band (nir: B08)
+    keys = [
+        common.get(_COMMON_ALIASES.get(n.lower(), n.lower()), k) for n, k in zip(names, keys, strict=True)
+    ]
     twice = sorted({n for n in keys if keys.count(n) > 1})
     if twice:
         ds.close()
@@ -880,12 +887,7 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             f"{path}: band description(s) {', '.join(twice)} name more than one band; give each band its own "
             "name (gdal_edit.py or rasterio's set_band_description)"
         )
-    if sensor == "landsat":
-        common = _landsat_common(
-            tags.get("SPACECRAFT_ID", ""), [k for i, k in enumerate(keys) if i not in alpha], path
-        )
-    else:
-        common = _COMMON["sentinel-2"] if sensor == "sentinel-2" else {}
+    surface = set(S2_BANDS) if sensor == "sentinel-2" else _LANDSAT_NAMES
     # Landsat's thermal bands (B6 of Landsat 4-7, B10 and B11 of 8/9) hold temperature, not reflectance
     thermal = {band for name, band in common.items() if name.startswith("lwir")}
     bands: dict[str, _Band] = {}
@@ -907,13 +909,13 @@ def _open_multiband(path: Path, given: Sequence[str] | None = None) -> Scene:
             continue
         nodata = ds.nodatavals[i]
         integer = np.issubdtype(np.dtype(ds.dtypes[i]), np.integer)
-        if sensor == "sentinel-2" and name.upper() in _S2_EXTRAS:
-            if name.upper() == "QA60" and (mask is None or mask[0] == "QA60"):
-                mask = ("QA60", _Band(ds, idx, 1.0, 0.0, None))
-            bands[name.upper()] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
-            continue
-        if keys[i] in thermal:  # read by name as stored (with a GDAL scale to kelvin, if it has one)
-            bands[keys[i]] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
+        if sensor == "sentinel-2" and name.upper() == "QA60" and (mask is None or mask[0] == "QA60"):
+            mask = ("QA60", _Band(ds, idx, 1.0, 0.0, None))  # Earth Engine's cloud bits, where no SCL
+        if sensor != "unknown" and (keys[i] not in surface or keys[i] in thermal):
+            # read by name as stored (a GDAL scale/offset applied), never as reflectance: a band that is
+            # none of the sensor's (Earth Engine's AOT, WVP and QA60, an NDVI, a cloud mask), or a
+            # thermal band (temperature)
+            bands[keys[i] if keys[i] in thermal else name] = _Band(ds, idx, gdal_scale, gdal_offset, nodata)
             continue
         band_tags = {k.upper(): v for k, v in ds.tags(idx).items()} if sensor == "sentinel-2" else {}
         if (gdal_scale, gdal_offset) != (1.0, 0.0) or not integer or sensor == "unknown":
