@@ -290,13 +290,15 @@ def test_s2_metadata_xml_gives_the_offset_and_scl_is_resampled_by_nearest(tmp_pa
         np.testing.assert_allclose(scene.read_band("B11")[2, 0], 0.4, rtol=1e-6)
 
 
-def test_sentinel2_fill_of_a_20m_band_is_nodata_on_the_10m_grid_and_not_blended(tmp_path):
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_sentinel2_fill_of_a_20m_band_is_nodata_on_the_10m_grid_and_not_blended(tmp_path, dtype):
     """DN 0 and 65535 of a 20 m band are nodata before it is resampled to 10 m: a saturated pixel
-    read 3.77 beneath it and 0.6 to 1.4 around it, interpolated with its 65535."""
+    read 3.77 beneath it and 0.6 to 1.4 around it, interpolated with its 65535 (of band files stored
+    as float, rare, too)."""
     folder = tmp_path / "S2A_MSIL2A_20210601T061629_N0300_R034_T42UXE_20210601T091013.SAFE"
     folder.mkdir()
-    write_tif(folder / "T42UXE_20210601T061629_B04_10m.tif", np.full((8, 8), 3000, np.uint16))
-    b11 = np.full((4, 4), 2000, np.uint16)
+    write_tif(folder / "T42UXE_20210601T061629_B04_10m.tif", np.full((8, 8), 3000, dtype))
+    b11 = np.full((4, 4), 2000, dtype)
     b11[1, 1], b11[2, 3] = 65535, 0
     write_tif(folder / "T42UXE_20210601T061629_B11_20m.tif", b11, res=20.0)
     with kzgeo.open_scene(folder) as scene:

@@ -43,7 +43,8 @@ thermal files are not read). A band described by a common name beside them (``ni
 
 Bands of a folder at 10/20/60 m are brought onto the grid of the finest band: reflectance bilinearly,
 SCL and QA by nearest neighbour (classes must not be blended). Sentinel-2's DN 0 and 65535 are nodata
-before resampling: the finer pixels beneath one are nodata, and none around it blends it in.
+before resampling, of band files stored as integers or as floats: the finer pixels beneath one are
+nodata, and none around it blends it in.
 """
 
 from __future__ import annotations
@@ -1050,18 +1051,20 @@ def _band_files(folder: Path) -> tuple[str, dict[str, Path]]:
     )
 
 
-def _on_grid(ds, grid, resampling: Resampling, nodata, opened: list, fill: Sequence[int] = ()):
+def _on_grid(ds, grid, resampling: Resampling, nodata, opened: list, fill: float | None = None):
     """The dataset itself if it is on the scene grid, else a WarpedVRT resampling it onto the grid
-    (appended to ``opened`` with what it reads through). Stored values ``fill`` are read as ``nodata``
-    before resampling: GDAL's warper takes one nodata value a band, and another fill left as data is
-    blended into the bilinear values around it (a saturated 65535 of a 20 m band read 3.77 beneath);
-    as nodata, the pixels beneath it are nodata (the warper leaves them empty) and none blends it in."""
+    (appended to ``opened`` with what it reads through). A stored value ``fill`` besides ``nodata``
+    (Sentinel-2's 65535 beside its 0) is read as ``nodata`` before resampling: GDAL's warper takes one
+    nodata value a band, and another fill left as data is blended into the bilinear values around it
+    (a saturated 65535 of a 20 m band read 3.77 beneath); as nodata, the pixels beneath it are nodata
+    (the warper leaves them empty) and none blends it in."""
     crs, transform, width, height = grid
     if ds.crs == crs and ds.transform == transform and (ds.width, ds.height) == (width, height):
         return ds
     source = ds
-    integer = np.dtype(ds.dtypes[0]).kind in "iu"  # a float band's fill is masked as it is read
-    if integer and nodata is not None and any(v != nodata for v in fill):
+    kind = np.dtype(ds.dtypes[0])
+    stored = fill is not None and (kind.kind == "f" or np.iinfo(kind).min <= fill <= np.iinfo(kind).max)
+    if nodata is not None and stored and fill != nodata:
         source = rasterio.open(_fill_as_nodata_vrt(ds, fill, nodata))
         opened.append(source)
     vrt = WarpedVRT(
@@ -1078,27 +1081,20 @@ def _on_grid(ds, grid, resampling: Resampling, nodata, opened: list, fill: Seque
     return vrt
 
 
-def _fill_as_nodata_vrt(ds, fill: Sequence[int], nodata: int) -> str:
-    """A VRT of band 1 of an integer dataset reading each stored value of ``fill`` as ``nodata`` and
-    every other value as stored (a lookup table, which GDAL interpolates linearly between its points)."""
+def _fill_as_nodata_vrt(ds, fill: float, nodata: float) -> str:
+    """A VRT of band 1 of ``ds`` reading the stored value ``fill`` as ``nodata`` and every other value
+    as stored, integer or float: its source leaves out ``fill`` (the source's NODATA), and the pixels
+    it leaves out hold the band's NoDataValue."""
     dtype = np.dtype(ds.dtypes[0])
-    lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
-    special = {int(v) for v in fill if lo <= v <= hi}
-    points = {lo: lo, hi: hi}
-    for v in special:
-        points.update({n: n for n in (v - 1, v + 1) if lo <= n <= hi and n not in special})
-    points.update(dict.fromkeys(special, nodata))
-    lut = ",".join(f"{k}:{points[k]}" for k in sorted(points))
     geo = ", ".join(repr(v) for v in ds.transform.to_gdal())
     return (
         f'<VRTDataset rasterXSize="{ds.width}" rasterYSize="{ds.height}">'
         f"<SRS>{escape(ds.crs.to_wkt())}</SRS><GeoTransform>{geo}</GeoTransform>"
         f'<VRTRasterBand dataType="{typename_fwd[dtype_rev[dtype.name]]}" band="1">'
-        f"<NoDataValue>{nodata}</NoDataValue><ComplexSource>"
+        f"<NoDataValue>{nodata!r}</NoDataValue><ComplexSource>"
         # absolute: GDAL opens the file when it is first read, perhaps after a change of directory
         f'<SourceFilename relativeToVRT="0">{escape(os.path.abspath(ds.name))}</SourceFilename>'
-        "<SourceBand>1</SourceBand>"
-        f"<LUT>{lut}</LUT></ComplexSource></VRTRasterBand></VRTDataset>"
+        f"<SourceBand>1</SourceBand><NODATA>{fill!r}</NODATA></ComplexSource></VRTRasterBand></VRTDataset>"
     )
 
 
@@ -1161,7 +1157,7 @@ def _open_folder(folder: Path) -> Scene:
                     )
                 bands[name] = band
             else:
-                vrt = _on_grid(ds, grid, Resampling.bilinear, 0, datasets, S2_FILL)
+                vrt = _on_grid(ds, grid, Resampling.bilinear, S2_FILL[0], datasets, S2_FILL[1])
                 bands[name] = _Band(vrt, 1, 1.0 / quant, offset / quant, 0, fill=S2_FILL)
         order = [b for b in order if b in bands]  # not Landsat 4-7's thermal B6
         if sensor == "sentinel-2" and not said and bands:
