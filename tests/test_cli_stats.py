@@ -84,7 +84,8 @@ def test_overlap_markdown_and_sliver_report(files, capsys):
     # 'touches' shares an edge with the park; read back from Web Mercator and parquet the edges
     # differ by a hair, and that sliver is dropped and reported
     assert (
-        "2 overlapping pairs; 1 sliver(s) dropped, pairs overlapping by less than 0.1 % of both features "
+        "2 overlapping pairs; 1 sliver(s) dropped, pairs overlapping by less than 0.1 % of both features in "
+        "strips under 100 m wide "
         "(under 0.0001 ha in all; --sliver-pct 0 keeps them)"
     ) in err
 

@@ -337,6 +337,23 @@ def test_overlap_table_drops_and_counts_slivers():
     assert kept.attrs["slivers_dropped"] == 0
 
 
+def test_overlap_table_keeps_a_wide_lobe_of_a_large_reserve_in_the_next_region():
+    # a 10,000 km² reserve reaching 900 m x 10 km (900 ha) into the next region: 0.05 % of the reserve
+    # and of the region, but no digitising sliver (900 m wide); a 20 m x 10 km strip (20 ha) is one
+    regions = layer([box(-200_000, 0, 0, 100_000), box(0, 0, 200_000, 100_000)], kato=[1, 2])
+    lobe = box(-100_000, 0, 0, 100_000).union(box(0, 0, 900, 10_000))
+    strip = box(-100_000, 0, 0, 100_000).union(box(0, 20_000, 20, 30_000))
+    table = overlap_table(layer([lobe, strip], pa_id=["lobe", "strip"]), regions)
+    pairs = table.set_index(["pa_id", "kato"])["overlap_ha"]
+    assert pairs[("lobe", 2)] == pytest.approx(900.0, rel=1e-5)  # edges read as geodesics
+    assert ("strip", 2) not in pairs.index
+    assert table.attrs["slivers_dropped"] == 1
+    assert table.attrs["sliver_ha"] == pytest.approx(20.0, rel=1e-5)
+    # the reserve with the lobe is in the two regions (to where their 100 km edges, geodesics split
+    # at other vertices, part by 1e-5; without the lobe 99.91 %)
+    assert table[table["pa_id"] == "lobe"]["left_share_pct"].sum() == pytest.approx(100.0, abs=0.005)
+
+
 def test_overlap_table_keeps_a_small_plot_inside_a_huge_reserve():
     # 0.01 ha is 1e-6 of the reserve but 100 % of the plot: not a sliver
     plot = layer([box(5000, 5000, 5010, 5010)], plot_id=[1])

@@ -166,7 +166,8 @@ def coverage(
     "--sliver-pct",
     type=float,
     default=None,
-    help="Drop pairs overlapping less than this percent of both features [default: 0.1]; 0 keeps all.",
+    help="Drop pairs overlapping less than this percent of both features in a strip under 100 m wide "
+    "(a digitising sliver) [default: 0.1]; 0 keeps all.",
 )
 @assume_crs_opt
 @output_opt
@@ -180,7 +181,7 @@ def overlap(
     Give the same file twice to list the overlaps within one layer.
     """
     from kzgeo.cli._options import emit_table
-    from kzgeo.stats import SLIVER_PCT, overlap_table
+    from kzgeo.stats import SLIVER_PCT, SLIVER_WIDTH_M, overlap_table
 
     left_gdf = _read(left, None, left_layer, assume_crs)
     same = left.resolve() == right.resolve() and left_layer == right_layer
@@ -195,11 +196,12 @@ def overlap(
     attrs = table.attrs
     dropped = attrs["slivers_dropped"]
     sliver_ha = attrs["sliver_ha"]
+    in_all = f"{sliver_ha:,.4f}" if sliver_ha >= 1e-4 else "under 0.0001"
     note(
         f"{len(table)} overlapping pairs"
         + (
             f"; {dropped} sliver(s) dropped, pairs overlapping by less than {attrs['sliver_pct']:g} % of "
-            f"both features ({f'{sliver_ha:,.4f}' if sliver_ha >= 1e-4 else 'under 0.0001'} ha in all; "
+            f"both features in strips under {SLIVER_WIDTH_M:g} m wide ({in_all} ha in all; "
             "--sliver-pct 0 keeps them)"
             if dropped
             else ""
