@@ -12,7 +12,7 @@ import rasterio
 import shapely
 
 from kzgeo.cli import main
-from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack
+from test_raster_fixtures import ORIGIN, S2_CROP, UTM42, s2_stack, write_tif
 
 X0, Y0 = ORIGIN
 _NDVI_04 = dict.fromkeys(["B02", "B03", "B05", "B06", "B07", "B8A", "B11", "B12"], 1000) | {
@@ -355,6 +355,18 @@ def test_a_scene_without_a_cloud_mask_is_said(tmp_path, scene, plots, capsys):
     assert "not masked" not in capsys.readouterr().err
     assert main(["index", str(scene), "--index", "ndvi", "-o", str(tmp_path / "m.tif")]) == 0
     assert "not masked" in capsys.readouterr().err
+
+
+def test_a_qa60_stack_is_said_to_mask_clouds_only(tmp_path, capsys):
+    # Earth Engine's QA60 marks opaque cloud and cirrus: the note said nothing of it was masked
+    names = ["B2", "B3", "B4", "B8", "B11", "B12", "QA60"]
+    arrays = np.full((7, 4, 4), 3128, np.uint16)
+    arrays[6] = 0
+    path = write_tif(tmp_path / "gee.tif", arrays, descriptions=names, tags={"PROCESSING_BASELINE": "05.09"})
+    assert main(["index", str(path), "--index", "ndvi", "-o", str(tmp_path / "n.tif")]) == 0
+    err = capsys.readouterr().err
+    assert "gee.tif: its QA60 band masks opaque cloud and cirrus only: cloud shadow and snow are not" in err
+    assert "clouds, shadow and snow are not masked" not in err
 
 
 def test_a_level_1c_scene_is_not_said_to_be_a_level_2a_product(tmp_path, capsys):

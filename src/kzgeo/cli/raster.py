@@ -35,20 +35,27 @@ band_names_opt = click.option(
 
 def say_if_unmasked(scene, path: Path) -> None:
     """A note when a Sentinel-2 or Landsat scene has no band that masks clouds: they count as data."""
-    if scene.sensor in ("sentinel-2", "landsat") and not scene.has_mask and "QA60" not in scene.bands:
-        unmasked = "clouds, shadow and snow are not masked and count as valid pixels"
-        if scene.top_of_atmosphere:  # Level-1C: ESA classifies the scene only in Level-2A
-            note(
-                f"{path}: a Level-1C scene (top-of-atmosphere, with band B10), which has no SCL band: "
-                f"{unmasked}; check the scene is clear over your area, or give the Level-2A product "
-                "with its SCL band"
-            )
-            return
-        band = "SCL band (the scene classification of Level-2A products)"
+    if scene.sensor not in ("sentinel-2", "landsat") or scene.has_mask:
+        return
+    if scene.mask_band == "QA60":  # Earth Engine's cloud bits: opaque cloud and cirrus only
         note(
-            f"{path}: no {band if scene.sensor == 'sentinel-2' else 'QA_PIXEL band'}: {unmasked}; "
-            "check the scene is clear over your area, or give one with that band"
+            f"{path}: its QA60 band masks opaque cloud and cirrus only: cloud shadow and snow are not "
+            "masked and count as valid pixels; check the scene over your area, or give one with an SCL band"
         )
+        return
+    unmasked = "clouds, shadow and snow are not masked and count as valid pixels"
+    if scene.top_of_atmosphere:  # Level-1C: ESA classifies the scene only in Level-2A
+        note(
+            f"{path}: a Level-1C scene (top-of-atmosphere, with band B10), which has no SCL band: "
+            f"{unmasked}; check the scene is clear over your area, or give the Level-2A product "
+            "with its SCL band"
+        )
+        return
+    band = "SCL band (the scene classification of Level-2A products)"
+    note(
+        f"{path}: no {band if scene.sensor == 'sentinel-2' else 'QA_PIXEL band'}: {unmasked}; "
+        "check the scene is clear over your area, or give one with that band"
+    )
 
 
 _INDEX_NAMES = ["ndvi", "ndwi", "mndwi", "ndbi", "bsi", "savi", "nbr", "pi", "ndsw"]

@@ -231,6 +231,12 @@ class Scene:
         return rasterio.transform.array_bounds(self.height, self.width, self.transform)
 
     @property
+    def mask_band(self) -> str | None:
+        """Name of the band that masks the scene's pixels (``SCL``, ``QA_PIXEL``, ``BQA``, ``QA60``),
+        or None."""
+        return None if self._mask is None else self._mask[0]
+
+    @property
     def has_mask(self) -> bool:
         """Whether an SCL or Landsat QA band masks cloud, shadow and snow (Earth Engine's QA60 marks
         clouds only, and not at all in some years: the detector still looks for them in the spectra)."""
