@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -363,7 +365,9 @@ def test_arrays_without_georeferencing():
 )
 def test_grids_the_detector_was_not_made_for_are_refused(transform, crs, message):
     bands = dict(zip(BANDS, _cube(), strict=True))
-    with pytest.raises(RasterError, match=message):
+    # the fix names the scene's own UTM zone (42N at 71.4° E; was EPSG:326NN), with rio and gdalwarp
+    fix = "gdalwarp -t_srs EPSG:32642 -tr 10 10 scene.tif scene_10m.tif, or rio warp scene.tif scene_10m.tif"
+    with pytest.raises(RasterError, match=f"{message}.*{re.escape(fix)}"):
         detect_dumps(bands, transform=transform, crs=crs)
 
 

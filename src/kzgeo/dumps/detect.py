@@ -440,21 +440,39 @@ PIXEL_M = (9.0, 11.0)
 """Pixel sizes, metres, the detector accepts: its features measure 30-310 m in 10 m pixels."""
 
 
+def _utm_hint(source, lon: float, lat: float) -> str:
+    """How to put a scene on the 10 m grid of its UTM zone (the zone of its centre when it is known),
+    with GDAL or with the ``rio`` command rasterio installs with kzgeo."""
+    epsg = "326NN (NN: the scene's UTM zone)"
+    if np.isfinite(lon) and np.isfinite(lat):
+        epsg = str((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) % 60 + 1)
+    on_disk = isinstance(source, (str, os.PathLike)) and os.path.exists(source)
+    name = str(source) if on_disk else "scene.tif"  # band arrays have no file
+    out = str(Path(name).with_name(f"{Path(name).stem}_10m.tif"))
+    return (
+        f"reproject it to its UTM zone at 10 m (gdalwarp -t_srs EPSG:{epsg} -tr 10 10 {name} {out}, or "
+        f"rio warp {name} {out} --dst-crs EPSG:{epsg} --res 10, which drops the band names: give them "
+        "again)"
+    )
+
+
 def _check_grid(src) -> None:
     """Refuse grids the detector was not made for: not projected in metres, or pixels not about 10 m."""
     crs = rasterio.crs.CRS.from_user_input(src.crs) if src.crs is not None else None
-    utm_hint = "reproject it to its UTM zone at 10 m (gdalwarp -t_srs EPSG:326NN -tr 10 10)"
+    t = src.transform
+    x, y = t @ (src.width / 2, src.height / 2)
+    lon = lat = np.nan
+    if crs is not None:
+        lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
+    utm_hint = _utm_hint(src.source, lon, lat)
     if crs is None or not crs.is_projected:
         raise RasterError(
             f"{src.source}: the grid is in {crs.to_string() if crs else 'no CRS'}, not a projected CRS in "
             f"metres; dump detection needs the 10 m Sentinel-2 grid: {utm_hint}"
         )
     unit = crs.linear_units_factor[1]
-    t = src.transform
     size = np.array([np.hypot(t.a, t.d), np.hypot(t.b, t.e)]) * unit
     # on the ground: a Web Mercator pixel of 15.9 m at 51° N covers 10 m
-    x, y = t @ (src.width / 2, src.height / 2)
-    lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
     factors = Proj(crs.to_wkt()).get_factors(lon, lat, errcheck=False)
     ground = size / np.array([factors.parallel_scale, factors.meridional_scale])
     if not (np.isfinite(ground).all() and ((ground >= PIXEL_M[0]) & (ground <= PIXEL_M[1])).all()):
