@@ -504,3 +504,15 @@ def test_a_multipolygon_of_overlapping_parts_is_said_to_have_them():
     twice = MultiPolygon([box(71.4, 51.1, 71.5, 51.2), box(71.45, 51.15, 71.55, 51.25)])
     with pytest.warns(RepairWarning, match="crosses itself or has parts that overlap at"):
         validate_layer(plots([twice]), "plots")
+
+
+def test_a_zone_id_named_as_in_the_file_finds_the_renamed_column():
+    # geoBoundaries' shapeName is read as name_en: --zone-id shapeName (as QGIS shows it) still names it
+    path = Path(__file__).parent / "data" / "admin" / "geoBoundaries-KAZ-ADM1_gbOpen2017_orig_names.geojson"
+    zones = kzgeo.read_layer(path, kind="regions")
+    assert "shapeName" not in zones.columns and "name_en" in zones.columns
+    pas = kzgeo.datasets.load("protected_areas")
+    by_file_name = kzgeo.coverage(zones, pas, zone_id="SHAPENAME")
+    assert by_file_name.equals(kzgeo.coverage(zones, pas, zone_id="name_en"))
+    with pytest.raises(SchemaError, match=r"no column 'shapeNom'"):
+        kzgeo.coverage(zones, pas, zone_id="shapeNom")

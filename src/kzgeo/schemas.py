@@ -249,6 +249,9 @@ def feature_ids(gdf, given: str | None, *, role: str, param: str, also: tuple[st
 
     if given is not None:
         given = column_named(gdf.columns, given)
+        renamed = {k.casefold(): v for k, v in gdf.attrs.get("kzgeo_renamed", {}).items()}
+        if given not in gdf.columns and isinstance(given, str) and given.casefold() in renamed:
+            given = renamed[given.casefold()]  # shapeName, read as name_en (kzgeo.validate_layer)
         if given not in gdf.columns:
             raise SchemaError(
                 f"{role}: no column {given!r}; the columns are {', '.join(map(str, gdf.columns))}; "

@@ -825,4 +825,6 @@ def validate_layer(
     if spec is not None:
         gdf = gdf.reset_index(drop=True)
     gdf.attrs["kzgeo_kind"] = kind
+    if report.renamed:  # a column asked for by the name it had in the file is found under its new one
+        gdf.attrs["kzgeo_renamed"] = {str(k): v for k, v in report.renamed.items() if v in gdf.columns}
     return gdf
