@@ -1067,3 +1067,42 @@ def test_default_ids_match_in_any_case_and_odd_layers_are_named():
         coverage(unset, pas)
     with pytest.raises(DataError, match="planting_progress plan: got a list; give a DataFrame"):
         planting_progress(*regions_and_plots()[::-1], plan=[("Akmola", 2025, 1, 1)])
+
+
+# --- plans as a ministry writes them --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def country():
+    """The bundled 2024 regions (kato, name_en, name_kk, name_ru) and the demo plots of 2025."""
+    from kzgeo import datasets
+
+    plots = datasets.load("plots")
+    return datasets.load("regions"), plots[plots["year"] == 2025]
+
+
+def _planned(country, names, **kwargs) -> dict:
+    """The regional seedlings_plan of 2025 by name_en when plan row i (region ``names[i]``, beside a
+    national row) plans i + 1 seedlings."""
+    regions, plots = country
+    plan = pd.DataFrame(
+        {"region": [*names, NATIONAL], "year": 2025, "seedlings_plan": [*range(1, len(names) + 1), 1e9],
+         "ha_plan": 1.0}
+    )  # fmt: skip
+    table = planting_progress(plots, regions, plan=plan, **kwargs)
+    rows = table[(table["year"] == 2025) & (table["region"] != NATIONAL) & table["seedlings_plan"].notna()]
+    return dict(zip(rows["region"], rows["seedlings_plan"].astype(int), strict=True))
+
+
+def test_a_plan_may_name_regions_by_their_kato_code(country):
+    """KATO is the regions layer's id: a plan of codes, as numbers, text or a spreadsheet's floats."""
+    codes = [100000000, "110000000", 150000000.0, " 190000000 ", np.int64(750000000)]
+    assert _planned(country, codes) == {"Abay": 1, "Akmola": 2, "Aktobe": 3, "Almaty": 4, "Almaty (city)": 5}
+    assert _planned(country, ["750000000.0"]) == {"Almaty (city)": 1}
+    with pytest.raises(DataError, match=r"region\(s\) '999999999' are in no row of the regions layer \(by "
+                       r"name_en, name_kk, name_ru or kato\)"):  # fmt: skip
+        _planned(country, [999999999])
+    # a layer without kato has no codes to match
+    regions, plots = country
+    with pytest.raises(DataError, match=r"'100000000' are in no row .* \(by name_en, name_kk or name_ru\)"):
+        _planned((regions.drop(columns="kato"), plots), [100000000])

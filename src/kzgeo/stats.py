@@ -37,7 +37,7 @@ from kzgeo.errors import (
     SchemaError,
     warn_caller,
 )
-from kzgeo.schemas import column_named, feature_ids
+from kzgeo.schemas import LAYER_KINDS, column_named, feature_ids
 from kzgeo.validate import _and, _show_ids, _without_area
 
 __all__ = [
@@ -528,17 +528,33 @@ def overlap_table(
 
 
 def _name_key(name) -> str:
-    """How a region name is matched: without surrounding spaces, in any case."""
-    return str(name).strip().casefold()
+    """How a region name is matched: without surrounding spaces, in any case; a KATO code by its
+    digits (100000000, '100000000' and a spreadsheet's 100000000.0 alike)."""
+    text = str(name).strip()
+    code = re.fullmatch(r"(\d+)(?:\.0*)?", text)
+    return code.group(1) if code else text.casefold()
+
+
+def _name_columns(regions: gpd.GeoDataFrame) -> list[str]:
+    """The columns of ``regions`` that name a region: ``name_kk``, ``name_ru``, ``name_en`` and the
+    regions' id, ``kato`` (in any case), those it has."""
+    kato = column_named(regions.columns, LAYER_KINDS["regions"].id_column)
+    return [c for c in ("name_kk", "name_ru", "name_en", kato) if c in regions.columns]
+
+
+def _named_by(regions: gpd.GeoDataFrame) -> str:
+    """What a region is named by, for messages: 'name_en, name_kk, name_ru or kato'."""
+    if len(_name_columns(regions)) < 4:
+        return "name_en, name_kk or name_ru"
+    return f"name_en, name_kk, name_ru or {LAYER_KINDS['regions'].id_column}"
 
 
 def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
-    """Every name of a region (``name_en``, ``name_kk``, ``name_ru``), as :func:`_name_key` -> its
-    ``name_en``; and the national name."""
+    """Every name of a region (:func:`_name_columns`), as :func:`_name_key` -> its ``name_en``; and
+    the national name."""
     names = {_name_key(n): NATIONAL for n in _NATIONAL_NAMES}
-    for col in ("name_kk", "name_ru", "name_en"):
-        if col in regions.columns:
-            names.update(zip(regions[col].map(_name_key), regions["name_en"], strict=True))
+    for col in _name_columns(regions):
+        names.update(zip(regions[col].map(_name_key), regions["name_en"], strict=True))
     # 'Astana' for 'Astana (city)', 'Шымкент' for 'Шымкент (қала)': unless a region is so named
     # ('Almaty' is the region, 'Almaty (city)' the city)
     for key, name in list(names.items()):
@@ -552,11 +568,10 @@ def _ambiguous_names(regions: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """Names that two regions bear in different languages, as :func:`_name_key` -> their ``name_en``:
     'Алматы' is the region Almaty in Kazakh and the city Almaty in Russian."""
     bearers: dict[str, list[str]] = {}
-    for col in ("name_kk", "name_ru", "name_en"):
-        if col in regions.columns:
-            for key, name in zip(regions[col].map(_name_key), regions["name_en"], strict=True):
-                if name not in bearers.setdefault(key, []):
-                    bearers[key].append(name)
+    for col in _name_columns(regions):
+        for key, name in zip(regions[col].map(_name_key), regions["name_en"], strict=True):
+            if name not in bearers.setdefault(key, []):
+                bearers[key].append(name)
     return {key: names for key, names in bearers.items() if len(names) > 1}
 
 
@@ -661,8 +676,7 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
         known = ", ".join(sorted(map(str, regions["name_en"]))[:4])
         raise DataError(
             f"planting_progress plan: region(s) {_show_ids(unknown, repr)} are in no row of the "
-            f"regions layer (by name_en, name_kk or name_ru); name them as the regions do (e.g. {known}, "
-            "...) "
+            f"regions layer (by {_named_by(regions)}); name them as the regions do (e.g. {known}, ...) "
             f"or {NATIONAL!r} for the national plan"
         )
     ambiguous = _ambiguous_names(regions)
@@ -856,7 +870,7 @@ def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Seri
         example = ", ".join(sorted({str(n) for n in regions["name_en"].dropna()})[:3])  # each name once
         warnings.warn(
             f"planting_progress plots: {len(names)} region name(s) of {int(stray.sum()):,} plot(s) are in no "
-            f"row of the regions layer (by name_en, name_kk or name_ru): {_show_ids(names)}; these plots are "
+            f"row of the regions layer (by {_named_by(regions)}): {_show_ids(names)}; these plots are "
             "tabled in regional rows under those names as given, and in the national rows; name the regions "
             f"as the regions layer does (e.g. {example}, ...), or give a regions layer with these names",
             KzgeoWarning,
@@ -891,7 +905,8 @@ def planting_progress(
         Regions with ``name_en``; used to place plots without a region and to check region names.
     plan : DataFrame, optional
         Columns ``region, year, seedlings_plan, ha_plan``; a region is named as in ``regions``
-        (``name_en``, ``name_kk`` or ``name_ru``); a row whose region is ``"Kazakhstan"`` is the
+        (``name_en``, ``name_kk`` or ``name_ru``) or by its KATO code (``kato``, as a number or
+        text); a row whose region is ``"Kazakhstan"`` is the
         national plan; for a year with regional rows but no national row, the national plan is the
         sum of the regional rows when they cover every region of ``regions`` with plots that year
         (plots under a region name ``regions`` lacks are warned of and do not count; with a warning
