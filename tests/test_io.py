@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import box
 
 import kzgeo
-from kzgeo.errors import DataError, LayerReadError, OutputError, OutputExistsError
+from kzgeo.errors import DataError, LayerReadError, OutputError, OutputExistsError, SchemaError
 from kzgeo.io import atomic_output, list_layers
 
 SQUARES = [box(71.4, 51.1, 71.5, 51.2), box(76.9, 43.2, 77.0, 43.3)]
@@ -243,7 +243,23 @@ def test_every_bundled_layer_reads_as_its_kind_and_as_guessed():
         assert kzgeo.read_layer(DATA / f"{kind}.gpkg", kind=kind).attrs["kzgeo_kind"] == kind
         assert kzgeo.read_layer(DATA / f"{kind}.gpkg", kind="guess").attrs["kzgeo_kind"] == kind
         assert len(kzgeo.read_layer(DATA / f"{kind}.gpkg")) > 0
-    assert len(kzgeo.read_layer(DATA / "regions.gpkg", kind="districts")) == 20  # both have KATO codes
+    # both have KATO codes: the regions' ISO 3166-2 codes say which, or the codes themselves
+    with pytest.raises(SchemaError, match=r"regions\.gpkg: read as districts, but its column 'iso_3166_2'"):
+        kzgeo.read_layer(DATA / "regions.gpkg", kind="districts")
+    regions = kzgeo.read_layer(DATA / "regions.gpkg")[["kato", "name_en", "geometry"]]
+    with pytest.raises(
+        SchemaError,
+        match=r"^layer: read as districts, but its KATO codes \(100000000, 110000000, 150000000, 190000000, "
+        r"230000000 and 15 more\) are those of regions \(XX0000000\)",
+    ):
+        kzgeo.validate_layer(regions, "districts")
+    districts = kzgeo.read_layer(DATA / "districts.gpkg")[["kato", "name_en", "geometry"]]
+    with pytest.raises(SchemaError, match=r"KATO codes \(.*\) are those of districts"):
+        kzgeo.validate_layer(districts, "regions")
+    # a mix of codes (a city of a region's rank among districts), or others, is taken as asked
+    assert len(kzgeo.validate_layer(districts.assign(kato=districts["kato"].astype(str).str[:8]), "regions"))
+    mixed = districts.assign(kato=["710000000", *districts["kato"].astype(str).iloc[1:]])
+    assert len(kzgeo.validate_layer(mixed, "regions")) == len(districts)
 
 
 def test_the_command_line_refuses_a_layer_given_in_the_wrong_place(tmp_path, capsys):

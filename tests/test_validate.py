@@ -487,8 +487,9 @@ def test_real_boundaries_given_as_another_kind_are_refused(admin_dir):
     bundled = Path(__file__).parents[1] / "data"
     with pytest.raises(SchemaError, match=r"its column 'region_kato' says it is a districts layer"):
         kzgeo.read_layer(bundled / "districts.gpkg", kind="regions")
-    # a layer of just KATO codes and names has no sign either way: read as asked
-    assert len(kzgeo.read_layer(bundled / "regions.gpkg", kind="districts")) == 20
+    # the bundled regions carry ISO 3166-2 codes, which only regions have
+    with pytest.raises(SchemaError, match=r"its column 'iso_3166_2' says it is a regions layer"):
+        kzgeo.read_layer(bundled / "regions.gpkg", kind="districts")
     # the real files as the kinds they are, and OpenStreetMap's regions (osm_id) too
     osm = admin_dir / "shi_OSMB-KZ_obl_orig_with_osm_id.geojson"
     with warnings.catch_warnings():

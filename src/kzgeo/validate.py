@@ -622,8 +622,30 @@ def _distinctive_columns(kind: LayerKind) -> set[str]:
 
 _DISTRICT_SIGNS = ("adm2_en", "adm2_pcode", "region_kato")
 """Columns only a districts layer has (its region's code beside its own KATO, an ADM2 name)."""
-_REGION_SIGNS = ("adm1_en", "adm1_pcode")
+_REGION_SIGNS = ("adm1_en", "adm1_pcode", "iso_3166_2")
 """Columns of a regions layer, when no district sign is there (an ADM2 file has ADM1 names too)."""
+
+
+def _code_text(value) -> str:
+    """A code as written: 110000000 read into a float column is '110000000', not '110000000.0'."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _kato_level(gdf: gpd.GeoDataFrame) -> str | None:
+    """``"regions"`` when every KATO code is a region's (``XX0000000``: Akmola 110000000), ``"districts"``
+    when none is and each names a district (digits 3-4 not ``00``: 111000000 ... 117000000), else None
+    (codes of other lengths, or a mix)."""
+    col = next((c for c in gdf.columns if str(c).lower() == "kato"), None)
+    if col is None:
+        return None
+    codes = gdf[col].dropna().map(_code_text).str.strip()
+    if codes.empty or not codes.str.fullmatch(r"\d{9}").all():
+        return None
+    if codes.str.endswith("0000000").all():
+        return "regions"
+    return "districts" if not codes.str[2:4].eq("00").any() else None
 
 
 def _check_admin_level(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
@@ -636,13 +658,22 @@ def _check_admin_level(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> Non
     districts = [cols[c] for c in _DISTRICT_SIGNS if c in cols]
     regions = [cols[c] for c in _REGION_SIGNS if c in cols] if not districts else []
     signs, other = (districts, "districts") if kind.name == "regions" else (regions, "regions")
-    if kind.name not in ("regions", "districts") or not signs:
+    if kind.name not in ("regions", "districts"):
         return
-    raise AnotherKindError(
-        f"{name}: read as {kind.name}, but its column {signs[0]!r} says it is a {other} layer; give a "
-        f"{kind.name} file",
-        other,
-    )
+    if signs:
+        raise AnotherKindError(
+            f"{name}: read as {kind.name}, but its column {signs[0]!r} says it is a {other} layer; give a "
+            f"{kind.name} file",
+            other,
+        )
+    if _kato_level(gdf) == other:
+        codes = gdf[next(c for c in gdf.columns if str(c).lower() == "kato")].dropna().map(_code_text)
+        shape = "XX0000000" if other == "regions" else "with a district in digits 3-4"
+        raise AnotherKindError(
+            f"{name}: read as {kind.name}, but its KATO codes ({_show_ids(codes)}) are "
+            f"those of {other} ({shape}); give a {kind.name} file",
+            other,
+        )
 
 
 def _check_role(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> None:
