@@ -1106,3 +1106,55 @@ def test_a_plan_may_name_regions_by_their_kato_code(country):
     regions, plots = country
     with pytest.raises(DataError, match=r"'100000000' are in no row .* \(by name_en, name_kk or name_ru\)"):
         _planned((regions.drop(columns="kato"), plots), [100000000])
+
+
+OFFICIAL_RU = [
+    "область Абай", "Акмолинская область", "Актюбинская область", "Алматинская область", "Атырауская область",
+    "Западно-Казахстанская область", "Жамбылская область", "область Жетісу", "Карагандинская область",
+    "Костанайская область", "Кызылординская область", "Мангистауская область", "Павлодарская область",
+    "Северо-Казахстанская область", "Туркестанская область", "область Ұлытау",
+    "Восточно-Казахстанская область", "г. Астана", "г. Алматы", "г. Шымкент",
+]  # fmt: skip
+OFFICIAL_KK = [
+    "Абай облысы", "Ақмола облысы", "Ақтөбе облысы", "Алматы облысы", "Атырау облысы",
+    "Батыс Қазақстан облысы", "Жамбыл облысы", "Жетісу облысы", "Қарағанды облысы", "Қостанай облысы",
+    "Қызылорда облысы", "Маңғыстау облысы", "Павлодар облысы", "Солтүстік Қазақстан облысы",
+    "Түркістан облысы", "Ұлытау облысы", "Шығыс Қазақстан облысы", "Астана қаласы", "Алматы қаласы",
+    "Шымкент қаласы",
+]  # fmt: skip
+
+
+def test_a_plan_may_name_regions_as_officially_written_with_their_unit_word(country):
+    """'Акмолинская область', 'Ақмола облысы', 'г. Алматы', 'Almaty city' were in no row of the regions
+    layer: a region's or a city's word is left out, and says which of the two a name is."""
+    regions, _ = country
+    expected = {name: i + 1 for i, name in enumerate(regions["name_en"])}
+    english = [n.replace(" (city)", " city") if "(city)" in n else f"{n} Region" for n in regions["name_en"]]
+    for names in (OFFICIAL_RU, OFFICIAL_KK, english):
+        assert _planned(country, names) == expected, names[0]
+    for name in ("Акмолинская обл.", "АКМОЛИНСКАЯ ОБЛ", "Akmola oblast", "Ақмола облысы ", "akmola  region"):
+        assert _planned(country, [name]) == {"Akmola": 1}, name
+    for name in ("город Алматы", "г.Алматы", "Алматы г.", "Алматы қ.", "ALMATY CITY", "Алматы (город)"):
+        assert _planned(country, [name]) == {"Almaty (city)": 1}, name
+    # the region and the city of one name stay apart, whichever language names them
+    for pair in (["Алматинская область", "г. Алматы"], ["Алматы облысы", "Алматы қаласы"],
+                 ["Almaty region", "Almaty city"], ["Almaty", "Almaty city"]):  # fmt: skip
+        assert _planned(country, pair) == {"Almaty": 1, "Almaty (city)": 2}, pair
+    # a unit word that the named one is not: no such region
+    for name in ("Astana region", "г. Акмолинская"):
+        with pytest.raises(DataError, match=rf"region\(s\) '{name}' are in no row of the regions layer"):
+            _planned(country, [name])
+
+
+def test_region_names_match_with_yo_as_ye_and_plots_with_their_unit_word():
+    regions, plots = regions_and_plots()
+    regions["name_ru"] = ["Костанайская", "Берёзовская"]
+    plan = pd.DataFrame({"region": ["Березовская обл."], "year": [2025], "seedlings_plan": [24_000],
+                         "ha_plan": [12.0]})  # fmt: skip
+    named = plots.assign(region=["Kostanay region", "Костанайская область", "БЕРЕЗОВСКАЯ", "Akmola", None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # each plot where its name says: nothing to warn of
+        warnings.filterwarnings("ignore", message=".*no 'Kazakhstan' row")
+        table = planting_progress(named, regions, plan=plan).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
+    assert table.loc[("Kostanay", 2025), "plots"] == 2 and table.loc[("Kostanay", 2024), "plots"] == 1

@@ -73,11 +73,11 @@ NATIONAL_PLAN = pd.DataFrame(
 """The national plan used when no plan table is given: 2025, 336.5 million seedlings on 494,000 ha
 (Taza Kazakhstan / 2 billion trees by 2027)."""
 
-_NATIONAL_NAMES = (
-    NATIONAL, "Republic of Kazakhstan", "Қазақстан", "Қазақстан Республикасы", "Казахстан",
-    "Республика Казахстан",
-)  # fmt: skip
-"""Names a plan may give its national row, in en, kk and ru."""
+_NATIONAL_NAMES = {
+    NATIONAL: "name_en", "Republic of Kazakhstan": "name_en", "Қазақстан": "name_kk",
+    "Қазақстан Республикасы": "name_kk", "Казахстан": "name_ru", "Республика Казахстан": "name_ru",
+}  # fmt: skip
+"""Names a plan may give its national row, in en, kk and ru, with the name column of their language."""
 
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
@@ -528,11 +528,37 @@ def overlap_table(
 
 
 def _name_key(name) -> str:
-    """How a region name is matched: without surrounding spaces, in any case; a KATO code by its
-    digits (100000000, '100000000' and a spreadsheet's 100000000.0 alike)."""
-    text = str(name).strip()
+    """How a region name is matched: in any case, ё as е, spaces collapsed and none around it; a KATO
+    code by its digits (100000000, '100000000' and a spreadsheet's 100000000.0 alike)."""
+    text = " ".join(str(name).split())
     code = re.fullmatch(r"(\d+)(?:\.0*)?", text)
-    return code.group(1) if code else text.casefold()
+    return code.group(1) if code else text.casefold().replace("ё", "е")
+
+
+# Words (as _name_key writes them) saying that a name is a city's or a region's: before the name
+# ('г. алматы', 'область абай', as Russian names the regions of 2022), after it ('алматы қаласы',
+# 'акмолинская обл.', 'akmola region') or after it in brackets ('astana (city)', as name_en and name_kk
+# of the bundled regions name a city).
+_UNIT_WORDS = {
+    "city": ("city", "город", "г.", "қаласы", "қала", "қ."),
+    "region": ("region", "oblast", "область", "обл.", "обл", "облысы", "облыс"),
+}
+_UNIT_NAMES = {
+    unit: re.compile(
+        rf"(?:{words})(?:(?<=\.)\s*|\s+)(?P<before>\S.*)|(?P<after>.*\S)(?:\s+(?:{words})|\s*\((?:{words})\))"
+    )
+    for unit, words in ((u, "|".join(map(re.escape, w))) for u, w in _UNIT_WORDS.items())
+}
+
+
+def _without_unit(key: str) -> tuple[str, str | None]:
+    """A name key without the word saying it is a city's or a region's, and which it says: ('алматы',
+    'city') for 'г. алматы'; (key, None) for a name without such a word."""
+    for unit, pattern in _UNIT_NAMES.items():
+        found = pattern.fullmatch(key)
+        if found:
+            return found["before"] or found["after"], unit
+    return key, None
 
 
 def _name_columns(regions: gpd.GeoDataFrame) -> list[str]:
@@ -549,58 +575,95 @@ def _named_by(regions: gpd.GeoDataFrame) -> str:
     return f"name_en, name_kk, name_ru or {LAYER_KINDS['regions'].id_column}"
 
 
-def _region_names(regions: gpd.GeoDataFrame) -> dict[str, str]:
-    """Every name of a region (:func:`_name_columns`), as :func:`_name_key` -> its ``name_en``; and
-    the national name."""
-    names = {_name_key(n): NATIONAL for n in _NATIONAL_NAMES}
-    for col in _name_columns(regions):
-        names.update(zip(regions[col].map(_name_key), regions["name_en"], strict=True))
-    # 'Astana' for 'Astana (city)', 'Шымкент' for 'Шымкент (қала)': unless a region is so named
-    # ('Almaty' is the region, 'Almaty (city)' the city)
-    for key, name in list(names.items()):
-        short = re.sub(r"\s*\((city|қала|город|г\.)\)$", "", key)
-        if short != key:
-            names.setdefault(short, name)
-    return names
+def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[tuple[str, str]]]:
+    """The regions each of ``values`` may name, as (name column it matches in, ``name_en``); the
+    national name as (its language's column, ``"Kazakhstan"``). No match: an empty list; a name that
+    two regions bear ('Алматы' is the region in Kazakh and the city in Russian): both.
+
+    A name matches in any case (:func:`_name_key`), a region's or a city's name with or without its
+    unit word (:data:`_UNIT_WORDS`), which then says which of the two it is: 'Алматинская область' and
+    'Алматы облысы' are the region, 'г. Алматы' and 'Almaty city' the city. A name matching a
+    region's whole name wins over one matching it without the unit word: 'Almaty' is the region
+    Almaty, not 'Almaty (city)'. A region is a city when one of its names says so, a region when one
+    says so or the layer's cities are named so.
+    """
+    whole: dict[str, list] = {}  # key -> [(column, name_en, unit)]
+    bare: dict[str, list] = {}  # the same by key without its unit word
+    columns = _name_columns(regions)
+    keys = {c: [None if pd.isna(v) else _name_key(v) for v in regions[c]] for c in columns}
+    rows = [{c: keys[c][i] for c in columns if keys[c][i] is not None} for i in range(len(regions))]
+    stems = [{c: _without_unit(key) for c, key in row.items()} for row in rows]
+    units = [{u for _, u in stem.values()} - {None} for stem in stems]
+    # a layer naming its cities so (the bundled one) makes the regions of plain names regions; in one
+    # that does not (geoBoundaries: 'Akmola Region' beside the city 'Astana'), a plain name is either
+    units = [
+        "city" if "city" in u else "region" if u or any("city" in v for v in units) else None for u in units
+    ]
+    for row, stem, unit, name in zip(rows, stems, units, regions["name_en"], strict=True):
+        for c, key in row.items():
+            whole.setdefault(key, []).append((c, name, unit))
+            bare.setdefault(stem[c][0], []).append((c, name, unit))
+    national = {_name_key(n): col for n, col in _NATIONAL_NAMES.items()}
+
+    def match(key: str) -> list[tuple[str, str]]:
+        if key in national:
+            return [(national[key], NATIONAL)]
+        stem, unit = _without_unit(key)
+        for hits in (whole.get(key, []), bare.get(stem, [])):
+            named = list(dict.fromkeys((c, n) for c, n, u in hits if None in (unit, u) or unit == u))
+            if named:
+                return named
+        return []
+
+    found: dict[str, list] = {}
+    out = []
+    for value in values:
+        if pd.isna(value) or not str(value).strip():
+            out.append([])
+            continue
+        key = _name_key(value)
+        if key not in found:
+            found[key] = match(key)
+        out.append(found[key])
+    return out
 
 
-def _ambiguous_names(regions: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """Names that two regions bear in different languages, as :func:`_name_key` -> their ``name_en``:
-    'Алматы' is the region Almaty in Kazakh and the city Almaty in Russian."""
-    bearers: dict[str, list[str]] = {}
-    for col in _name_columns(regions):
-        for key, name in zip(regions[col].map(_name_key), regions["name_en"], strict=True):
-            if name not in bearers.setdefault(key, []):
-                bearers[key].append(name)
-    return {key: names for key, names in bearers.items() if len(names) > 1}
+def _bearers(matches: list[tuple[str, str]]) -> list[str]:
+    """The ``name_en`` of each region among :func:`_region_matches` of one name, once."""
+    return list(dict.fromkeys(name for _, name in matches))
 
 
 def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd.Series) -> pd.Series:
-    """Region name of each plot: its own ``region`` value (in en, kk or ru, any case), else (blank, or
-    the national name) the region holding its inner point."""
-    given = (
-        plots["region"] if "region" in plots.columns else pd.Series(np.nan, index=plots.index, dtype=object)
-    )
-    names = _region_names(regions)
+    """Region name of each plot: its own ``region`` value (as :func:`_region_matches` matches it),
+    else (blank, or the national name) the region holding its inner point."""
+    raw = plots["region"] if "region" in plots.columns else pd.Series(None, index=plots.index, dtype=object)
+    matches = _region_matches(raw, regions)
+    order = _name_columns(regions)
 
-    def named(value):
+    def named(value, found):
         if pd.isna(value) or not str(value).strip():
             return None
-        name = names.get(_name_key(value), value.strip() if isinstance(value, str) else value)
+        if not found:  # a name the regions layer lacks: kept as given
+            return value.strip() if isinstance(value, str) else value
+        # a name two regions bear and where the plot lies cannot settle: name_en's, else name_ru's
+        name = max(found, key=lambda m: order.index(m[0]) if m[0] in order else -1)[1]
         return None if name == NATIONAL else name
 
     # object dtype throughout: a column of only missing values maps to float64, which refuses names
-    given = given.astype(object).map(named).astype(object)
+    given = pd.Series(
+        [named(v, m) for v, m in zip(raw, matches, strict=True)],
+        index=plots.index,
+        dtype=object,
+        name=raw.name,
+    )
     located = _region_holding(plots, regions)
     # a name two regions bear ('Алматы'): the one of them that holds the plot, else said
-    ambiguous = _ambiguous_names(regions)
+    twofold = [(i, _bearers(m)) for i, m in enumerate(matches) if len(_bearers(m)) > 1]
     unsettled = np.zeros(len(plots), dtype=bool)
-    if ambiguous:
-        raw = plots["region"] if "region" in plots.columns else pd.Series(None, index=plots.index)
-        keys = raw.map(lambda v: None if pd.isna(v) else _name_key(v)).to_numpy()
+    if twofold:
         values = given.to_numpy(dtype=object).copy()
-        for i in np.flatnonzero(pd.Series(keys).isin(ambiguous).to_numpy()):  # the few so named
-            if located[i] in ambiguous[keys[i]]:
+        for i, bearers in twofold:
+            if located[i] in bearers:
                 values[i] = located[i]
             else:
                 unsettled[i] = True
@@ -610,7 +673,7 @@ def _region_of_plots(plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, ids: pd
             name = raw.iloc[rows[0]]
             warn_caller(
                 f"planting_progress plots: {len(rows):,} plot(s) are named {name!r}, which "
-                f"{_and(ambiguous[keys[rows[0]]])} both bear, and lie in neither (or have no geometry): "
+                f"{_and(_bearers(matches[rows[0]]))} both bear, and lie in neither (or have no geometry): "
                 f"{_show_ids(ids.iloc[rows])}; they are tabled under {given.iloc[rows[0]]}; name their "
                 "region as the regions layer's name_en does",
                 KzgeoWarning,
@@ -662,16 +725,17 @@ def _warn_if_elsewhere(given: pd.Series, located: np.ndarray, unknown: np.ndarra
 
 
 def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -> pd.DataFrame:
-    """The plan with each region named as in ``regions.name_en`` (a plan may name them in kk or ru).
+    """The plan with each region named as in ``regions.name_en`` (a plan may name them as
+    :func:`_region_matches` matches them).
 
     A region neither in ``regions`` nor among the ``planted`` regions of the plots would become a row
     of 0 % done: it is an error instead.
     """
-    names = _region_names(regions)
-    names |= {_name_key(r): r for r in planted if _name_key(r) not in names}
     given = plan["region"].astype(str).str.strip()
-    keys = given.map(_name_key)
-    unknown = sorted(set(given[~keys.isin(names)]))
+    matches = _region_matches(plan["region"], regions)
+    only_plots = {_name_key(r): r for r in planted}  # names the plots use and the layer lacks
+    bearers = [_bearers(m) or [only_plots.get(_name_key(g))] for g, m in zip(given, matches, strict=True)]
+    unknown = sorted({g for g, b in zip(given, bearers, strict=True) if b == [None]})
     if unknown:
         known = ", ".join(sorted(map(str, regions["name_en"]))[:4])
         raise DataError(
@@ -679,17 +743,15 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
             f"regions layer (by {_named_by(regions)}); name them as the regions do (e.g. {known}, ...) "
             f"or {NATIONAL!r} for the national plan"
         )
-    ambiguous = _ambiguous_names(regions)
-    twofold = keys.isin(ambiguous).to_numpy()
-    if twofold.any():
-        row = int(np.flatnonzero(twofold)[0])
-        both = ambiguous[keys.iloc[row]]
+    twofold = [i for i, b in enumerate(bearers) if len(b) > 1]
+    if twofold:
+        both = bearers[twofold[0]]
         raise DataError(
-            f"planting_progress plan: region {given.iloc[row]!r} is the name of {_and(both)} in different "
-            f"name columns of the regions layer; name the one meant by a name only it bears, e.g. its "
-            f"name_en ({' or '.join(map(repr, both))})"
+            f"planting_progress plan: region {given.iloc[twofold[0]]!r} is the name of {_and(both)} in "
+            f"different name columns of the regions layer; name the one meant by a name only it bears, "
+            f"e.g. its name_en ({' or '.join(map(repr, both))})"
         )
-    plan = plan.assign(region=keys.map(names))
+    plan = plan.assign(region=[b[0] for b in bearers])
     if plan.duplicated(["region", "year"]).any():
         region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
         raise DataError(
@@ -895,19 +957,21 @@ def planting_progress(
     Parameters
     ----------
     plots : GeoDataFrame
-        Planting plots with the ``plots`` kind's columns: ``region`` (English name), ``year``,
-        ``seedlings``, ``declared_ha`` and ``survival_pct`` (a percentage; may be missing). Region
-        names match in any case and without surrounding spaces, a city's also without its
-        ``(city)``. A plot without a region (missing, blank, or ``"Kazakhstan"``) gets the region that
-        holds its inner point; a plot named under another region than the one holding it stays under
-        the name given, with a warning.
+        Planting plots with the ``plots`` kind's columns: ``region`` (named as below), ``year``,
+        ``seedlings``, ``declared_ha`` and ``survival_pct`` (a percentage; may be missing). A plot
+        without a region (missing, blank, or ``"Kazakhstan"``) gets the region that holds its inner
+        point; a plot named under another region than the one holding it stays under the name given,
+        with a warning.
     regions : GeoDataFrame
         Regions with ``name_en``; used to place plots without a region and to check region names.
+        The plots and the plan name a region by its ``name_en``, ``name_kk`` or ``name_ru`` (those
+        ``regions`` has) in any case, ё as е, with or without a unit word (``'Акмолинская
+        область'``, ``'Ақмола облысы'``, ``'Akmola Region'``; ``'г. Алматы'``, ``'Алматы қаласы'``,
+        ``'Almaty city'``), which tells a region from a city of the same name; or by its KATO code
+        (``kato``, as a number or text).
     plan : DataFrame, optional
-        Columns ``region, year, seedlings_plan, ha_plan``; a region is named as in ``regions``
-        (``name_en``, ``name_kk`` or ``name_ru``) or by its KATO code (``kato``, as a number or
-        text); a row whose region is ``"Kazakhstan"`` is the
-        national plan; for a year with regional rows but no national row, the national plan is the
+        Columns ``region, year, seedlings_plan, ha_plan``; a row whose region is ``"Kazakhstan"`` is
+        the national plan; for a year with regional rows but no national row, the national plan is the
         sum of the regional rows when they cover every region of ``regions`` with plots that year
         (plots under a region name ``regions`` lacks are warned of and do not count; with a warning
         for 2025, whose programme target it replaces), and is left empty (``nan``, with a warning)
