@@ -479,6 +479,34 @@ def _warn_if_misread(gdf: gpd.GeoDataFrame, path: Path) -> None:
         )
 
 
+def _warn_if_kazakh_in_cp1251(gdf: gpd.GeoDataFrame, path: Path, encoding: str) -> None:
+    """Warn when text decoded as cp1251 has the letters kz1048's Kazakh letters become in it among its
+    Cyrillic (kz1048 is cp1251 with Қ, Ғ, Ө, Ұ, Ү, Һ, Ә, Ң in place of Serbian and Ukrainian letters):
+    'Ырєыз-Торєай' is 'Ырғыз-Торғай' read as cp1251."""
+    import codecs
+
+    if codecs.lookup(encoding).name != "cp1251":
+        return
+    raw = "\n".join(
+        v
+        for col in gdf.columns
+        if col != gdf.geometry.name and pd.api.types.is_string_dtype(gdf[col])
+        for v in gdf[col].dropna().unique()[:200]
+        if isinstance(v, str) and not v.isascii()
+    )
+    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in raw)
+    odd = next((v for v in raw.split("\n") if any(ch in _KZ1048_IN_CP1251 for ch in v)), None)
+    if odd is None or cyrillic < 2 * sum(ch in _KZ1048_IN_CP1251 for ch in raw):
+        return
+    fixed = odd.encode("cp1251").decode("kz1048")
+    warnings.warn(
+        f"{path}: text read as {encoding} has letters that are kz1048's Kazakh letters read as cp1251 "
+        f"({odd!r} would be {fixed!r}); pass encoding='kz1048' (CLI: kzgeo --encoding kz1048 COMMAND ...)",
+        KzgeoWarning,
+        stacklevel=4,
+    )
+
+
 def _check_dbf(path: Path) -> None:
     dbf = next((d for d in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if d.exists()), None)
     if dbf is None:
@@ -543,6 +571,7 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
         raise LayerReadError(f"{path}: the layer has no geometry; give a file with a vector layer")
     if recode is not None:
         gdf = _recode(gdf, recode, path)
+        _warn_if_kazakh_in_cp1251(gdf, path, recode)
     elif driver == "ESRI Shapefile" and encoding is None:  # only text read as latin-1 can look misread
         _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
