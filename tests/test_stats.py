@@ -504,7 +504,12 @@ def test_a_name_two_regions_bear_is_told_apart_by_where_the_plot_lies():
         planting_progress(lost, regions)
     assert not [w for w in said if "another region than" in str(w.message)]
     plan = pd.DataFrame({"region": ["Алматы"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
-    with pytest.raises(DataError, match=r"region 'Алматы' is the name of Almaty and Almaty \(city\)"):
+    with pytest.raises(
+        DataError,
+        match=r"region 'Алматы' is the name_kk of Almaty and the name_ru of Almaty \(city\) in the regions "
+        r"layer, .* name it 'Алматы облысы' or 'Алматы қаласы', or by name_en \('Almaty' or 'Almaty "
+        r"\(city\)'\)$",
+    ):
         planting_progress(named, regions, plan=plan)
 
 
@@ -1092,6 +1097,34 @@ def _planned(country, names, **kwargs) -> dict:
     table = planting_progress(plots, regions, plan=plan, **kwargs)
     rows = table[(table["year"] == 2025) & (table["region"] != NATIONAL) & table["seedlings_plan"].notna()]
     return dict(zip(rows["region"], rows["seedlings_plan"].astype(int), strict=True))
+
+
+def test_a_plan_in_the_layers_own_russian_or_kazakh_names_reads_almaty_in_its_language(country):
+    """'Алматы' is the city's name_ru and the region's name_kk: a plan of all 20 regions by their
+    name_ru (or name_kk) was refused on it; the plan's other names tell which language it is in."""
+    regions, _ = country
+    expected = {name: i + 1 for i, name in enumerate(regions["name_en"])}
+    assert _planned(country, regions["name_ru"].tolist()) == expected  # 'Алматы' is Almaty (city)
+    assert _planned(country, regions["name_kk"].tolist()) == expected  # 'Алматы' is Almaty
+    # a few rows are enough, the national row's name too
+    assert _planned(country, ["Алматы", "Алматинская"]) == {"Almaty (city)": 1, "Almaty": 2}
+    assert _planned(country, ["Алматы", "Ақмола"]) == {"Almaty": 1, "Akmola": 2}
+    plan = pd.DataFrame({"region": ["Казахстан", "Алматы"], "year": 2025, "seedlings_plan": [9, 1],
+                         "ha_plan": 1.0})  # fmt: skip
+    table = planting_progress(country[1], regions, plan=plan).set_index(["region", "year"])
+    assert table.loc[("Almaty (city)", 2025), "seedlings_plan"] == 1
+    # a unit word is in a language too: 'область Абай' is Russian, though 'Абай' is the name_kk
+    assert _planned(country, ["Алматы", "область Абай"]) == {"Almaty (city)": 1, "Abay": 2}
+    # no other name, names in English, or in both languages: no way to tell, and how to name it said
+    for names in (["Алматы"], ["Алматы", "Akmola"], ["Алматы", "Акмолинская", "Абай"]):
+        with pytest.raises(
+            DataError,
+            match=r"^planting_progress plan: region 'Алматы' is the name_kk of Almaty and the name_ru of "
+            r"Almaty \(city\) in the regions layer, and the plan's other names are not in one of those "
+            r"languages to tell which; name it 'Алматы облысы' or 'Алматы қаласы', or by name_en \('Almaty' "
+            r"or 'Almaty \(city\)'\) or kato \(190000000 or 750000000\)$",
+        ):
+            _planned(country, names)
 
 
 def test_a_plan_may_name_regions_by_their_kato_code(country):

@@ -539,9 +539,14 @@ def _name_key(name) -> str:
 # ('г. алматы', 'область абай', as Russian names the regions of 2022), after it ('алматы қаласы',
 # 'акмолинская обл.', 'akmola region') or after it in brackets ('astana (city)', as name_en and name_kk
 # of the bundled regions name a city).
+# (unit, the name column of the word's language) -> words
 _UNIT_WORDS = {
-    "city": ("city", "город", "г.", "қаласы", "қала", "қ."),
-    "region": ("region", "oblast", "область", "обл.", "обл", "облысы", "облыс"),
+    ("city", "name_en"): ("city",),
+    ("city", "name_ru"): ("город", "г."),
+    ("city", "name_kk"): ("қаласы", "қала", "қ."),
+    ("region", "name_en"): ("region", "oblast"),
+    ("region", "name_ru"): ("область", "обл.", "обл"),
+    ("region", "name_kk"): ("облысы", "облыс"),
 }
 _UNIT_NAMES = {
     unit: re.compile(
@@ -551,26 +556,32 @@ _UNIT_NAMES = {
 }
 
 
-def _without_unit(key: str) -> tuple[str, str | None]:
-    """A name key without the word saying it is a city's or a region's, and which it says: ('алматы',
-    'city') for 'г. алматы'; (key, None) for a name without such a word."""
-    for unit, pattern in _UNIT_NAMES.items():
+def _without_unit(key: str) -> tuple[str, str | None, str | None]:
+    """A name key without the word saying it is a city's or a region's, which it says and the name
+    column of the word's language: ('алматы', 'city', 'name_ru') for 'г. алматы'; (key, None, None)
+    for a name without such a word."""
+    for (unit, language), pattern in _UNIT_NAMES.items():
         found = pattern.fullmatch(key)
         if found:
-            return found["before"] or found["after"], unit
-    return key, None
+            return found["before"] or found["after"], unit, language
+    return key, None, None
+
+
+def _kato(regions: gpd.GeoDataFrame) -> str | None:
+    """The regions' id column, ``kato`` (in any case), or None."""
+    kato = column_named(regions.columns, LAYER_KINDS["regions"].id_column)
+    return kato if kato in regions.columns else None
 
 
 def _name_columns(regions: gpd.GeoDataFrame) -> list[str]:
-    """The columns of ``regions`` that name a region: ``name_kk``, ``name_ru``, ``name_en`` and the
-    regions' id, ``kato`` (in any case), those it has."""
-    kato = column_named(regions.columns, LAYER_KINDS["regions"].id_column)
-    return [c for c in ("name_kk", "name_ru", "name_en", kato) if c in regions.columns]
+    """The columns of ``regions`` that name a region: ``name_kk``, ``name_ru``, ``name_en`` and
+    :func:`_kato`, those it has."""
+    return [c for c in ("name_kk", "name_ru", "name_en", _kato(regions)) if c in regions.columns]
 
 
 def _named_by(regions: gpd.GeoDataFrame) -> str:
     """What a region is named by, for messages: 'name_en, name_kk, name_ru or kato'."""
-    if len(_name_columns(regions)) < 4:
+    if _kato(regions) is None:
         return "name_en, name_kk or name_ru"
     return f"name_en, name_kk, name_ru or {LAYER_KINDS['regions'].id_column}"
 
@@ -593,7 +604,7 @@ def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[t
     keys = {c: [None if pd.isna(v) else _name_key(v) for v in regions[c]] for c in columns}
     rows = [{c: keys[c][i] for c in columns if keys[c][i] is not None} for i in range(len(regions))]
     stems = [{c: _without_unit(key) for c, key in row.items()} for row in rows]
-    units = [{u for _, u in stem.values()} - {None} for stem in stems]
+    units = [{u for _, u, _ in stem.values()} - {None} for stem in stems]
     # a layer naming its cities so (the bundled one) makes the regions of plain names regions; in one
     # that does not (geoBoundaries: 'Akmola Region' beside the city 'Astana'), a plain name is either
     units = [
@@ -608,7 +619,7 @@ def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[t
     def match(key: str) -> list[tuple[str, str]]:
         if key in national:
             return [(national[key], NATIONAL)]
-        stem, unit = _without_unit(key)
+        stem, unit, _ = _without_unit(key)
         for hits in (whole.get(key, []), bare.get(stem, [])):
             named = list(dict.fromkeys((c, n) for c, n, u in hits if None in (unit, u) or unit == u))
             if named:
@@ -745,12 +756,19 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
         )
     twofold = [i for i, b in enumerate(bearers) if len(b) > 1]
     if twofold:
-        both = bearers[twofold[0]]
-        raise DataError(
-            f"planting_progress plan: region {given.iloc[twofold[0]]!r} is the name of {_and(both)} in "
-            f"different name columns of the regions layer; name the one meant by a name only it bears, "
-            f"e.g. its name_en ({' or '.join(map(repr, both))})"
-        )
+        # a name two regions bear in two languages ('Алматы'): the one of the language the plan's
+        # other names are in, when they are in one of the two
+        languages = {_language(g, m) for g, m, b in zip(given, matches, bearers, strict=True) if len(b) == 1}
+        for i in twofold:
+            meant = {name for column, name in matches[i] if column in languages}
+            if len(meant) != 1:
+                raise DataError(
+                    f"planting_progress plan: region {given.iloc[i]!r} is "
+                    f"{_and(f'the {column} of {name}' for column, name in matches[i])} in the regions layer, "
+                    "and the plan's other names are not in one of those languages to tell which; name it "
+                    f"{_unmistakably(given.iloc[i], bearers[i], regions)}"
+                )
+            bearers[i] = [*meant]
     plan = plan.assign(region=[b[0] for b in bearers])
     if plan.duplicated(["region", "year"]).any():
         region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
@@ -758,6 +776,31 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
             f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
         )
     return plan
+
+
+def _language(given: str, matches: list[tuple[str, str]]) -> str | None:
+    """The name column of the language of a plan's region name: its unit word's ('область Абай' is
+    Russian, though 'Абай' is the name_kk), else the one name column it matches in, else None."""
+    language = _without_unit(_name_key(given))[2]
+    columns = {column for column, _ in matches}
+    return language or (columns.pop() if len(columns) == 1 else None)
+
+
+def _unmistakably(given: str, bearers: list[str], regions: gpd.GeoDataFrame) -> str:
+    """How a plan names each of the ``bearers`` of the name ``given`` unmistakably: with a unit word
+    when that tells them apart ('Алматы облысы' or 'Алматы қаласы'), by name_en, or by kato."""
+    ways = []
+    words = ("облысы", "қаласы") if re.search("[а-яёәғқңөұүһі]", given, re.IGNORECASE) else ("region", "city")
+    spelled = [f"{given} {word}" for word in words]
+    named = [_bearers(m) for m in _region_matches(pd.Series(spelled), regions)]
+    if sorted(n[0] for n in named if len(n) == 1) == sorted(bearers):
+        ways.append(" or ".join(repr(spelled[named.index([b])]) for b in bearers) + ", or")
+    ways.append(f"by name_en ({' or '.join(map(repr, bearers))})")
+    kato = _kato(regions)
+    if kato is not None:
+        codes = [_name_key(regions.loc[regions["name_en"] == b, kato].iloc[0]) for b in bearers]
+        ways.append(f"or {kato} ({' or '.join(codes)})")
+    return " ".join(ways)
 
 
 def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:
@@ -968,7 +1011,9 @@ def planting_progress(
         ``regions`` has) in any case, ё as е, with or without a unit word (``'Акмолинская
         область'``, ``'Ақмола облысы'``, ``'Akmola Region'``; ``'г. Алматы'``, ``'Алматы қаласы'``,
         ``'Almaty city'``), which tells a region from a city of the same name; or by its KATO code
-        (``kato``, as a number or text).
+        (``kato``, as a number or text). A name two regions bear in different languages (``'Алматы'``
+        is the region's name_kk and the city's name_ru) is the one of the region that holds a plot,
+        and in the plan the one in the language of the plan's other names.
     plan : DataFrame, optional
         Columns ``region, year, seedlings_plan, ha_plan``; a row whose region is ``"Kazakhstan"`` is
         the national plan; for a year with regional rows but no national row, the national plan is the
@@ -992,8 +1037,9 @@ def planting_progress(
     SchemaError
         A column is missing from ``plots``, ``regions`` or ``plan``.
     DataError
-        A plan value is not a number, a plan region is in no name column of ``regions``, or a
-        region and year are planned twice.
+        A plan value is not a number, a plan region is in no name column of ``regions`` (or is
+        a name two regions bear and the plan's other names do not tell which), or a region and year
+        are planned twice.
 
     Warns
     -----
