@@ -214,7 +214,7 @@ def test_cli_says_status_unchecked_without_landfills(scene, scene_path, tmp_path
     assert main(["detect-dumps", str(scene_path), "-o", str(tmp_path / "a.gpkg")]) == 0
     err = capsys.readouterr().err
     assert set(gpd.read_file(tmp_path / "a.gpkg")["status"]) == {"illegal"}
-    assert "no --landfills given: status 'illegal' only means that no site was checked" in err
+    assert "\nnote: no --landfills given: status 'illegal' only means that no site was checked" in err
     fills = tmp_path / "landfills.geojson"
     scene.landfills.to_crs(4326).to_file(fills)
     args = ["detect-dumps", str(scene_path), "-o", str(tmp_path / "b.gpkg"), "--landfills", str(fills)]

@@ -365,7 +365,9 @@ def test_a_qa60_stack_is_said_to_mask_clouds_only(tmp_path, capsys):
     path = write_tif(tmp_path / "gee.tif", arrays, descriptions=names, tags={"PROCESSING_BASELINE": "05.09"})
     assert main(["index", str(path), "--index", "ndvi", "-o", str(tmp_path / "n.tif")]) == 0
     err = capsys.readouterr().err
-    assert "gee.tif: its QA60 band masks opaque cloud and cirrus only: cloud shadow and snow are not" in err
+    assert (
+        "note: " + str(path) + ": its QA60 band masks opaque cloud and cirrus only: cloud shadow and" in err
+    )
     assert "clouds, shadow and snow are not masked" not in err
 
 

@@ -24,6 +24,7 @@ from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError, Sche
 __all__ = [
     "OUTPUT_PARAMS",
     "Command",
+    "advise",
     "assume_crs_opt",
     "emit_table",
     "encoding",
@@ -214,6 +215,12 @@ def note(message: str) -> None:
         click.echo(message, err=True)
 
 
+def advise(message: str) -> None:
+    """A note of advice on stderr, ``note: ...`` (beside ``warning: ...`` and ``error: ...``; what was
+    written is said plainly); ``kzgeo -q`` hides it."""
+    note(f"note: {message}")
+
+
 def _paths(value) -> list[Path]:
     if value is None:
         return []
@@ -247,7 +254,8 @@ assume_crs_opt = click.option(
     default=None,
     metavar="CRS",
     callback=check_crs,
-    help="CRS of a file that declares none, e.g. EPSG:4326.",
+    help="CRS of a file that declares none, e.g. EPSG:4326, or of one that declares degrees but holds "
+    "metres (e.g. EPSG:32642).",
 )
 
 

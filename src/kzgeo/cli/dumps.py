@@ -9,6 +9,7 @@ import click
 
 from kzgeo.cli._options import (
     Command,
+    advise,
     check_crs,
     examples,
     files_named,
@@ -171,7 +172,7 @@ def detect_dumps(
         f"{'; ' + change if change else ''}); wrote {written}"
     )
     if landfills is None and len(sites):
-        note(
+        advise(
             "no --landfills given: status 'illegal' only means that no site was checked against "
             "authorised landfills (a landfill itself is reported); give --landfills FILE, e.g. "
             "data/landfills.gpkg or your region's register"

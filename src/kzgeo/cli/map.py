@@ -8,6 +8,7 @@ import click
 
 from kzgeo.cli._options import (
     Command,
+    advise,
     assume_crs_opt,
     examples,
     lang_opt,
@@ -75,8 +76,8 @@ def map_command(
     layers = {kind: datasets.load(kind) if kind in bundled else source for kind, source in given.items()}
     illustrative = [k.replace("_", " ") for k in bundled if k != "regions"]
     if illustrative and any(v is not None for v in (*given.values(), dumps, score_raster)):
-        note(
-            f"note: {', '.join(illustrative)}: the bundled illustrative layers (and the regions' "
+        advise(
+            f"{', '.join(illustrative)}: the bundled illustrative layers (and the regions' "
             "shares drawn from them); --only-given leaves them out"
         )
     try:

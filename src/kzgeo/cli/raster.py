@@ -8,6 +8,7 @@ import click
 
 from kzgeo.cli._options import (
     Command,
+    advise,
     assume_crs_opt,
     encoding,
     examples,
@@ -38,21 +39,21 @@ def say_if_unmasked(scene, path: Path) -> None:
     if scene.sensor not in ("sentinel-2", "landsat") or scene.has_mask:
         return
     if scene.mask_band == "QA60":  # Earth Engine's cloud bits: opaque cloud and cirrus only
-        note(
+        advise(
             f"{path}: its QA60 band masks opaque cloud and cirrus only: cloud shadow and snow are not "
             "masked and count as valid pixels; check the scene over your area, or give one with an SCL band"
         )
         return
     unmasked = "clouds, shadow and snow are not masked and count as valid pixels"
     if scene.top_of_atmosphere:  # Level-1C: ESA classifies the scene only in Level-2A
-        note(
+        advise(
             f"{path}: a Level-1C scene (top-of-atmosphere, with band B10), which has no SCL band: "
             f"{unmasked}; check the scene is clear over your area, or give the Level-2A product "
             "with its SCL band"
         )
         return
     band = "SCL band (the scene classification of Level-2A products)"
-    note(
+    advise(
         f"{path}: no {band if scene.sensor == 'sentinel-2' else 'QA_PIXEL band'}: {unmasked}; "
         "check the scene is clear over your area, or give one with that band"
     )
