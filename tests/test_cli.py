@@ -603,3 +603,13 @@ def test_errors_named_by_their_file_keep_their_kind_and_problem():
             raise AnotherKindError("previous sites: looks like plots", "plots")
     assert err.value.problem == "old.gpkg: looks like plots" and err.value.other_kind == "plots"
     assert str(err.value) == "old.gpkg: looks like plots, or read this one as plots (kind='plots')"
+
+
+def test_lang_in_any_case_and_kz_for_kazakh(capsys):
+    data = Path(__file__).parents[1] / "data"
+    for given in ("kk", "KK", "kz", "KZ", " Kz "):
+        code, out, err = run(["area", str(data / "protected_areas.gpkg"), "--lang", given], capsys)
+        assert code == 0, err
+        assert out.split()[1] == "name_kk"
+    code, _, err = run(["area", str(data / "protected_areas.gpkg"), "--lang", "de"], capsys)
+    assert code == 2 and "'de' is not one of 'en', 'kk', 'ru'" in err

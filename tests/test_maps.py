@@ -128,8 +128,10 @@ def test_missing_number_reads_no_data():
 
 
 def test_unknown_language_is_an_error(regions):
-    with pytest.raises(DataError, match=r"'de'.*kk, ru, en"):
+    with pytest.raises(DataError, match=r"'de'.*kk, ru, en$"):
         make_map(regions=regions, lang="de")
+    with pytest.raises(DataError, match=r"'kz'.*kk, ru, en \(Kazakh is 'kk', its ISO 639-1 code\)$"):
+        make_map(regions=regions, lang="kz")
 
 
 # --- lighter geometry --------------------------------------------------------------------------------

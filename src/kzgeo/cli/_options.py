@@ -259,11 +259,21 @@ assume_crs_opt = click.option(
 )
 
 
+class _Lang(click.Choice):
+    """en, kk or ru in any case; ``kz`` (the country's code, often typed for Kazakh) is ``kk``."""
+
+    def __init__(self) -> None:
+        super().__init__(["en", "kk", "ru"])
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            value = {"kz": "kk"}.get(value.strip().lower(), value.strip().lower())
+        return super().convert(value, param, ctx)
+
+
 def lang_opt(help: str):
     """``--lang``: the language of a map's labels (English by default)."""
-    return click.option(
-        "--lang", type=click.Choice(["en", "kk", "ru"]), default="en", show_default=True, help=help
-    )
+    return click.option("--lang", type=_Lang(), default="en", show_default=True, help=help)
 
 
 kind_opt = click.option(

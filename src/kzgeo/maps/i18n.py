@@ -23,7 +23,8 @@ _SEPARATORS = {"en": (",", "."), "ru": ("\u202f", ","), "kk": ("\u202f", ",")}
 def check_lang(lang: str) -> str:
     """Return ``lang`` if kzgeo has labels for it, else raise :class:`DataError`."""
     if lang not in LANGS:
-        raise DataError(f"language {lang!r} is not available; use one of: {', '.join(LANGS)}")
+        kazakh = " (Kazakh is 'kk', its ISO 639-1 code)" if str(lang).strip().lower() in ("kz", "kaz") else ""
+        raise DataError(f"language {lang!r} is not available; use one of: {', '.join(LANGS)}{kazakh}")
     return lang
 
 
