@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -517,3 +518,13 @@ def test_a_zone_id_named_as_in_the_file_finds_the_renamed_column():
     assert by_file_name.equals(kzgeo.coverage(zones, pas, zone_id="name_en"))
     with pytest.raises(SchemaError, match=r"no column 'shapeNom'"):
         kzgeo.coverage(zones, pas, zone_id="shapeNom")
+
+
+def test_the_validation_summary_counts_one_feature_in_the_singular():
+    one = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[box(70, 50, 70.001, 50.001)], crs=4326)
+    report = ValidationReport()
+    validate_layer(one, "plots", report=report)
+    assert report.summary().startswith("1 feature read, no empty geometries")
+    report = ValidationReport()
+    validate_layer(pd.concat([one, one.assign(plot_id=2)]), "plots", report=report)
+    assert report.summary().startswith("2 features read, ")

@@ -84,7 +84,7 @@ class ValidationReport:
         return not (self.dropped_empty or self.repaired)
 
     def summary(self) -> str:
-        parts = [f"{self.features_read} features read"]
+        parts = [f"{self.features_read} feature{'' if self.features_read == 1 else 's'} read"]
         parts.append(
             f"{len(self.dropped_empty)} empty dropped" if self.dropped_empty else "no empty geometries"
         )
