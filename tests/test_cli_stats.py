@@ -771,3 +771,30 @@ def test_area_of_an_empty_layer_is_an_empty_table_with_a_warning(files, tmp_path
     code, out, err = run(["area", empty, "--format", "csv"], capsys)
     assert (code, out) == (0, "plot_id,area_ha\n")
     assert err == f"warning: {empty}: the layer has no features, so the table is empty\n"
+
+
+def test_a_plan_as_a_ministry_writes_it_in_russian_or_kazakh(tmp_path, capsys):
+    """Headers, region names and numbers as a ministry's Excel saves them (semicolons, spaced
+    thousands, decimal commas), in Russian or in Kazakh: the same plan as the plain one."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    plans = {
+        "plain.csv": "region,year,seedlings_plan,ha_plan\nNorth Kazakhstan,2025,1000000,500.5\n"
+        "Almaty (city),2025,2000,1.5\nKazakhstan,2025,336500000,494000\n",
+        "ru.csv": "Регион;Год;Саженцы_план;Га_план\nСеверо-Казахстанская область;2025;1 000 000;500,5\n"
+        "г. Алматы;2025;2 000;1,5\nРеспублика Казахстан;2025;336 500 000;494 000\n",
+        "kk.csv": "Облыс;Жыл;Көшет_жоспар;Жоспар_га\nСолтүстік Қазақстан облысы;2025;1 000 000;500,5\n"
+        "Алматы қаласы;2025;2 000;1,5\nҚазақстан;2025;336 500 000;494 000\n",
+    }
+    tables = {}
+    for name, text in plans.items():
+        (tmp_path / name).write_text(text, encoding="utf-8-sig")
+        argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--plan", tmp_path / name]
+        code, out, err = run([*argv, "--format", "csv"], capsys)
+        assert (code, err) == (0, ""), name
+        tables[name] = out
+    assert tables["ru.csv"] == tables["kk.csv"] == tables["plain.csv"]
+    rows = pd.read_csv(pd.io.common.StringIO(tables["ru.csv"])).set_index(["region", "year"])
+    assert rows.loc[("North Kazakhstan", 2025), ["seedlings_plan", "ha_plan"]].tolist() == [1e6, 500.5]
+    assert rows.loc[("Almaty (city)", 2025), "ha_plan"] == 1.5

@@ -1191,3 +1191,36 @@ def test_region_names_match_with_yo_as_ye_and_plots_with_their_unit_word():
         table = planting_progress(named, regions, plan=plan).set_index(["region", "year"])
     assert table.loc[("Akmola", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     assert table.loc[("Kostanay", 2025), "plots"] == 2 and table.loc[("Kostanay", 2024), "plots"] == 1
+
+
+def test_a_plan_may_have_russian_or_kazakh_headers():
+    regions, plots = regions_and_plots()
+    plain = pd.DataFrame({"region": ["Akmola", NATIONAL], "year": [2025, 2025],
+                          "seedlings_plan": [24_000, 40_000], "ha_plan": [12.0, 20.0]})  # fmt: skip
+    expected = planting_progress(plots, regions, plan=plain)
+    for headers in (
+        ["Регион", "Год", "Саженцы_план", "Га_план"],
+        ["область", "ГОД", "План саженцев", "план га"],  # any case, a space for the underscore
+        ["Облыс", "Жыл", "Көшет_жоспар", "Жоспар_га"],
+        [" аймақ ", "жыл", "көшет-жоспар", "Жоспар ГА"],
+    ):
+        local = plain.set_axis(headers, axis=1).assign(примечание="")  # other columns are left alone
+        pd.testing.assert_frame_equal(planting_progress(plots, regions, plan=local), expected)
+    # two columns naming one of the plan's: which one is meant is not guessed
+    with pytest.raises(
+        SchemaError,
+        match=r"^planting_progress plan: columns 'region' and 'Регион' both name the plan's region column "
+        r"\(region, регион, область, облыс or аймақ\); keep one of them$",
+    ):
+        planting_progress(plots, regions, plan=plain.assign(Регион=plain["region"]))
+    with pytest.raises(SchemaError, match=r"columns 'ha_plan' and 'HA_PLAN' both name the plan's ha_plan"):
+        planting_progress(plots, regions, plan=plain.assign(HA_PLAN=1.0))
+    with pytest.raises(
+        SchemaError,
+        match=r"column\(s\) ha_plan missing \(columns: регион, год, саженцы_план\); the plan table needs "
+        r"region, year, seedlings_plan, ha_plan \(in Russian регион, год, саженцы_план, га_план; in Kazakh "
+        r"облыс, жыл, көшет_жоспар, жоспар_га\)$",
+    ):
+        planting_progress(
+            plots, regions, plan=plain.iloc[:, :3].set_axis(["регион", "год", "саженцы_план"], axis=1)
+        )

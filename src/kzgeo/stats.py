@@ -80,6 +80,13 @@ _NATIONAL_NAMES = {
 """Names a plan may give its national row, in en, kk and ru, with the name column of their language."""
 
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
+# column -> (its Russian names, its Kazakh names), as _header_key writes them
+_PLAN_HEADERS = {
+    "region": (("регион", "область"), ("облыс", "аймақ")),
+    "year": (("год",), ("жыл",)),
+    "seedlings_plan": (("саженцы_план", "план_саженцев"), ("көшет_жоспар",)),
+    "ha_plan": (("га_план", "план_га"), ("жоспар_га",)),
+}
 PLOT_COLUMNS = ("region", "year", "seedlings", "declared_ha", "survival_pct")
 
 # A piece cut out of a feature can measure a little more than the feature: GEOS puts the cut's new
@@ -863,15 +870,24 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             f"planting_progress plan: got a {type(plan).__name__}; give a DataFrame with columns "
             f"{', '.join(PLAN_COLUMNS)} (pd.DataFrame(rows, columns=[...]) or pd.read_csv)"
         )
-    # headers in any case (Region, HA_PLAN), as a layer's columns
-    plan = plan.rename(columns={column_named(plan.columns, c): c for c in PLAN_COLUMNS})
-    missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
+    headers = _plan_headers(plan.columns)
+    for column in PLAN_COLUMNS:
+        if len(headers[column]) > 1:
+            names = (column, *(name for names in _PLAN_HEADERS[column] for name in names))
+            raise SchemaError(
+                f"planting_progress plan: columns {_and(map(repr, headers[column]))} both name the plan's "
+                f"{column} column ({', '.join(names[:-1])} or {names[-1]}); keep one of them"
+            )
+    missing = [c for c in PLAN_COLUMNS if not headers[c]]
     if missing:
+        ru, kk = (", ".join(names[i][0] for names in _PLAN_HEADERS.values()) for i in (0, 1))
         raise SchemaError(
             f"planting_progress plan: column(s) {', '.join(missing)} missing (columns: "
-            f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)}"
+            f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)} "
+            f"(in Russian {ru}; in Kazakh {kk})"
         )
-    plan = plan.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+    plan = plan.loc[:, [headers[c][0] for c in PLAN_COLUMNS]].set_axis(list(PLAN_COLUMNS), axis=1)
+    plan = plan.reset_index(drop=True)
     if plan.empty:  # a header alone would replace the programme's plan with none
         raise DataError(
             "planting_progress plan: the table has a header and no rows; add a row per region and year "
@@ -890,6 +906,24 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
         plan[col] = _checked_numbers(plan[col], rule, rows, "planting_progress plan", "fix the plan table")
     plan["year"] = plan["year"].astype(int)
     return plan
+
+
+def _header_key(header) -> str:
+    """How a plan's header is matched: in any case, ё as е, spaces and hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", str(header).strip()).casefold().replace("ё", "е")
+
+
+def _plan_headers(headers) -> dict[str, list]:
+    """Each of :data:`PLAN_COLUMNS` -> the ``headers`` that name it: itself or one of its Russian and
+    Kazakh names (:data:`_PLAN_HEADERS`), as :func:`_header_key` matches them."""
+    names = {
+        _header_key(name): column for column, (ru, kk) in _PLAN_HEADERS.items() for name in (column, *ru, *kk)
+    }
+    found: dict[str, list] = {column: [] for column in PLAN_COLUMNS}
+    for header in headers:
+        if _header_key(header) in names:
+            found[names[_header_key(header)]].append(header)
+    return found
 
 
 # column -> (required, lowest, highest, whole numbers only)
@@ -1015,13 +1049,16 @@ def planting_progress(
         is the region's name_kk and the city's name_ru) is the one of the region that holds a plot,
         and in the plan the one in the language of the plan's other names.
     plan : DataFrame, optional
-        Columns ``region, year, seedlings_plan, ha_plan``; a row whose region is ``"Kazakhstan"`` is
-        the national plan; for a year with regional rows but no national row, the national plan is the
-        sum of the regional rows when they cover every region of ``regions`` with plots that year
-        (plots under a region name ``regions`` lacks are warned of and do not count; with a warning
-        for 2025, whose programme target it replaces), and is left empty (``nan``, with a warning)
-        when they leave such a region out. By default only the national 2025 plan
-        (:data:`NATIONAL_PLAN`).
+        Columns ``region, year, seedlings_plan, ha_plan``, headers in any case, spaces or hyphens
+        for underscores; or their Russian or Kazakh names: ``регион`` or ``область``, ``облыс`` or
+        ``аймақ``; ``год``, ``жыл``; ``саженцы_план`` or ``план_саженцев``, ``көшет_жоспар``;
+        ``га_план`` or ``план_га``, ``жоспар_га`` (two columns naming one are an error); other
+        columns are left out. A row whose region is ``"Kazakhstan"`` is the national plan; for a
+        year with regional rows but no national row, the national plan is the sum of the regional
+        rows when they cover every region of ``regions`` with plots that year (plots under a region
+        name ``regions`` lacks are warned of and do not count; with a warning for 2025, whose
+        programme target it replaces), and is left empty (``nan``, with a warning) when they leave
+        such a region out. By default only the national 2025 plan (:data:`NATIONAL_PLAN`).
 
     Returns
     -------
@@ -1035,7 +1072,7 @@ def planting_progress(
     Raises
     ------
     SchemaError
-        A column is missing from ``plots``, ``regions`` or ``plan``.
+        A column is missing from ``plots``, ``regions`` or ``plan``, or two plan columns name one.
     DataError
         A plan value is not a number, a plan region is in no name column of ``regions`` (or is
         a name two regions bear and the plan's other names do not tell which), or a region and year

@@ -223,7 +223,8 @@ def overlap(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Plan (CSV, or the first sheet of an .xlsx workbook) with columns region, year, seedlings_plan, "
-    "ha_plan (default: the national 2025 plan).",
+    "ha_plan, or in Russian регион, год, саженцы_план, га_план, or in Kazakh облыс, жыл, көшет_жоспар, "
+    "жоспар_га (default: the national 2025 plan).",
 )
 @click.option("--plots-layer", default=None, help="Layer of a multi-layer PLOTS file.")
 @click.option("--regions-layer", default=None, help="Layer of a multi-layer REGIONS file.")
@@ -268,6 +269,7 @@ def _read_plan(path: Path):
     import pandas as pd
 
     from kzgeo.errors import DataError, LayerReadError
+    from kzgeo.stats import _plan_headers
 
     if not path.exists():
         raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
@@ -283,7 +285,8 @@ def _read_plan(path: Path):
         semicolons = header.count(";") > header.count(",")
         table = pd.read_csv(path, encoding="utf-8-sig", sep=";" if semicolons else ",", dtype=str)
         if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
-            for column in table.columns[table.columns.str.strip().str.lower() != "region"]:
+            headers = _plan_headers(table.columns)  # the region's names keep their spaces and commas
+            for column in [h for c in ("year", "seedlings_plan", "ha_plan") for h in headers[c]]:
                 values = table[column].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
                 # dots beside a decimal comma, or several, group thousands ('1.000,5', '336.500.000');
                 # one before three digits ('1.000') may be a thousands dot or a decimal point: asked
