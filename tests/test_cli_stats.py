@@ -363,9 +363,18 @@ def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_pat
     akmola = next(r for r in json.loads(out) if r["region"] == "Akmola" and r["year"] == 2025)
     assert akmola["ha_plan"] == 12.5 and akmola["seedlings_plan"] == 24_000
     # Excel's plain "CSV" in the Windows code page: named, with the fix
-    plan.write_bytes("region;year;seedlings_plan;ha_plan\nАкмолинская;2025;1;1\n".encode("cp1251"))
-    code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
-    assert code == 1 and f"{plan}: is not UTF-8 text" in err and "CSV UTF-8" in err
+    # Excel's plain 'CSV' in Russian settings is Windows-1251: read so, and said
+    plan.write_bytes("регион;год;саженцы_план;га_план\nAkmola;2025;24 000;12,5\n".encode("cp1251"))
+    code, out, err = run(
+        ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "json"], capsys
+    )
+    akmola = next(r for r in json.loads(out) if r["region"] == "Akmola" and r["year"] == 2025)
+    assert code == 0 and akmola["ha_plan"] == 12.5 and akmola["seedlings_plan"] == 24_000
+    assert err.splitlines()[0] == (
+        f"warning: {plan}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Russian "
+        "settings), which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the "
+        "plan as CSV UTF-8"
+    )
     # a plan error names the plan file, not the function's argument
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,,\n", encoding="utf-8")
     code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
@@ -798,3 +807,42 @@ def test_a_plan_as_a_ministry_writes_it_in_russian_or_kazakh(tmp_path, capsys):
     rows = pd.read_csv(pd.io.common.StringIO(tables["ru.csv"])).set_index(["region", "year"])
     assert rows.loc[("North Kazakhstan", 2025), ["seedlings_plan", "ha_plan"]].tolist() == [1e6, 500.5]
     assert rows.loc[("Almaty (city)", 2025), "ha_plan"] == 1.5
+
+
+def test_a_plan_in_a_windows_code_page_is_read_only_when_it_is_russian_windows_1251(tmp_path, capsys):
+    """Excel in Kazakh settings saves plain 'CSV' in Windows-1251 too, its Kazakh letters written as
+    '?': such a name is refused, not reported as a region in no row; text that is not Russian in
+    Windows-1251 (Kazakh software's KZ-1048, DOS's 866) is refused as before."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    plan = tmp_path / "plan.csv"
+    argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--plan", plan, "--format", "csv"]
+    # the Russian names of the 20 regions in Windows-1251: the same table as in UTF-8
+    from kzgeo import datasets
+
+    names = datasets.load("regions")["name_ru"]
+    text = "регион;год;саженцы_план;га_план\n" + "".join(f"{n};2025;1 000;1,5\n" for n in names)
+    text += "Казахстан;2025;1 000 000;500\n"
+    plan.write_text(text, encoding="utf-8")
+    code, expected, err = run(argv, capsys)
+    assert (code, err) == (0, "")
+    plan.write_bytes(text.encode("cp1251"))
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (0, expected) and "read as Windows-1251" in err
+    # Kazakh letters Excel could not write
+    plan.write_bytes("облыс;жыл;көшет_жоспар;жоспар_га\nАқмола облысы;2025;1;1\n".encode("cp1251", "replace"))
+    code, _, err = run(argv, capsys)
+    assert (code, err) == (
+        1,
+        f"kzgeo: error: {plan}: is Windows-1251 text (Excel's plain 'CSV'), which has no Kazakh letters: "
+        "they were written as '?' in 'к?шет_жоспар' (line 1) and 1 more word; save the plan as CSV UTF-8\n",
+    )
+    for name, encoding in (("Қостанай", "kz1048"), ("Костанай", "cp866")):
+        plan.write_bytes(f"region;year;seedlings_plan;ha_plan\n{name};2025;1;1\n".encode(encoding))
+        code, _, err = run(argv, capsys)
+        assert (code, err) == (
+            1,
+            f"kzgeo: error: {plan}: is not UTF-8 text, nor Russian in Windows-1251 (Excel's plain 'CSV'); "
+            "save it as CSV UTF-8 or .xlsx with columns region, year, seedlings_plan, ha_plan\n",
+        ), encoding

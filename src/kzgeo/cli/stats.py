@@ -265,6 +265,8 @@ def progress(
 def _read_plan(path: Path):
     """The plan CSV: comma-separated UTF-8, or as Excel saves it in Kazakh and Russian settings
     (semicolons, decimal commas, a byte-order mark)."""
+    import io
+
     import numpy as np
     import pandas as pd
 
@@ -280,10 +282,14 @@ def _read_plan(path: Path):
         except Exception as exc:  # openpyxl raises zipfile, KeyError and others for a damaged file
             raise LayerReadError(f"{path}: cannot be read as an Excel plan ({exc}); {fix}") from exc
     try:
-        with path.open(encoding="utf-8-sig") as f:
-            header = f.readline()
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = _windows_1251(path, raw, fix, exc)
+        header = text.split("\n", 1)[0]
         semicolons = header.count(";") > header.count(",")
-        table = pd.read_csv(path, encoding="utf-8-sig", sep=";" if semicolons else ",", dtype=str)
+        table = pd.read_csv(io.StringIO(text), sep=";" if semicolons else ",", dtype=str)
         if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
             headers = _plan_headers(table.columns)  # the region's names keep their spaces and commas
             for column in [h for c in ("year", "seedlings_plan", "ha_plan") for h in headers[c]]:
@@ -303,11 +309,50 @@ def _read_plan(path: Path):
                 values = values.where(~thousands, values.str.replace(".", "", regex=False))
                 table[column] = values.str.replace(",", ".", regex=False)
         return table
-    except UnicodeDecodeError as exc:
-        raise LayerReadError(
-            f"{path}: is not UTF-8 text (Excel's plain 'CSV' uses the Windows code page); {fix}"
-        ) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise LayerReadError(
             f"{path}: cannot be read as a CSV plan ({str(exc).splitlines()[0]}); {fix}"
         ) from exc
+
+
+_RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ")
+
+
+def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> str:
+    """The text of a plan that is not UTF-8, read as Windows-1251 (Excel's plain 'CSV' in Kazakh and
+    Russian settings) with a warning, when that gives Russian letters and no others (і, Kazakh as
+    well, is in the code page): Kazakh software's KZ-1048 or DOS's 866 would give other letters, and
+    are refused. Kazakh letters Excel wrote as '?' are refused too, as no region is so named."""
+    import re
+    import warnings
+
+    from kzgeo.errors import KzgeoWarning, LayerReadError
+
+    text = raw.decode("cp1251", errors="replace")  # 0x98, undefined there, becomes a non-letter
+    letters = {c for c in text if c.isalpha() and not c.isascii()}
+    if not letters & _RUSSIAN or letters - _RUSSIAN - {"і", "І"}:
+        raise LayerReadError(
+            f"{path}: is not UTF-8 text, nor Russian in Windows-1251 (Excel's plain 'CSV'); {fix}"
+        ) from exc
+    lost = [
+        (n, word)
+        for n, line in enumerate(text.splitlines(), 1)
+        for word in re.findall(r"[^\s;,\"]*\?[^\s;,\"]*", line)
+        if letters.intersection(word)
+    ]
+    if lost:
+        (n, word), more = lost[0], len(lost) - 1
+        raise LayerReadError(
+            f"{path}: is Windows-1251 text (Excel's plain 'CSV'), which has no Kazakh letters: they were "
+            f"written as '?' in {word!r} (line {n})"
+            + (f" and {more} more word{'s' * (more > 1)}" if more else "")
+            + "; save the plan as CSV UTF-8"
+        ) from exc
+    warnings.warn(
+        f"{path}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Russian settings), "
+        "which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the plan as "
+        "CSV UTF-8",
+        KzgeoWarning,
+        stacklevel=2,
+    )
+    return text
