@@ -846,3 +846,27 @@ def test_a_plan_in_a_windows_code_page_is_read_only_when_it_is_russian_windows_1
             f"kzgeo: error: {plan}: is not UTF-8 text, nor Russian in Windows-1251 (Excel's plain 'CSV'); "
             "save it as CSV UTF-8 or .xlsx with columns region, year, seedlings_plan, ha_plan\n",
         ), encoding
+
+
+def test_progress_rows_are_in_kato_order_in_every_language(capsys):
+    """--lang ru sorted the rows by their English names; coverage keeps the regions' KATO order."""
+    from pathlib import Path
+
+    from kzgeo import datasets
+
+    data = Path(__file__).parents[1] / "data"
+    regions = datasets.load("regions").sort_values("kato")
+    tables = {}
+    for lang in ("en", "kk", "ru"):
+        argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--lang", lang, "--format", "json"]
+        code, out, err = run(argv, capsys)
+        assert code == 0, err
+        tables[lang] = json.loads(out)
+    national = {"en": "Kazakhstan", "kk": "Қазақстан", "ru": "Казахстан"}
+    for lang, rows in tables.items():
+        names = dict(zip(regions["name_en"], regions[f"name_{lang}"], strict=True))
+        names["Kazakhstan"] = national[lang]
+        assert [(names.get(r["region"], r["region"]), r["year"]) for r in tables["en"]] == [
+            (r["region"], r["year"]) for r in rows
+        ]
+        assert [r["region"] for r in rows if r["year"] == 2021][:-1] == regions[f"name_{lang}"].tolist()

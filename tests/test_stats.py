@@ -564,8 +564,9 @@ def test_a_plan_table_in_kazakh_names_headers_in_any_case_and_spaced_thousands()
 def test_planting_progress_by_region_and_year_with_the_national_plan():
     regions, plots = regions_and_plots()
     table = planting_progress(plots, regions).set_index(["region", "year"])
+    # the regions' order (they have no KATO codes), the national row last in each year
     assert list(table.index) == [
-        ("Kostanay", 2024), (NATIONAL, 2024), ("Akmola", 2025), ("Kostanay", 2025), (NATIONAL, 2025)
+        ("Kostanay", 2024), (NATIONAL, 2024), ("Kostanay", 2025), ("Akmola", 2025), (NATIONAL, 2025)
     ]  # fmt: skip
     kostanay = table.loc[("Kostanay", 2025)]  # p2 and p5 (placed by its location)
     assert kostanay["plots"] == 2
@@ -1224,3 +1225,25 @@ def test_a_plan_may_have_russian_or_kazakh_headers():
         planting_progress(
             plots, regions, plan=plain.iloc[:, :3].set_axis(["регион", "год", "саженцы_план"], axis=1)
         )
+
+
+def test_progress_rows_follow_the_regions_kato_order_not_their_english_names():
+    regions, plots = regions_and_plots()  # Kostanay, then Akmola
+    plots = plots.assign(region=["Kostanay", "Kostanay", "Akmola", "Abai", None])  # Abai: no row
+
+    def order(regions):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Abai is in no row of the regions layer
+            table = planting_progress(plots, regions)
+        return list(zip(table["region"], table["year"], strict=True))
+
+    akmola_first = [("Kostanay", 2024), (NATIONAL, 2024), ("Akmola", 2025), ("Kostanay", 2025),
+                    ("Abai", 2025), (NATIONAL, 2025)]  # fmt: skip
+    kostanay_first = [("Kostanay", 2024), (NATIONAL, 2024), ("Kostanay", 2025), ("Akmola", 2025),
+                      ("Abai", 2025), (NATIONAL, 2025)]  # fmt: skip
+    assert order(regions.assign(kato=[390000000, 110000000])) == akmola_first
+    assert order(regions.assign(KATO=["110000000", "390000000"])) == kostanay_first
+    assert order(regions.assign(kato=["9", "10"])) == kostanay_first  # as numbers: 9 before 10
+    # without KATO codes, in the layer's order; names of no row after its regions
+    assert order(regions) == kostanay_first
+    assert order(regions.iloc[::-1]) == akmola_first

@@ -1026,6 +1026,21 @@ def _warn_of_unplaced(region: pd.Series, regions: gpd.GeoDataFrame, ids: pd.Seri
         )
 
 
+def _places(regions: gpd.GeoDataFrame) -> dict:
+    """Each region's ``name_en`` -> its place in the tables: in KATO order (:func:`_kato`, as numbers
+    when they all are), as the layer lists its regions when it has no codes; in every language."""
+    kato = _kato(regions)
+    order = range(len(regions))
+    if kato is not None:
+        codes = [_name_key(code) for code in regions[kato]]
+        numbers = all(code.isdigit() for code in codes)
+        order = sorted(order, key=lambda i: int(codes[i]) if numbers else codes[i])
+    places: dict = {}
+    for place, i in enumerate(order):
+        places.setdefault(regions["name_en"].iloc[i], place)
+    return places
+
+
 def planting_progress(
     plots: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, plan: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -1063,11 +1078,13 @@ def planting_progress(
     Returns
     -------
     DataFrame
-        One row per region and year with plots or a plan, then one national row (``region ==
-        "Kazakhstan"``) per year: ``region``, ``year``, ``plots``, ``planted_ha`` (ellipsoidal area
-        of the plots), ``declared_ha``, ``seedlings``, ``survival_pct`` (seedling-weighted mean over
-        plots with a count, ``nan`` when none), ``seedlings_plan``, ``ha_plan``,
-        ``seedlings_done_pct`` and ``ha_done_pct`` (``nan`` without a plan).
+        Year by year, one row per region with plots or a plan, the regions in KATO order (``kato``;
+        in the order of ``regions`` without it; names only the plots or the plan use after them),
+        then the national row (``region == "Kazakhstan"``): ``region``, ``year``, ``plots``,
+        ``planted_ha`` (ellipsoidal area of the plots), ``declared_ha``, ``seedlings``,
+        ``survival_pct`` (seedling-weighted mean over plots with a count, ``nan`` when none),
+        ``seedlings_plan``, ``ha_plan``, ``seedlings_done_pct`` and ``ha_done_pct`` (``nan``
+        without a plan).
 
     Raises
     ------
@@ -1168,7 +1185,9 @@ def planting_progress(
     table["year"] = table["year"].astype(int)
     table = table.merge(plan, on=["region", "year"], how="outer")
     table["_national"] = table["region"] == NATIONAL
-    table = table.sort_values(["year", "_national", "region"], kind="stable").reset_index(drop=True)
+    table["_place"] = table["region"].map(_places(regions))  # names of no region after the regions
+    table = table.sort_values(["year", "_national", "_place", "region"], kind="stable", na_position="last")
+    table = table.reset_index(drop=True)
     table["plots"] = table["plots"].fillna(0).astype(int)
     for col in ("planted_ha", "declared_ha", "seedlings"):
         table[col] = table[col].fillna(0.0)
