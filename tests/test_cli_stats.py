@@ -371,9 +371,9 @@ def test_progress_reads_a_plan_saved_by_excel_in_russian_settings(files, tmp_pat
     akmola = next(r for r in json.loads(out) if r["region"] == "Akmola" and r["year"] == 2025)
     assert code == 0 and akmola["ha_plan"] == 12.5 and akmola["seedlings_plan"] == 24_000
     assert err.splitlines()[0] == (
-        f"warning: {plan}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Russian "
-        "settings), which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the "
-        "plan as CSV UTF-8"
+        f"warning: {plan}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Kazakh and "
+        "Russian settings), which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, "
+        "save the plan as CSV UTF-8"
     )
     # a plan error names the plan file, not the function's argument
     plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,,\n", encoding="utf-8")

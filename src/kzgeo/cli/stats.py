@@ -349,9 +349,9 @@ def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> 
             + "; save the plan as CSV UTF-8"
         ) from exc
     warnings.warn(
-        f"{path}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Russian settings), "
-        "which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the plan as "
-        "CSV UTF-8",
+        f"{path}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Kazakh and Russian "
+        "settings), which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the "
+        "plan as CSV UTF-8",
         KzgeoWarning,
         stacklevel=2,
     )
