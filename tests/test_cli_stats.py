@@ -822,8 +822,8 @@ def test_a_plan_in_a_windows_code_page_is_read_only_when_it_is_russian_windows_1
     from kzgeo import datasets
 
     names = datasets.load("regions")["name_ru"]
-    text = "регион;год;саженцы_план;га_план\n" + "".join(f"{n};2025;1 000;1,5\n" for n in names)
-    text += "Казахстан;2025;1 000 000;500\n"
+    text = "регион;год;саженцы_план;га_план;примечание\n" + "".join(f"{n};2025;1 000;1,5;\n" for n in names)
+    text += "Казахстан;2025;1 000 000;500;уточнить?\n"  # a question in a note is no lost letter
     plan.write_text(text, encoding="utf-8")
     code, expected, err = run(argv, capsys)
     assert (code, err) == (0, "")
@@ -836,7 +836,7 @@ def test_a_plan_in_a_windows_code_page_is_read_only_when_it_is_russian_windows_1
     assert (code, err) == (
         1,
         f"kzgeo: error: {plan}: is Windows-1251 text (Excel's plain 'CSV'), which has no Kazakh letters: "
-        "they were written as '?' in 'к?шет_жоспар' (line 1) and 1 more word; save the plan as CSV UTF-8\n",
+        "they were written as '?' in 'к?шет_жоспар' (row 1) and 1 more name; save the plan as CSV UTF-8\n",
     )
     for name, encoding in (("Қостанай", "kz1048"), ("Костанай", "cp866")):
         plan.write_bytes(f"region;year;seedlings_plan;ha_plan\n{name};2025;1;1\n".encode(encoding))

@@ -284,12 +284,14 @@ def _read_plan(path: Path):
     try:
         raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8-sig")
+            text, windows = raw.decode("utf-8-sig"), False
         except UnicodeDecodeError as exc:
-            text = _windows_1251(path, raw, fix, exc)
+            text, windows = _windows_1251(path, raw, fix, exc), True
         header = text.split("\n", 1)[0]
         semicolons = header.count(";") > header.count(",")
         table = pd.read_csv(io.StringIO(text), sep=";" if semicolons else ",", dtype=str)
+        if windows:
+            _said_windows_1251(path, table)
         if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
             headers = _plan_headers(table.columns)  # the region's names keep their spaces and commas
             for column in [h for c in ("year", "seedlings_plan", "ha_plan") for h in headers[c]]:
@@ -319,14 +321,10 @@ _RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъы
 
 
 def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> str:
-    """The text of a plan that is not UTF-8, read as Windows-1251 (Excel's plain 'CSV' in Kazakh and
-    Russian settings) with a warning, when that gives Russian letters and no others (і, Kazakh as
-    well, is in the code page): Kazakh software's KZ-1048 or DOS's 866 would give other letters, and
-    are refused. Kazakh letters Excel wrote as '?' are refused too, as no region is so named."""
-    import re
-    import warnings
-
-    from kzgeo.errors import KzgeoWarning, LayerReadError
+    """The text of a plan that is not UTF-8 as Windows-1251 (Excel's plain 'CSV' in Kazakh and Russian
+    settings), when that gives Russian letters and no others (і, Kazakh as well, is in the code page):
+    Kazakh software's KZ-1048 or DOS's 866 would give other letters, and are refused."""
+    from kzgeo.errors import LayerReadError
 
     text = raw.decode("cp1251", errors="replace")  # 0x98, undefined there, becomes a non-letter
     letters = {c for c in text if c.isalpha() and not c.isascii()}
@@ -334,20 +332,31 @@ def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> 
         raise LayerReadError(
             f"{path}: is not UTF-8 text, nor Russian in Windows-1251 (Excel's plain 'CSV'); {fix}"
         ) from exc
-    lost = [
-        (n, word)
-        for n, line in enumerate(text.splitlines(), 1)
-        for word in re.findall(r"[^\s;,\"]*\?[^\s;,\"]*", line)
-        if letters.intersection(word)
-    ]
+    return text
+
+
+def _said_windows_1251(path: Path, table) -> None:
+    """Warn that a plan was read as Windows-1251; refuse it when its headers or region names hold a
+    '?' beside a Cyrillic letter, a Kazakh letter Excel could not write in that code page (no region is
+    so named; a '?' in a note is left alone)."""
+    import re
+    import warnings
+
+    from kzgeo.errors import KzgeoWarning, LayerReadError
+    from kzgeo.stats import _plan_headers
+
+    cells = [(1, str(h)) for h in table.columns]  # the header is row 1
+    for column in _plan_headers(table.columns)["region"]:
+        cells += [(i + 2, v) for i, v in enumerate(table[column]) if isinstance(v, str)]
+    lost = [(row, value) for row, value in cells if re.search(r"[а-яёі]\?|\?[а-яёі]", value, re.IGNORECASE)]
     if lost:
-        (n, word), more = lost[0], len(lost) - 1
+        (row, value), more = lost[0], len(lost) - 1
         raise LayerReadError(
             f"{path}: is Windows-1251 text (Excel's plain 'CSV'), which has no Kazakh letters: they were "
-            f"written as '?' in {word!r} (line {n})"
-            + (f" and {more} more word{'s' * (more > 1)}" if more else "")
+            f"written as '?' in {value!r} (row {row})"
+            + (f" and {more} more name{'s' * (more > 1)}" if more else "")
             + "; save the plan as CSV UTF-8"
-        ) from exc
+        )
     warnings.warn(
         f"{path}: is not UTF-8 text and was read as Windows-1251 (Excel's plain 'CSV' in Kazakh and Russian "
         "settings), which has no Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ; to name regions in Kazakh, save the "
@@ -355,4 +364,3 @@ def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> 
         KzgeoWarning,
         stacklevel=2,
     )
-    return text
