@@ -545,8 +545,7 @@ def _name_key(name) -> str:
 # Words (as _name_key writes them) saying that a name is a city's or a region's: before the name
 # ('г. алматы', 'область абай', as Russian names the regions of 2022), after it ('алматы қаласы',
 # 'акмолинская обл.', 'akmola region') or after it in brackets ('astana (city)', as name_en and name_kk
-# of the bundled regions name a city).
-# (unit, the name column of the word's language) -> words
+# of the bundled regions name a city). (unit, the name column of the word's language) -> words
 _UNIT_WORDS = {
     ("city", "name_en"): ("city",),
     ("city", "name_ru"): ("город", "г."),
@@ -611,12 +610,11 @@ def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[t
     keys = {c: [None if pd.isna(v) else _name_key(v) for v in regions[c]] for c in columns}
     rows = [{c: keys[c][i] for c in columns if keys[c][i] is not None} for i in range(len(regions))]
     stems = [{c: _without_unit(key) for c, key in row.items()} for row in rows]
-    units = [{u for _, u, _ in stem.values()} - {None} for stem in stems]
+    said = [{u for _, u, _ in stem.values()} - {None} for stem in stems]
     # a layer naming its cities so (the bundled one) makes the regions of plain names regions; in one
     # that does not (geoBoundaries: 'Akmola Region' beside the city 'Astana'), a plain name is either
-    units = [
-        "city" if "city" in u else "region" if u or any("city" in v for v in units) else None for u in units
-    ]
+    cities_said = any("city" in u for u in said)
+    units = ["city" if "city" in u else "region" if u or cities_said else None for u in said]
     for row, stem, unit, name in zip(rows, stems, units, regions["name_en"], strict=True):
         for c, key in row.items():
             whole.setdefault(key, []).append((c, name, unit))
