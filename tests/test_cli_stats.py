@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from kzgeo.cli import main
 from kzgeo.io import write_layer
@@ -870,3 +872,22 @@ def test_progress_rows_are_in_kato_order_in_every_language(capsys):
             (r["region"], r["year"]) for r in rows
         ]
         assert [r["region"] for r in rows if r["year"] == 2021][:-1] == regions[f"name_{lang}"].tolist()
+
+
+def test_area_names_features_by_a_plain_name_column_when_there_is_no_name_en(tmp_path, capsys):
+    # a WDPA export's NAME is read as name: the table shows it, and says so for another --lang
+    sites = gpd.GeoDataFrame(
+        {"WDPAID": [101, 102], "NAME": ["Altyn-Dala", "Ile-Balkhash"], "STATUS": ["Designated"] * 2},
+        geometry=[box(66.0, 49.0, 66.1, 49.1), box(75.0, 45.0, 75.1, 45.1)],
+        crs=4326,
+    )
+    sites.to_file(tmp_path / "wdpa.gpkg")
+    code, out, err = run(["area", str(tmp_path / "wdpa.gpkg"), "--format", "csv"], capsys)
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == ["pa_id", "name", "area_ha"]
+    assert table["name"].tolist() == ["Altyn-Dala", "Ile-Balkhash"]
+    code, out, err = run(["area", str(tmp_path / "wdpa.gpkg"), "--lang", "ru"], capsys)
+    assert (
+        code == 0 and "note: " in err and "no name_ru column; its names are given as its name column" in err
+    )

@@ -408,3 +408,28 @@ def test_an_index_of_a_one_band_raster_says_to_summarise_the_band(tmp_path, plot
     assert "summarise it as a band, not an index" in err and len(err.splitlines()) == 1
     assert main(["zonal", str(plots), str(ndvi), "--band", "ndvi", "--format", "csv"]) == 0
     assert pd.read_csv(io.StringIO(capsys.readouterr().out)).loc[0, "ndvi_mean"] == pytest.approx(0.4)
+
+
+def test_zonal_names_the_zones_in_the_language_asked(tmp_path, scene, capsys):
+    zones = gpd.GeoDataFrame(
+        {
+            "kato": [110000000, 190000000],
+            "name_en": ["Akmola", "Almaty"],
+            "name_ru": ["Акмолинская", "Алматинская"],
+        },
+        geometry=[shapely.box(X0, Y0 - 40, X0 + 40, Y0), shapely.box(X0 + 10, Y0 - 20, X0 + 20, Y0 - 10)],
+        crs=UTM42,
+    )
+    zones.to_file(tmp_path / "zones.gpkg")
+    for lang, column in (("en", "name_en"), ("ru", "name_ru")):
+        args = ["zonal", str(tmp_path / "zones.gpkg"), str(scene), "--index", "ndvi", "--lang", lang]
+        assert main([*args, "--format", "csv"]) == 0
+        table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+        assert list(table.columns[:3]) == ["kato", column, "ndvi_mean"]
+        assert table[column].tolist() == zones[column].tolist()
+        assert table["ndvi_mean"].tolist() == pytest.approx([0.4, 0.4], rel=1e-6)
+    # a layer named only in English says so for --lang kk
+    assert main(["zonal", str(tmp_path / "zones.gpkg"), str(scene), "--index", "ndvi", "--lang", "kk"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: " in err and "has no name_kk column; its names are given in English (name_en)" in err
+    assert "Akmola" in out

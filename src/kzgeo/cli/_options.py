@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # numpy and pandas load on first use: --help answers without 
 from kzgeo.errors import DataError, GeometryError, KzgeoError, OutputError, SchemaError
 
 __all__ = [
+    "NAMES_HELP",
     "OUTPUT_PARAMS",
     "Command",
     "advise",
@@ -34,6 +35,7 @@ __all__ = [
     "kind_opt",
     "lang_opt",
     "layer_opt",
+    "name_column",
     "note",
     "output_opt",
     "overwrite_opt",
@@ -269,6 +271,21 @@ class _Lang(click.Choice):
         if isinstance(value, str):
             value = {"kz": "kk"}.get(value.strip().lower(), value.strip().lower())
         return super().convert(value, param, ctx)
+
+
+NAMES_HELP = "Language of the names column: name_en, name_kk or name_ru, as the layer has them."
+
+
+def name_column(gdf, lang: str, source: Path) -> str | None:
+    """The layer's name column in ``lang``, else its English one, else its plain ``name`` (a WDPA or
+    OpenStreetMap layer's) with a note when another language was asked for, else None."""
+    if f"name_{lang}" in gdf.columns:
+        return f"name_{lang}"
+    found = next((c for c in ("name_en", "name") if c in gdf.columns), None)
+    if found is not None and lang != "en":
+        said = "in English (name_en)" if found == "name_en" else "as its name column has them"
+        advise(f"{source}: the layer has no name_{lang} column; its names are given {said}")
+    return found
 
 
 def lang_opt(help: str):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kzgeo.cli._options import (
+    NAMES_HELP,
     Command,
     advise,
     assume_crs_opt,
@@ -15,7 +16,9 @@ from kzgeo.cli._options import (
     files_named,
     format_opt,
     kind_opt,
+    lang_opt,
     layer_opt,
+    name_column,
     note,
     output_opt,
     overwrite_opt,
@@ -138,6 +141,7 @@ def index(
 )
 @click.option("--band", "bands", multiple=True, help="Band to summarise (e.g. B04); repeat for several.")
 @click.option("--zone-id", default=None, help="Column identifying the zones (default: the kind's id column).")
+@lang_opt(NAMES_HELP)
 @band_names_opt
 @kind_opt
 @layer_opt
@@ -152,6 +156,7 @@ def zonal(
     indices: tuple[str, ...],
     bands: tuple[str, ...],
     zone_id: str | None,
+    lang: str,
     band_names: str | None,
     kind: str | None,
     layer: str | None,
@@ -163,7 +168,8 @@ def zonal(
     """Coverage-weighted statistics of RASTER (a scene, a band folder or any GeoTIFF) per zone of ZONES.
 
     Each pixel counts by the share of it inside the zone; clouds, shadow, snow and nodata are left out.
-    One row per zone, columns: <band or index>_<stat> (reflectance 0-1 for a scene's bands, the index's
+    One row per zone, columns: its id, its name (name_en, or as --lang says, when the zones have names),
+    <band or index>_<stat> (reflectance 0-1 for a scene's bands, the index's
     own scale, a raster's stored values after its scale/offset), <...>_count_px (pixels, fractions
     counted), valid_pct (share of the zone's pixels with data, %; <...>_valid_pct with several), and
     pixel_area_ha (the zone's hectares on the raster's pixels: below its own area when it reaches
@@ -187,4 +193,8 @@ def zonal(
             zone_id=zone_id,
         )
         say_if_unmasked(opened, raster)
-    emit_table(table.reset_index(), output, fmt, overwrite)
+    table = table.reset_index()
+    name = name_column(layer_gdf, lang, zones)
+    if name is not None and name not in table.columns:  # the zones' names beside their ids
+        table.insert(1, name, layer_gdf[name].to_numpy())
+    emit_table(table, output, fmt, overwrite)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kzgeo.cli._options import (
+    NAMES_HELP,
     Command,
     assume_crs_opt,
     encoding,
@@ -21,6 +22,7 @@ from kzgeo.cli._options import (
     kind_opt,
     lang_opt,
     layer_opt,
+    name_column,
     note,
     output_opt,
     overwrite_opt,
@@ -29,19 +31,6 @@ from kzgeo.cli._options import (
 __all__ = ["area", "coverage", "overlap", "progress"]
 
 _source = click.Path(path_type=Path)
-
-_NAMES_HELP = "Language of the names column: name_en, name_kk or name_ru, as the layer has them."
-
-
-def _name_column(gdf, lang: str, source: Path) -> str | None:
-    """The layer's name column in ``lang``, else its English one (with a note), else None."""
-    if f"name_{lang}" in gdf.columns:
-        return f"name_{lang}"
-    if "name_en" in gdf.columns:
-        if lang != "en":
-            note(f"{source}: the layer has no name_{lang} column; its names are given in English (name_en)")
-        return "name_en"
-    return None
 
 
 def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | None):
@@ -73,7 +62,7 @@ def _read(source: Path, kind: str | None, layer: str | None, assume_crs: str | N
     help="albers: ellipsoidal (WGS84) hectares; mollweide: ESRI:54009, as global protected-area statistics.",
 )
 @click.option("--id", "id_column", default=None, help="Column identifying features (default: the kind's id).")
-@lang_opt(_NAMES_HELP)
+@lang_opt(NAMES_HELP)
 @output_opt
 @format_opt
 @overwrite_opt
@@ -88,7 +77,7 @@ def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, 
     gdf = _read(source, kind, layer, assume_crs)
     ids = feature_ids(gdf, id_column, role=str(source), param="--id")
     table = pd.DataFrame({ids.name: ids.to_numpy()})
-    name = _name_column(gdf, lang, source)
+    name = name_column(gdf, lang, source)
     if name is not None and ids.name != name:
         table[name] = gdf[name].to_numpy()
     table["area_ha"] = hectares(gdf, method=method)
@@ -118,7 +107,7 @@ def area(source, kind, layer, assume_crs, method, id_column, lang, output, fmt, 
 @click.option("--zones-layer", default=None, help="Layer of a multi-layer ZONES file (GeoPackage).")
 @click.option("--layer", "layer_name", default=None, help="Layer of a multi-layer LAYER file (GeoPackage).")
 @assume_crs_opt
-@lang_opt(_NAMES_HELP)
+@lang_opt(NAMES_HELP)
 @output_opt
 @format_opt
 @overwrite_opt
@@ -136,7 +125,7 @@ def coverage(
     with files_named({"coverage zones": zones, "coverage layer": layer}):
         zone_layer = _read(zones, None, zones_layer, assume_crs)
         table = compute(zone_layer, _read(layer, None, layer_name, assume_crs), zone_id=zone_id)
-    name = _name_column(zone_layer, lang, zones)
+    name = name_column(zone_layer, lang, zones)
     # the zones' names in kk or ru in place of name_en (after the ids, which stay as they are)
     if name not in (None, "name_en", table.columns[0]):
         # the total row's name in the names' language (its id stays "total")
@@ -252,8 +241,8 @@ def progress(
     }
     with files_named(roles):
         table = planting_progress(*layers, plan=plan_table)
-    name = _name_column(layers[1], lang, regions)
-    if name not in (None, "name_en"):  # the regions (and the country) named in kk or ru
+    name = name_column(layers[1], lang, regions)
+    if name not in (None, "name_en", "name") and "name_en" in layers[1]:  # the regions named in kk or ru
         from kzgeo.stats import NATIONAL
 
         local = dict(zip(layers[1]["name_en"], layers[1][name], strict=True))
