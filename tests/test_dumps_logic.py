@@ -371,6 +371,14 @@ def test_grids_the_detector_was_not_made_for_are_refused(transform, crs, message
         detect_dumps(bands, transform=transform, crs=crs)
 
 
+def test_a_local_grid_is_refused_in_one_line():
+    # a CRS with no longitude (an engineering one) was a pyproj traceback while naming the UTM zone
+    bands = dict(zip(BANDS, _cube(), strict=True))
+    local = 'LOCAL_CS["arbitrary",UNIT["metre",1]]'
+    with pytest.raises(RasterError, match=r"not a projected CRS in metres.*EPSG:326NN .*NN is the UTM zone"):
+        detect_dumps(bands, transform=Affine(10, 0, 0, 0, -10, 0), crs=local)
+
+
 def test_a_web_mercator_grid_of_10_m_on_the_ground_is_accepted():
     # 15.9 m of Web Mercator grid at 51° N is 10 m on the ground
     from pyproj import Transformer

@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import rasterio
 import shapely
 from affine import Affine
@@ -443,16 +444,15 @@ PIXEL_M = (9.0, 11.0)
 def _utm_hint(source, lon: float, lat: float) -> str:
     """How to put a scene on the 10 m grid of its UTM zone (the zone of its centre when it is known),
     with GDAL or with the ``rio`` command rasterio installs with kzgeo."""
-    epsg = "326NN (NN: the scene's UTM zone)"
-    if np.isfinite(lon) and np.isfinite(lat):
-        epsg = str((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) % 60 + 1)
-    on_disk = isinstance(source, (str, os.PathLike)) and os.path.exists(source)
-    name = str(source) if on_disk else "scene.tif"  # band arrays have no file
+    known = np.isfinite(lon) and np.isfinite(lat)
+    epsg = str((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) % 60 + 1) if known else "326NN"
+    on_disk = isinstance(source, (str, os.PathLike)) and os.path.isfile(source)
+    name = str(source) if on_disk else "scene.tif"  # band arrays and band folders: a stack to make
     out = str(Path(name).with_name(f"{Path(name).stem}_10m.tif"))
     return (
         f"reproject it to its UTM zone at 10 m (gdalwarp -t_srs EPSG:{epsg} -tr 10 10 {name} {out}, or "
         f"rio warp {name} {out} --dst-crs EPSG:{epsg} --res 10, which drops the band names: give them "
-        "again)"
+        f"again{'' if known else '; NN is the UTM zone of the scene'})"
     )
 
 
@@ -462,8 +462,11 @@ def _check_grid(src) -> None:
     t = src.transform
     x, y = t @ (src.width / 2, src.height / 2)
     lon = lat = np.nan
-    if crs is not None:
-        lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
+    if crs is not None and (crs.is_projected or crs.is_geographic):  # a local CRS has no longitude
+        with contextlib.suppress(pyproj.exceptions.ProjError, pyproj.exceptions.CRSError):
+            lon, lat = Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True).transform(x, y)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        lon = lat = np.nan  # coordinates that are no place on Earth: no zone to name
     utm_hint = _utm_hint(src.source, lon, lat)
     if crs is None or not crs.is_projected:
         raise RasterError(
