@@ -663,6 +663,22 @@ def test_kazakh_shapefile_text_in_kz1048(tmp_path, layer):
         r"\('Ќараєанды облысы' would be 'Қарағанды облысы'\); pass encoding='kz1048'",
     ):
         kzgeo.read_layer(tmp_path / "kz.shp", encoding="cp1251")
+    # Kazakh software marks such a file as Windows-1251 in its .cpg: said, and encoding='kz1048' reads it
+    (tmp_path / "kz.cpg").write_text("1251")
+    with pytest.warns(kzgeo.KzgeoWarning, match=r"read as cp1251 .*'Ќараєанды облысы' would be"):
+        kzgeo.read_layer(tmp_path / "kz.shp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(kzgeo.read_layer(tmp_path / "kz.shp", encoding="kz1048")["name"]) == names
+    # Ukrainian in Windows-1251 has є, ї, ґ but none of Ә, Қ, Ң, Һ as cp1251 shows them: nothing said
+    ukrainian = ["Київ, Ґорґани, Євпаторія"]
+    raw = layer.iloc[:1].assign(name=[n.encode("cp1251").decode("latin-1") for n in ukrainian])
+    pyogrio.write_dataframe(raw[["plot_id", "name", "geometry"]], tmp_path / "ua.shp", encoding="ISO-8859-1")
+    (tmp_path / "ua.cpg").write_text("1251")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(kzgeo.read_layer(tmp_path / "ua.shp")["name"]) == ukrainian
+        (tmp_path / "kz.cpg").unlink()
     with pytest.raises(
         DataError, match=r"kz\.shp: its text is not utf-8 \(.*\); read it without an encoding"
     ):

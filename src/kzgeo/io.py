@@ -424,7 +424,9 @@ def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gp
     another encoding (UTF-8 that is) is read as it says: ``kzgeo --encoding`` applies to every file
     of a command. Text to recode is read as latin-1, byte for byte."""
     declared = _declared_encoding(path, source, layer)
-    if encoding is not None and _western(declared):
+    # Kazakh software marks its kz1048 files as Windows-1251 (the two differ only in Kazakh letters)
+    kazakh = "1251" in declared and encoding is not None and codecs.lookup(encoding).name == "kz1048"
+    if encoding is not None and (_western(declared) or kazakh):
         return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), encoding
     # a .cpg of UTF-8 named for GDAL, which cannot read one written with a byte-order mark before it
     named = "UTF-8" if declared in ("UTF-8", "UTF8") else None
@@ -483,8 +485,6 @@ def _warn_if_kazakh_in_cp1251(gdf: gpd.GeoDataFrame, path: Path, encoding: str) 
     """Warn when text decoded as cp1251 has the letters kz1048's Kazakh letters become in it among its
     Cyrillic (kz1048 is cp1251 with Қ, Ғ, Ө, Ұ, Ү, Һ, Ә, Ң in place of Serbian and Ukrainian letters):
     'Ырєыз-Торєай' is 'Ырғыз-Торғай' read as cp1251."""
-    import codecs
-
     if codecs.lookup(encoding).name != "cp1251":
         return
     raw = "\n".join(
@@ -495,12 +495,14 @@ def _warn_if_kazakh_in_cp1251(gdf: gpd.GeoDataFrame, path: Path, encoding: str) 
         if isinstance(v, str) and not v.isascii()
     )
     cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in raw)
-    odd = next((v for v in raw.split("\n") if any(ch in _KZ1048_IN_CP1251 for ch in v)), None)
+    # Ә, Қ, Ң, Һ become Ј, Ќ, Ѕ, Ћ, which no Russian or Ukrainian word has (Ғ, Ү, Ө become Ukrainian's
+    # Є, Ї, Ґ, and Ұ Belarusian's Ў): one of those four, or the text is taken as it reads
+    odd = next((v for v in raw.split("\n") if any(ch in "ЈјЌќЅѕЋћ" for ch in v)), None)
     if odd is None or cyrillic < 2 * sum(ch in _KZ1048_IN_CP1251 for ch in raw):
         return
     fixed = odd.encode("cp1251").decode("kz1048")
     warnings.warn(
-        f"{path}: text read as {encoding} has letters that are kz1048's Kazakh letters read as cp1251 "
+        f"{path}: text read as cp1251 has letters that are kz1048's Kazakh letters read as cp1251 "
         f"({odd!r} would be {fixed!r}); pass encoding='kz1048' (CLI: kzgeo --encoding kz1048 COMMAND ...)",
         KzgeoWarning,
         stacklevel=4,
@@ -572,8 +574,12 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
     if recode is not None:
         gdf = _recode(gdf, recode, path)
         _warn_if_kazakh_in_cp1251(gdf, path, recode)
-    elif driver == "ESRI Shapefile" and encoding is None:  # only text read as latin-1 can look misread
-        _warn_if_misread(gdf, path)
+    elif driver == "ESRI Shapefile":
+        declared = _declared_encoding(path, _gdal_source(path), _pick_layer(path, kind, layer))
+        if "1251" in declared:  # GDAL decoded it as its .cpg or .dbf says: Kazakh software's may be wrong
+            _warn_if_kazakh_in_cp1251(gdf, path, "cp1251")
+        elif encoding is None:  # only text read as latin-1 can look misread
+            _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
     narrow = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == "int32"]
@@ -797,7 +803,7 @@ def check_output(
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _DATA_PROBLEM = re.compile(
-    r"\b(constraint|unique|not null|invalid|type|field|column|geometr\w*)\b", re.IGNORECASE
+    r"\b(constraints?|unique|not null|invalid|types?|fields?|columns?|geometr\w*)\b", re.IGNORECASE
 )
 """Words of a writer's message that name a cause in the data, not the disk (whole words: the SQL a
 GeoPackage writer quotes, ``... data_type ...) failed: no such table``, names none)."""
