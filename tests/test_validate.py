@@ -528,3 +528,12 @@ def test_the_validation_summary_counts_one_feature_in_the_singular():
     report = ValidationReport()
     validate_layer(pd.concat([one, one.assign(plot_id=2)]), "plots", report=report)
     assert report.summary().startswith("2 features read, ")
+
+
+def test_the_country_code_is_no_regions_code():
+    # KATO 000000000 (the country, geokz's ADM0) ends in seven zeros but is no region: read as asked
+    country = gpd.GeoDataFrame({"kato": ["000000000"]}, geometry=[box(50, 41, 87, 55)], crs=4326)
+    assert len(validate_layer(country, "districts")) == 1
+    region = country.assign(kato=["110000000"])
+    with pytest.raises(SchemaError, match=r"KATO codes \(110000000\) are those of regions"):
+        validate_layer(region, "districts")

@@ -641,8 +641,8 @@ def _kato_level(gdf: gpd.GeoDataFrame) -> str | None:
     if col is None:
         return None
     codes = gdf[col].dropna().map(_code_text).str.strip()
-    if codes.empty or not codes.str.fullmatch(r"\d{9}").all():
-        return None
+    if codes.empty or not codes.str.fullmatch(r"\d{9}").all() or codes.str.startswith("00").any():
+        return None  # 000000000: the country's code, neither a region's nor a district's
     if codes.str.endswith("0000000").all():
         return "regions"
     return "districts" if not codes.str[2:4].eq("00").any() else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kzgeo.cli._options import Command, examples, lang_opt, render_table
+from kzgeo.cli._options import Command, examples, lang_opt, quiet_libtiff, render_table
 
 LAYERS = ("regions", "districts", "protected_areas", "corridors", "plots", "landfills")
 
@@ -78,6 +78,7 @@ def demo(map_path: Path, lang: str, offline: bool, overwrite: bool, work_dir: Pa
     from kzgeo.maps import make_map, save_map
     from kzgeo.stats import coverage, planting_progress
 
+    quiet_libtiff()  # it writes a scene and a score GeoTIFF
     if map_path == DEFAULT_MAP:  # run from another folder: the demo's own maps/ is made for it
         map_path.parent.mkdir(exist_ok=True)
     check_output(map_path, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # refuse before the work

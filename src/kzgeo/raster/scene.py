@@ -384,11 +384,6 @@ class Scene:
     def _band(self, name: str) -> _Band:
         return self._bands[self.band_key(name)]
 
-    def stored_dtype(self, name: str) -> np.dtype:
-        """The data type band ``name`` is stored as in its file (``uint16`` for Sentinel-2 reflectance)."""
-        band = self._band(name)
-        return np.dtype(band.dataset.dtypes[band.index - 1])
-
     def _dtype(self, band: _Band) -> type:
         return _float_for(band.dataset.dtypes[band.index - 1])
 
