@@ -537,3 +537,12 @@ def test_the_country_code_is_no_regions_code():
     region = country.assign(kato=["110000000"])
     with pytest.raises(SchemaError, match=r"KATO codes \(110000000\) are those of regions"):
         validate_layer(region, "districts")
+
+
+def test_geoboundaries_regions_given_as_districts_are_told_by_their_shape_type():
+    path = Path(__file__).parent / "data" / "admin" / "geoBoundaries-KAZ-ADM1_gbOpen2017_orig_names.geojson"
+    with pytest.raises(
+        SchemaError, match=r"read as districts, but its column 'shapeType' says it is a regions"
+    ):
+        kzgeo.read_layer(path, kind="districts")
+    assert len(kzgeo.read_layer(path, kind="regions")) > 0

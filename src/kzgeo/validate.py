@@ -657,6 +657,13 @@ def _check_admin_level(gdf: gpd.GeoDataFrame, name: str, kind: LayerKind) -> Non
     cols = {str(c).lower(): str(c) for c in gdf.columns}  # lower case -> as the file has it
     districts = [cols[c] for c in _DISTRICT_SIGNS if c in cols]
     regions = [cols[c] for c in _REGION_SIGNS if c in cols] if not districts else []
+    if "shapetype" in cols:  # geoBoundaries: shapeType is ADM1 for regions, ADM2 for districts
+        level = set(gdf[cols["shapetype"]].dropna().astype(str).str.upper())
+        if level == {"ADM1"} and not districts:
+            regions.append(cols["shapetype"])
+        elif level == {"ADM2"}:
+            districts.append(cols["shapetype"])
+            regions = []
     signs, other = (districts, "districts") if kind.name == "regions" else (regions, "regions")
     if kind.name not in ("regions", "districts"):
         return
