@@ -1047,3 +1047,11 @@ def test_outputs_through_a_link_and_not_onto_a_device_or_pipe(tmp_path, layer):
         kzgeo.write_layer(layer, tmp_path / "a.gpkg", overwrite=True)
     with pytest.raises(OutputError, match="-: this output is a file, not standard output; give a file name"):
         kzgeo.io.check_output("-")
+
+
+def test_a_layer_in_memory_is_named_as_the_caller_says():
+    crs_less = gpd.GeoDataFrame({"plot_id": [1]}, geometry=[box(70, 50, 70.1, 50.1)])
+    with pytest.raises(kzgeo.CRSError, match=r"^GeoDataFrame: the layer has no coordinate reference system"):
+        kzgeo.read_layer(crs_less, kind="plots")
+    with pytest.raises(kzgeo.CRSError, match=r"^plots: the layer has no coordinate reference system"):
+        kzgeo.read_layer(crs_less.geometry, kind="plots", name="plots")

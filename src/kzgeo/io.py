@@ -621,6 +621,7 @@ def read_layer(
     report: ValidationReport | None = None,
     anywhere: bool = False,
     encoding: str | None = None,
+    name: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a layer of a given kind, validated and in EPSG:4326.
 
@@ -651,6 +652,9 @@ def read_layer(
         ``.cpg``; GeoPackage, GeoJSON and GeoParquet are UTF-8) and are read as they say. A Shapefile
         without a ``.cpg`` whose text looks mis-decoded gives a :class:`~kzgeo.errors.KzgeoWarning`
         naming the likely encoding.
+    name : str, optional
+        What messages call a GeoDataFrame or GeoSeries given as ``source`` (its place in the caller,
+        e.g. ``"plots"``); ``"GeoDataFrame"`` by default. A file is named by its path.
 
     Returns
     -------
@@ -679,7 +683,7 @@ def read_layer(
     if isinstance(source, gpd.GeoSeries):
         source = gpd.GeoDataFrame(geometry=source)
     if isinstance(source, gpd.GeoDataFrame):
-        name, raw = "GeoDataFrame", source
+        name, raw = name or "GeoDataFrame", source
     elif not isinstance(source, (str, os.PathLike)):
         raise LayerReadError(
             f"{type(source).__name__} given as a layer: give a file path, a GeoDataFrame or a GeoSeries"

@@ -64,17 +64,12 @@ def _read(
     source: LayerInput, kind: str | None, assume_crs=None, anywhere: bool = False
 ) -> gpd.GeoDataFrame | None:
     from kzgeo.io import read_layer
-    from kzgeo.validate import AnotherKindError, GeometryTypeError, validate_layer
+    from kzgeo.validate import AnotherKindError, GeometryTypeError
 
     if source is None:
         return None
-    if isinstance(source, gpd.GeoSeries):
-        source = gpd.GeoDataFrame(geometry=source)
-    try:
-        if isinstance(source, gpd.GeoDataFrame):  # named by its place in make_map, not 'GeoDataFrame'
-            name = kind or "dumps"
-            return validate_layer(source, kind, name=name, assume_crs=assume_crs, anywhere=anywhere)
-        return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere)
+    try:  # a layer in memory is named by its place in make_map, not 'GeoDataFrame'
+        return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere, name=kind or "dumps")
     except AnotherKindError as exc:
         if exc.other_kind in _MAP_LAYERS:
             raise
