@@ -592,17 +592,21 @@ def _named_by(regions: gpd.GeoDataFrame) -> str:
     return f"name_en, name_kk, name_ru or {LAYER_KINDS['regions'].id_column}"
 
 
-def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[tuple[str, str]]]:
+def _region_matches(
+    values: pd.Series, regions: gpd.GeoDataFrame, *, loose: bool = False
+) -> list[list[tuple[str, str]]]:
     """The regions each of ``values`` may name, as (name column it matches in, ``name_en``); the
     national name as (its language's column, ``"Kazakhstan"``). No match: an empty list; a name that
-    two regions bear ('Алматы' is the region in Kazakh and the city in Russian): both.
+    two regions bear ('Алматы' is the region's name_kk and the city's name_ru): both.
 
     A name matches in any case (:func:`_name_key`), a region's or a city's name with or without its
     unit word (:data:`_UNIT_WORDS`), which then says which of the two it is: 'Алматинская область' and
-    'Алматы облысы' are the region, 'г. Алматы' and 'Almaty city' the city. A name matching a
-    region's whole name wins over one matching it without the unit word: 'Almaty' is the region
-    Almaty, not 'Almaty (city)'. A region is a city when one of its names says so, a region when one
-    says so or the layer's cities are named so.
+    'Алматы облысы' are the region, 'г. Алматы' and 'Almaty city' the city. A name without a unit
+    word matching a region's whole name also matches a city's without its unit word: 'Almaty' may be
+    the region Almaty or 'Almaty (city)'. A region is a city when one of its names says so, a region when one
+    says so or the layer's cities are named so. ``loose``: a name without a unit word matches every
+    name it is with or without the name's unit word ('Астана' the name_ru, and the name_kk 'Астана
+    (қала)'), to tell the languages it may be in.
     """
     whole: dict[str, list] = {}  # key -> [(column, name_en, unit)]
     bare: dict[str, list] = {}  # the same by key without its unit word
@@ -625,8 +629,13 @@ def _region_matches(values: pd.Series, regions: gpd.GeoDataFrame) -> list[list[t
         if key in national:
             return [(national[key], NATIONAL)]
         stem, unit, _ = _without_unit(key)
-        for hits in (whole.get(key, []), bare.get(stem, [])):
-            named = list(dict.fromkeys((c, n) for c, n, u in hits if None in (unit, u) or unit == u))
+        hits = whole.get(key, [])
+        if unit is None and (loose or all(u == "region" for _, _, u in hits)):
+            # 'Almaty' in a layer naming its cities so: the region's whole name_en, and the city's
+            # without '(city)' (where a plain name is a city's, 'Almaty' beside 'Almaty Region', it is that)
+            return list(dict.fromkeys((c, n) for c, n, _ in hits + bare.get(key, [])))
+        for each in (hits, bare.get(stem, [])):
+            named = list(dict.fromkeys((c, n) for c, n, u in each if None in (unit, u) or unit == u))
             if named:
                 return named
         return []
@@ -761,19 +770,26 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
         )
     twofold = [i for i, b in enumerate(bearers) if len(b) > 1]
     if twofold:
-        # a name two regions bear in two languages ('Алматы'): the one of the language the plan's
-        # other names are in, when they are in one of the two
-        languages = {_language(g, m) for g, m, b in zip(given, matches, bearers, strict=True) if len(b) == 1}
+        named = {b[0] for b in bearers if len(b) == 1}  # the regions other rows name unmistakably
+        # languages of the other names: a name the same in several ('Астана', the name_ru and the
+        # name_kk without '(қала)') is evidence for none of them
+        loose = _region_matches(plan["region"], regions, loose=True)
+        languages = {_language(g, m) for g, m, b in zip(given, loose, bearers, strict=True) if len(b) == 1}
         for i in twofold:
-            meant = {name for column, name in matches[i] if column in languages}
+            # 'Алматы' beside 'Алматы облысы' (or 'Almaty' beside 'Almaty (city)') is the other one;
+            # in a Russian plan (other names in Russian, none in Kazakh) it is the city; any other plan
+            # leaves doubt, and is refused
+            meant = [b for b in bearers[i] if b not in named]
+            if len(meant) > 1 and "name_ru" in languages and "name_kk" not in languages:
+                meant = [b for b in meant if ("name_ru", b) in matches[i]]
             if len(meant) != 1:
                 raise DataError(
-                    f"planting_progress plan: region {given.iloc[i]!r} is "
-                    f"{_and(f'the {column} of {name}' for column, name in matches[i])} in the regions layer, "
-                    "and the plan's other names are not in one of those languages to tell which; name it "
+                    f"planting_progress plan: region {given.iloc[i]!r} of row {plan.index[i] + 2} may be "
+                    f"{' or '.join(bearers[i])} of the regions layer, and the plan's other rows do not tell "
+                    "which (neither is named otherwise); name it "
                     f"{_unmistakably(given.iloc[i], bearers[i], regions)}"
                 )
-            bearers[i] = [*meant]
+            bearers[i] = meant
     plan = plan.assign(region=[b[0] for b in bearers])
     if plan.duplicated(["region", "year"]).any():
         region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
@@ -785,7 +801,8 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
 
 def _language(given: str, matches: list[tuple[str, str]]) -> str | None:
     """The name column of the language of a plan's region name: its unit word's ('область Абай' is
-    Russian, though 'Абай' is the name_kk), else the one name column it matches in, else None."""
+    Russian, though 'Абай' is the name_kk), else the one name column it matches in (with or without
+    the names' unit words: 'Астана' is the name_ru and, without '(қала)', the name_kk), else None."""
     language = _without_unit(_name_key(given))[2]
     columns = {column for column, _ in matches}
     return language or (columns.pop() if len(columns) == 1 else None)
@@ -793,19 +810,21 @@ def _language(given: str, matches: list[tuple[str, str]]) -> str | None:
 
 def _unmistakably(given: str, bearers: list[str], regions: gpd.GeoDataFrame) -> str:
     """How a plan names each of the ``bearers`` of the name ``given`` unmistakably: with a unit word
-    when that tells them apart ('Алматы облысы' or 'Алматы қаласы'), by name_en, or by kato."""
+    when that tells them apart ('Алматы облысы' or 'Алматы қаласы'), by name_en when each of those
+    is one region's only, or by kato."""
     ways = []
     words = ("облысы", "қаласы") if re.search("[а-яёәғқңөұүһі]", given, re.IGNORECASE) else ("region", "city")
     spelled = [f"{given} {word}" for word in words]
     named = [_bearers(m) for m in _region_matches(pd.Series(spelled), regions)]
     if sorted(n[0] for n in named if len(n) == 1) == sorted(bearers):
-        ways.append(" or ".join(repr(spelled[named.index([b])]) for b in bearers) + ", or")
-    ways.append(f"by name_en ({' or '.join(map(repr, bearers))})")
+        ways.append(" or ".join(repr(spelled[named.index([b])]) for b in bearers))
+    if all(len(_bearers(m)) == 1 for m in _region_matches(pd.Series(bearers), regions)):
+        ways.append(f"by name_en ({' or '.join(map(repr, bearers))})")
     kato = _kato(regions)
     if kato is not None:
         codes = [_name_key(regions.loc[regions["name_en"] == b, kato].iloc[0]) for b in bearers]
-        ways.append(f"or {kato} ({' or '.join(codes)})")
-    return " ".join(ways)
+        ways.append(f"{'by ' * (not ways)}{kato} ({' or '.join(codes)})")
+    return ", or ".join(ways)
 
 
 def _national_plan(plan: pd.DataFrame, planted: dict[int, set]) -> pd.DataFrame:
@@ -1058,9 +1077,11 @@ def planting_progress(
         ``regions`` has) in any case, ё as е, with or without a unit word (``'Акмолинская
         область'``, ``'Ақмола облысы'``, ``'Akmola Region'``; ``'г. Алматы'``, ``'Алматы қаласы'``,
         ``'Almaty city'``), which tells a region from a city of the same name; or by its KATO code
-        (``kato``, as a number or text). A name two regions bear in different languages (``'Алматы'``
-        is the region's name_kk and the city's name_ru) is the one of the region that holds a plot,
-        and in the plan the one in the language of the plan's other names.
+        (``kato``, as a number or text). A name two regions may bear (``'Алматы'`` is the region's
+        name_kk and the city's name_ru; ``'Almaty'`` the region's name_en and the city's without
+        ``(city)``) is the one of them that holds a plot; in the plan, the other one when the plan
+        names one of them otherwise (``'Алматы облысы'``, ``'Almaty (city)'``), the city in a plan of
+        Russian names, and an error otherwise.
     plan : DataFrame, optional
         Columns ``region, year, seedlings_plan, ha_plan``, headers in any case, spaces or hyphens
         for underscores; or their Russian or Kazakh names: ``регион`` or ``область``, ``облыс`` or
@@ -1090,7 +1111,7 @@ def planting_progress(
         A column is missing from ``plots``, ``regions`` or ``plan``, or two plan columns name one.
     DataError
         A plan value is not a number, a plan region is in no name column of ``regions`` (or is
-        a name two regions bear and the plan's other names do not tell which), or a region and year
+        a name two regions bear and the plan's other rows do not tell which), or a region and year
         are planned twice.
 
     Warns
