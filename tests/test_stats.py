@@ -669,7 +669,11 @@ def test_planting_progress_errors():
     twice = pd.DataFrame(
         {"region": ["Akmola", "Akmola"], "year": [2025, 2025], "seedlings_plan": [1, 2], "ha_plan": [1, 2]}
     )
-    with pytest.raises(DataError, match="'Akmola' 2025 is planned twice"):
+    with pytest.raises(
+        DataError,
+        match=r"^planting_progress plan: 'Akmola' \(row 2\) and 'Akmola' \(row 3\) plan one region for 2025 "
+        r"\(Akmola\); keep one row per region and year$",
+    ):
         planting_progress(plots, regions, plan=twice)
     # a region the regions layer does not have would be a row of 0 % done
     unknown = pd.DataFrame({"region": ["Абай"], "year": [2025], "seedlings_plan": [1], "ha_plan": [1]})
@@ -694,6 +698,24 @@ def test_planting_progress_errors():
         planting_progress(plots, regions, plan=blank)
     with pytest.raises(DataError, match="a header and no rows"):  # not silently no plan at all
         planting_progress(plots, regions, plan=blank.iloc[:0])
+
+
+def test_wholly_empty_plan_rows_are_left_out():
+    """Excel's ';;;' lines at a CSV's end and a sheet's blank rows refused the plan ('region of row
+    3 is empty'): a row empty in every column is no row; others keep their row numbers."""
+    regions, plots = regions_and_plots()
+    plan = pd.DataFrame(
+        {"region": ["Akmola", None, " ", "Kostanay", ""], "year": [2025, None, "", 2025, np.nan],
+         "seedlings_plan": [24_000, None, "", 8_000, None], "ha_plan": [12.0, None, " ", 3.0, None],
+         "note": [None, None, None, None, ""]}
+    )  # fmt: skip
+    expected = planting_progress(plots, regions, plan=plan.iloc[[0, 3]])
+    pd.testing.assert_frame_equal(planting_progress(plots, regions, plan=plan), expected)
+    # a row with something in it is still a row
+    with pytest.raises(DataError, match="region of row 4 is empty"):
+        planting_progress(plots, regions, plan=plan.assign(note=[None, None, "?", None, None]))
+    with pytest.raises(DataError, match="year of row 6 is empty"):
+        planting_progress(plots, regions, plan=plan.assign(region=["Akmola", None, "", "Kostanay", "Akmola"]))
 
 
 @pytest.mark.parametrize(
@@ -783,7 +805,10 @@ def test_plan_regions_may_be_named_in_kazakh_or_russian():
         rows = planting_progress(stray, regions, plan=abai).set_index(["region", "year"])
     assert rows.loc[("Abai", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
     both = pd.concat([plan, plan.assign(region=["Kostanay", "Akmola"])])
-    with pytest.raises(DataError, match="'Kostanay' 2025 is planned twice"):
+    # the plan's own spellings and rows are named, not the English name the user did not write
+    with pytest.raises(
+        DataError, match=r": 'Қостанай облысы' \(row 2\) and 'Kostanay' \(row 4\) plan one region for 2025 \("
+    ):
         planting_progress(plots, regions, plan=both)
 
 

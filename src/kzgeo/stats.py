@@ -791,10 +791,17 @@ def _plan_regions(plan: pd.DataFrame, regions: gpd.GeoDataFrame, planted: set) -
                 )
             bearers[i] = meant
     plan = plan.assign(region=[b[0] for b in bearers])
-    if plan.duplicated(["region", "year"]).any():
-        region, year = plan.loc[plan.duplicated(["region", "year"]), ["region", "year"]].iloc[0]
+    twice = plan.duplicated(["region", "year"], keep=False).to_numpy()
+    if twice.any():
+        first = int(np.flatnonzero(twice)[0])
+        same = np.flatnonzero(
+            twice & (plan["region"] == plan["region"].iloc[first]).to_numpy()
+            & (plan["year"] == plan["year"].iloc[first]).to_numpy()
+        )  # fmt: skip
+        rows = _and(f"{given.iloc[i]!r} (row {plan.index[i] + 2})" for i in same)
         raise DataError(
-            f"planting_progress plan: {region!r} {year} is planned twice; keep one row per region and year"
+            f"planting_progress plan: {rows} plan one region for {plan['year'].iloc[first]} "
+            f"({plan['region'].iloc[first]}); keep one row per region and year"
         )
     return plan
 
@@ -903,14 +910,18 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             f"{', '.join(map(str, plan.columns))}); the plan table needs {', '.join(PLAN_COLUMNS)} "
             f"(in Russian {ru}; in Kazakh {kk})"
         )
-    plan = plan.loc[:, [headers[c][0] for c in PLAN_COLUMNS]].set_axis(list(PLAN_COLUMNS), axis=1)
     plan = plan.reset_index(drop=True)
+    # rows empty in every column (Excel's ';;;' lines at a CSV's end, a sheet's blank rows) are left
+    # out; the others keep their place (the index) for row numbers
+    text = plan.astype(str).apply(lambda column: column.str.strip())
+    plan = plan[~(plan.isna() | text.isin(["", "nan", "None"])).all(axis=1)]
+    plan = plan.loc[:, [headers[c][0] for c in PLAN_COLUMNS]].set_axis(list(PLAN_COLUMNS), axis=1)
     if plan.empty:  # a header alone would replace the programme's plan with none
         raise DataError(
             "planting_progress plan: the table has a header and no rows; add a row per region and year "
             f"(or {NATIONAL!r}), or leave the plan out to compare with the national 2025 plan"
         )
-    rows = pd.Series([f"row {i + 2}" for i in range(len(plan))])  # row 1 is the header
+    rows = pd.Series([f"row {i + 2}" for i in plan.index], index=plan.index)  # row 1 is the header
     region = plan["region"]
     blank = region.isna() | region.astype(str).str.strip().isin(["", "nan", "None"])
     if blank.any():
