@@ -891,3 +891,70 @@ def test_area_names_features_by_a_plain_name_column_when_there_is_no_name_en(tmp
     assert (
         code == 0 and "note: " in err and "no name_ru column; its names are given as its name column" in err
     )
+
+
+def test_a_windows_1251_plan_of_latin_names_and_excels_signs_is_read(files, tmp_path, capsys):
+    """A plan of KATO codes or English names in Windows-1251 has no Russian letters, only Russian
+    Excel's no-break spaces grouping thousands, '№' or «»: it was refused as not Windows-1251."""
+    plan = tmp_path / "plan.csv"
+    argv = ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "csv"]
+    plan.write_text(
+        "region,year,seedlings_plan,ha_plan\nKazakhstan,2025,336500000,494000\n", encoding="utf-8"
+    )
+    code, expected, err = run(argv, capsys)
+    assert code == 0, err
+    for text in (
+        "region;year;seedlings_plan;ha_plan\nKazakhstan;2025;336\u00a0500\u00a0000;494\u00a0000\n",
+        "№;region;year;seedlings_plan;ha_plan\n1;Kazakhstan;2025;336 500 000;494 000\n",
+        "region;year;seedlings_plan;ha_plan;note\nKazakhstan;2025;336500000;494000;«Taza» – 2025\n",
+    ):
+        plan.write_bytes(text.encode("cp1251"))
+        code, out, err = run(argv, capsys)
+        assert (code, out) == (0, expected), err
+        assert "read as Windows-1251" in err
+
+
+def test_a_plan_saved_as_excels_unicode_text_is_read_and_old_workbooks_are_named(files, tmp_path, capsys):
+    """Excel's 'Unicode Text' (UTF-16 with a byte-order mark, tab-separated) was read as Windows-1251,
+    garbled; an .xls or .xlsm workbook was said not to be UTF-8 text."""
+    plan = tmp_path / "plan.csv"
+    argv = ["progress", files["planted"], files["regions"], "--plan", plan, "--format", "csv"]
+    plan.write_text("region,year,seedlings_plan,ha_plan\nAkmola,2025,24000,12.5\n", encoding="utf-8")
+    code, expected, said = run(argv, capsys)
+    assert code == 0, said
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = "Регион\tГод\tСаженцы_план\tГа_план\r\nAkmola\t2025\t24 000\t12,5\r\n"
+        plan.write_bytes(("\ufeff" + text).encode(encoding))
+        code, out, err = run(argv, capsys)
+        assert (code, out, err) == (0, expected, said), encoding
+    plan.write_text("регион\tгод\tсаженцы_план\tга_план\nAkmola\t2025\t24000\t12,5\n", encoding="utf-8")
+    assert run(argv, capsys)[:2] == (0, expected)
+    for suffix in (".xls", ".xlsm"):
+        book = tmp_path / f"plan{suffix}"
+        book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" if suffix == ".xls" else b"PK\x03\x04")
+        code, _, err = run([*argv[:3], "--plan", book], capsys)
+        assert (code, err) == (
+            1,
+            f"kzgeo: error: {book}: a {suffix} workbook is not read; save it as .xlsx (Excel Workbook) or as "
+            "CSV UTF-8 with columns region, year, seedlings_plan, ha_plan\n",
+        )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_two_identical_plan_headers_are_refused_as_by_the_api(files, tmp_path, capsys, suffix):
+    """pandas read a second 'Га_план' as 'Га_план.1' and left it out: the CLI took the first in silence."""
+    rows = [
+        ["Регион", "Год", "Га_план", "Саженцы_план", "Га_план"],
+        ["Казахстан", "2025", "494000", "1", "9"],
+    ]
+    plan = tmp_path / f"plan{suffix}"
+    if suffix == ".csv":
+        plan.write_text("".join(";".join(row) + "\n" for row in rows), encoding="utf-8")
+    else:
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(plan, index=False)
+    code, _, err = run(["progress", files["planted"], files["regions"], "--plan", plan], capsys)
+    assert (code, err) == (
+        1,
+        f"kzgeo: error: {plan}: columns 'Га_план' and 'Га_план' both name the plan's ha_plan column "
+        "(ha_plan, га_план, план_га or жоспар_га); keep one of them\n",
+    )

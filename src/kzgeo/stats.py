@@ -894,14 +894,7 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
             f"planting_progress plan: got a {type(plan).__name__}; give a DataFrame with columns "
             f"{', '.join(PLAN_COLUMNS)} (pd.DataFrame(rows, columns=[...]) or pd.read_csv)"
         )
-    headers = _plan_headers(plan.columns)
-    for column in PLAN_COLUMNS:
-        if len(headers[column]) > 1:
-            names = (column, *(name for names in _PLAN_HEADERS[column] for name in names))
-            raise SchemaError(
-                f"planting_progress plan: columns {_and(map(repr, headers[column]))} both name the plan's "
-                f"{column} column ({', '.join(names[:-1])} or {names[-1]}); keep one of them"
-            )
+    headers = _plan_headers(plan.columns, "planting_progress plan")
     missing = [c for c in PLAN_COLUMNS if not headers[c]]
     if missing:
         ru, kk = (", ".join(names[i][0] for names in _PLAN_HEADERS.values()) for i in (0, 1))
@@ -941,9 +934,10 @@ def _header_key(header) -> str:
     return re.sub(r"[\s\-]+", "_", str(header).strip()).casefold().replace("ё", "е")
 
 
-def _plan_headers(headers) -> dict[str, list]:
+def _plan_headers(headers, role: str | None = None) -> dict[str, list]:
     """Each of :data:`PLAN_COLUMNS` -> the ``headers`` that name it: itself or one of its Russian and
-    Kazakh names (:data:`_PLAN_HEADERS`), as :func:`_header_key` matches them."""
+    Kazakh names (:data:`_PLAN_HEADERS`), as :func:`_header_key` matches them. With a ``role`` (the
+    plan's name in messages), two headers naming one column are a SchemaError."""
     names = {
         _header_key(name): column for column, (ru, kk) in _PLAN_HEADERS.items() for name in (column, *ru, *kk)
     }
@@ -951,6 +945,13 @@ def _plan_headers(headers) -> dict[str, list]:
     for header in headers:
         if _header_key(header) in names:
             found[names[_header_key(header)]].append(header)
+    for column, named in found.items():
+        if role is not None and len(named) > 1:
+            words = (column, *(name for names in _PLAN_HEADERS[column] for name in names))
+            raise SchemaError(
+                f"{role}: columns {_and(map(repr, named))} both name the plan's {column} column "
+                f"({', '.join(words[:-1])} or {words[-1]}); keep one of them"
+            )
     return found
 
 

@@ -265,20 +265,31 @@ def _read_plan(path: Path):
     if not path.exists():
         raise LayerReadError(f"{path}: no such plan file; check the path given to --plan")
     fix = "save it as CSV UTF-8 or .xlsx with columns region, year, seedlings_plan, ha_plan"
+    if path.suffix.lower() in (".xls", ".xlsm", ".xlsb", ".ods"):  # not text: no encoding to speak of
+        raise LayerReadError(
+            f"{path}: a {path.suffix.lower()} workbook is not read; save it as .xlsx (Excel Workbook) or as "
+            "CSV UTF-8 with columns region, year, seedlings_plan, ha_plan"
+        )
     if path.suffix.lower() == ".xlsx":  # the plan as the ministry keeps it: the first sheet
         try:
-            return pd.read_excel(path, dtype=str, engine="openpyxl")
+            table = pd.read_excel(path, dtype=str, engine="openpyxl", header=None)
         except Exception as exc:  # openpyxl raises zipfile, KeyError and others for a damaged file
             raise LayerReadError(f"{path}: cannot be read as an Excel plan ({exc}); {fix}") from exc
+        return _headed(path, table)
     try:
         raw = path.read_bytes()
-        try:
-            text, windows = raw.decode("utf-8-sig"), False
-        except UnicodeDecodeError as exc:
-            text, windows = _windows_1251(path, raw, fix, exc), True
+        windows = False
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's 'Unicode Text': UTF-16, tabs
+            text = raw.decode("utf-16")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                text, windows = _windows_1251(path, raw, fix, exc), True
         header = text.split("\n", 1)[0]
-        semicolons = header.count(";") > header.count(",")
-        table = pd.read_csv(io.StringIO(text), sep=";" if semicolons else ",", dtype=str)
+        sep = max((";", ",", "\t"), key=header.count)  # the first of the most frequent in the header
+        semicolons = sep != ","  # Kazakh and Russian settings write ';' (or tabs) and decimal commas
+        table = _headed(path, pd.read_csv(io.StringIO(text), sep=sep, dtype=str, header=None))
         if windows:
             _said_windows_1251(path, table)
         if semicolons:  # Kazakh and Russian settings: '336 500 000' and '494 000,5'
@@ -306,18 +317,33 @@ def _read_plan(path: Path):
         ) from exc
 
 
+def _headed(path: Path, table):
+    """The plan ``table`` read without a header, with its first row as the header, kept as written
+    (pandas would rename a second 'ha_plan' 'ha_plan.1' and leave it out): two naming one column
+    are refused."""
+    from kzgeo.stats import _plan_headers
+
+    if table.empty:
+        return table
+    headers = [("" if h is None or h != h else str(h)) for h in table.iloc[0]]  # h != h: a blank cell
+    _plan_headers(headers, str(path))
+    return table.iloc[1:].set_axis(headers, axis=1).reset_index(drop=True)
+
+
 _RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ")
+# what else Excel writes in Windows-1251: і (Kazakh as well), Russian settings' no-break space
+# grouping thousands ('20 000 000'), '№' and «», the dashes
+_WINDOWS_1251 = _RUSSIAN | frozenset("іІ\u00a0№«»–—")
 
 
 def _windows_1251(path: Path, raw: bytes, fix: str, exc: UnicodeDecodeError) -> str:
     """The text of a plan that is not UTF-8 as Windows-1251 (Excel's plain 'CSV' in Kazakh and Russian
-    settings), when that gives Russian letters and no others (і, Kazakh as well, is in the code page):
-    Kazakh software's KZ-1048 or DOS's 866 would give other letters, and are refused."""
+    settings), when that gives Russian letters and the characters of :data:`_WINDOWS_1251` and no
+    others: Kazakh software's KZ-1048 or DOS's 866 would give other letters or signs, and are refused."""
     from kzgeo.errors import LayerReadError
 
-    text = raw.decode("cp1251", errors="replace")  # 0x98, undefined there, becomes a non-letter
-    letters = {c for c in text if c.isalpha() and not c.isascii()}
-    if not letters & _RUSSIAN or letters - _RUSSIAN - {"і", "І"}:
+    text = raw.decode("cp1251", errors="replace")  # 0x98, undefined there, becomes U+FFFD
+    if {c for c in text if not c.isascii()} - _WINDOWS_1251:
         raise LayerReadError(
             f"{path}: is not UTF-8 text, nor Russian in Windows-1251 (Excel's plain 'CSV'); {fix}"
         ) from exc
