@@ -1306,3 +1306,30 @@ def test_progress_rows_follow_the_regions_kato_order_not_their_english_names():
     # without KATO codes, in the layer's order; names of no row after its regions
     assert order(regions) == kostanay_first
     assert order(regions.iloc[::-1]) == akmola_first
+
+
+def test_a_plan_may_use_common_abbreviations_former_names_and_total_rows(country):
+    """'ВКО', 'Нур-Султан', 'г Алматы', 'Almaty oblysy' and a total row 'Итого' were refused as in no
+    row of the regions layer."""
+    for names, expected in (
+        (["ВКО", "СКО", "ЗКО"], {"West Kazakhstan": 3, "North Kazakhstan": 2, "East Kazakhstan": 1}),
+        (["ШҚО", "СҚО", "БҚО"], {"West Kazakhstan": 3, "North Kazakhstan": 2, "East Kazakhstan": 1}),
+        (["Нур-Султан", "г Алматы"], {"Astana (city)": 1, "Almaty (city)": 2}),
+        (["Нұр-Сұлтан", "Алматы қ", "Almaty oblysy"], {"Astana (city)": 1, "Almaty (city)": 2, "Almaty": 3}),
+        (["Nur-Sultan", "г. Нур-Султан"], None),  # one city twice: refused as planned twice
+    ):
+        if expected is None:
+            with pytest.raises(DataError, match=r"'Nur-Sultan' \(row 2\) and 'г. Нур-Султан' \(row 3\) plan"):
+                _planned(country, names)
+        else:
+            assert _planned(country, names) == expected, names
+    regions, plots = country
+    for total in ("Итого", "Всего", "Барлығы", "Total", "РК", "ҚР"):
+        plan = pd.DataFrame(
+            {"region": ["Akmola", total], "year": 2025, "seedlings_plan": [1, 9], "ha_plan": 1.0}
+        )
+        table = planting_progress(plots, regions, plan=plan).set_index(["region", "year"])
+        assert table.loc[(NATIONAL, 2025), "seedlings_plan"] == 9, total
+    # a former name's unit word must fit it
+    with pytest.raises(DataError, match=r"region\(s\) 'Nur-Sultan region' are in no row"):
+        _planned(country, ["Nur-Sultan region"])

@@ -76,8 +76,21 @@ NATIONAL_PLAN = pd.DataFrame(
 _NATIONAL_NAMES = {
     NATIONAL: "name_en", "Republic of Kazakhstan": "name_en", "Қазақстан": "name_kk",
     "Қазақстан Республикасы": "name_kk", "Казахстан": "name_ru", "Республика Казахстан": "name_ru",
+    # a plan's total row, and the country's abbreviation, are its national row
+    "Total": "name_en", "Барлығы": "name_kk", "ҚР": "name_kk", "Итого": "name_ru", "Всего": "name_ru",
+    "РК": "name_ru",
 }  # fmt: skip
 """Names a plan may give its national row, in en, kk and ru, with the name column of their language."""
+
+_ALIASES = {
+    "вко": "восточно-казахстанская область", "ско": "северо-казахстанская область",
+    "зко": "западно-казахстанская область", "шқо": "шығыс қазақстан облысы",
+    "сқо": "солтүстік қазақстан облысы", "бқо": "батыс қазақстан облысы",
+    "нур-султан": "г. астана", "нұр-сұлтан": "астана қаласы", "nur-sultan": "astana city",
+}  # fmt: skip
+"""Names (as :func:`_name_key` writes them, without a unit word) that plans use and no name column
+holds -> the name they stand for: the Russian and Kazakh abbreviations of the three Kazakhstan
+regions, and Astana's name of 2019-2022. Only names that stand for one region in every layer."""
 
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 # column -> (its Russian names, its Kazakh names), as _header_key writes them
@@ -548,11 +561,11 @@ def _name_key(name) -> str:
 # of the bundled regions name a city). (unit, the name column of the word's language) -> words
 _UNIT_WORDS = {
     ("city", "name_en"): ("city",),
-    ("city", "name_ru"): ("город", "г."),
-    ("city", "name_kk"): ("қаласы", "қала", "қ."),
+    ("city", "name_ru"): ("город", "г.", "г"),
+    ("city", "name_kk"): ("қаласы", "қала", "қ.", "қ"),
     ("region", "name_en"): ("region", "oblast"),
     ("region", "name_ru"): ("область", "обл.", "обл"),
-    ("region", "name_kk"): ("облысы", "облыс"),
+    ("region", "name_kk"): ("облысы", "облыс", "oblysy"),  # and in Latin letters: 'Almaty oblysy'
 }
 _UNIT_NAMES = {
     unit: re.compile(
@@ -629,6 +642,9 @@ def _region_matches(
         if key in national:
             return [(national[key], NATIONAL)]
         stem, unit, _ = _without_unit(key)
+        if stem in _ALIASES and unit in (None, _without_unit(_ALIASES[stem])[1]):  # 'ВКО', 'г. Нур-Султан'
+            key = _ALIASES[stem]
+            stem, unit, _ = _without_unit(key)
         hits = whole.get(key, [])
         if unit is None and (loose or all(u == "region" for _, _, u in hits)):
             # 'Almaty' in a layer naming its cities so: the region's whole name_en, and the city's
@@ -1088,18 +1104,21 @@ def planting_progress(
         The plots and the plan name a region by its ``name_en``, ``name_kk`` or ``name_ru`` (those
         ``regions`` has) in any case, ё as е, with or without a unit word (``'Акмолинская
         область'``, ``'Ақмола облысы'``, ``'Akmola Region'``; ``'г. Алматы'``, ``'Алматы қаласы'``,
-        ``'Almaty city'``), which tells a region from a city of the same name; or by its KATO code
-        (``kato``, as a number or text). A name two regions may bear (``'Алматы'`` is the region's
-        name_kk and the city's name_ru; ``'Almaty'`` the region's name_en and the city's without
-        ``(city)``) is the one of them that holds a plot; in the plan, the other one when the plan
-        names one of them otherwise (``'Алматы облысы'``, ``'Almaty (city)'``), the city in a plan of
-        Russian names, and an error otherwise.
+        ``'Almaty city'``), which tells a region from a city of the same name; by the abbreviations
+        of the three Kazakhstan regions (``'ВКО'``, ``'ШҚО'``) and Astana's former
+        ``'Нур-Султан'``; or by its KATO code (``kato``, as a number or text). A name two regions
+        may bear (``'Алматы'`` is the region's name_kk and the city's name_ru; ``'Almaty'`` the
+        region's name_en and the city's without ``(city)``) is the one of them that holds a plot;
+        in the plan, the other one when the plan names one of them otherwise (``'Алматы облысы'``,
+        ``'Almaty (city)'``), the city in a plan of Russian names, and an error otherwise.
     plan : DataFrame, optional
         Columns ``region, year, seedlings_plan, ha_plan``, headers in any case, spaces or hyphens
         for underscores; or their Russian or Kazakh names: ``регион`` or ``область``, ``облыс`` or
         ``аймақ``; ``год``, ``жыл``; ``саженцы_план`` or ``план_саженцев``, ``көшет_жоспар``;
         ``га_план`` or ``план_га``, ``жоспар_га`` (two columns naming one are an error); other
-        columns are left out. A row whose region is ``"Kazakhstan"`` is the national plan; for a
+        columns are left out; rows empty in every column are left out. A row whose region is
+        ``"Kazakhstan"`` (or the country's name in kk or ru, or a total row: ``'Итого'``, ``'Всего'``,
+        ``'Барлығы'``, ``'Total'``, ``'РК'``, ``'ҚР'``) is the national plan; for a
         year with regional rows but no national row, the national plan is the sum of the regional
         rows when they cover every region of ``regions`` with plots that year (plots under a region
         name ``regions`` lacks are warned of and do not count; with a warning for 2025, whose
