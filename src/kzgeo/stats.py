@@ -87,10 +87,15 @@ _ALIASES = {
     "зко": "западно-казахстанская область", "шқо": "шығыс қазақстан облысы",
     "сқо": "солтүстік қазақстан облысы", "бқо": "батыс қазақстан облысы",
     "нур-султан": "г. астана", "нұр-сұлтан": "астана қаласы", "nur-sultan": "astana city",
+    # other Latin spellings of the regions' English names
+    "abai": "abay", "aqmola": "akmola", "aqtobe": "aktobe", "jambyl": "zhambyl", "zhetisu": "zhetysu",
+    "jetisu": "zhetysu", "karaganda": "karagandy", "qaragandy": "karagandy", "kostanai": "kostanay",
+    "qostanay": "kostanay", "qyzylorda": "kyzylorda", "mangistau": "mangystau", "turkistan": "turkestan",
 }  # fmt: skip
-"""Names (as :func:`_name_key` writes them, without a unit word) that plans use and no name column
-holds -> the name they stand for: the Russian and Kazakh abbreviations of the three Kazakhstan
-regions, and Astana's name of 2019-2022. Only names that stand for one region in every layer."""
+"""Names (without a unit word) that plans use and no name column of the bundled regions holds -> the
+name they stand for: the Russian and Kazakh abbreviations of the three Kazakhstan regions, Astana's
+name of 2019-2022, and other Latin spellings. Only names that stand for one region in every layer;
+used only where the regions layer has no such name itself (geoBoundaries writes 'Aqmola')."""
 
 PLAN_COLUMNS = ("region", "year", "seedlings_plan", "ha_plan")
 # column -> (its Russian names, its Kazakh names), as _header_key writes them
@@ -547,12 +552,21 @@ def overlap_table(
     return table
 
 
+_FOLD = str.maketrans("ёәғқңөұүһі", "еагкноууhи")
+"""Letters matched as another: ё as е, and Kazakh letters as the Russian ones written for them where a
+keyboard or code page has none ('Акмола облысы' for 'Ақмола облысы'; Windows-1251 has no Қ)."""
+
+
 def _name_key(name) -> str:
-    """How a region name is matched: in any case, ё as е, spaces collapsed and none around it; a KATO
-    code by its digits (100000000, '100000000' and a spreadsheet's 100000000.0 alike)."""
+    """How a region name is matched: in any case, ё as е and Kazakh letters as Russian ones
+    (:data:`_FOLD`), spaces collapsed and none around it; a KATO code by its digits (100000000,
+    '100000000' and a spreadsheet's 100000000.0 alike)."""
     text = " ".join(str(name).split())
     code = re.fullmatch(r"(\d+)(?:\.0*)?", text)
-    return code.group(1) if code else text.casefold().replace("ё", "е")
+    return code.group(1) if code else text.casefold().translate(_FOLD)
+
+
+_ALIASES = {_name_key(k): _name_key(v) for k, v in _ALIASES.items()}
 
 
 # Words (as _name_key writes them) saying that a name is a city's or a region's: before the name
@@ -567,6 +581,7 @@ _UNIT_WORDS = {
     ("region", "name_ru"): ("область", "обл.", "обл"),
     ("region", "name_kk"): ("облысы", "облыс", "oblysy"),  # and in Latin letters: 'Almaty oblysy'
 }
+_UNIT_WORDS = {unit: tuple(dict.fromkeys(_name_key(w) for w in words)) for unit, words in _UNIT_WORDS.items()}
 _UNIT_NAMES = {
     unit: re.compile(
         rf"(?:{words})(?:(?<=\.)\s*|\s+)(?P<before>\S.*)|(?P<after>.*\S)(?:\s+(?:{words})|\s*\((?:{words})\))"
@@ -642,9 +657,13 @@ def _region_matches(
         if key in national:
             return [(national[key], NATIONAL)]
         stem, unit, _ = _without_unit(key)
-        if stem in _ALIASES and unit in (None, _without_unit(_ALIASES[stem])[1]):  # 'ВКО', 'г. Нур-Султан'
-            key = _ALIASES[stem]
+        alias = _ALIASES.get(stem) if stem not in bare else None  # 'ВКО', 'г. Нур-Султан', 'Abai Region'
+        if alias is not None and unit in (None, _without_unit(alias)[1]):
+            key = alias  # a name with its own unit word ('г. астана'), or a plain one without
             stem, unit, _ = _without_unit(key)
+        elif alias is not None and _without_unit(alias)[1] is None:
+            key = key.replace(stem, alias, 1)  # another spelling, its unit word kept ('abay region')
+            stem = alias
         hits = whole.get(key, [])
         if unit is None and (loose or all(u == "region" for _, _, u in hits)):
             # 'Almaty' in a layer naming its cities so: the region's whole name_en, and the city's
@@ -1105,8 +1124,10 @@ def planting_progress(
         ``regions`` has) in any case, ё as е, with or without a unit word (``'Акмолинская
         область'``, ``'Ақмола облысы'``, ``'Akmola Region'``; ``'г. Алматы'``, ``'Алматы қаласы'``,
         ``'Almaty city'``), which tells a region from a city of the same name; by the abbreviations
-        of the three Kazakhstan regions (``'ВКО'``, ``'ШҚО'``) and Astana's former
-        ``'Нур-Султан'``; or by its KATO code (``kato``, as a number or text). A name two regions
+        of the three Kazakhstan regions (``'ВКО'``, ``'ШҚО'``), Astana's former
+        ``'Нур-Султан'`` and other Latin spellings (``'Abai'``, ``'Turkistan'``, ``'Karaganda'``);
+        Kazakh written with the Russian letters for its own (``'Акмола облысы'``); or by its KATO
+        code (``kato``, as a number or text). A name two regions
         may bear (``'Алматы'`` is the region's name_kk and the city's name_ru; ``'Almaty'`` the
         region's name_en and the city's without ``(city)``) is the one of them that holds a plot;
         in the plan, the other one when the plan names one of them otherwise (``'Алматы облысы'``,
