@@ -552,7 +552,7 @@ def overlap_table(
     return table
 
 
-_FOLD = str.maketrans("ёәғқңөұүһі", "еагкноууhи")
+_FOLD = str.maketrans("ёәғқңөұүһі", "еагкноуухи")
 """Letters matched as another: ё as е, and Kazakh letters as the Russian ones written for them where a
 keyboard or code page has none ('Акмола облысы' for 'Ақмола облысы'; Windows-1251 has no Қ)."""
 
