@@ -1354,3 +1354,22 @@ def test_region_names_in_other_latin_spellings_or_without_kazakh_letters_are_rea
     # a layer that writes a region so itself is read as it writes it
     own = regions.assign(name_en=regions["name_en"].replace({"Akmola": "Aqmola"}))
     assert [[n for _, n in m] for m in _region_matches(pd.Series(["Aqmola"]), own)] == [["Aqmola"]]
+
+
+def test_region_names_typed_with_look_alike_letters_dashes_or_invisible_characters_are_read():
+    from kzgeo import datasets
+    from kzgeo.stats import _region_matches
+
+    regions = datasets.load("regions")
+    names = pd.Series(
+        ["Aлматинская область",  # a Latin A
+         "Северо\u2011Казахстанская", "Северо\u2013Казахстанская",  # a no-break hyphen, an en dash
+         "Акмолинская\u200b область", "Алматы\u00a0облысы"]  # a zero-width and a no-break space
+    )  # fmt: skip
+    matched = [[name for _, name in m] for m in _region_matches(names, regions)]
+    assert matched == [["Almaty"], ["North Kazakhstan"], ["North Kazakhstan"], ["Akmola"], ["Almaty"]]
+    # a Latin name keeps its letters: 'Aktobe' is not read in Cyrillic
+    assert [[n for _, n in m] for m in _region_matches(pd.Series(["Aktobe", "Pavlodar"]), regions)] == [
+        ["Aktobe"],
+        ["Pavlodar"],
+    ]

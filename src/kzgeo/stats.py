@@ -557,13 +557,27 @@ _FOLD = str.maketrans("ёәғқңөұүһі", "еагкноуухи")
 keyboard or code page has none ('Акмола облысы' for 'Ақмола облысы'; Windows-1251 has no Қ)."""
 
 
+_LATIN_AS_CYRILLIC = str.maketrans("aceiopxyk", "асеіорхук")
+"""Latin letters that look like Cyrillic ones, read as those inside a word with Cyrillic letters ('Aлматы'
+typed with a Latin A)."""
+
+
+def _cyrillic_word(word: str) -> str:
+    """A word with Cyrillic letters, its Latin look-alikes as Cyrillic; any other word as it is."""
+    return word.translate(_LATIN_AS_CYRILLIC) if re.search("[а-яёәғқңөұүһі]", word) else word
+
+
 def _name_key(name) -> str:
     """How a region name is matched: in any case, ё as е and Kazakh letters as Russian ones
-    (:data:`_FOLD`), spaces collapsed and none around it; a KATO code by its digits (100000000,
-    '100000000' and a spreadsheet's 100000000.0 alike)."""
-    text = " ".join(str(name).split())
+    (:data:`_FOLD`), Latin look-alikes in a Cyrillic word as Cyrillic, any dash as a hyphen, spaces
+    (no-break ones too) collapsed and none around it, zero-width characters left out; a KATO code by
+    its digits (100000000, '100000000' and a spreadsheet's 100000000.0 alike)."""
+    text = re.sub("[\u200b-\u200d\u2060\ufeff]", "", str(name))  # zero-width characters
+    text = " ".join(re.sub("[\u2010-\u2015\u2212]", "-", text).split())
     code = re.fullmatch(r"(\d+)(?:\.0*)?", text)
-    return code.group(1) if code else text.casefold().translate(_FOLD)
+    if code:
+        return code.group(1)
+    return " ".join(_cyrillic_word(word) for word in text.casefold().split(" ")).translate(_FOLD)
 
 
 _ALIASES = {_name_key(k): _name_key(v) for k, v in _ALIASES.items()}
