@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -958,3 +959,21 @@ def test_two_identical_plan_headers_are_refused_as_by_the_api(files, tmp_path, c
         f"kzgeo: error: {plan}: columns 'Га_план' and 'Га_план' both name the plan's ha_plan column "
         "(ha_plan, га_план, план_га or жоспар_га); keep one of them\n",
     )
+
+
+def test_a_plan_whose_rows_end_in_a_separator_its_header_lacks_is_read(tmp_path, capsys):
+    # Excel and hand-made files end data rows in ';' (one more field than the header): was
+    # "Expected 4 fields in line 2, saw 5"
+    data = Path(__file__).parents[1] / "data"
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "Регион;Год;Саженцы_план;Га_план\r\nАкмолинская область;2025;1000;500;\r\n"
+        "Казахстан;2025;336500000;494000;\r\n",
+        encoding="utf-8",
+    )
+    args = ["progress", str(data / "plots.gpkg"), str(data / "regions.gpkg"), "--plan", str(plan)]
+    code, out, err = run([*args, "--format", "csv"], capsys)
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out)).set_index(["region", "year"])
+    assert table.loc[("Akmola", 2025), ["seedlings_plan", "ha_plan"]].tolist() == [1000.0, 500.0]
+    assert table.loc[("Kazakhstan", 2025), "ha_plan"] == 494000.0

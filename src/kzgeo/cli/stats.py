@@ -286,8 +286,16 @@ def _read_plan(path: Path):
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 text, windows = _windows_1251(path, raw, fix, exc), True
-        header = text.split("\n", 1)[0]
+        header = text.split("\n", 1)[0].rstrip("\r")
         sep = max((";", ",", "\t"), key=header.count)  # the first of the most frequent in the header
+        if not header.endswith(sep):  # data rows ending in a separator the header lacks: one more field
+            n = header.count(sep)
+            text = "\n".join(
+                line.rstrip("\r")[:-1]
+                if line.rstrip("\r").endswith(sep) and line.count(sep) == n + 1
+                else line
+                for line in text.split("\n")
+            )
         semicolons = sep != ","  # Kazakh and Russian settings write ';' (or tabs) and decimal commas
         table = _headed(path, pd.read_csv(io.StringIO(text), sep=sep, dtype=str, header=None))
         if windows:
