@@ -238,21 +238,26 @@ def test_progress_with_a_plan_csv(files, tmp_path, capsys):
     assert table.loc[("Kazakhstan", 2025), "seedlings_done_pct"] == pytest.approx(50.0)
 
 
+def _progress_with_plan(plan: Path, text: str, capsys):
+    """``kzgeo progress`` of the bundled plots and regions with ``text`` written as the CSV ``plan``."""
+    data = Path(__file__).parents[1] / "data"
+    plan.write_text(text, encoding="utf-8")
+    return run(
+        ["progress", data / "plots.gpkg", data / "regions.gpkg", "--plan", plan, "--format", "csv"], capsys
+    )
+
+
 def test_a_plan_of_some_regions_gives_no_national_share_done(tmp_path, capsys):
     """The review's plan: Akmola and Abay for 2025, Aktobe (1,000 seedlings) for 2024, no national
     row. The national 2024 row read 8,279,109.60 % done (82,791,096 seedlings of Aktobe's 1,000),
     without a warning; now both years' national plans are empty, said once, naming the plan file."""
-    from pathlib import Path
-
-    data = Path(__file__).parents[1] / "data"
     plan = tmp_path / "plan.csv"
-    plan.write_text(
+    code, out, err = _progress_with_plan(
+        plan,
         "region,year,seedlings_plan,ha_plan\nAkmola,2025,1000000,500\nAbay,2025,2000000,800\n"
         "Aktobe,2024,1000,10\n",
-        encoding="utf-8",
+        capsys,
     )
-    argv = ["progress", data / "plots.gpkg", data / "regions.gpkg", "--plan", plan, "--format", "csv"]
-    code, out, err = run(argv, capsys)
     assert code == 0
     assert err == (
         f"warning: {plan}: for 2024 and 2025 the plan has no 'Kazakhstan' row and leaves out regions with "
@@ -964,15 +969,12 @@ def test_two_identical_plan_headers_are_refused_as_by_the_api(files, tmp_path, c
 def test_a_plan_whose_rows_end_in_a_separator_its_header_lacks_is_read(tmp_path, capsys):
     # Excel and hand-made files end data rows in ';' (one more field than the header): was
     # "Expected 4 fields in line 2, saw 5"
-    data = Path(__file__).parents[1] / "data"
-    plan = tmp_path / "plan.csv"
-    plan.write_text(
+    code, out, err = _progress_with_plan(
+        tmp_path / "plan.csv",
         "Регион;Год;Саженцы_план;Га_план\r\nАкмолинская область;2025;1000;500;\r\n"
         "Казахстан;2025;336500000;494000;\r\n",
-        encoding="utf-8",
+        capsys,
     )
-    args = ["progress", str(data / "plots.gpkg"), str(data / "regions.gpkg"), "--plan", str(plan)]
-    code, out, err = run([*args, "--format", "csv"], capsys)
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out)).set_index(["region", "year"])
     assert table.loc[("Akmola", 2025), ["seedlings_plan", "ha_plan"]].tolist() == [1000.0, 500.0]
