@@ -422,12 +422,15 @@ def _read_shapefile(path: Path, source, layer, encoding: str | None) -> tuple[gp
     A given ``encoding`` applies to a Shapefile that declares none or a Western one (cp1252 cannot
     hold Cyrillic), and to one whose .cpg says UTF-8 of text that is not; a Shapefile whose .cpg says
     another encoding (UTF-8 that is) is read as it says: ``kzgeo --encoding`` applies to every file
-    of a command. Text to recode is read as latin-1, byte for byte."""
+    of a command; one saying Windows-1251 is decoded as that here. Text to recode is read as latin-1,
+    byte for byte."""
     declared = _declared_encoding(path, source, layer)
     # Kazakh software marks its kz1048 files as Windows-1251 (the two differ only in Kazakh letters)
     kazakh = "1251" in declared and encoding is not None and codecs.lookup(encoding).name == "kz1048"
     if encoding is not None and (_western(declared) or kazakh):
         return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), encoding
+    if "1251" in declared:  # decoded here as it says, where a kz1048 file marked so is told apart
+        return gpd.read_file(source, engine="pyogrio", layer=layer, encoding="ISO-8859-1"), "cp1251"
     # a .cpg of UTF-8 named for GDAL, which cannot read one written with a byte-order mark before it
     named = "UTF-8" if declared in ("UTF-8", "UTF8") else None
     try:
@@ -574,12 +577,8 @@ def _read_raw(path: Path, kind: str | None, layer, encoding: str | None = None) 
     if recode is not None:
         gdf = _recode(gdf, recode, path)
         _warn_if_kazakh_in_cp1251(gdf, path, recode)
-    elif driver == "ESRI Shapefile":
-        declared = _declared_encoding(path, _gdal_source(path), _pick_layer(path, kind, layer))
-        if "1251" in declared:  # GDAL decoded it as its .cpg or .dbf says: Kazakh software's may be wrong
-            _warn_if_kazakh_in_cp1251(gdf, path, "cp1251")
-        elif encoding is None:  # only text read as latin-1 can look misread
-            _warn_if_misread(gdf, path)
+    elif driver == "ESRI Shapefile" and encoding is None:  # only text read as latin-1 can look misread
+        _warn_if_misread(gdf, path)
     # GDAL types small whole numbers of GeoJSON and Shapefiles as 32-bit: the same columns as 64-bit
     # whatever format they came in
     narrow = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == "int32"]

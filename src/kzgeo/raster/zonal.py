@@ -449,7 +449,7 @@ def _weighted_median(values: np.ndarray, cover: np.ndarray) -> float:
             below = lo + edge_c[edge_v < x_lo].sum()
         if hi < n - 1:
             take &= edge_v <= x_hi
-        x = np.r_[part[lo : hi + 1] if lo > 0 else part[: hi + 1], edge_v[take]]
+        x = np.r_[part[lo : hi + 1], edge_v[take]]
         w = np.r_[np.ones(len(x) - int(take.sum())), edge_c[take]]
     else:
         x, w = edge_v, edge_c
