@@ -52,6 +52,32 @@ def regions() -> gpd.GeoDataFrame:
     )
 
 
+def district_layer(west: str = "West", east: str = "East") -> gpd.GeoDataFrame:
+    """The two regions as three districts: West cut into two of 5 km x 10 km (5,000 ha each), East
+    whole; each with its region's English name."""
+    return gpd.GeoDataFrame(
+        {
+            "kato": ["A1", "A2", "B1"],
+            "name_en": ["Ile", "Shu", "Tobol"],
+            "name_kk": ["Іле", "Шу", "Тобыл"],
+            "name_ru": ["Илийский", "Шуский", "Тобольский"],
+            "region_en": [west, west, east],
+            "region_kato": ["A", "A", "B"],
+        },
+        geometry=[
+            box(500_000, 5_000_000, 505_000, 5_010_000),
+            box(505_000, 5_000_000, 510_000, 5_010_000),
+            utm_square(510_000, 5_000_000, 10_000),
+        ],
+        crs=UTM42,
+    )
+
+
+@pytest.fixture
+def districts() -> gpd.GeoDataFrame:
+    return district_layer()
+
+
 @pytest.fixture
 def protected_areas() -> gpd.GeoDataFrame:
     """Half of region A, plus a nested reserve inside it that must not count twice."""
@@ -296,9 +322,10 @@ def _layer_names(m: folium.Map) -> list[str]:
     ]
 
 
-def test_every_layer_is_in_the_layer_control(tmp_path, regions, protected_areas, plots, dumps):
+def test_every_layer_is_in_the_layer_control(tmp_path, regions, districts, protected_areas, plots, dumps):
     m = make_map(
         regions=regions,
+        districts=districts,
         protected_areas=protected_areas,
         corridors=protected_areas.iloc[:1].assign(corridor_id=1),
         plots=plots,
@@ -306,8 +333,9 @@ def test_every_layer_is_in_the_layer_control(tmp_path, regions, protected_areas,
         score_raster=score_tif(tmp_path / "s.tif"),
         lang="en",
     )
-    assert _layer_names(m) == [
+    assert _layer_names(m) == [  # districts over the region shading, under everything else
         "Regions",
+        "Districts",
         "Ecological corridors",
         "Protected areas",
         "Dump score",
@@ -327,6 +355,53 @@ def test_language_sets_layer_names_region_names_and_legend(regions, lang, region
     assert layer in _layer_names(m)
     assert _in_page(region, page)
     assert _in_page(labels(lang)["legend"], page)
+
+
+@pytest.mark.parametrize(
+    ("lang", "layer", "district", "region"),
+    [
+        ("kk", "Аудандар", "Шу", "Батыс"),
+        ("ru", "Районы", "Шуский", "Запад"),
+        ("en", "Districts", "Shu", "West"),
+    ],
+)
+def test_districts_are_named_with_their_region_in_the_maps_language(regions, districts, lang, layer, district,
+                                                                   region):  # fmt: skip
+    lab = labels(lang)
+    m = make_map(regions=regions, districts=districts, lang=lang)
+    assert _layer_names(m) == [lab["regions"], layer]
+    (drawn,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == layer]
+    assert drawn.show  # on: thin lines leave the country's shading readable (screenshots)
+    assert "kzgeo.bindOver" in map_html(m)  # a click on a district also shows its region's popup
+    shu = _popups(m, layer)[1]
+    assert shu["title"] == district and shu["tip"] == f"{district}, {region}"
+    # 5 km x 10 km drawn in UTM on its central meridian, where UTM shrinks lengths by 0.9996
+    assert shu["rows"] == [[lab["area_ha"], fmt_number(5_000 / 0.9996**2, lang)], [lab["region"], region]]
+    assert shu["style"]["fillOpacity"] == 0 and shu["style"]["weight"] < 1  # lines, the shading shows
+    assert f"{layer}</div>" in _legend(m)
+
+
+def test_districts_without_their_region_are_named_alone(districts):
+    m = make_map(districts=districts.drop(columns="region_en"), lang="kk")
+    ile = _popups(m, "Аудандар")[0]
+    assert ile["tip"] == ile["title"] == "Іле"
+    assert [row[0] for row in ile["rows"]] == ["Ауданы, га"]
+    # without a regions layer to name them in the map's language, regions are named as given
+    assert _popups(make_map(districts=districts, lang="kk"), "Аудандар")[0]["tip"] == "Іле, West"
+
+
+def test_bundled_districts_are_drawn_lighter_with_the_hectares_of_their_source():
+    districts = kzgeo.datasets.load("districts")
+    m = make_map(districts=districts)
+    (layer,) = [c for c in m._children.values() if getattr(c, "layer_name", None) == "Districts"]
+    drawn = [shapely.geometry.shape(f["geometry"]) for f in layer.data["features"]]
+    assert (
+        sum(shapely.get_num_coordinates(drawn)) < 0.95 * shapely.get_num_coordinates(districts.geometry).sum()
+    )
+    assert shapely.coverage_is_valid(drawn)  # neighbours still meet: no slivers between the lines
+    assert area_change_pct(hectares(districts), hectares(gpd.GeoSeries(drawn, crs=4326))).max() <= 0.1
+    shown = [next(v for k, v in f["properties"]["rows"] if k == "Area, ha") for f in layer.data["features"]]
+    assert shown == [fmt_number(ha, "en") for ha in hectares(districts)]
 
 
 def _in_page(text: str, page: str) -> bool:
@@ -427,6 +502,31 @@ def test_offline_map_references_nothing_outside_itself(regions, plots):
 def test_empty_layer_is_an_error(regions):
     with pytest.raises(DataError, match="no features"):
         make_map(regions=regions.iloc[:0])
+
+
+def test_districts_are_refused_as_the_other_layers_are(tmp_path, regions, districts, plots):
+    districts.iloc[:0].to_file(tmp_path / "empty.gpkg")
+    empty = re.escape(str(tmp_path / "empty.gpkg"))
+    with pytest.raises(
+        DataError, match=rf"^{empty}: the districts layer has no features; leave it out instead$"
+    ):
+        make_map(regions=regions, districts=tmp_path / "empty.gpkg")
+    points = districts.assign(geometry=districts.centroid)
+    with pytest.raises(
+        KzgeoError,
+        match=r"^districts: 3 feature\(s\) are Point but a districts layer takes Polygon or MultiPolygon; "
+        r"make_map draws no landfills layer: convert the geometries$",
+    ):
+        make_map(districts=points)
+    lines = districts.assign(geometry=districts.boundary)
+    with pytest.raises(KzgeoError, match=r"^districts: .*LineString.*buffer the lines into polygons$"):
+        make_map(districts=lines)
+    with pytest.raises(LayerReadError, match="no such file"):
+        make_map(districts=tmp_path / "nope.gpkg")
+    # a layer of another kind the map draws: where it goes in make_map (which has no kind=)
+    elsewhere = r"looks like a plots layer; give a districts file, or give it as plots=$"
+    with pytest.raises(kzgeo.SchemaError, match=elsewhere):
+        make_map(districts=plots)
 
 
 def test_an_in_memory_layer_is_named_by_its_place_and_told_where_it_goes(regions):
@@ -884,9 +984,18 @@ def test_thousands_of_dump_sites_are_drawn_as_the_plots_are():
 
 
 def test_a_layer_of_a_kind_the_map_does_not_draw_is_refused_without_a_way_out_it_lacks():
+    landfills = gpd.GeoDataFrame({"landfill_id": [1]}, geometry=[box(71.4, 51.1, 71.41, 51.11)], crs=4326)
+    with pytest.raises(kzgeo.SchemaError, match=r"looks like a landfills layer; give a regions file$"):
+        make_map(regions=landfills)  # make_map draws no landfills: no "(kind='landfills')"
+
+
+def test_districts_given_as_regions_are_told_where_they_go():
     districts = kzgeo.datasets.load("districts")
-    with pytest.raises(kzgeo.SchemaError, match=r"says it is a districts layer; give a regions file$"):
-        make_map(regions=districts)  # make_map has no districts: no "(kind='districts')"
+    with pytest.raises(
+        kzgeo.SchemaError,
+        match=r"says it is a districts layer; give a regions file, or give it as districts=$",
+    ):
+        make_map(regions=districts)
 
 
 def test_braces_stay_escaped_whatever_environment_folium_templates_hold(regions, monkeypatch):

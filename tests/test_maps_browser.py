@@ -57,6 +57,11 @@ def hostile_map(tmp_path_factory) -> str:
         geometry=[_square(500_000, 5_000_000, 10_000), _square(510_000, 5_000_000, 10_000)],
         crs=UTM42,
     )
+    districts = gpd.GeoDataFrame(  # region A as one district, named as it is; East without districts
+        {"kato": ["A1"], "name_en": [HOSTILE], "region_en": [HOSTILE], "region_kato": ["A"]},
+        geometry=[_square(500_000, 5_000_000, 10_000)],
+        crs=UTM42,
+    )
     pas = gpd.GeoDataFrame(
         {"pa_id": [1], "name": [HOSTILE], "designation": [HOSTILE]},
         geometry=[box(500_000, 5_000_000, 505_000, 5_010_000)],
@@ -83,8 +88,8 @@ def hostile_map(tmp_path_factory) -> str:
     with rasterio.open(raster, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs=UTM42,
                        transform=from_origin(510_000, 5_010_000, 100, 100)) as dst:  # fmt: skip
         dst.write(data)
-    m = make_map(regions=regions, protected_areas=pas, corridors=corridors, plots=plots, dumps=dumps,
-                 score_raster=raster, lang="en", offline=True)  # fmt: skip
+    m = make_map(regions=regions, districts=districts, protected_areas=pas, corridors=corridors, plots=plots,
+                 dumps=dumps, score_raster=raster, lang="en", offline=True)  # fmt: skip
     return save_map(m, folder / "hostile.html")
 
 
@@ -106,7 +111,7 @@ def test_offline_map_loads_with_every_layer_and_no_network(page, hostile_map):
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label > span > span')]"
         ".map(e => e.textContent.trim())"
     )
-    assert overlays == ["Regions", "Ecological corridors", "Protected areas", "Dump score",
+    assert overlays == ["Regions", "Districts", "Ecological corridors", "Protected areas", "Dump score",
                         "Tree-planting plots", "Candidate dump sites"]  # fmt: skip
     assert page.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") >= 5
     assert page.js("return document.querySelectorAll('.leaflet-kzgeoSites-pane path').length") >= 1
@@ -246,8 +251,6 @@ def test_a_clicked_region_gets_no_black_focus_box(page, hostile_map):
 
 
 def test_thousands_of_dump_sites_open_their_popups_zoomed_in(page, tmp_path):
-    from selenium.webdriver.common.actions.action_builder import ActionBuilder
-
     from test_maps import _many_sites
 
     sites = _many_sites(1500)
@@ -259,14 +262,55 @@ def test_thousands_of_dump_sites_open_their_popups_zoomed_in(page, tmp_path):
     name = page.js(_FIND_MAP)
     page.js(f"window['{name}'].setView([{centre.y}, {centre.x}], 14, {{animate: false}});")
     time.sleep(0.5)
+    popup = _click(page, name, centre.y, centre.x)
+    assert popup.startswith("Site 1") and "Score" in popup
+    assert page.js_errors() == []
+
+
+def _click(page, name: str, lat: float, lon: float) -> str:
+    """Click the map at a place as a person would; the text of the popup that opens."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    page.js(f"window['{name}'].closePopup();")
     xy = page.js(
-        f"const m = window['{name}']; const p = m.latLngToContainerPoint([{centre.y}, {centre.x}]);"
+        f"const m = window['{name}']; const p = m.latLngToContainerPoint([{lat}, {lon}]);"
         "const b = m.getContainer().getBoundingClientRect(); return [b.left + p.x, b.top + p.y];"
     )
     action = ActionBuilder(page.driver)
     action.pointer_action.move_to_location(int(xy[0]), int(xy[1])).click()
     action.perform()
     time.sleep(0.3)
-    popup = page.js("const p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : ''")
-    assert popup.startswith("Site 1") and "Score" in popup
+    return page.js("const p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : ''")
+
+
+def test_a_clicked_district_shows_its_popup_and_its_regions(page, tmp_path):
+    """The districts' clear fill covers the regions: a click on one gives the district and, beneath
+    it, the region's figures, which it would otherwise take from the region below."""
+    from test_maps import district_layer
+
+    regions = gpd.GeoDataFrame(
+        {"kato": ["A", "B"], "name_en": ["West", "East"]},
+        geometry=[_square(500_000, 5_000_000, 10_000), _square(510_000, 5_000_000, 10_000)],
+        crs=UTM42,
+    )
+    pas = gpd.GeoDataFrame({"pa_id": [1]}, geometry=[box(500_000, 5_000_000, 505_000, 5_010_000)], crs=UTM42)
+    html = save_map(
+        make_map(regions=regions, districts=district_layer(), protected_areas=pas, offline=True),
+        tmp_path / "districts.html",
+    )
+    page.open(html, settle_js="return document.readyState === 'complete'")
+    name = page.js(_FIND_MAP)
+    shu = gpd.GeoSeries([Point(507_500, 5_005_000)], crs=UTM42).to_crs(4326).iloc[0]
+    popup = _click(page, name, shu.y, shu.x)
+    district, region = popup.split("West\nArea, ha")
+    assert district.startswith("Shu\nArea, ha\t5,004.0\nRegion\tWest")
+    assert "Protected share, %\t50.0" in region  # the region's popup, under the district's
+    page.js(
+        f"const m = window['{name}'];"
+        "m.eachLayer(l => { if (((l.feature || {}).properties || {}).title === 'West') m.removeLayer(l); });"
+    )
+    assert _click(page, name, shu.y, shu.x) == "Shu\nArea, ha\t5,004.0\nRegion\tWest"  # nothing beneath
+    # a protected area above the districts keeps its own popup
+    ile = gpd.GeoSeries([Point(502_500, 5_005_000)], crs=UTM42).to_crs(4326).iloc[0]
+    assert _click(page, name, ile.y, ile.x).startswith("1\nArea, ha\t5,004.0")
     assert page.js_errors() == []

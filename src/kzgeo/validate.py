@@ -205,13 +205,14 @@ class AssumedCrsIgnored(KzgeoWarning):
 
 class AnotherKindError(SchemaError):
     """A layer read as one kind that is plainly another: ``problem`` says why and what to give
-    instead; ``other_kind`` is the kind it is (the CLI says where that kind goes in its command)."""
+    instead; ``other_kind`` is the kind it is (the CLI says where that kind goes in its command);
+    ``way_out``, where the caller takes that kind instead (``give it as districts=``)."""
 
-    def __init__(self, problem: str, other_kind: str, read_as: bool = True):
+    def __init__(self, problem: str, other_kind: str, read_as: bool = True, way_out: str | None = None):
         # read_as: the layer was read with read_layer(kind=...), where kind= is the other way out
-        super().__init__(
-            f"{problem}, or read this one as {other_kind} (kind={other_kind!r})" if read_as else problem
-        )
+        if way_out is None and read_as:
+            way_out = f"read this one as {other_kind} (kind={other_kind!r})"
+        super().__init__(f"{problem}, or {way_out}" if way_out else problem)
         self.problem, self.other_kind = problem, other_kind
 
 

@@ -47,6 +47,8 @@ _STYLE = {
         "fillOpacity": 0.15,
     },
     "plots": {"color": "#bf360c", "weight": 1, "fillColor": "#ff7043", "fillOpacity": 0.7},
+    # thin lines over the region shading; the fill, transparent, is there to be hovered and clicked
+    "districts": {"color": "#607d8b", "weight": 0.5, "opacity": 0.7, "fillOpacity": 0},
 }
 _DUMP_COLOURS = {"confident": "#b71c1c", "review": "#ff8f00"}
 _UNKNOWN_TIER = "#616161"  # a site without a known tier is not drawn as confident
@@ -56,7 +58,7 @@ _PLOT_OUTLINE_MIN_ZOOM = 11
 _KAZAKHSTAN_CENTRE = (48.0, 67.0)
 
 
-_MAP_LAYERS = ("regions", "protected_areas", "corridors", "plots")
+_MAP_LAYERS = ("regions", "districts", "protected_areas", "corridors", "plots")
 """The kinds of layer make_map draws (and dump sites)."""
 
 
@@ -70,11 +72,9 @@ def _read(
         return None
     try:  # a layer in memory is named by its place in make_map, not 'GeoDataFrame'
         return read_layer(source, kind=kind, assume_crs=assume_crs, anywhere=anywhere, name=kind or "dumps")
-    except AnotherKindError as exc:
-        if exc.other_kind in _MAP_LAYERS:
-            raise
-        # a layer of a kind the map does not draw (districts): kind= is no way out here
-        raise AnotherKindError(exc.problem, exc.other_kind, read_as=False) from exc
+    except AnotherKindError as exc:  # make_map has no kind=: say where such a layer goes, if anywhere
+        way_out = f"give it as {exc.other_kind}=" if exc.other_kind in _MAP_LAYERS else None
+        raise AnotherKindError(exc.problem, exc.other_kind, read_as=False, way_out=way_out) from exc
     except GeometryTypeError as exc:  # make_map has no kind=: say where such a layer goes, if anywhere
         if not exc.kinds:
             raise
@@ -131,25 +131,30 @@ def _coded(column: str, value, lang: str):
 
 
 def _feature_collection(
-    gdf: gpd.GeoDataFrame, titles: pd.Series, rows: list[list], styles: list[dict]
+    gdf: gpd.GeoDataFrame,
+    titles: pd.Series,
+    rows: list[list],
+    styles: list[dict],
+    tips: pd.Series | None = None,
 ) -> dict:
+    """Features whose popups have a title and rows; their tooltips are ``tips`` (default: the titles)."""
     features = []
-    for geom, title, row, style in zip(gdf.geometry, titles, rows, styles, strict=True):
+    tips = titles if tips is None else tips
+    for geom, title, tip, row, style in zip(gdf.geometry, titles, tips, rows, styles, strict=True):
         features.append(
             {
                 "type": "Feature",
                 "geometry": shapely.geometry.mapping(geom),
-                "properties": {"title": title, "tip": title, "rows": row, "style": style},
+                "properties": {"title": title, "tip": tip, "rows": row, "style": style},
             }
         )
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_geojson(m: folium.Map, collection: dict, name: str) -> None:
-    """A switchable layer whose popups and tooltips kzgeo's script builds from plain text."""
-    folium.GeoJson(
-        collection, name=name, on_each_feature=folium.JsCode("kzgeo.bind"), smooth_factor=0.5
-    ).add_to(m)
+def _add_geojson(m: folium.Map, collection: dict, name: str, bind: str = "kzgeo.bind") -> None:
+    """A switchable layer whose popups and tooltips kzgeo's script builds from plain text (``bind``:
+    ``kzgeo.bindOver`` for units whose popups also show the layer beneath)."""
+    folium.GeoJson(collection, name=name, on_each_feature=folium.JsCode(bind), smooth_factor=0.5).add_to(m)
 
 
 # Leaflet draws every vector layer on one SVG in the overlay pane (z-index 400), above any image in
@@ -260,11 +265,18 @@ def _add_regions(m, regions, protected_areas, plots, lang, legend, name="regions
         legend.swatches(f"{lab['regions']}: {lab[unit]}", entries)
 
 
-def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
+def _add_polygons(m, gdf, kind, lang, legend, columns, *, coverage=False, name=None) -> None:
+    """A layer of outlined polygons, popups giving their hectares and ``columns``; a ``region`` among
+    them is named in the tooltip too. ``coverage``: units that tile the land (districts), simplified
+    together, whose popups also give the popup of the layer beneath the click (their region)."""
     lab = labels(lang)
-    drawn = simplify_for_web(gdf, digits=5)
-    area = hectares(gdf)
     names = _name_column(gdf, lang)
+    # by name, so that a warning about units that overlap in the source names them
+    drawn = simplify_for_web(gdf.set_axis(names.to_numpy()), coverage=coverage, digits=5, name=name or kind)
+    area = hectares(gdf)
+    tips = names
+    if "region" in columns and "region" in gdf:
+        tips = names.where(gdf["region"].isna(), names + ", " + gdf["region"].astype(str))
     rows = []
     for i, key in enumerate(gdf.index):
         row = [[lab["area_ha"], _ha_text(area[i], lang)]]
@@ -275,8 +287,18 @@ def _add_polygons(m, gdf, kind, lang, legend, columns) -> None:
                 row.append([lab[column], show(value, lang, None if column == "year" else 1)])
         rows.append(row)
     styles = [_STYLE[kind]] * len(gdf)
-    _add_geojson(m, _feature_collection(drawn, names, rows, styles), lab[kind])
-    legend.swatches(None, [(_STYLE[kind]["fillColor"], lab[kind])])
+    collection = _feature_collection(drawn, names, rows, styles, tips)
+    _add_geojson(m, collection, lab[kind], "kzgeo.bindOver" if coverage else "kzgeo.bind")
+    legend.swatches(None, [(_STYLE[kind].get("fillColor", "transparent"), lab[kind])])
+
+
+def _region_names(region_en: pd.Series, regions: gpd.GeoDataFrame | None, lang: str) -> pd.Series:
+    """Regions given by their English names (a plot's ``region``, a district's ``region_en``) in
+    ``lang``, as the regions layer names them; names it does not have, as they are."""
+    if regions is None or "name_en" not in regions:
+        return region_en
+    local = dict(zip(regions["name_en"], _name_column(regions, lang), strict=True))
+    return region_en.map(lambda v: local.get(v, v))
 
 
 def _source_name(source, role: str) -> str:
@@ -438,10 +460,8 @@ def _snapped(gdf: gpd.GeoDataFrame, digits: int) -> gpd.GeoSeries:
 
 def _plot_payload(plots: gpd.GeoDataFrame, lang: str, regions: gpd.GeoDataFrame | None = None) -> dict:
     lab = labels(lang)
-    if "region" in plots and regions is not None and "name_en" in regions:
-        # a plot's region (English in kzgeo's layers) in lang, as the regions layer names it
-        local = dict(zip(regions["name_en"], _name_column(regions, lang), strict=True))
-        plots = plots.assign(region=plots["region"].map(lambda v: local.get(v, v)))
+    if "region" in plots:
+        plots = plots.assign(region=_region_names(plots["region"], regions, lang))
     drawn = simplify_for_web(plots, digits=6)
     # the outlines as integers of 10^-digits degrees: more digits when a plot of a few m² would
     # otherwise change by more than the limit (the simplifier kept its finer coordinates)
@@ -506,6 +526,7 @@ def _basemap(m: folium.Map, regions: gpd.GeoDataFrame, lang: str) -> None:
 def make_map(
     *,
     regions: LayerInput = None,
+    districts: LayerInput = None,
     protected_areas: LayerInput = None,
     corridors: LayerInput = None,
     plots: LayerInput = None,
@@ -519,10 +540,11 @@ def make_map(
 
     Parameters
     ----------
-    regions, protected_areas, corridors, plots : GeoDataFrame or path, optional
+    regions, districts, protected_areas, corridors, plots : GeoDataFrame or path, optional
         Layers of those kinds (read with :func:`kzgeo.read_layer`). A layer left out is not drawn;
         :func:`kzgeo.maps.bundled_layers` gives the bundled Kazakhstan data. Regions are shaded by
-        their protected share (when protected areas are given) or by planted hectares.
+        their protected share (when protected areas are given) or by planted hectares; districts
+        are thin boundary lines over them, named with their region (``region_en``) when they have it.
     dumps : GeoDataFrame or path, optional
         Candidate dump sites: polygons with ``site_id, score, area_ha, tier, status``.
     score_raster : path, optional
@@ -550,7 +572,7 @@ def make_map(
     """
     check_lang(lang)
     lab = labels(lang)
-    given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
+    given = dict(zip(_MAP_LAYERS, (regions, districts, protected_areas, corridors, plots), strict=True))
     layers = {kind: _read(source, kind, assume_crs) for kind, source in given.items()}
     # detect-dumps works on any Sentinel-2 scene: its sites may lie outside Kazakhstan
     layers["dumps"] = _read(dumps, None, assume_crs, anywhere=True)
@@ -583,9 +605,16 @@ def make_map(
     if offline and layers["regions"] is not None:
         _basemap(m, layers["regions"], lang)
     if layers["regions"] is not None:
-        source = given["regions"]
-        name = str(source) if isinstance(source, (str, os.PathLike)) else "regions"
+        name = _source_name(given["regions"], "regions")
         _add_regions(m, layers["regions"], layers["protected_areas"], layers["plots"], lang, legend, name)
+    if layers["districts"] is not None:
+        districts = layers["districts"]
+        if "region_en" in districts:
+            districts = districts.assign(
+                region=_region_names(districts["region_en"], layers["regions"], lang)
+            )
+        name = _source_name(given["districts"], "districts")
+        _add_polygons(m, districts, "districts", lang, legend, ("region",), coverage=True, name=name)
     if layers["corridors"] is not None:
         _add_polygons(
             m, layers["corridors"], "corridors", lang, legend, ("official_area_ha", "year", "geometry_source")

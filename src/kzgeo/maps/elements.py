@@ -107,15 +107,41 @@ window.kzgeo = {
     var p = feature.properties;
     if (p.tip) layer.bindTooltip(function () { return kzgeo.text(p.tip); }, {sticky: true});
     if (p.rows) layer.bindPopup(function () { return kzgeo.table(p.title, p.rows); });
+  },
+  // A unit drawn over the whole of another (a district over its region, clear inside) would take
+  // every click from the layer beneath: its popup also holds the popup of what lies under the click.
+  bindOver: function (feature, layer) {
+    var below = null;
+    layer.on('click', function (e) {  // before the popup's own click handler, which opens it
+      var ev = e.originalEvent, path = layer.getElement && layer.getElement();
+      below = null;
+      if (!ev || !path) return;
+      path.style.pointerEvents = 'none';
+      var under = document.elementFromPoint(ev.clientX, ev.clientY);
+      path.style.pointerEvents = '';
+      layer._map.eachLayer(function (other) {
+        if (other !== layer && other.getElement && other.getElement() === under && other.getPopup()) {
+          below = other;
+        }
+      });
+    });
+    kzgeo.bind(feature, layer);
+    var own = layer.getPopup().getContent();
+    layer.setPopupContent(function () {
+      var box = own(layer);
+      if (below) box.appendChild(below.getPopup().getContent()(below));
+      return box;
+    });
   }
 };
 """
 
 _CSS = """
-.kzgeo-popup table { border-collapse: collapse; font: 12px/1.4 sans-serif; }
+.kzgeo-popup table { border-collapse: collapse; font: 12px/1.4 sans-serif; width: 100%; }
 .kzgeo-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal; }
 .kzgeo-popup td { text-align: right; padding: 1px 0; }
 .kzgeo-title { font: bold 13px/1.4 sans-serif; margin-bottom: 4px; }
+.kzgeo-popup .kzgeo-popup { margin-top: 6px; padding-top: 4px; border-top: 1px solid #ddd; }
 .kzgeo-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
   border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-width: 260px; }
 .kzgeo-legend .h { font-weight: bold; margin: 4px 0 2px; }
