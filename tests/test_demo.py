@@ -27,6 +27,7 @@ def test_demo_runs_every_step_and_writes_the_map(tmp_path, capsys):
     assert "336,500,000 " in out  # the national 2025 plan (a count: no decimals)
     html = dest.read_text(encoding="utf-8")
     assert "leaflet" in html.lower() and dest.stat().st_size < 5_000_000
+    assert '"Districts"' in html and '"tip": "Zharasemey, Abay"' in html  # the bundled districts drawn
     # a second run refuses to replace the map before doing any work
     assert main(["demo", "--map", str(dest)]) == 1
     assert "already exists; pass --overwrite" in capsys.readouterr().err

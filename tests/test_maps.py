@@ -701,6 +701,16 @@ def test_map_and_progress_errors_name_the_file_and_what_to_type(tmp_path, region
             "{d}/empty.gpkg: the plots layer has no features; leave it out and pass --only-given (without it "
             "the bundled layer is drawn)",
         ),
+        (  # districts are drawn from the bundled data as the illustrative layers are
+            ["map", "--districts", "{d}/empty.gpkg", "-q", "-o", html],
+            "{d}/empty.gpkg: the districts layer has no features; leave it out and pass --only-given "
+            "(without it the bundled layer is drawn)",
+        ),
+        (
+            ["map", "--regions", str(kzgeo.datasets.path("districts")), "-q", "-o", html],
+            f"{kzgeo.datasets.path('districts')}: read as regions, but its column 'region_kato' says it is a "
+            "districts layer; give a regions file, or give it as districts (--districts)",
+        ),
         (
             ["map", "--plots", "{d}/points.gpkg", "--only-given", "-o", html],
             "{d}/points.gpkg: 1 feature(s) are Point but a plots layer takes Polygon or MultiPolygon; "
@@ -793,6 +803,7 @@ def test_demo_map_is_small_and_keeps_every_layers_hectares(tmp_path):
     drawn = _drawn_hectares(m)
     names = {
         "regions": "Regions",
+        "districts": "Districts",
         "protected_areas": "Protected areas",
         "corridors": "Ecological corridors",
         "plots": "Tree-planting plots",
@@ -930,8 +941,11 @@ def test_cli_only_given_leaves_out_the_bundled_illustrative_layers(tmp_path, plo
     out = tmp_path / "map.html"
     assert main(["map", "--plots", str(tmp_path / "plots.gpkg"), "-o", str(out)]) == 0
     err = capsys.readouterr().err
+    # the bundled districts are drawn too, and are real boundaries: not in the note
     assert "note: protected areas, corridors: the bundled illustrative layers" in err
-    assert "Protected share" in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert "Protected share" in page
+    assert '"Districts"' in page and '"tip": "Zharasemey, Abay"' in page
     assert (
         main(["map", "--plots", str(tmp_path / "plots.gpkg"), "--only-given", "-o", str(out), "--overwrite"])
         == 0
@@ -939,7 +953,25 @@ def test_cli_only_given_leaves_out_the_bundled_illustrative_layers(tmp_path, plo
     assert "note:" not in capsys.readouterr().err
     page = out.read_text(encoding="utf-8")
     assert "Protected share" not in page and "Ecological corridors" not in page
+    assert "Districts" not in page and "Zharasemey" not in page
     assert "Regions: Planted, ha" in page  # the real regions stay, shaded by the plots given
+
+
+def test_cli_draws_the_districts_file_given(tmp_path, districts, capsys):
+    districts.to_file(tmp_path / "districts.gpkg")
+    out = tmp_path / "map.html"
+    argv = ["map", "--districts", str(tmp_path / "districts.gpkg"), "--lang", "ru", "-o", str(out)]
+    assert main([*argv, "--only-given"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert _in_page("Районы", page) and _in_page("Шуский", page) and "Zharasemey" not in page
+    # the file's districts, not the bundled ones; the bundled regions name their region in Russian
+    assert _in_page("Шуский, West", page)  # the test's regions are not Kazakhstan's: as given
+    assert main([*argv, "--overwrite"]) == 0
+    assert (
+        "note: protected areas, corridors, plots: the bundled illustrative layers" in capsys.readouterr().err
+    )
+    page = out.read_text(encoding="utf-8")
+    assert _in_page("Шуский", page) and "Zharasemey" not in page
 
 
 def test_cli_map_names_its_own_way_to_a_layer_of_a_multi_layer_file(tmp_path, plots, capsys):

@@ -158,7 +158,7 @@ def test_demo_map_renders_offline_and_its_screenshot_is_not_blank(page, tmp_path
     page.open(demo, settle_js="return document.readyState === 'complete'")
     assert page.js_errors() == []
     assert _only_the_page(page.requests(), demo) == []
-    assert page.js("return document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 4
+    assert page.js("return document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 5
     assert page.js("return document.querySelectorAll('.marker-cluster').length") > 10
     shot = page.screenshot(tmp_path / "demo.png")
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)

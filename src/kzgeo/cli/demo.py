@@ -116,6 +116,7 @@ def demo(map_path: Path, lang: str, offline: bool, overwrite: bool, work_dir: Pa
 
         m = make_map(
             regions=layers["regions"],
+            districts=layers["districts"],
             protected_areas=layers["protected_areas"],
             corridors=layers["corridors"],
             plots=layers["plots"],

@@ -18,6 +18,8 @@ from kzgeo.cli._options import (
 )
 
 _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
+_REAL_BOUNDARIES = ("regions", "districts")
+"""Bundled layers that are real (the others are illustrative shapes at real places)."""
 
 
 @click.command(
@@ -28,6 +30,7 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
     ),
 )
 @click.option("--regions", type=_LAYER_FILE, help="Regions layer; default: the bundled 20 regions.")
+@click.option("--districts", type=_LAYER_FILE, help="Districts layer; default: the bundled 224 districts.")
 @click.option("--protected-areas", type=_LAYER_FILE, help="Protected areas; default: the bundled ones.")
 @click.option("--corridors", type=_LAYER_FILE, help="Ecological corridors; default: the bundled two.")
 @click.option("--plots", type=_LAYER_FILE, help="Tree-planting plots; default: the bundled plots.")
@@ -39,13 +42,14 @@ _LAYER_FILE = click.Path(dir_okay=False, path_type=Path)
     "--only-given",
     is_flag=True,
     help="Draw only the layers given (and the bundled 2024 regions unless --regions is given): no "
-    "bundled illustrative protected areas, corridors or plots.",
+    "bundled districts, nor the illustrative protected areas, corridors or plots.",
 )
 @assume_crs_opt
 @overwrite_opt
 @written_file_opt("The HTML file to write.")
 def map_command(
     regions: Path | None,
+    districts: Path | None,
     protected_areas: Path | None,
     corridors: Path | None,
     plots: Path | None,
@@ -58,23 +62,23 @@ def map_command(
     overwrite: bool,
     output: Path,
 ) -> None:
-    """Write a web map of the regions, protected areas, corridors, planting plots and dump sites.
+    """Write a web map of the regions, districts, protected areas, corridors, planting plots and dump sites.
 
-    Every layer not given comes from the bundled Kazakhstan data: the real 2024 regions, and
-    illustrative protected areas, corridors and plots (--only-given leaves those out). A layer of a
-    GeoPackage holding several is taken when it is named like its option (plots, protected_areas,
-    corridors, regions).
+    Every layer not given comes from the bundled Kazakhstan data: the real 2024 regions and
+    districts, and illustrative protected areas, corridors and plots (--only-given leaves out all but
+    the regions). A layer of a GeoPackage holding several is taken when it is named like its option
+    (plots, protected_areas, corridors, districts, regions).
     """
     from kzgeo import datasets
     from kzgeo.errors import DataError, LayerReadError
     from kzgeo.io import HTML_SUFFIXES, LAYER_HINT, check_output
-    from kzgeo.maps import make_map, save_map
+    from kzgeo.maps import BUNDLED_KINDS, make_map, save_map
 
     check_output(output, overwrite=overwrite, suffixes=HTML_SUFFIXES)  # fail before the slow part
-    given = {"regions": regions, "protected_areas": protected_areas, "corridors": corridors, "plots": plots}
+    given = dict(zip(BUNDLED_KINDS, (regions, districts, protected_areas, corridors, plots), strict=True))
     bundled = [k for k, v in given.items() if v is None and (k == "regions" or not only_given)]
     layers = {kind: datasets.load(kind) if kind in bundled else source for kind, source in given.items()}
-    illustrative = [k.replace("_", " ") for k in bundled if k != "regions"]
+    illustrative = [k.replace("_", " ") for k in bundled if k not in _REAL_BOUNDARIES]
     if illustrative and any(v is not None for v in (*given.values(), dumps, score_raster)):
         advise(
             f"{', '.join(illustrative)}: the bundled illustrative layers (and the regions' "

@@ -23,7 +23,7 @@ __all__ = [
     "simplify_for_web",
 ]
 
-BUNDLED_KINDS = ("regions", "protected_areas", "corridors", "plots")
+BUNDLED_KINDS = ("regions", "districts", "protected_areas", "corridors", "plots")
 
 
 def bundled_layers() -> dict[str, gpd.GeoDataFrame]:
